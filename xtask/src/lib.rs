@@ -1,0 +1,4 @@
+//! Project chores behind `cargo xtask`. See `cargo xtask --help`.
+
+pub mod codegen;
+pub mod vendor;

@@ -1,0 +1,47 @@
+//! `cargo xtask <chore>`.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use clap::{Parser, Subcommand};
+use xtask::codegen;
+
+#[derive(Parser)]
+#[command(about = "Baryon project chores")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Regenerate `crates/model/src/generated/` from `crates/model/api/`.
+    Codegen {
+        /// Only check that the committed files are current; exit 1 if not.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Refresh `crates/model/api/` from an unpacked botocore package directory.
+    VendorModel {
+        /// Path to the `botocore` package directory (the one holding `data/`).
+        #[arg(long)]
+        botocore: PathBuf,
+    },
+}
+
+fn main() -> Result<()> {
+    let root = codegen::workspace_root();
+    match Cli::parse().command {
+        Cmd::Codegen { check: false } => codegen::write_all(&root),
+        Cmd::Codegen { check: true } => {
+            let stale = codegen::stale_files(&root)?;
+            if stale.is_empty() {
+                println!("generated code is current");
+                Ok(())
+            } else {
+                bail!("stale generated files (run `cargo xtask codegen`): {stale:?}")
+            }
+        }
+        Cmd::VendorModel { botocore } => xtask::vendor::run(&root, &botocore),
+    }
+}
