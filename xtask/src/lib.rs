@@ -1,4 +1,5 @@
 //! Project chores behind `cargo xtask`. See `cargo xtask --help`.
 
 pub mod codegen;
+pub mod npm;
 pub mod vendor;

@@ -21,6 +21,8 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
+    /// Build the `@baryon/model` npm package into `build/npm/baryon-model`.
+    Npm,
     /// Refresh `crates/model/api/` from an unpacked botocore package directory.
     VendorModel {
         /// Path to the `botocore` package directory (the one holding `data/`).
@@ -42,6 +44,7 @@ fn main() -> Result<()> {
                 bail!("stale generated files (run `cargo xtask codegen`): {stale:?}")
             }
         }
+        Cmd::Npm => xtask::npm::build(&root).map(|_| ()),
         Cmd::VendorModel { botocore } => xtask::vendor::run(&root, &botocore),
     }
 }

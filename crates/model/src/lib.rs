@@ -23,3 +23,6 @@ pub mod yaml;
 
 pub use generated::{proton, servicecatalog};
 pub use timestamp::Timestamp;
+
+#[cfg(feature = "wasm")]
+pub mod wasm;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what Baryon's build and tests need, idempotently: a second run only checks.
+#   - Rust: wasm32-unknown-unknown target, rustfmt, clippy, wasm-bindgen-cli 0.2.130
+#   - Debian: chromium + chromium-driver (headless browser tests)
+#   - npm: the test harness packages in tests/package.json (playwright-core)
+# Versions and the reasons behind them: ../shared/TOOLCHAIN.md and ARCHITECTURE.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=0.2.130
+log() { printf '[setup] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+installed_targets=$(rustup target list --installed)
+if ! grep -qx wasm32-unknown-unknown <<<"$installed_targets"; then
+  log "adding Rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    log "adding rustup component $component"
+    rustup component add "$component"
+  fi
+done
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+  # No --locked: some locked dependency versions are missing from the registry mirror here.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+apt_packages=()
+[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+[ -x /usr/bin/chromedriver ] || apt_packages+=(chromium-driver)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  log "installing ${apt_packages[*]} from Debian"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${apt_packages[@]}" >/dev/null
+fi
+
+if [ ! -f tests/node_modules/.package-lock.json ] \
+   || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+  log "installing npm test packages"
+  (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+fi
+log "tools ready"

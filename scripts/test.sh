@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test of the project (the README's test command; .ci/run calls exactly this).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+step() { printf '\n=== %s\n' "$*" >&2; }
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy --package baryon-model --features wasm --target wasm32-unknown-unknown --quiet -- -D warnings
+
+step "native tests (model, codegen freshness, CLI)"
+cargo test --workspace
+
+step "wasm tests in headless Chromium (wasm-bindgen-test)"
+export CHROMEDRIVER=/usr/bin/chromedriver
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json"
+export WASM_BINDGEN_TEST_TIMEOUT=120
+cargo test --package baryon-model --features wasm --target wasm32-unknown-unknown --test wasm
+
+step "npm package, Node and Chromium parity with native"
+cargo xtask npm
+cargo build --package baryon --quiet
+BARYON_BIN="$PWD/target/debug/baryon" node --test tests/npm/
