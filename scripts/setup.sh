@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Baryon's build and tests need, idempotently: a second run only checks.
 #   - Rust: wasm32-unknown-unknown target, rustfmt, clippy, wasm-bindgen-cli 0.2.130
-#   - Debian: chromium + chromium-driver (headless browser tests)
+#   - Debian: chromium + chromium-driver (headless browser tests), postgresql (storage tests)
 #   - npm: the test harness packages in tests/package.json (playwright-core)
+#   - Python: boto3, awscli and pytest from tests/requirements.txt into tests/.venv
 # Versions and the reasons behind them: ../shared/TOOLCHAIN.md and ARCHITECTURE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,7 @@ fi
 apt_packages=()
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
 [ -x /usr/bin/chromedriver ] || apt_packages+=(chromium-driver)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postgresql)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   log "installing ${apt_packages[*]} from Debian"
   as_root apt-get update -qq
@@ -42,5 +44,11 @@ if [ ! -f tests/node_modules/.package-lock.json ] \
    || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
   log "installing npm test packages"
   (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [ ! -x tests/.venv/bin/python ] || ! cmp -s tests/requirements.txt tests/.venv/.requirements.txt; then
+  log "installing Python test packages (boto3, awscli, pytest) into tests/.venv"
+  python3 -m venv tests/.venv
+  tests/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+  cp tests/requirements.txt tests/.venv/.requirements.txt
 fi
 log "tools ready"

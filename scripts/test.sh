@@ -20,7 +20,10 @@ export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json"
 export WASM_BINDGEN_TEST_TIMEOUT=120
 cargo test --package baryon-model --features wasm --target wasm32-unknown-unknown --test wasm
 
+step "conformance: boto3 and awscli against a real baryon serve"
+cargo build --package baryon --quiet
+BARYON_BIN="$PWD/target/debug/baryon" tests/.venv/bin/python -m pytest tests/conformance -q -p no:cacheprovider
+
 step "npm package, Node and Chromium parity with native"
 cargo xtask npm
-cargo build --package baryon --quiet
 BARYON_BIN="$PWD/target/debug/baryon" node --test tests/npm/

@@ -1,9 +1,11 @@
-//! `baryon`: the Baryon command line. Today it exposes the model's checks — spec against
-//! schema, manifest, ARN, API request — so template authors can lint before they register;
-//! `baryon serve` (engine + proxy + console) joins it with the engine.
+//! `baryon`: the Baryon command line. `serve` runs the AWS Proton-compatible engine; `validate`,
+//! `manifest`, `arn` and `request` run the model's checks so template authors can lint before
+//! they register.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+mod serve;
 
 use anyhow::{Context, Result};
 use baryon_model::{arn, manifest, proton, servicecatalog, spec, validate};
@@ -18,6 +20,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the AWS Proton API (awsJson 1.0, SigV4) on one port, with an embedded SQLite
+    /// database by default.
+    Serve(serve::ServeArgs),
     /// Validate a spec file (EnvironmentSpec or ServiceSpec) against a template's schema.yaml.
     Validate {
         /// The template's `schema/schema.yaml`.
@@ -55,6 +60,18 @@ fn read(path: &Path) -> Result<String> {
 
 fn run() -> Result<bool> {
     match Cli::parse().command {
+        Command::Serve(args) => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(serve::serve(args))?;
+            Ok(true)
+        }
         Command::Validate { schema, spec: spec_path, json } => {
             let result = spec::validate_spec(&read(&schema)?, &read(&spec_path)?);
             if json {

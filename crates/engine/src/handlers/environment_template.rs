@@ -1,0 +1,133 @@
+//! Environment templates: CreateEnvironmentTemplate, GetEnvironmentTemplate,
+//! ListEnvironmentTemplates, UpdateEnvironmentTemplate, DeleteEnvironmentTemplate.
+
+use baryon_model::proton::{
+    CreateEnvironmentTemplateInput, CreateEnvironmentTemplateOutput, DeleteEnvironmentTemplateInput,
+    DeleteEnvironmentTemplateOutput, EnvironmentTemplate, EnvironmentTemplateSummary,
+    GetEnvironmentTemplateInput, GetEnvironmentTemplateOutput, ListEnvironmentTemplatesInput,
+    ListEnvironmentTemplatesOutput, UpdateEnvironmentTemplateInput, UpdateEnvironmentTemplateOutput,
+};
+
+use super::{Created, idempotent_create, page_size};
+use crate::context::Cx;
+use crate::error::ApiError;
+use crate::store::{Columns, Kind};
+
+const WHAT: &str = "environment template";
+
+/// The ARN of an environment template.
+pub fn arn(cx: &Cx, name: &str) -> String {
+    cx.arn(&format!("environment-template/{name}"))
+}
+
+async fn load(cx: &Cx, name: &str) -> Result<(EnvironmentTemplate, i64), ApiError> {
+    let row = cx
+        .store
+        .get::<EnvironmentTemplate>(Kind::EnvironmentTemplate, name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(WHAT, name))?;
+    Ok((row.doc, row.version))
+}
+
+/// CreateEnvironmentTemplate (idempotent create).
+pub async fn create(
+    cx: &Cx,
+    input: CreateEnvironmentTemplateInput,
+) -> Result<CreateEnvironmentTemplateOutput, ApiError> {
+    let now = cx.clock.now();
+    let arn = arn(cx, &input.name);
+    let doc = EnvironmentTemplate {
+        arn: arn.clone(),
+        created_at: now,
+        description: input.description.clone(),
+        display_name: input.display_name.clone(),
+        encryption_key: input.encryption_key.clone(),
+        last_modified_at: now,
+        name: input.name.clone(),
+        provisioning: input.provisioning.clone(),
+        recommended_version: None,
+    };
+    let cols = Columns { name: &input.name, parent: "", status: "", arn: &arn };
+    let environment_template =
+        match idempotent_create(cx, Kind::EnvironmentTemplate, WHAT, &cols, &input, &doc).await? {
+            Created::New => {
+                super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
+                doc
+            }
+            Created::Existing(existing) => existing,
+        };
+    Ok(CreateEnvironmentTemplateOutput { environment_template })
+}
+
+/// GetEnvironmentTemplate.
+pub async fn get(cx: &Cx, input: GetEnvironmentTemplateInput) -> Result<GetEnvironmentTemplateOutput, ApiError> {
+    let (environment_template, _) = load(cx, &input.name).await?;
+    Ok(GetEnvironmentTemplateOutput { environment_template })
+}
+
+/// ListEnvironmentTemplates.
+pub async fn list(cx: &Cx, input: ListEnvironmentTemplatesInput) -> Result<ListEnvironmentTemplatesOutput, ApiError> {
+    let scope = "ListEnvironmentTemplates";
+    let after = input.next_token.as_deref().map(|t| cx.parse_next_token(scope, t)).transpose()?;
+    let page = cx
+        .store
+        .list::<EnvironmentTemplate>(Kind::EnvironmentTemplate, None, after.as_deref(), page_size(input.max_results))
+        .await?;
+    Ok(ListEnvironmentTemplatesOutput {
+        next_token: page.next_after.map(|a| cx.next_token(scope, &a)),
+        templates: page
+            .items
+            .into_iter()
+            .map(|t| EnvironmentTemplateSummary {
+                arn: t.arn,
+                created_at: t.created_at,
+                description: t.description,
+                display_name: t.display_name,
+                last_modified_at: t.last_modified_at,
+                name: t.name,
+                provisioning: t.provisioning,
+                recommended_version: t.recommended_version,
+            })
+            .collect(),
+    })
+}
+
+/// UpdateEnvironmentTemplate: display name and description.
+pub async fn update(
+    cx: &Cx,
+    input: UpdateEnvironmentTemplateInput,
+) -> Result<UpdateEnvironmentTemplateOutput, ApiError> {
+    let (mut t, version) = load(cx, &input.name).await?;
+    if input.description.is_some() {
+        t.description = input.description;
+    }
+    if input.display_name.is_some() {
+        t.display_name = input.display_name;
+    }
+    t.last_modified_at = cx.clock.now();
+    let cols = Columns { name: &t.name, parent: "", status: "", arn: &t.arn };
+    if !cx.store.update(Kind::EnvironmentTemplate, &cols, version, &t).await? {
+        return Err(ApiError::Conflict(format!("The {WHAT} {} was changed concurrently; retry.", t.name)));
+    }
+    Ok(UpdateEnvironmentTemplateOutput { environment_template: t })
+}
+
+/// DeleteEnvironmentTemplate (idempotent delete): refused while versions exist.
+pub async fn delete(
+    cx: &Cx,
+    input: DeleteEnvironmentTemplateInput,
+) -> Result<DeleteEnvironmentTemplateOutput, ApiError> {
+    let Some(row) = cx.store.get::<EnvironmentTemplate>(Kind::EnvironmentTemplate, &input.name).await? else {
+        return Ok(DeleteEnvironmentTemplateOutput { environment_template: None });
+    };
+    if cx.store.has_children(Kind::EnvironmentTemplateVersion, &input.name).await? {
+        return Err(ApiError::Conflict(format!(
+            "The {WHAT} {} still has versions; delete them first.",
+            input.name
+        )));
+    }
+    cx.store
+        .delete(Kind::EnvironmentTemplate, &input.name, &row.doc.arn, "create:environment_template")
+        .await?;
+    Ok(DeleteEnvironmentTemplateOutput { environment_template: Some(row.doc) })
+}

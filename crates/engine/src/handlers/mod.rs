@@ -1,0 +1,124 @@
+//! Handlers, one module per resource family. Dispatch from the generated `Operation` enum is
+//! the one `match` below: from an operation name to its handler in one jump.
+
+use baryon_model::proton::{self, Operation};
+use baryon_model::validate::validate_input;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::context::Cx;
+use crate::error::ApiError;
+use crate::store::{Columns, Kind};
+
+pub mod environment_template;
+pub mod service_template;
+pub mod tags;
+
+/// Validates the body against the model, decodes it, runs the handler, encodes the output.
+pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiError> {
+    validate_input(&proton::SERVICE, op.name(), &body)?;
+    match op {
+        Operation::CreateEnvironmentTemplate => run(cx, body, environment_template::create).await,
+        Operation::GetEnvironmentTemplate => run(cx, body, environment_template::get).await,
+        Operation::ListEnvironmentTemplates => run(cx, body, environment_template::list).await,
+        Operation::UpdateEnvironmentTemplate => run(cx, body, environment_template::update).await,
+        Operation::DeleteEnvironmentTemplate => run(cx, body, environment_template::delete).await,
+        Operation::CreateServiceTemplate => run(cx, body, service_template::create).await,
+        Operation::GetServiceTemplate => run(cx, body, service_template::get).await,
+        Operation::ListServiceTemplates => run(cx, body, service_template::list).await,
+        Operation::UpdateServiceTemplate => run(cx, body, service_template::update).await,
+        Operation::DeleteServiceTemplate => run(cx, body, service_template::delete).await,
+        Operation::TagResource => run(cx, body, tags::tag).await,
+        Operation::UntagResource => run(cx, body, tags::untag).await,
+        Operation::ListTagsForResource => run(cx, body, tags::list).await,
+        other => Err(ApiError::NotImplemented(format!(
+            "{other} is not implemented by this Baryon engine yet"
+        ))),
+    }
+}
+
+async fn run<I, O>(
+    cx: &Cx,
+    body: Value,
+    handler: impl AsyncFnOnce(&Cx, I) -> Result<O, ApiError>,
+) -> Result<Value, ApiError>
+where
+    I: DeserializeOwned,
+    O: Serialize,
+{
+    let input: I = serde_json::from_value(body)
+        .map_err(|e| ApiError::Serialization(format!("The request body does not match the operation: {e}")))?;
+    let output = handler(cx, input).await?;
+    serde_json::to_value(output)
+        .map_err(|e| ApiError::InternalServer(format!("could not encode the response: {e}")))
+}
+
+/// A stable hash of a request (minus its `clientToken`), to tell a retry from a different
+/// request with the same name or token.
+pub fn request_hash<T: Serialize>(input: &T) -> String {
+    let mut value = serde_json::to_value(input).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.remove("clientToken");
+    }
+    // serde_json's map is ordered by key here (no preserve_order), so this is canonical.
+    hex::encode(Sha256::digest(value.to_string().as_bytes()))
+}
+
+/// Page size: the request's `maxResults` or the default.
+pub fn page_size(max_results: Option<i32>) -> usize {
+    max_results.and_then(|n| usize::try_from(n).ok()).unwrap_or(100)
+}
+
+/// The outcome of an idempotent create (CreateEnvironmentTemplate, CreateServiceTemplate,
+/// CreateEnvironment, CreateService): as documented, a retry with the same parameters of an
+/// unmodified resource returns it; a modified one is a conflict; other parameters are an
+/// `IdempotentParameterMismatch`.
+pub enum Created<T> {
+    /// Newly created.
+    New,
+    /// An earlier identical request created it; here it is.
+    Existing(T),
+}
+
+/// Inserts `doc` unless a resource of that name exists, applying the idempotent-create rules.
+pub async fn idempotent_create<T, I>(
+    cx: &Cx,
+    kind: Kind,
+    what: &str,
+    cols: &Columns<'_>,
+    input: &I,
+    doc: &T,
+) -> Result<Created<T>, ApiError>
+where
+    T: Serialize + DeserializeOwned,
+    I: Serialize,
+{
+    let hash = request_hash(input);
+    let scope = format!("create:{}", kind.as_str());
+    if cx.store.insert_with_request(kind, cols, doc, &scope, &hash).await? {
+        return Ok(Created::New);
+    }
+    let existing = cx
+        .store
+        .get::<T>(kind, cols.name)
+        .await?
+        .ok_or_else(|| ApiError::Conflict(format!("The {what} {} is being changed; retry.", cols.name)))?;
+    match cx.store.request_hash_for(&scope, cols.name).await? {
+        Some(h) if h == hash => {
+            if existing.version > 1 {
+                Err(ApiError::Conflict(format!(
+                    "The {what} {} has been modified since it was created.",
+                    cols.name
+                )))
+            } else {
+                Ok(Created::Existing(existing.doc))
+            }
+        }
+        _ => Err(ApiError::Validation(format!(
+            "IdempotentParameterMismatch: a {what} named {} already exists with different parameters.",
+            cols.name
+        ))),
+    }
+}

@@ -1,0 +1,133 @@
+//! Service templates: CreateServiceTemplate, GetServiceTemplate,
+//! ListServiceTemplates, UpdateServiceTemplate, DeleteServiceTemplate.
+
+use baryon_model::proton::{
+    CreateServiceTemplateInput, CreateServiceTemplateOutput, DeleteServiceTemplateInput,
+    DeleteServiceTemplateOutput, ServiceTemplate, ServiceTemplateSummary,
+    GetServiceTemplateInput, GetServiceTemplateOutput, ListServiceTemplatesInput,
+    ListServiceTemplatesOutput, UpdateServiceTemplateInput, UpdateServiceTemplateOutput,
+};
+
+use super::{Created, idempotent_create, page_size};
+use crate::context::Cx;
+use crate::error::ApiError;
+use crate::store::{Columns, Kind};
+
+const WHAT: &str = "service template";
+
+/// The ARN of an service template.
+pub fn arn(cx: &Cx, name: &str) -> String {
+    cx.arn(&format!("service-template/{name}"))
+}
+
+async fn load(cx: &Cx, name: &str) -> Result<(ServiceTemplate, i64), ApiError> {
+    let row = cx
+        .store
+        .get::<ServiceTemplate>(Kind::ServiceTemplate, name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(WHAT, name))?;
+    Ok((row.doc, row.version))
+}
+
+/// CreateServiceTemplate (idempotent create).
+pub async fn create(
+    cx: &Cx,
+    input: CreateServiceTemplateInput,
+) -> Result<CreateServiceTemplateOutput, ApiError> {
+    let now = cx.clock.now();
+    let arn = arn(cx, &input.name);
+    let doc = ServiceTemplate {
+        arn: arn.clone(),
+        created_at: now,
+        description: input.description.clone(),
+        display_name: input.display_name.clone(),
+        encryption_key: input.encryption_key.clone(),
+        last_modified_at: now,
+        name: input.name.clone(),
+        pipeline_provisioning: input.pipeline_provisioning.clone(),
+        recommended_version: None,
+    };
+    let cols = Columns { name: &input.name, parent: "", status: "", arn: &arn };
+    let service_template =
+        match idempotent_create(cx, Kind::ServiceTemplate, WHAT, &cols, &input, &doc).await? {
+            Created::New => {
+                super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
+                doc
+            }
+            Created::Existing(existing) => existing,
+        };
+    Ok(CreateServiceTemplateOutput { service_template })
+}
+
+/// GetServiceTemplate.
+pub async fn get(cx: &Cx, input: GetServiceTemplateInput) -> Result<GetServiceTemplateOutput, ApiError> {
+    let (service_template, _) = load(cx, &input.name).await?;
+    Ok(GetServiceTemplateOutput { service_template })
+}
+
+/// ListServiceTemplates.
+pub async fn list(cx: &Cx, input: ListServiceTemplatesInput) -> Result<ListServiceTemplatesOutput, ApiError> {
+    let scope = "ListServiceTemplates";
+    let after = input.next_token.as_deref().map(|t| cx.parse_next_token(scope, t)).transpose()?;
+    let page = cx
+        .store
+        .list::<ServiceTemplate>(Kind::ServiceTemplate, None, after.as_deref(), page_size(input.max_results))
+        .await?;
+    Ok(ListServiceTemplatesOutput {
+        next_token: page.next_after.map(|a| cx.next_token(scope, &a)),
+        templates: page
+            .items
+            .into_iter()
+            .map(|t| ServiceTemplateSummary {
+                arn: t.arn,
+                created_at: t.created_at,
+                description: t.description,
+                display_name: t.display_name,
+                last_modified_at: t.last_modified_at,
+                name: t.name,
+                pipeline_provisioning: t.pipeline_provisioning,
+                recommended_version: t.recommended_version,
+            })
+            .collect(),
+    })
+}
+
+/// UpdateServiceTemplate: display name and description.
+pub async fn update(
+    cx: &Cx,
+    input: UpdateServiceTemplateInput,
+) -> Result<UpdateServiceTemplateOutput, ApiError> {
+    let (mut t, version) = load(cx, &input.name).await?;
+    if input.description.is_some() {
+        t.description = input.description;
+    }
+    if input.display_name.is_some() {
+        t.display_name = input.display_name;
+    }
+    t.last_modified_at = cx.clock.now();
+    let cols = Columns { name: &t.name, parent: "", status: "", arn: &t.arn };
+    if !cx.store.update(Kind::ServiceTemplate, &cols, version, &t).await? {
+        return Err(ApiError::Conflict(format!("The {WHAT} {} was changed concurrently; retry.", t.name)));
+    }
+    Ok(UpdateServiceTemplateOutput { service_template: t })
+}
+
+/// DeleteServiceTemplate (idempotent delete): refused while versions exist.
+pub async fn delete(
+    cx: &Cx,
+    input: DeleteServiceTemplateInput,
+) -> Result<DeleteServiceTemplateOutput, ApiError> {
+    let Some(row) = cx.store.get::<ServiceTemplate>(Kind::ServiceTemplate, &input.name).await? else {
+        return Ok(DeleteServiceTemplateOutput { service_template: None });
+    };
+    if cx.store.has_children(Kind::ServiceTemplateVersion, &input.name).await? {
+        return Err(ApiError::Conflict(format!(
+            "The {WHAT} {} still has versions; delete them first.",
+            input.name
+        )));
+    }
+    cx.store
+        .delete(Kind::ServiceTemplate, &input.name, &row.doc.arn, "create:service_template")
+        .await?;
+    Ok(DeleteServiceTemplateOutput { service_template: Some(row.doc) })
+}

@@ -1,0 +1,411 @@
+//! Storage: SQLite (embedded default) or PostgreSQL, through `sqlx`'s `Any` driver so both
+//! back ends run the same SQL and the same migrations (`migrations/`).
+//!
+//! Each resource is one row of `resources`: indexed columns (kind, account, name, parent,
+//! status, ARN, timestamps, a row version for optimistic concurrency) plus the full resource
+//! as the API returns it, as a JSON document. Lists are keyset-paginated on `name`, so a page
+//! costs O(page) whatever the table size.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Row};
+
+use crate::error::ApiError;
+
+/// Storage failures. Handlers turn them into `InternalServerException` without leaking SQL.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored document is not the JSON we wrote.
+    #[error("corrupt stored document: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    /// The database URL is not one we support.
+    #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "storage failure");
+        ApiError::InternalServer("An internal error occurred while storing the request.".into())
+    }
+}
+
+/// A stored resource row.
+#[derive(Debug, Clone)]
+pub struct Row_<T> {
+    /// The resource document.
+    pub doc: T,
+    /// Row version, incremented on every write (optimistic concurrency).
+    pub version: i64,
+}
+
+/// What `list` returns: one page and the key to continue after.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The page, ordered by name.
+    pub items: Vec<T>,
+    /// The last name of the page when more rows follow.
+    pub next_after: Option<String>,
+}
+
+/// The kinds of resource rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `EnvironmentTemplate`.
+    EnvironmentTemplate,
+    /// `EnvironmentTemplateVersion`, named `<template>/<major>.<minor>`.
+    EnvironmentTemplateVersion,
+    /// `ServiceTemplate`.
+    ServiceTemplate,
+    /// `ServiceTemplateVersion`, named `<template>/<major>.<minor>`.
+    ServiceTemplateVersion,
+    /// `Environment`.
+    Environment,
+    /// `Service`.
+    Service,
+    /// `ServiceInstance`, named `<service>/<instance>`.
+    ServiceInstance,
+    /// `Component`.
+    Component,
+    /// `EnvironmentAccountConnection`, named by id.
+    EnvironmentAccountConnection,
+    /// `Repository`, named `<provider>:<name>`.
+    Repository,
+}
+
+impl Kind {
+    /// The `kind` column value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EnvironmentTemplate => "environment_template",
+            Self::EnvironmentTemplateVersion => "environment_template_version",
+            Self::ServiceTemplate => "service_template",
+            Self::ServiceTemplateVersion => "service_template_version",
+            Self::Environment => "environment",
+            Self::Service => "service",
+            Self::ServiceInstance => "service_instance",
+            Self::Component => "component",
+            Self::EnvironmentAccountConnection => "environment_account_connection",
+            Self::Repository => "repository",
+        }
+    }
+}
+
+/// Columns written with a resource besides its document.
+#[derive(Debug, Clone, Default)]
+pub struct Columns<'a> {
+    /// The resource's unique name within its kind and account.
+    pub name: &'a str,
+    /// Parent key (template name for versions, service name for instances), or empty.
+    pub parent: &'a str,
+    /// Status used for filtering, or empty.
+    pub status: &'a str,
+    /// The resource's ARN.
+    pub arn: &'a str,
+}
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    account_id: String,
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and runs the migrations.
+    /// `sqlite://path` or `postgres://…`.
+    pub async fn open(url: &str, account_id: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let is_sqlite = url.starts_with("sqlite:");
+        if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        }
+        let url = if is_sqlite && !url.contains('?') { format!("{url}?mode=rwc") } else { url.to_owned() };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if is_sqlite { 4 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if is_sqlite {
+                        sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        if is_sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        }
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool, account_id: account_id.to_owned() })
+    }
+
+    /// The account this engine serves.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+
+    /// The connection pool (for transactions spanning several writes).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Reads one resource.
+    pub async fn get<T: DeserializeOwned>(&self, kind: Kind, name: &str) -> Result<Option<Row_<T>>, StoreError> {
+        let row = sqlx::query(
+            "SELECT doc, version FROM resources WHERE kind = $1 AND account_id = $2 AND name = $3",
+        )
+        .bind(kind.as_str())
+        .bind(&self.account_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| -> Result<_, StoreError> {
+            let doc: String = r.try_get("doc")?;
+            Ok(Row_ { doc: serde_json::from_str(&doc)?, version: r.try_get("version")? })
+        })
+        .transpose()
+    }
+
+    /// Inserts a new resource; `Ok(false)` when the name is taken.
+    pub async fn insert<T: Serialize>(&self, kind: Kind, cols: &Columns<'_>, doc: &T) -> Result<bool, StoreError> {
+        let now = now_millis();
+        let result = sqlx::query(
+            "INSERT INTO resources (kind, account_id, name, parent, status, arn, created_at, updated_at, version, doc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1, $8) ON CONFLICT (kind, account_id, name) DO NOTHING",
+        )
+        .bind(kind.as_str())
+        .bind(&self.account_id)
+        .bind(cols.name)
+        .bind(cols.parent)
+        .bind(cols.status)
+        .bind(cols.arn)
+        .bind(now)
+        .bind(serde_json::to_string(doc)?)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Replaces a resource if its row version is still `version`; `Ok(false)` when another
+    /// write got there first.
+    pub async fn update<T: Serialize>(
+        &self,
+        kind: Kind,
+        cols: &Columns<'_>,
+        version: i64,
+        doc: &T,
+    ) -> Result<bool, StoreError> {
+        let result = sqlx::query(
+            "UPDATE resources SET status = $1, updated_at = $2, version = version + 1, doc = $3 \
+             WHERE kind = $4 AND account_id = $5 AND name = $6 AND version = $7",
+        )
+        .bind(cols.status)
+        .bind(now_millis())
+        .bind(serde_json::to_string(doc)?)
+        .bind(kind.as_str())
+        .bind(&self.account_id)
+        .bind(cols.name)
+        .bind(version)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Deletes a resource, its tags and its creation record (`create_scope`), in one
+    /// transaction; `Ok(false)` when it was not there.
+    pub async fn delete(&self, kind: Kind, name: &str, arn: &str, create_scope: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let result = sqlx::query("DELETE FROM resources WHERE kind = $1 AND account_id = $2 AND name = $3")
+            .bind(kind.as_str())
+            .bind(&self.account_id)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM tags WHERE arn = $1").bind(arn).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM idempotency WHERE account_id = $1 AND operation = $2 AND token = $3")
+            .bind(&self.account_id)
+            .bind(create_scope)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Inserts a new resource together with the hash of the request that created it (under
+    /// `scope`, keyed by name), in one transaction; `Ok(false)` when the name is taken.
+    pub async fn insert_with_request<T: Serialize>(
+        &self,
+        kind: Kind,
+        cols: &Columns<'_>,
+        doc: &T,
+        scope: &str,
+        request_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let result = sqlx::query(
+            "INSERT INTO resources (kind, account_id, name, parent, status, arn, created_at, updated_at, version, doc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1, $8) ON CONFLICT (kind, account_id, name) DO NOTHING",
+        )
+        .bind(kind.as_str())
+        .bind(&self.account_id)
+        .bind(cols.name)
+        .bind(cols.parent)
+        .bind(cols.status)
+        .bind(cols.arn)
+        .bind(now)
+        .bind(serde_json::to_string(doc)?)
+        .execute(&mut *tx)
+        .await?;
+        if result.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO idempotency (account_id, operation, token, request_hash, response, created_at) \
+             VALUES ($1, $2, $3, $4, '', $5) \
+             ON CONFLICT (account_id, operation, token) DO UPDATE SET request_hash = excluded.request_hash, created_at = excluded.created_at",
+        )
+        .bind(&self.account_id)
+        .bind(scope)
+        .bind(cols.name)
+        .bind(request_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The hash recorded by [`Store::insert_with_request`] for `name` under `scope`.
+    pub async fn request_hash_for(&self, scope: &str, name: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT request_hash FROM idempotency WHERE account_id = $1 AND operation = $2 AND token = $3",
+        )
+        .bind(&self.account_id)
+        .bind(scope)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| r.try_get("request_hash")).transpose().map_err(Into::into)
+    }
+
+    /// One page of resources of `kind` (optionally under `parent`), ordered by name, after
+    /// the name `after`.
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        parent: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<T>, StoreError> {
+        let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
+        let rows = sqlx::query(
+            "SELECT name, doc FROM resources WHERE kind = $1 AND account_id = $2 \
+             AND ($3 = '' OR parent = $4) AND name > $5 ORDER BY name LIMIT $6",
+        )
+        .bind(kind.as_str())
+        .bind(&self.account_id)
+        .bind(parent.unwrap_or(""))
+        .bind(parent.unwrap_or(""))
+        .bind(after.unwrap_or(""))
+        .bind(fetch)
+        .fetch_all(&self.pool)
+        .await?;
+        let more = rows.len() > limit;
+        let mut items = Vec::with_capacity(rows.len().min(limit));
+        let mut last = None;
+        for r in rows.into_iter().take(limit) {
+            let doc: String = r.try_get("doc")?;
+            items.push(serde_json::from_str(&doc)?);
+            last = Some(r.try_get::<String, _>("name")?);
+        }
+        Ok(Page { items, next_after: if more { last } else { None } })
+    }
+
+    /// Whether any resource of `kind` has `parent`.
+    pub async fn has_children(&self, kind: Kind, parent: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM resources WHERE kind = $1 AND account_id = $2 AND parent = $3",
+        )
+        .bind(kind.as_str())
+        .bind(&self.account_id)
+        .bind(parent)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
+    /// The tags of a resource, ordered by key.
+    pub async fn tags(&self, arn: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT key, value FROM tags WHERE arn = $1 ORDER BY key")
+            .bind(arn)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|r| Ok((r.try_get("key")?, r.try_get("value")?)))
+            .collect()
+    }
+
+    /// Sets tags (insert or overwrite), in one transaction.
+    pub async fn put_tags(&self, arn: &str, tags: &[(String, String)]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (k, v) in tags {
+            sqlx::query(
+                "INSERT INTO tags (arn, key, value) VALUES ($1, $2, $3) \
+                 ON CONFLICT (arn, key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(arn)
+            .bind(k)
+            .bind(v)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes tags by key, in one transaction.
+    pub async fn remove_tags(&self, arn: &str, keys: &[String]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for k in keys {
+            sqlx::query("DELETE FROM tags WHERE arn = $1 AND key = $2")
+                .bind(arn)
+                .bind(k)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether a resource with this ARN exists (for tagging).
+    pub async fn arn_exists(&self, arn: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM resources WHERE arn = $1")
+            .bind(arn)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+}
