@@ -94,16 +94,14 @@ test("Node gives exactly the native results for every fixture pair", () => {
   }
 });
 
-test("every aws-samples spec is valid against its template schema", (t) => {
+test("the aws-samples spec/schema pairs are part of the parity set", (t) => {
+  // Which samples are valid (and the one real typo among them) is pinned by the native
+  // domain test (crates/model/tests/domain.rs); here they only widen the parity set.
   if (shared === null) {
     t.skip(`SKIPPED: ${sharedSamples} not present`);
     return;
   }
   assert.ok(shared.length >= 11, `expected ≥ 11 sample pairs, found ${shared.length}`);
-  for (const pair of shared) {
-    const r = model.validateSpec(pair.schema, pair.spec);
-    assert.deepEqual(r.diagnostics, [], pair.name);
-  }
 });
 
 // --- Chromium ---------------------------------------------------------------------------

@@ -23,8 +23,14 @@ pub struct ServiceSpec {
 
 /// The services Baryon serves.
 pub const SERVICES: &[ServiceSpec] = &[
-    ServiceSpec { module: "proton", api_file: "proton-2020-07-20.json" },
-    ServiceSpec { module: "servicecatalog", api_file: "servicecatalog-2015-12-10.json" },
+    ServiceSpec {
+        module: "proton",
+        api_file: "proton-2020-07-20.json",
+    },
+    ServiceSpec {
+        module: "servicecatalog",
+        api_file: "servicecatalog-2015-12-10.json",
+    },
 ];
 
 /// Root of the workspace (parent of `xtask/`).
@@ -56,8 +62,8 @@ pub fn generate_all(root: &Path) -> Result<Vec<(PathBuf, String)>> {
         let path = api_dir(root).join(svc.api_file);
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
-        let model: Value = serde_json::from_str(&text)
-            .with_context(|| format!("parsing {}", path.display()))?;
+        let model: Value =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         let code = generate_service(svc, &model, &version)?;
         files.push((
             PathBuf::from(format!("crates/model/src/generated/{}.rs", svc.module)),
@@ -73,7 +79,10 @@ pub fn generate_all(root: &Path) -> Result<Vec<(PathBuf, String)>> {
          /// The botocore release the vendored API models were taken from.\n\
          pub const BOTOCORE_VERSION: &str = {version:?};\n\n{mods}"
     );
-    files.push((PathBuf::from("crates/model/src/generated/mod.rs"), rustfmt(root, &header)?));
+    files.push((
+        PathBuf::from("crates/model/src/generated/mod.rs"),
+        rustfmt(root, &header)?,
+    ));
     Ok(files)
 }
 
@@ -130,7 +139,8 @@ struct Model<'a> {
 }
 
 fn obj<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>> {
-    v.as_object().ok_or_else(|| anyhow!("{what} is not an object"))
+    v.as_object()
+        .ok_or_else(|| anyhow!("{what} is not an object"))
 }
 
 fn shape_ref(v: &Value) -> Result<&str> {
@@ -155,13 +165,18 @@ fn flag(s: &Map<String, Value>, key: &str) -> bool {
     s.get(key).and_then(Value::as_bool) == Some(true)
 }
 
+#[allow(clippy::cast_possible_truncation)] // model bounds are small whole numbers
 fn num(s: &Map<String, Value>, key: &str) -> Option<i64> {
-    s.get(key).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+    s.get(key)
+        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
 }
 
 impl<'a> Model<'a> {
     fn new(model: &'a Value) -> Result<Self> {
-        let shapes_obj = obj(model.get("shapes").ok_or_else(|| anyhow!("no shapes"))?, "shapes")?;
+        let shapes_obj = obj(
+            model.get("shapes").ok_or_else(|| anyhow!("no shapes"))?,
+            "shapes",
+        )?;
         let mut shapes = BTreeMap::new();
         for (name, s) in shapes_obj {
             shapes.insert(name.as_str(), obj(s, name)?);
@@ -171,11 +186,17 @@ impl<'a> Model<'a> {
     }
 
     fn get(&self, name: &str) -> Result<&'a Map<String, Value>> {
-        self.shapes.get(name).copied().ok_or_else(|| anyhow!("unknown shape {name}"))
+        self.shapes
+            .get(name)
+            .copied()
+            .ok_or_else(|| anyhow!("unknown shape {name}"))
     }
 
     fn id(&self, name: &str) -> Result<usize> {
-        self.ids.get(name).copied().ok_or_else(|| anyhow!("unknown shape {name}"))
+        self.ids
+            .get(name)
+            .copied()
+            .ok_or_else(|| anyhow!("unknown shape {name}"))
     }
 
     /// The Rust type of a member that targets `name`.
@@ -279,7 +300,11 @@ pub fn snake_case(name: &str) -> String {
     if out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
     }
-    if KEYWORDS.contains(&out.as_str()) { format!("r#{out}") } else { out }
+    if KEYWORDS.contains(&out.as_str()) {
+        format!("r#{out}")
+    } else {
+        out
+    }
 }
 
 /// `IN_PROGRESS` → `InProgress`, `createdAtAfter` → `CreatedAtAfter`.
@@ -357,9 +382,19 @@ pub fn rust_pattern(java: &str) -> String {
 
 fn generate_service(svc: &ServiceSpec, model: &Value, version: &str) -> Result<String> {
     let m = Model::new(model)?;
-    let meta = obj(model.get("metadata").ok_or_else(|| anyhow!("no metadata"))?, "metadata")?;
+    let meta = obj(
+        model
+            .get("metadata")
+            .ok_or_else(|| anyhow!("no metadata"))?,
+        "metadata",
+    )?;
     let meta_str = |k: &str| meta.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-    let ops_obj = obj(model.get("operations").ok_or_else(|| anyhow!("no operations"))?, "ops")?;
+    let ops_obj = obj(
+        model
+            .get("operations")
+            .ok_or_else(|| anyhow!("no operations"))?,
+        "ops",
+    )?;
     let mut out = String::new();
     let service_id = meta_str("serviceId");
     let _ = write!(
@@ -377,7 +412,9 @@ fn generate_service(svc: &ServiceSpec, model: &Value, version: &str) -> Result<S
         api = meta_str("apiVersion"),
         target = meta_str("targetPrefix"),
         // botocore falls back to the endpoint prefix when no signing name is given.
-        signing = meta.get("signingName").map_or_else(|| meta_str("endpointPrefix"), |_| meta_str("signingName")),
+        signing = meta
+            .get("signingName")
+            .map_or_else(|| meta_str("endpointPrefix"), |_| meta_str("signingName")),
         json = meta_str("jsonVersion"),
     );
 
@@ -394,10 +431,10 @@ fn generate_service(svc: &ServiceSpec, model: &Value, version: &str) -> Result<S
     // Patterns.
     let mut patterns: Vec<&str> = Vec::new();
     for s in m.shapes.values() {
-        if let Some(p) = s.get("pattern").and_then(Value::as_str) {
-            if !patterns.contains(&p) {
-                patterns.push(p);
-            }
+        if let Some(p) = s.get("pattern").and_then(Value::as_str)
+            && !patterns.contains(&p)
+        {
+            patterns.push(p);
         }
     }
     for (i, p) in patterns.iter().enumerate() {
@@ -443,7 +480,12 @@ fn generate_service(svc: &ServiceSpec, model: &Value, version: &str) -> Result<S
                 let values: Vec<String> = s
                     .get("enum")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).map(|v| format!("{v:?}")).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(|v| format!("{v:?}"))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 format!(
                     "ShapeKind::String {{ min: {:?}, max: {:?}, pattern: {pattern}, enum_values: &[{}] }}",
@@ -453,7 +495,11 @@ fn generate_service(svc: &ServiceSpec, model: &Value, version: &str) -> Result<S
                 )
             }
             "integer" | "long" => {
-                format!("ShapeKind::Integer {{ min: {:?}, max: {:?} }}", num(s, "min"), num(s, "max"))
+                format!(
+                    "ShapeKind::Integer {{ min: {:?}, max: {:?} }}",
+                    num(s, "min"),
+                    num(s, "max")
+                )
             }
             "float" | "double" => "ShapeKind::Float".to_owned(),
             "boolean" => "ShapeKind::Boolean".to_owned(),
@@ -493,8 +539,15 @@ fn generate_service(svc: &ServiceSpec, model: &Value, version: &str) -> Result<S
         let _ = writeln!(out, "    {op},");
     }
     out.push_str("}\n\n");
-    let _ = writeln!(out, "/// Static description of each operation, indexed like [`Operation::ALL`].");
-    let _ = writeln!(out, "pub static OPERATIONS: [OperationDef; {}] = [", op_names.len());
+    let _ = writeln!(
+        out,
+        "/// Static description of each operation, indexed like [`Operation::ALL`]."
+    );
+    let _ = writeln!(
+        out,
+        "pub static OPERATIONS: [OperationDef; {}] = [",
+        op_names.len()
+    );
     for op in &op_names {
         let o = obj(&ops_obj[op.as_str()], op)?;
         let id_of = |k: &str| -> Result<Option<usize>> {
@@ -506,7 +559,12 @@ fn generate_service(svc: &ServiceSpec, model: &Value, version: &str) -> Result<S
         let errors: Vec<String> = o
             .get("errors")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|e| shape_ref(e).ok()).map(|e| format!("{e:?}")).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| shape_ref(e).ok())
+                    .map(|e| format!("{e:?}"))
+                    .collect()
+            })
             .unwrap_or_default();
         let _ = writeln!(
             out,
@@ -541,10 +599,26 @@ fn generate_service(svc: &ServiceSpec, model: &Value, version: &str) -> Result<S
     out.push_str("/// One zero-sized marker type per operation, tying its input and output types together.\npub mod ops {\n");
     for op in &op_names {
         let o = obj(&ops_obj[op.as_str()], op)?;
-        let input = o.get("input").map(shape_ref).transpose()?.unwrap_or("crate::shape::Unit");
-        let output = o.get("output").map(shape_ref).transpose()?.unwrap_or("crate::shape::Unit");
-        let input = if input.contains("::") { input.to_owned() } else { format!("super::{input}") };
-        let output = if output.contains("::") { output.to_owned() } else { format!("super::{output}") };
+        let input = o
+            .get("input")
+            .map(shape_ref)
+            .transpose()?
+            .unwrap_or("crate::shape::Unit");
+        let output = o
+            .get("output")
+            .map(shape_ref)
+            .transpose()?
+            .unwrap_or("crate::shape::Unit");
+        let input = if input.contains("::") {
+            input.to_owned()
+        } else {
+            format!("super::{input}")
+        };
+        let output = if output.contains("::") {
+            output.to_owned()
+        } else {
+            format!("super::{output}")
+        };
         let _ = write!(
             out,
             "    /// The `{op}` operation.\n    #[derive(Debug, Clone, Copy, Default)]\n    pub struct {op};\n\
@@ -603,9 +677,17 @@ fn emit_struct(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Valu
         for (mn, _) in &mems {
             let field = snake_case(mn);
             if sensitive_fields.contains(&field) {
-                let _ = writeln!(out, "        d.field({:?}, &\"*** Sensitive Data Redacted ***\");", field.trim_start_matches("r#"));
+                let _ = writeln!(
+                    out,
+                    "        d.field({:?}, &\"*** Sensitive Data Redacted ***\");",
+                    field.trim_start_matches("r#")
+                );
             } else {
-                let _ = writeln!(out, "        d.field({:?}, &self.{field});", field.trim_start_matches("r#"));
+                let _ = writeln!(
+                    out,
+                    "        d.field({:?}, &self.{field});",
+                    field.trim_start_matches("r#")
+                );
             }
         }
         out.push_str("        d.finish()\n    }\n}\n\n");
@@ -614,12 +696,22 @@ fn emit_struct(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Valu
 }
 
 fn emit_union(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Value>) -> Result<()> {
-    let _ = writeln!(out, "/// The `{name}` union: exactly one member is set on the wire.");
-    let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]");
+    let _ = writeln!(
+        out,
+        "/// The `{name}` union: exactly one member is set on the wire."
+    );
+    let _ = writeln!(
+        out,
+        "#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]"
+    );
     let _ = writeln!(out, "pub enum {name} {{");
     for (mn, mv) in members(s)? {
         let ty = m.rust_type(shape_ref(mv)?)?;
-        let _ = writeln!(out, "    #[serde(rename = {mn:?})]\n    {}({ty}),", pascal_case(mn));
+        let _ = writeln!(
+            out,
+            "    #[serde(rename = {mn:?})]\n    {}({ty}),",
+            pascal_case(mn)
+        );
     }
     out.push_str("}\n\n");
     Ok(())
@@ -643,24 +735,38 @@ fn emit_enum(out: &mut String, name: &str, s: &Map<String, Value>) -> Result<()>
         out,
         "/// The `{name}` enum. Values this model does not know are kept in `Unknown`."
     );
-    let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]");
+    let _ = writeln!(
+        out,
+        "#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]"
+    );
     let _ = writeln!(out, "pub enum {name} {{");
     for (v, p) in values.iter().zip(&variants) {
         let _ = writeln!(out, "    /// `{v}`\n    {p},");
     }
-    out.push_str("    /// A value not in this model (kept as received).\n    Unknown(String),\n}\n\n");
+    out.push_str(
+        "    /// A value not in this model (kept as received).\n    Unknown(String),\n}\n\n",
+    );
     let _ = writeln!(out, "impl {name} {{");
     let _ = writeln!(
         out,
         "    /// Every value the model defines.\n    pub const VALUES: &'static [&'static str] = &[{}];",
-        values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", ")
+        values
+            .iter()
+            .map(|v| format!("{v:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    out.push_str("    /// The wire value.\n    pub fn as_str(&self) -> &str {\n        match self {\n");
+    out.push_str(
+        "    /// The wire value.\n    pub fn as_str(&self) -> &str {\n        match self {\n",
+    );
     for (v, p) in values.iter().zip(&variants) {
         let _ = writeln!(out, "            Self::{p} => {v:?},");
     }
     out.push_str("            Self::Unknown(s) => s,\n        }\n    }\n}\n\n");
-    let _ = writeln!(out, "impl From<&str> for {name} {{\n    fn from(s: &str) -> Self {{\n        match s {{");
+    let _ = writeln!(
+        out,
+        "impl From<&str> for {name} {{\n    fn from(s: &str) -> Self {{\n        match s {{"
+    );
     for (v, p) in values.iter().zip(&variants) {
         let _ = writeln!(out, "            {v:?} => Self::{p},");
     }
@@ -681,7 +787,10 @@ mod tests {
     #[test]
     fn snake_case_follows_rust_conventions() {
         assert_eq!(snake_case("templateMajorVersion"), "template_major_version");
-        assert_eq!(snake_case("ProvisioningArtifactId"), "provisioning_artifact_id");
+        assert_eq!(
+            snake_case("ProvisioningArtifactId"),
+            "provisioning_artifact_id"
+        );
         assert_eq!(snake_case("ARN"), "arn");
         assert_eq!(snake_case("type"), "r#type");
         assert_eq!(snake_case("s3"), "s3");

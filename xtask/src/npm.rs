@@ -27,10 +27,8 @@ fn cargo_version(root: &Path) -> Result<String> {
         let line = line.trim();
         if line.starts_with('[') {
             in_pkg = line == "[workspace.package]";
-        } else if in_pkg {
-            if let Some(v) = line.strip_prefix("version = ") {
-                return Ok(v.trim_matches('"').to_owned());
-            }
+        } else if in_pkg && let Some(v) = line.strip_prefix("version = ") {
+            return Ok(v.trim_matches('"').to_owned());
         }
     }
     bail!("no version in [workspace.package]")
@@ -49,10 +47,22 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     }
     run(Command::new(env!("CARGO"))
         .current_dir(root)
-        .args(["build", "--package", "baryon-model", "--lib", "--features", "wasm"])
-        .args(["--target", "wasm32-unknown-unknown", "--profile", "release-wasm"]))?;
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), PathBuf::from);
+        .args([
+            "build",
+            "--package",
+            "baryon-model",
+            "--lib",
+            "--features",
+            "wasm",
+        ])
+        .args([
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "release-wasm",
+        ]))?;
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let wasm = target_dir.join("wasm32-unknown-unknown/release-wasm/baryon_model.wasm");
     if out.exists() {
         std::fs::remove_dir_all(&out)?;
@@ -79,9 +89,15 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         "files": ["baryon_model.js", "baryon_model.d.ts", "baryon_model_bg.wasm", "baryon_model_bg.wasm.d.ts", "README.md"],
         "sideEffects": false
     });
-    std::fs::write(out.join("package.json"), serde_json::to_string_pretty(&package)? + "\n")?;
-    std::fs::copy(root.join("crates/model/npm-README.md"), out.join("README.md"))
-        .context("copying crates/model/npm-README.md")?;
+    std::fs::write(
+        out.join("package.json"),
+        serde_json::to_string_pretty(&package)? + "\n",
+    )?;
+    std::fs::copy(
+        root.join("crates/model/npm-README.md"),
+        out.join("README.md"),
+    )
+    .context("copying crates/model/npm-README.md")?;
     // A .gitignore written by wasm-bindgen would hide the files from `npm pack`.
     let _ = std::fs::remove_file(out.join(".gitignore"));
     let size = std::fs::metadata(out.join("baryon_model_bg.wasm"))?.len();

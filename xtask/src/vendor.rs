@@ -14,11 +14,19 @@ use crate::codegen::api_dir;
 
 const SOURCES: &[(&str, &str)] = &[
     ("proton/2020-07-20/service-2.json", "proton-2020-07-20.json"),
-    ("servicecatalog/2015-12-10/service-2.json", "servicecatalog-2015-12-10.json"),
+    (
+        "servicecatalog/2015-12-10/service-2.json",
+        "servicecatalog-2015-12-10.json",
+    ),
 ];
 
 /// Keys removed everywhere: prose, not contract.
-const DROPPED: &[&str] = &["documentation", "documentationUrl", "deprecatedMessage", "examples"];
+const DROPPED: &[&str] = &[
+    "documentation",
+    "documentationUrl",
+    "deprecatedMessage",
+    "examples",
+];
 
 fn strip(v: &mut Value) {
     match v {
@@ -42,8 +50,10 @@ fn read_model(data: &Path, rel: &str) -> Result<Value> {
         std::fs::read_to_string(&plain)?
     } else {
         let mut s = String::new();
-        flate2::read::GzDecoder::new(std::fs::File::open(&gz).with_context(|| gz.display().to_string())?)
-            .read_to_string(&mut s)?;
+        flate2::read::GzDecoder::new(
+            std::fs::File::open(&gz).with_context(|| gz.display().to_string())?,
+        )
+        .read_to_string(&mut s)?;
         s
     };
     Ok(serde_json::from_str(&text)?)

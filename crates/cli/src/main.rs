@@ -12,7 +12,11 @@ use baryon_model::{arn, manifest, proton, servicecatalog, spec, validate};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "baryon", version, about = "Baryon: a self-hosted AWS Proton-compatible control plane")]
+#[command(
+    name = "baryon",
+    version,
+    about = "Baryon: a self-hosted AWS Proton-compatible control plane"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -68,11 +72,17 @@ fn run() -> Result<bool> {
                 )
                 .with_writer(std::io::stderr)
                 .init();
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(serve::serve(args))?;
             Ok(true)
         }
-        Command::Validate { schema, spec: spec_path, json } => {
+        Command::Validate {
+            schema,
+            spec: spec_path,
+            json,
+        } => {
             let result = spec::validate_spec(&read(&schema)?, &read(&spec_path)?);
             if json {
                 println!("{}", serde_json::to_string_pretty(&result)?);

@@ -66,7 +66,9 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     println!("Baryon is serving the AWS Proton API at {url}");
     match &engine.credentials_source {
         Source::Environment => {
-            println!("Credentials: BARYON_ACCESS_KEY_ID / BARYON_SECRET_ACCESS_KEY from the environment");
+            println!(
+                "Credentials: BARYON_ACCESS_KEY_ID / BARYON_SECRET_ACCESS_KEY from the environment"
+            );
         }
         Source::File(p) | Source::Generated(p) => {
             println!("Credentials: {} (profile default)", p.display());
@@ -77,9 +79,16 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             );
         }
     }
-    let db = engine.database_url.split('?').next().unwrap_or_default().to_owned();
+    let db = engine
+        .database_url
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     tracing::info!(%addr, database = %redact(&db), "listening");
-    axum::serve(listener, engine.router).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, engine.router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

@@ -1,4 +1,5 @@
 //! The `baryon` binary, run as a user runs it.
+#![allow(clippy::unwrap_used)] // a panic is a test's failure report
 
 use std::process::Command;
 
@@ -7,7 +8,10 @@ fn fixture(rel: &str) -> String {
 }
 
 fn baryon(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_baryon")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_baryon"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8(out.stdout).unwrap(),
@@ -32,9 +36,18 @@ fn an_invalid_spec_exits_one_with_file_line_col_diagnostics() {
     assert_eq!(code, 1);
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 3, "{err}");
-    assert!(lines[0].starts_with(&format!("{spec}:3:1: spec: ")), "{err}");
-    assert!(lines[1].starts_with(&format!("{spec}:4:22: spec.retention_seconds: ")), "{err}");
-    assert!(lines[2].starts_with(&format!("{spec}:6:16: spec.alarm_email: ")), "{err}");
+    assert!(
+        lines[0].starts_with(&format!("{spec}:3:1: spec: ")),
+        "{err}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{spec}:4:22: spec.retention_seconds: ")),
+        "{err}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("{spec}:6:16: spec.alarm_email: ")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -50,7 +63,13 @@ fn json_output_is_the_full_validation_result() {
 
 #[test]
 fn a_missing_file_is_an_error_naming_it() {
-    let (code, _, err) = baryon(&["validate", "--schema", "/nonexistent/schema.yaml", "--spec", "x"]);
+    let (code, _, err) = baryon(&[
+        "validate",
+        "--schema",
+        "/nonexistent/schema.yaml",
+        "--spec",
+        "x",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("/nonexistent/schema.yaml"), "{err}");
 }
@@ -72,7 +91,11 @@ fn a_manifest_with_an_unknown_engine_is_refused() {
     let dir = std::env::temp_dir().join(format!("baryon-cli-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("manifest.yaml");
-    std::fs::write(&file, "infrastructure:\n  templates:\n    - file: a.yaml\n      rendering_engine: mustache\n").unwrap();
+    std::fs::write(
+        &file,
+        "infrastructure:\n  templates:\n    - file: a.yaml\n      rendering_engine: mustache\n",
+    )
+    .unwrap();
     let (code, _, err) = baryon(&["manifest", file.to_str().unwrap()]);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(code, 1);

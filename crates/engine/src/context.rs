@@ -83,7 +83,10 @@ pub struct Cx {
 impl Cx {
     /// `arn:aws:proton:<region>:<account>:<resource>`.
     pub fn arn(&self, resource: &str) -> String {
-        format!("arn:aws:proton:{}:{}:{resource}", self.config.region, self.config.account_id)
+        format!(
+            "arn:aws:proton:{}:{}:{resource}",
+            self.config.region, self.config.account_id
+        )
     }
 
     /// An opaque, tamper-evident `nextToken` continuing after `after` in `scope`: the hex of

@@ -63,7 +63,10 @@ const SECRET_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 fn random_string(alphabet: &[u8], len: usize) -> Result<String, CredentialsError> {
     let mut bytes = vec![0u8; len];
     getrandom::fill(&mut bytes).map_err(|e| CredentialsError::Random(e.to_string()))?;
-    Ok(bytes.iter().map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()])).collect())
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()]))
+        .collect())
 }
 
 /// Parses the `[default]` profile of an AWS shared-credentials file.
@@ -74,33 +77,47 @@ pub fn parse_shared_credentials(text: &str) -> Option<Credentials> {
         let line = line.trim();
         if line.starts_with('[') {
             in_default = line == "[default]";
-        } else if in_default {
-            if let Some((k, v)) = line.split_once('=') {
-                match k.trim() {
-                    "aws_access_key_id" => id = Some(v.trim().to_owned()),
-                    "aws_secret_access_key" => secret = Some(v.trim().to_owned()),
-                    _ => {}
-                }
+        } else if in_default && let Some((k, v)) = line.split_once('=') {
+            match k.trim() {
+                "aws_access_key_id" => id = Some(v.trim().to_owned()),
+                "aws_secret_access_key" => secret = Some(v.trim().to_owned()),
+                _ => {}
             }
         }
     }
-    Some(Credentials { access_key_id: id?, secret_access_key: secret? })
+    Some(Credentials {
+        access_key_id: id?,
+        secret_access_key: secret?,
+    })
 }
 
 /// Loads (or creates) the engine's key pair.
 pub fn load_or_create(data_dir: &Path) -> Result<(Credentials, Source), CredentialsError> {
-    match (std::env::var("BARYON_ACCESS_KEY_ID"), std::env::var("BARYON_SECRET_ACCESS_KEY")) {
+    match (
+        std::env::var("BARYON_ACCESS_KEY_ID"),
+        std::env::var("BARYON_SECRET_ACCESS_KEY"),
+    ) {
         (Ok(access_key_id), Ok(secret_access_key)) => {
-            return Ok((Credentials { access_key_id, secret_access_key }, Source::Environment));
+            return Ok((
+                Credentials {
+                    access_key_id,
+                    secret_access_key,
+                },
+                Source::Environment,
+            ));
         }
         (Err(_), Err(_)) => {}
         _ => return Err(CredentialsError::HalfSetEnvironment),
     }
     let path = data_dir.join("credentials");
-    let io = |source| CredentialsError::Io { path: path.clone(), source };
+    let io = |source| CredentialsError::Io {
+        path: path.clone(),
+        source,
+    };
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            let creds = parse_shared_credentials(&text).ok_or_else(|| CredentialsError::Incomplete(path.clone()))?;
+            let creds = parse_shared_credentials(&text)
+                .ok_or_else(|| CredentialsError::Incomplete(path.clone()))?;
             return Ok((creds, Source::File(path)));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -145,7 +162,10 @@ mod tests {
 
     #[test]
     fn the_secret_never_appears_in_debug_output() {
-        let c = Credentials { access_key_id: "AKIA1".into(), secret_access_key: "topsecret".into() };
+        let c = Credentials {
+            access_key_id: "AKIA1".into(),
+            secret_access_key: "topsecret".into(),
+        };
         assert!(!format!("{c:?}").contains("topsecret"));
     }
 }

@@ -80,11 +80,21 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
             config.account_id
         )));
     }
-    if config.region.is_empty() || !config.region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(EngineError::Config(format!("invalid region '{}'", config.region)));
+    if config.region.is_empty()
+        || !config
+            .region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(EngineError::Config(format!(
+            "invalid region '{}'",
+            config.region
+        )));
     }
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|source| EngineError::DataDir { path: config.data_dir.clone(), source })?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| EngineError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
     let database_url = config
         .database_url
         .clone()
@@ -98,11 +108,22 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         .into();
     let cx = context::Cx {
         store,
-        config: Arc::new(context::Config { region: config.region, account_id: config.account_id }),
+        config: Arc::new(context::Config {
+            region: config.region,
+            account_id: config.account_id,
+        }),
         clock: Arc::new(context::SystemClock),
         ids: Arc::new(context::RandomIds),
         token_key: Arc::new(token_key),
     };
-    let router = server::router(server::AppState { cx, credentials: Arc::new(vec![credentials.clone()]) });
-    Ok(Engine { router, credentials, credentials_source, database_url })
+    let router = server::router(server::AppState {
+        cx,
+        credentials: Arc::new(vec![credentials.clone()]),
+    });
+    Ok(Engine {
+        router,
+        credentials,
+        credentials_source,
+        database_url,
+    })
 }

@@ -27,9 +27,10 @@ pub fn operation(headers: &HeaderMap) -> Result<Operation, ApiError> {
             "Content-Type must be {CONTENT_TYPE}, got '{content_type}'"
         )));
     }
-    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).ok_or_else(|| {
-        ApiError::UnknownOperation("Missing X-Amz-Target header".to_owned())
-    })?;
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::UnknownOperation("Missing X-Amz-Target header".to_owned()))?;
     let name = target
         .strip_prefix(proton::TARGET_PREFIX)
         .and_then(|rest| rest.strip_prefix('.'))
@@ -93,7 +94,10 @@ mod tests {
         ]);
         let err = operation(&h).unwrap_err();
         assert_eq!(err.aws_type(), "UnknownOperationException");
-        assert_eq!(err.to_string(), "Unknown operation AwsProton20200720.ListWidgets");
+        assert_eq!(
+            err.to_string(),
+            "Unknown operation AwsProton20200720.ListWidgets"
+        );
     }
 
     #[test]
@@ -102,7 +106,10 @@ mod tests {
             ("content-type", CONTENT_TYPE),
             ("x-amz-target", "DynamoDB_20120810.ListTables"),
         ]);
-        assert_eq!(operation(&h).unwrap_err().aws_type(), "UnknownOperationException");
+        assert_eq!(
+            operation(&h).unwrap_err().aws_type(),
+            "UnknownOperationException"
+        );
     }
 
     #[test]

@@ -39,7 +39,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn health() -> impl IntoResponse {
-    (StatusCode::OK, [("content-type", "application/json")], "{\"status\":\"ok\"}")
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        "{\"status\":\"ok\"}",
+    )
 }
 
 async fn proton(State(state): State<AppState>, request: Request) -> Response {
@@ -73,7 +77,10 @@ async fn proton(State(state): State<AppState>, request: Request) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert("content-type", HeaderValue::from_static(protocol::CONTENT_TYPE));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static(protocol::CONTENT_TYPE),
+    );
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         headers.insert("x-amzn-requestid", v);
     }
@@ -85,12 +92,14 @@ async fn handle(
     parts: &axum::http::request::Parts,
     body: Body,
 ) -> Result<serde_json::Value, ApiError> {
-    let bytes: Bytes = axum::body::to_bytes(body, protocol::MAX_BODY_BYTES).await.map_err(|_| {
-        ApiError::RequestEntityTooLarge(format!(
-            "Request body exceeds the limit of {} bytes",
-            protocol::MAX_BODY_BYTES
-        ))
-    })?;
+    let bytes: Bytes = axum::body::to_bytes(body, protocol::MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::RequestEntityTooLarge(format!(
+                "Request body exceeds the limit of {} bytes",
+                protocol::MAX_BODY_BYTES
+            ))
+        })?;
     let signing = SigningRequest {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -98,7 +107,10 @@ async fn handle(
         headers: &parts.headers,
         body: &bytes,
     };
-    let config = VerifyConfig { service: "proton".to_owned(), max_skew: Duration::from_secs(15 * 60) };
+    let config = VerifyConfig {
+        service: "proton".to_owned(),
+        max_skew: Duration::from_mins(15),
+    };
     sigv4::verify(&signing, SystemTime::now(), &config, |key| {
         state
             .credentials

@@ -136,7 +136,11 @@ impl Store {
         if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         }
-        let url = if is_sqlite && !url.contains('?') { format!("{url}?mode=rwc") } else { url.to_owned() };
+        let url = if is_sqlite && !url.contains('?') {
+            format!("{url}?mode=rwc")
+        } else {
+            url.to_owned()
+        };
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if is_sqlite { 4 } else { 16 })
@@ -144,9 +148,15 @@ impl Store {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if is_sqlite {
-                        sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(())
                 })
@@ -154,10 +164,15 @@ impl Store {
             .connect_with(options)
             .await?;
         if is_sqlite {
-            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
         }
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool, account_id: account_id.to_owned() })
+        Ok(Self {
+            pool,
+            account_id: account_id.to_owned(),
+        })
     }
 
     /// The account this engine serves.
@@ -171,7 +186,11 @@ impl Store {
     }
 
     /// Reads one resource.
-    pub async fn get<T: DeserializeOwned>(&self, kind: Kind, name: &str) -> Result<Option<Row_<T>>, StoreError> {
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        name: &str,
+    ) -> Result<Option<Row_<T>>, StoreError> {
         let row = sqlx::query(
             "SELECT doc, version FROM resources WHERE kind = $1 AND account_id = $2 AND name = $3",
         )
@@ -182,13 +201,21 @@ impl Store {
         .await?;
         row.map(|r| -> Result<_, StoreError> {
             let doc: String = r.try_get("doc")?;
-            Ok(Row_ { doc: serde_json::from_str(&doc)?, version: r.try_get("version")? })
+            Ok(Row_ {
+                doc: serde_json::from_str(&doc)?,
+                version: r.try_get("version")?,
+            })
         })
         .transpose()
     }
 
     /// Inserts a new resource; `Ok(false)` when the name is taken.
-    pub async fn insert<T: Serialize>(&self, kind: Kind, cols: &Columns<'_>, doc: &T) -> Result<bool, StoreError> {
+    pub async fn insert<T: Serialize>(
+        &self,
+        kind: Kind,
+        cols: &Columns<'_>,
+        doc: &T,
+    ) -> Result<bool, StoreError> {
         let now = now_millis();
         let result = sqlx::query(
             "INSERT INTO resources (kind, account_id, name, parent, status, arn, created_at, updated_at, version, doc) \
@@ -234,21 +261,33 @@ impl Store {
 
     /// Deletes a resource, its tags and its creation record (`create_scope`), in one
     /// transaction; `Ok(false)` when it was not there.
-    pub async fn delete(&self, kind: Kind, name: &str, arn: &str, create_scope: &str) -> Result<bool, StoreError> {
+    pub async fn delete(
+        &self,
+        kind: Kind,
+        name: &str,
+        arn: &str,
+        create_scope: &str,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let result = sqlx::query("DELETE FROM resources WHERE kind = $1 AND account_id = $2 AND name = $3")
-            .bind(kind.as_str())
-            .bind(&self.account_id)
-            .bind(name)
+        let result =
+            sqlx::query("DELETE FROM resources WHERE kind = $1 AND account_id = $2 AND name = $3")
+                .bind(kind.as_str())
+                .bind(&self.account_id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        sqlx::query("DELETE FROM tags WHERE arn = $1")
+            .bind(arn)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM tags WHERE arn = $1").bind(arn).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM idempotency WHERE account_id = $1 AND operation = $2 AND token = $3")
-            .bind(&self.account_id)
-            .bind(create_scope)
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "DELETE FROM idempotency WHERE account_id = $1 AND operation = $2 AND token = $3",
+        )
+        .bind(&self.account_id)
+        .bind(create_scope)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(result.rows_affected() == 1)
     }
@@ -299,7 +338,11 @@ impl Store {
     }
 
     /// The hash recorded by [`Store::insert_with_request`] for `name` under `scope`.
-    pub async fn request_hash_for(&self, scope: &str, name: &str) -> Result<Option<String>, StoreError> {
+    pub async fn request_hash_for(
+        &self,
+        scope: &str,
+        name: &str,
+    ) -> Result<Option<String>, StoreError> {
         let row = sqlx::query(
             "SELECT request_hash FROM idempotency WHERE account_id = $1 AND operation = $2 AND token = $3",
         )
@@ -308,7 +351,9 @@ impl Store {
         .bind(name)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| r.try_get("request_hash")).transpose().map_err(Into::into)
+        row.map(|r| r.try_get("request_hash"))
+            .transpose()
+            .map_err(Into::into)
     }
 
     /// One page of resources of `kind` (optionally under `parent`), ordered by name, after
@@ -341,7 +386,10 @@ impl Store {
             items.push(serde_json::from_str(&doc)?);
             last = Some(r.try_get::<String, _>("name")?);
         }
-        Ok(Page { items, next_after: if more { last } else { None } })
+        Ok(Page {
+            items,
+            next_after: if more { last } else { None },
+        })
     }
 
     /// Whether any resource of `kind` has `parent`.

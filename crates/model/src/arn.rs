@@ -37,6 +37,7 @@ pub const MAX_NAME_LEN: usize = 100;
 
 /// A parsed Proton ARN. [`fmt::Display`] rebuilds the exact text it was parsed from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct ProtonArn {
     /// `aws`, `aws-cn` or `aws-us-gov`.
@@ -52,6 +53,7 @@ pub struct ProtonArn {
 /// The resource part of a Proton ARN. Serialized with a `type` tag in the ARN's spelling
 /// (`service-instance`, `environment-template-version`, ...).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(
     tag = "type",
     rename_all = "kebab-case",
@@ -148,7 +150,9 @@ pub enum ArnError {
     Account(String),
     /// A resource type Proton does not have.
     #[error(
-        "unknown Proton resource type {0:?}: expected environment, environment-template, service-template, service, component, environment-account-connection, repository or deployment"
+        "unknown Proton resource type {0:?}: expected environment, \
+            environment-template, service-template, service, component, \
+            environment-account-connection, repository or deployment"
     )]
     ResourceType(String),
     /// A malformed resource part.
@@ -314,15 +318,19 @@ impl ProtonResource {
             "service" => {
                 let parts: Vec<&str> = rest.split('/').collect();
                 match parts.as_slice() {
-                    [svc] => Ok(Self::Service { name: name("service name", svc)? }),
-                    [svc, "pipeline"] => Ok(Self::ServicePipeline { service_name: name("service name", svc)? }),
+                    [svc] => Ok(Self::Service {
+                        name: name("service name", svc)?,
+                    }),
+                    [svc, "pipeline"] => Ok(Self::ServicePipeline {
+                        service_name: name("service name", svc)?,
+                    }),
                     [svc, "service-instance", inst] => Ok(Self::ServiceInstance {
                         service_name: name("service name", svc)?,
                         name: name("service instance name", inst)?,
                     }),
-                    _ => Err(bad(
-                        "expected service/NAME, service/NAME/pipeline or service/NAME/service-instance/NAME".to_owned(),
-                    )),
+                    _ => Err(bad("expected service/NAME, service/NAME/pipeline or \
+                            service/NAME/service-instance/NAME"
+                        .to_owned())),
                 }
             }
             "component" => Ok(Self::Component {

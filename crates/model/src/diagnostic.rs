@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// `instances[0].spec.port`, `pipeline.service_dir`, `schema.types.X.properties.y`; it is
 /// empty for problems with the document as a whole (such as a YAML syntax error).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Diagnostic {
     /// Dotted path of the offending node from the document root.
     pub path: String,

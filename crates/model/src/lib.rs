@@ -6,6 +6,8 @@
 //! - [`validate`]: the AWS-style constraint validator that walks those tables.
 //! - Proton domain logic: spec files, `schema.yaml`, `manifest.yaml`, ARNs, template versions.
 
+#![warn(missing_docs)]
+
 pub mod generated;
 pub mod shape;
 pub mod timestamp;

@@ -30,6 +30,7 @@ use crate::yaml::{self, Node, NodeValue, quote_short};
 
 /// A parsed `manifest.yaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Manifest {
     /// `infrastructure:`.
     pub infrastructure: Infrastructure,
@@ -37,6 +38,7 @@ pub struct Manifest {
 
 /// `infrastructure:` of a manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct Infrastructure {
     /// `templates:`, in order (at least one).
     pub templates: Vec<InfrastructureTemplate>,
@@ -44,6 +46,7 @@ pub struct Infrastructure {
 
 /// One entry of `infrastructure.templates`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct InfrastructureTemplate {
     /// `file:`, the template file (`*` for every Terraform file); `None` for CodeBuild.
@@ -58,6 +61,7 @@ pub struct InfrastructureTemplate {
 
 /// `rendering_engine:`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum RenderingEngine {
     /// Jinja, for CloudFormation templates.
@@ -70,6 +74,7 @@ pub enum RenderingEngine {
 
 /// `template_language:`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum TemplateLanguage {
     /// AWS CloudFormation.
@@ -80,6 +85,8 @@ pub enum TemplateLanguage {
 
 /// `settings:` of a CodeBuild template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct CodeBuildSettings {
     /// `image:`, the CodeBuild image; `None` for the default image.
@@ -92,6 +99,7 @@ pub struct CodeBuildSettings {
     pub deprovision: Vec<String>,
     /// `project_properties:`, extra CodeBuild project properties (such as `VpcConfig`), as
     /// written.
+    #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
     pub project_properties: Option<serde_json::Value>,
 }
 
@@ -166,7 +174,7 @@ fn manifest(root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Manifest> {
         return None;
     }
     unknown_keys(root, "", &["infrastructure"], diags);
-    let Some(infra) = root.get("infrastructure") else {
+    let Some((infra_key, infra)) = root.entry("infrastructure") else {
         diags.push(Diagnostic::new(
             "",
             root.pos(),
@@ -189,7 +197,7 @@ fn manifest(root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Manifest> {
     let Some(templates) = infra.get("templates") else {
         diags.push(Diagnostic::new(
             "infrastructure",
-            infra.pos(),
+            infra_key.pos(),
             "missing \"templates\"",
         ));
         return None;
@@ -391,7 +399,12 @@ fn template(
                 ));
             }
             let Some((settings_key, settings)) = node.entry("settings") else {
-                diags.push(Diagnostic::new(path, node.pos(), "missing \"settings\" (with provision and deprovision commands) for rendering_engine: codebuild"));
+                diags.push(Diagnostic::new(
+                    path,
+                    node.pos(),
+                    "missing \"settings\" (with provision and deprovision \
+                    commands) for rendering_engine: codebuild",
+                ));
                 return None;
             };
             let settings = codebuild_settings(

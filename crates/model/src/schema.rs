@@ -25,6 +25,10 @@
 //! `externalDocs`, `xml` and `x-*` extensions. Anything else is reported, so a typo in a
 //! keyword never silently disables a check. Inputs that an object does not declare in its
 //! `properties` are errors.
+//!
+//! Defaults are applied recursively: an absent property with a `default` takes it (and a
+//! default object gets its own properties' defaults). A required property that is absent but
+//! has a default is satisfied by the default. Every `default` must itself satisfy its schema.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -324,10 +328,12 @@ impl SchemaParser {
                 );
             }
         }
-        let Some(schema) = root.get("schema") else {
+        let Some((schema_key, schema)) = root.entry("schema") else {
             self.diag("", root.pos(), "missing \"schema\"");
             return None;
         };
+        // Problems with the `schema` mapping as a whole are reported at its key.
+        let schema_pos = schema_key.pos();
         let Some(entries) = schema.as_map() else {
             self.diag(
                 "schema",
@@ -358,15 +364,21 @@ impl SchemaParser {
             let path = join_path("schema", &key);
             match k.as_str() {
                 Some("format") => {
-                    if let Some(openapi) = self.format(v, &path) {
+                    if let Some(openapi) = self.format(k, v, &path) {
                         out.openapi = openapi;
                     }
                 }
                 Some(
-                    which @ ("environment_input_type" | "service_input_type" | "pipeline_input_type"),
+                    which @ ("environment_input_type"
+                    | "service_input_type"
+                    | "pipeline_input_type"),
                 ) => {
                     let Some(name) = v.as_str() else {
-                        self.diag(path, v.pos(), format!("expected a type name, found {}", v.describe()));
+                        self.diag(
+                            path,
+                            v.pos(),
+                            format!("expected a type name, found {}", v.describe()),
+                        );
                         continue;
                     };
                     input_types.push((path, v.pos(), name.to_owned()));
@@ -379,24 +391,39 @@ impl SchemaParser {
                 }
                 Some("types") => {
                     let Some(types) = v.as_map() else {
-                        self.diag(path, v.pos(), format!("expected a mapping of type names to schemas, found {}", v.describe()));
+                        self.diag(
+                            path,
+                            v.pos(),
+                            format!(
+                                "expected a mapping of type names to schemas, found {}",
+                                v.describe()
+                            ),
+                        );
                         continue;
                     };
                     for (tk, tv) in types {
                         let Some(name) = tk.as_str() else {
-                            self.diag(join_path(&path, &tk.key_text()), tk.pos(), "type names must be strings");
+                            self.diag(
+                                join_path(&path, &tk.key_text()),
+                                tk.pos(),
+                                "type names must be strings",
+                            );
                             continue;
                         };
                         let tpath = join_path(&path, name);
                         let schema = self.schema(tv, &tpath);
-                        out.types.push(NamedType { name: name.to_owned(), schema });
+                        out.types.push(NamedType {
+                            name: name.to_owned(),
+                            schema,
+                        });
                     }
                 }
                 _ => self.diag(
                     path,
                     k.pos(),
                     format!(
-                        "unknown key {}; expected format, environment_input_type, service_input_type, pipeline_input_type or types",
+                        "unknown key {}; expected format, environment_input_type, \
+                            service_input_type, pipeline_input_type or types",
                         quote_key(k)
                     ),
                 ),
@@ -405,18 +432,19 @@ impl SchemaParser {
         if schema.get("format").is_none() {
             self.diag(
                 "schema",
-                schema.pos(),
+                schema_pos,
                 "missing \"format\" (with openapi: \"3.0.0\")",
             );
         }
         if types_node.is_none() {
-            self.diag("schema", schema.pos(), "missing \"types\"");
+            self.diag("schema", schema_pos, "missing \"types\"");
         }
         if out.environment_input_type.is_none() && out.service_input_type.is_none() {
             self.diag(
                 "schema",
-                schema.pos(),
-                "missing an input type: environment templates declare environment_input_type, service templates service_input_type",
+                schema_pos,
+                "missing an input type: environment templates declare \
+                    environment_input_type, service templates service_input_type",
             );
         }
         if out.environment_input_type.is_some()
@@ -426,7 +454,9 @@ impl SchemaParser {
             self.diag(
                 "schema.service_input_type",
                 k.pos(),
-                "a schema declares either environment_input_type (environment template) or service_input_type (service template), not both",
+                "a schema declares either environment_input_type \
+                    (environment template) or service_input_type (service \
+                    template), not both",
             );
         }
         if out.pipeline_input_type.is_some()
@@ -476,7 +506,7 @@ impl SchemaParser {
         Some(out)
     }
 
-    fn format(&mut self, v: &Node, path: &str) -> Option<String> {
+    fn format(&mut self, k: &Node, v: &Node, path: &str) -> Option<String> {
         if v.as_map().is_none() {
             self.diag(
                 path,
@@ -489,7 +519,7 @@ impl SchemaParser {
             return None;
         }
         let Some(openapi) = v.get("openapi") else {
-            self.diag(path, v.pos(), "missing \"openapi\" (must be \"3.0.0\")");
+            self.diag(path, k.pos(), "missing \"openapi\" (must be \"3.0.0\")");
             return None;
         };
         let text = match &openapi.value {

@@ -148,7 +148,11 @@ pub struct Pattern {
 impl Pattern {
     /// A pattern; compiled lazily.
     pub const fn new(source: &'static str, rust: &'static str) -> Self {
-        Self { source, rust, compiled: OnceLock::new() }
+        Self {
+            source,
+            rust,
+            compiled: OnceLock::new(),
+        }
     }
 
     /// Whether `value` satisfies the pattern. A pattern the regex engine cannot compile
@@ -159,7 +163,9 @@ impl Pattern {
 
     /// The compiled regex, if it compiles.
     pub fn regex(&self) -> Option<&Regex> {
-        self.compiled.get_or_init(|| Regex::new(self.rust).ok()).as_ref()
+        self.compiled
+            .get_or_init(|| Regex::new(self.rust).ok())
+            .as_ref()
     }
 }
 

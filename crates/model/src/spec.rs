@@ -99,6 +99,8 @@ impl Spec {
 
 /// The result of [`validate_spec`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[cfg_attr(feature = "wasm", tsify(missing_as_null, hashmap_as_object))]
 pub struct SpecValidation {
     /// Whether the spec is valid (no diagnostics).
     pub ok: bool,
@@ -109,6 +111,7 @@ pub struct SpecValidation {
     /// the object of environment inputs; for a service spec,
     /// `{"pipeline": {...} | null, "instances": [{"name", "environment", "inputs"}]}`;
     /// `null` when the spec or schema could not be read.
+    #[cfg_attr(feature = "wasm", tsify(type = "unknown"))]
     pub inputs: Value,
 }
 
@@ -162,7 +165,8 @@ fn environment_inputs(
         diags.push(Diagnostic::new(
             "proton",
             env.proton_pos,
-            "this is an EnvironmentSpec, but the schema is for a service template (it declares no environment_input_type)",
+            "this is an EnvironmentSpec, but the schema is for a service \
+                template (it declares no environment_input_type)",
         ));
         return Value::Null;
     }
@@ -180,7 +184,8 @@ fn service_inputs(
         diags.push(Diagnostic::new(
             "proton",
             svc.proton_pos,
-            "this is a ServiceSpec, but the schema is for an environment template (it declares no service_input_type)",
+            "this is a ServiceSpec, but the schema is for an environment \
+                template (it declares no service_input_type)",
         ));
         return Value::Null;
     }
@@ -193,7 +198,8 @@ fn service_inputs(
             diags.push(Diagnostic::new(
                 "pipeline",
                 pos,
-                "this service template has no pipeline (its schema declares no pipeline_input_type); remove the pipeline section",
+                "this service template has no pipeline (its schema declares \
+                    no pipeline_input_type); remove the pipeline section",
             ));
         }
         Value::Null
@@ -301,7 +307,9 @@ fn parse_spec_partial(src: &str) -> (Option<Spec>, Vec<Diagnostic>) {
     };
     let Some(entries) = root.as_map() else {
         let message = if root.is_null() {
-            "the spec is empty; expected a mapping starting with proton: EnvironmentSpec or proton: ServiceSpec".to_owned()
+            "the spec is empty; expected a mapping starting with proton: \
+                EnvironmentSpec or proton: ServiceSpec"
+                .to_owned()
         } else {
             format!(
                 "expected a mapping with a \"proton\" key, found {}",
@@ -313,7 +321,12 @@ fn parse_spec_partial(src: &str) -> (Option<Spec>, Vec<Diagnostic>) {
     };
     let kind = match root.get("proton") {
         None => {
-            diags.push(Diagnostic::new("proton", root.pos(), "missing \"proton\": the spec must start with proton: EnvironmentSpec or proton: ServiceSpec"));
+            diags.push(Diagnostic::new(
+                "proton",
+                root.pos(),
+                "missing \"proton\": the spec must start with proton: \
+                EnvironmentSpec or proton: ServiceSpec",
+            ));
             None
         }
         Some(v) => {
@@ -413,7 +426,15 @@ fn instances(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<InstanceSpec> {
     for (i, item) in items.iter().enumerate() {
         let path = index_path("instances", i);
         let Some(entries) = item.as_map() else {
-            diags.push(Diagnostic::new(&path, item.pos(), format!("expected a service instance (a mapping with name, environment and spec), found {}", item.describe())));
+            diags.push(Diagnostic::new(
+                &path,
+                item.pos(),
+                format!(
+                    "expected a service instance (a mapping with name, \
+                environment and spec), found {}",
+                    item.describe()
+                ),
+            ));
             continue;
         };
         for (k, _) in entries {

@@ -19,7 +19,9 @@ impl Timestamp {
 
     /// From whole seconds since the Unix epoch.
     pub const fn from_secs(secs: i64) -> Self {
-        Self { millis: secs.saturating_mul(1000) }
+        Self {
+            millis: secs.saturating_mul(1000),
+        }
     }
 
     /// From fractional epoch seconds; `None` when not finite or out of range.
@@ -27,8 +29,9 @@ impl Timestamp {
     pub fn from_epoch_seconds(secs: f64) -> Option<Self> {
         let millis = (secs * 1000.0).round();
         // ±2^53 ms keeps every value exactly representable in f64.
-        (millis.is_finite() && millis.abs() < 9_007_199_254_740_992.0)
-            .then(|| Self { millis: millis as i64 })
+        (millis.is_finite() && millis.abs() < 9_007_199_254_740_992.0).then_some(Self {
+            millis: millis as i64,
+        })
     }
 
     /// Milliseconds since the Unix epoch.
@@ -45,7 +48,12 @@ impl Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:03}", self.millis.div_euclid(1000), self.millis.rem_euclid(1000))
+        write!(
+            f,
+            "{}.{:03}",
+            self.millis.div_euclid(1000),
+            self.millis.rem_euclid(1000)
+        )
     }
 }
 

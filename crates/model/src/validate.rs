@@ -96,7 +96,11 @@ impl fmt::Display for Violation {
                 write!(f, "Member must satisfy regular expression pattern: {p}")
             }
             ViolationKind::Enum(values) => {
-                write!(f, "Member must satisfy enum value set: [{}]", values.join(", "))
+                write!(
+                    f,
+                    "Member must satisfy enum value set: [{}]",
+                    values.join(", ")
+                )
             }
             ViolationKind::Union => write!(f, "Union must have exactly one member set"),
             ViolationKind::Null | ViolationKind::Type { .. } => Ok(()),
@@ -124,7 +128,11 @@ impl fmt::Display for ValidationErrors {
             return write!(f, "{v}");
         }
         let n = self.violations.len();
-        write!(f, "{n} validation error{} detected: ", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{n} validation error{} detected: ",
+            if n == 1 { "" } else { "s" }
+        )?;
         for (i, v) in self.violations.iter().enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
@@ -137,7 +145,11 @@ impl fmt::Display for ValidationErrors {
 
 /// Validates a request body for `operation` of `service`. An operation without an input
 /// shape accepts any object.
-pub fn validate_input(service: &ServiceDef, operation: &str, body: &Value) -> Result<(), ValidationErrors> {
+pub fn validate_input(
+    service: &ServiceDef,
+    operation: &str,
+    body: &Value,
+) -> Result<(), ValidationErrors> {
     let Some(op) = service.operation(operation) else {
         return Ok(());
     };
@@ -146,10 +158,17 @@ pub fn validate_input(service: &ServiceDef, operation: &str, body: &Value) -> Re
         None if body.is_object() => Vec::new(),
         None => vec![Violation {
             path: String::new(),
-            kind: ViolationKind::Type { expected: "an object", found: json_type(body) },
+            kind: ViolationKind::Type {
+                expected: "an object",
+                found: json_type(body),
+            },
         }],
     };
-    if violations.is_empty() { Ok(()) } else { Err(ValidationErrors { violations }) }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(ValidationErrors { violations })
+    }
 }
 
 /// Validates `value` against shape `id`; the root must be a structure.
@@ -174,17 +193,26 @@ fn json_type(v: &Value) -> &'static str {
 fn type_error(path: &str, expected: &'static str, v: &Value, out: &mut Vec<Violation>) {
     out.push(Violation {
         path: path.to_owned(),
-        kind: ViolationKind::Type { expected, found: json_type(v) },
+        kind: ViolationKind::Type {
+            expected,
+            found: json_type(v),
+        },
     });
 }
 
 fn check_len(path: &str, len: usize, min: Option<i64>, max: Option<i64>, out: &mut Vec<Violation>) {
     let len = i64::try_from(len).unwrap_or(i64::MAX);
     if let Some(min) = min.filter(|m| len < *m) {
-        out.push(Violation { path: path.to_owned(), kind: ViolationKind::MinLength(min) });
+        out.push(Violation {
+            path: path.to_owned(),
+            kind: ViolationKind::MinLength(min),
+        });
     }
     if let Some(max) = max.filter(|m| len > *m) {
-        out.push(Violation { path: path.to_owned(), kind: ViolationKind::MaxLength(max) });
+        out.push(Violation {
+            path: path.to_owned(),
+            kind: ViolationKind::MaxLength(max),
+        });
     }
 }
 
@@ -197,7 +225,13 @@ fn push_segment(path: &mut String, seg: &str) -> usize {
     len
 }
 
-fn walk(service: &ServiceDef, id: ShapeId, value: &Value, path: &mut String, out: &mut Vec<Violation>) {
+fn walk(
+    service: &ServiceDef,
+    id: ShapeId,
+    value: &Value,
+    path: &mut String,
+    out: &mut Vec<Violation>,
+) {
     let Some(shape) = service.shapes.get(id) else {
         return;
     };
@@ -216,29 +250,46 @@ fn walk(service: &ServiceDef, id: ShapeId, value: &Value, path: &mut String, out
                         walk(service, m.shape, v, path, out);
                     }
                     None if m.required => {
-                        out.push(Violation { path: path.clone(), kind: ViolationKind::Null });
+                        out.push(Violation {
+                            path: path.clone(),
+                            kind: ViolationKind::Null,
+                        });
                     }
                     None => {}
                 }
                 path.truncate(mark);
             }
             if *union && set != 1 {
-                out.push(Violation { path: path.clone(), kind: ViolationKind::Union });
+                out.push(Violation {
+                    path: path.clone(),
+                    kind: ViolationKind::Union,
+                });
             }
         }
-        ShapeKind::String { min, max, pattern, enum_values } => {
+        ShapeKind::String {
+            min,
+            max,
+            pattern,
+            enum_values,
+        } => {
             let Value::String(s) = value else {
                 return type_error(path, "a string", value, out);
             };
             // Java (and so AWS) counts UTF-16 code units.
             check_len(path, s.encode_utf16().count(), *min, *max, out);
-            if let Some(p) = pattern {
-                if !p.is_match(s) {
-                    out.push(Violation { path: path.clone(), kind: ViolationKind::Pattern(p.source) });
-                }
+            if let Some(p) = pattern
+                && !p.is_match(s)
+            {
+                out.push(Violation {
+                    path: path.clone(),
+                    kind: ViolationKind::Pattern(p.source),
+                });
             }
             if !enum_values.is_empty() && !enum_values.contains(&s.as_str()) {
-                out.push(Violation { path: path.clone(), kind: ViolationKind::Enum(enum_values) });
+                out.push(Violation {
+                    path: path.clone(),
+                    kind: ViolationKind::Enum(enum_values),
+                });
             }
         }
         ShapeKind::Integer { min, max } => {
@@ -246,10 +297,16 @@ fn walk(service: &ServiceDef, id: ShapeId, value: &Value, path: &mut String, out
                 return type_error(path, "an integer", value, out);
             };
             if let Some(min) = min.filter(|m| n < *m) {
-                out.push(Violation { path: path.clone(), kind: ViolationKind::MinValue(min) });
+                out.push(Violation {
+                    path: path.clone(),
+                    kind: ViolationKind::MinValue(min),
+                });
             }
             if let Some(max) = max.filter(|m| n > *m) {
-                out.push(Violation { path: path.clone(), kind: ViolationKind::MaxValue(max) });
+                out.push(Violation {
+                    path: path.clone(),
+                    kind: ViolationKind::MaxValue(max),
+                });
             }
         }
         ShapeKind::Float | ShapeKind::Timestamp => {
@@ -275,14 +332,22 @@ fn walk(service: &ServiceDef, id: ShapeId, value: &Value, path: &mut String, out
             for (i, item) in items.iter().enumerate() {
                 let mark = push_segment(path, &format!("{}.member", i + 1));
                 if item.is_null() {
-                    out.push(Violation { path: path.clone(), kind: ViolationKind::Null });
+                    out.push(Violation {
+                        path: path.clone(),
+                        kind: ViolationKind::Null,
+                    });
                 } else {
                     walk(service, *member, item, path, out);
                 }
                 path.truncate(mark);
             }
         }
-        ShapeKind::Map { key, value: value_shape, min, max } => {
+        ShapeKind::Map {
+            key,
+            value: value_shape,
+            min,
+            max,
+        } => {
             let Value::Object(map) = value else {
                 return type_error(path, "an object", value, out);
             };

@@ -117,7 +117,8 @@ pub fn next_version(
                 .max();
             match minor {
                 None => Err(format!(
-                    "major version {major} of the template does not exist; omit the major version to create a new major version"
+                    "major version {major} of the template does not exist; \
+                     omit the major version to create a new major version"
                 )),
                 Some(minor) => minor
                     .checked_add(1)
@@ -240,22 +241,27 @@ pub fn check_version_change(
         DeploymentKind::None | DeploymentKind::CurrentVersion => {
             if requested_major.is_some() || requested_minor.is_some() {
                 return Err(format!(
-                    "don't include templateMajorVersion or templateMinorVersion with deployment type {kind}"
+                    "don't include templateMajorVersion or templateMinorVersion \
+                     with deployment type {kind}"
                 ));
             }
             Ok(current)
         }
         DeploymentKind::MinorVersion => {
-            if let Some(major) = requested_major && major != current.major {
+            let in_use = current.major;
+            if let Some(major) = requested_major
+                && major != in_use
+            {
                 return Err(format!(
-                    "deployment type MINOR_VERSION stays in major version {} (in use); use MAJOR_VERSION to move to major version {major}",
-                    current.major
+                    "deployment type MINOR_VERSION stays in major version {in_use} (in use); \
+                     use MAJOR_VERSION to move to major version {major}"
                 ));
             }
             let target = match requested_minor {
-                Some(minor) => require_published(available, TemplateVersion::new(current.major, minor))?,
-                None => recommended_minor_for_major(versions, current.major)
-                    .ok_or_else(|| format!("major version {} has no published minor version", current.major))?,
+                Some(minor) => require_published(available, TemplateVersion::new(in_use, minor))?,
+                None => recommended_minor_for_major(versions, in_use).ok_or_else(|| {
+                    format!("major version {in_use} has no published minor version")
+                })?,
             };
             if target < current {
                 return Err(format!(
@@ -265,25 +271,34 @@ pub fn check_version_change(
             Ok(target)
         }
         DeploymentKind::MajorVersion => match (requested_major, requested_minor) {
-            (None, Some(_)) => Err("templateMinorVersion requires templateMajorVersion with deployment type MAJOR_VERSION".to_owned()),
+            (None, Some(_)) => Err("templateMinorVersion requires templateMajorVersion \
+                 with deployment type MAJOR_VERSION"
+                .to_owned()),
             (None, None) => {
-                let target = recommended(versions).ok_or_else(|| "the template has no published version".to_owned())?;
+                let target = recommended(versions)
+                    .ok_or_else(|| "the template has no published version".to_owned())?;
                 if target < current {
-                    return Err(format!("the recommended version {target} is lower than the version in use ({current})"));
+                    return Err(format!(
+                        "the recommended version {target} is lower than the version in use \
+                         ({current})"
+                    ));
                 }
                 Ok(target)
             }
             (Some(major), minor) => {
-                if major <= current.major {
+                let in_use = current.major;
+                if major <= in_use {
                     return Err(format!(
-                        "deployment type MAJOR_VERSION moves to a major version higher than {} (in use), not {major}; use MINOR_VERSION within major version {}",
-                        current.major, current.major
+                        "deployment type MAJOR_VERSION moves to a major version higher than \
+                         {in_use} (in use), not {major}; use MINOR_VERSION within major \
+                         version {in_use}"
                     ));
                 }
                 match minor {
                     Some(minor) => require_published(available, TemplateVersion::new(major, minor)),
-                    None => recommended_minor_for_major(versions, major)
-                        .ok_or_else(|| format!("major version {major} has no published minor version")),
+                    None => recommended_minor_for_major(versions, major).ok_or_else(|| {
+                        format!("major version {major} has no published minor version")
+                    }),
                 }
             }
         },

@@ -81,8 +81,16 @@ pub fn validate_spec(schema_yaml: &str, spec_yaml: &str) -> Result<Ts<SpecValida
 #[wasm_bindgen(js_name = parseManifest)]
 pub fn parse_manifest(yaml: &str) -> Result<Ts<ManifestResult>, JsError> {
     let result = match crate::manifest::parse_manifest(yaml) {
-        Ok(m) => ManifestResult { ok: true, manifest: Some(m), diagnostics: Vec::new() },
-        Err(diagnostics) => ManifestResult { ok: false, manifest: None, diagnostics },
+        Ok(m) => ManifestResult {
+            ok: true,
+            manifest: Some(m),
+            diagnostics: Vec::new(),
+        },
+        Err(diagnostics) => ManifestResult {
+            ok: false,
+            manifest: None,
+            diagnostics,
+        },
     };
     to_js(&result)
 }
@@ -91,8 +99,16 @@ pub fn parse_manifest(yaml: &str) -> Result<Ts<ManifestResult>, JsError> {
 #[wasm_bindgen(js_name = parseArn)]
 pub fn parse_arn(arn: &str) -> Result<Ts<ArnResult>, JsError> {
     let result = match ProtonArn::parse(arn) {
-        Ok(a) => ArnResult { ok: true, arn: Some(a), error: None },
-        Err(e) => ArnResult { ok: false, arn: None, error: Some(e.to_string()) },
+        Ok(a) => ArnResult {
+            ok: true,
+            arn: Some(a),
+            error: None,
+        },
+        Err(e) => ArnResult {
+            ok: false,
+            arn: None,
+            error: Some(e.to_string()),
+        },
     };
     to_js(&result)
 }
@@ -157,14 +173,21 @@ fn request_validation(operation: &str, json: &str) -> RequestValidation {
             ok: false,
             service: Some(service.service_id.to_owned()),
             error_type: Some(
-                if e.is_serialization() { "SerializationException" } else { "ValidationException" }
-                    .to_owned(),
+                if e.is_serialization() {
+                    "SerializationException"
+                } else {
+                    "ValidationException"
+                }
+                .to_owned(),
             ),
             message: Some(e.to_string()),
             violations: e
                 .violations
                 .iter()
-                .map(|v| RequestViolation { path: v.path.clone(), message: v.to_string() })
+                .map(|v| RequestViolation {
+                    path: v.path.clone(),
+                    message: v.to_string(),
+                })
                 .collect(),
         },
     }

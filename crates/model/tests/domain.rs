@@ -426,14 +426,14 @@ fn schema_document_problems_are_positioned() {
             &[
                 (
                     "schema",
-                    2,
-                    3,
+                    1,
+                    1,
                     "missing \"format\" (with openapi: \"3.0.0\")",
                 ),
                 (
                     "schema",
-                    2,
-                    3,
+                    1,
+                    1,
                     "missing an input type: environment templates declare environment_input_type, service templates service_input_type",
                 ),
             ],
@@ -684,7 +684,7 @@ fn the_aws_samples_specs_validate_and_their_manifests_parse() {
                 }
             })
             .collect();
-        let (template, schemas) = match (candidates.len(), chosen.get(rel.as_str())) {
+        let (_template, schemas) = match (candidates.len(), chosen.get(rel.as_str())) {
             (1, None) => candidates[0].clone(),
             (_, Some(name)) => candidates
                 .iter()
@@ -707,7 +707,6 @@ fn the_aws_samples_specs_validate_and_their_manifests_parse() {
                     schema_file.strip_prefix(root).unwrap().display()
                 ));
             }
-            let _ = &template;
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

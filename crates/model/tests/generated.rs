@@ -1,4 +1,5 @@
 //! The generated model: completeness against the vendored API model, wire names, enums.
+#![allow(clippy::unwrap_used)] // a panic is a test's failure report
 
 use baryon_model::proton::{self, DeploymentStatus, Operation};
 use baryon_model::servicecatalog;
@@ -56,8 +57,16 @@ fn service_metadata_matches_the_wire_protocols() {
 fn every_model_pattern_compiles_for_the_rust_regex_engine() {
     for service in [&proton::SERVICE, &servicecatalog::SERVICE] {
         for shape in service.shapes {
-            if let ShapeKind::String { pattern: Some(p), .. } = &shape.kind {
-                assert!(p.regex().is_some(), "{}: {} does not compile", shape.name, p.rust);
+            if let ShapeKind::String {
+                pattern: Some(p), ..
+            } = &shape.kind
+            {
+                assert!(
+                    p.regex().is_some(),
+                    "{}: {} does not compile",
+                    shape.name,
+                    p.rust
+                );
             }
         }
     }
@@ -70,8 +79,14 @@ fn marker_types_tie_operations_to_their_shapes() {
     }
     assert_eq!(name::<proton::ops::CreateService>(), "CreateService");
     let def = Operation::CreateService.def();
-    assert_eq!(proton::SHAPES[def.input.unwrap()].name, "CreateServiceInput");
-    assert_eq!(proton::SHAPES[def.output.unwrap()].name, "CreateServiceOutput");
+    assert_eq!(
+        proton::SHAPES[def.input.unwrap()].name,
+        "CreateServiceInput"
+    );
+    assert_eq!(
+        proton::SHAPES[def.output.unwrap()].name,
+        "CreateServiceOutput"
+    );
     assert!(def.errors.contains(&"ConflictException"));
 }
 
@@ -85,7 +100,10 @@ fn structures_use_the_exact_wire_names() {
     assert_eq!(input.template_major_version, "1");
     let back = serde_json::to_value(&input).unwrap();
     assert_eq!(back["templateName"], "tpl");
-    assert!(back.get("branchName").is_none(), "absent optionals are not serialized");
+    assert!(
+        back.get("branchName").is_none(),
+        "absent optionals are not serialized"
+    );
 }
 
 #[test]
@@ -102,7 +120,10 @@ fn enums_keep_unknown_values_readable() {
 fn unions_are_externally_tagged_like_aws_json() {
     let src: proton::TemplateVersionSourceInput =
         serde_json::from_value(json!({"s3": {"bucket": "b", "key": "k.tar.gz"}})).unwrap();
-    assert_eq!(serde_json::to_value(&src).unwrap(), json!({"s3": {"bucket": "b", "key": "k.tar.gz"}}));
+    assert_eq!(
+        serde_json::to_value(&src).unwrap(),
+        json!({"s3": {"bucket": "b", "key": "k.tar.gz"}})
+    );
 }
 
 #[test]
@@ -127,6 +148,12 @@ fn timestamps_are_epoch_seconds_on_the_wire() {
         "spec": "s", "status": "ACTIVE", "templateName": "t"
     }}))
     .unwrap();
-    assert_eq!(out.service.as_ref().unwrap().created_at.as_millis(), 1_700_000_000_500);
-    assert_eq!(serde_json::to_value(&out).unwrap()["service"]["lastModifiedAt"], json!(1_700_000_001));
+    assert_eq!(
+        out.service.as_ref().unwrap().created_at.as_millis(),
+        1_700_000_000_500
+    );
+    assert_eq!(
+        serde_json::to_value(&out).unwrap()["service"]["lastModifiedAt"],
+        json!(1_700_000_001)
+    );
 }

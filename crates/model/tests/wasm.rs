@@ -1,6 +1,7 @@
 //! The JavaScript API, run in headless Chromium by `wasm-bindgen-test`
 //! (`cargo test -p baryon-model --features wasm --target wasm32-unknown-unknown --test wasm`).
 #![cfg(all(target_arch = "wasm32", feature = "wasm"))]
+#![allow(clippy::unwrap_used)] // a panic is a test's failure report
 
 use baryon_model::wasm::{parse_arn, parse_manifest, validate_request, validate_spec};
 use serde_json::{Value, json};
@@ -45,7 +46,11 @@ fn wrong_type_missing_required_and_pattern_give_three_positioned_diagnostics() {
         .unwrap()
         .iter()
         .map(|d| {
-            (d["path"].as_str().unwrap().to_owned(), d["line"].as_u64().unwrap(), d["col"].as_u64().unwrap())
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["line"].as_u64().unwrap(),
+                d["col"].as_u64().unwrap(),
+            )
         })
         .collect();
     assert_eq!(
@@ -62,9 +67,18 @@ fn wrong_type_missing_required_and_pattern_give_three_positioned_diagnostics() {
 fn a_service_spec_with_pipeline_and_instances_validates() {
     let result = js(validate_spec(WORKER_SCHEMA, WORKER_SPEC).unwrap());
     assert_eq!(result["ok"], json!(true), "{result}");
-    assert_eq!(result["inputs"]["pipeline"], json!({"test_command": "cargo test"}));
-    assert_eq!(result["inputs"]["instances"][0]["inputs"]["batch_size"], json!(5));
-    assert_eq!(result["inputs"]["instances"][1]["inputs"]["log_level"], json!("warn"));
+    assert_eq!(
+        result["inputs"]["pipeline"],
+        json!({"test_command": "cargo test"})
+    );
+    assert_eq!(
+        result["inputs"]["instances"][0]["inputs"]["batch_size"],
+        json!(5)
+    );
+    assert_eq!(
+        result["inputs"]["instances"][1]["inputs"]["log_level"],
+        json!("warn")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -76,14 +90,20 @@ fn a_codebuild_manifest_parses_with_its_commands() {
 
 #[wasm_bindgen_test]
 fn a_broken_manifest_is_reported_with_a_position() {
-    let result = js(parse_manifest("infrastructure:\n  templates:\n    - file: x.yaml\n      rendering_engine: mustache\n").unwrap());
+    let result = js(parse_manifest(
+        "infrastructure:\n  templates:\n    - file: x.yaml\n      rendering_engine: mustache\n",
+    )
+    .unwrap());
     assert_eq!(result["ok"], json!(false));
     assert_eq!(result["diagnostics"][0]["line"], json!(4));
 }
 
 #[wasm_bindgen_test]
 fn an_arn_parses_into_its_parts() {
-    let result = js(parse_arn("arn:aws:proton:eu-west-1:123456789012:service/orders/service-instance/prod").unwrap());
+    let result = js(parse_arn(
+        "arn:aws:proton:eu-west-1:123456789012:service/orders/service-instance/prod",
+    )
+    .unwrap());
     assert_eq!(result["ok"], json!(true), "{result}");
     assert_eq!(result["arn"]["region"], json!("eu-west-1"));
     let bad = js(parse_arn("arn:aws:s3:::bucket").unwrap());
@@ -92,12 +112,18 @@ fn an_arn_parses_into_its_parts() {
 
 #[wasm_bindgen_test]
 fn a_request_is_validated_with_the_aws_message() {
-    let result = js(validate_request("CreateService", r#"{"name":"bad name","spec":"x","templateName":"t","templateMajorVersion":"1"}"#).unwrap());
+    let result = js(validate_request(
+        "CreateService",
+        r#"{"name":"bad name","spec":"x","templateName":"t","templateMajorVersion":"1"}"#,
+    )
+    .unwrap());
     assert_eq!(result["ok"], json!(false));
     assert_eq!(result["errorType"], json!("ValidationException"));
     assert_eq!(
         result["message"],
-        json!("1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$")
+        json!(
+            "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$"
+        )
     );
     let unknown = js(validate_request("Nope", "{}").unwrap());
     assert_eq!(unknown["errorType"], json!("UnknownOperationException"));

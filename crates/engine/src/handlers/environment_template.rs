@@ -2,10 +2,11 @@
 //! ListEnvironmentTemplates, UpdateEnvironmentTemplate, DeleteEnvironmentTemplate.
 
 use baryon_model::proton::{
-    CreateEnvironmentTemplateInput, CreateEnvironmentTemplateOutput, DeleteEnvironmentTemplateInput,
-    DeleteEnvironmentTemplateOutput, EnvironmentTemplate, EnvironmentTemplateSummary,
-    GetEnvironmentTemplateInput, GetEnvironmentTemplateOutput, ListEnvironmentTemplatesInput,
-    ListEnvironmentTemplatesOutput, UpdateEnvironmentTemplateInput, UpdateEnvironmentTemplateOutput,
+    CreateEnvironmentTemplateInput, CreateEnvironmentTemplateOutput,
+    DeleteEnvironmentTemplateInput, DeleteEnvironmentTemplateOutput, EnvironmentTemplate,
+    EnvironmentTemplateSummary, GetEnvironmentTemplateInput, GetEnvironmentTemplateOutput,
+    ListEnvironmentTemplatesInput, ListEnvironmentTemplatesOutput, UpdateEnvironmentTemplateInput,
+    UpdateEnvironmentTemplateOutput,
 };
 
 use super::{Created, idempotent_create, page_size};
@@ -47,7 +48,12 @@ pub async fn create(
         provisioning: input.provisioning.clone(),
         recommended_version: None,
     };
-    let cols = Columns { name: &input.name, parent: "", status: "", arn: &arn };
+    let cols = Columns {
+        name: &input.name,
+        parent: "",
+        status: "",
+        arn: &arn,
+    };
     let environment_template =
         match idempotent_create(cx, Kind::EnvironmentTemplate, WHAT, &cols, &input, &doc).await? {
             Created::New => {
@@ -56,22 +62,41 @@ pub async fn create(
             }
             Created::Existing(existing) => existing,
         };
-    Ok(CreateEnvironmentTemplateOutput { environment_template })
+    Ok(CreateEnvironmentTemplateOutput {
+        environment_template,
+    })
 }
 
 /// GetEnvironmentTemplate.
-pub async fn get(cx: &Cx, input: GetEnvironmentTemplateInput) -> Result<GetEnvironmentTemplateOutput, ApiError> {
+pub async fn get(
+    cx: &Cx,
+    input: GetEnvironmentTemplateInput,
+) -> Result<GetEnvironmentTemplateOutput, ApiError> {
     let (environment_template, _) = load(cx, &input.name).await?;
-    Ok(GetEnvironmentTemplateOutput { environment_template })
+    Ok(GetEnvironmentTemplateOutput {
+        environment_template,
+    })
 }
 
 /// ListEnvironmentTemplates.
-pub async fn list(cx: &Cx, input: ListEnvironmentTemplatesInput) -> Result<ListEnvironmentTemplatesOutput, ApiError> {
+pub async fn list(
+    cx: &Cx,
+    input: ListEnvironmentTemplatesInput,
+) -> Result<ListEnvironmentTemplatesOutput, ApiError> {
     let scope = "ListEnvironmentTemplates";
-    let after = input.next_token.as_deref().map(|t| cx.parse_next_token(scope, t)).transpose()?;
+    let after = input
+        .next_token
+        .as_deref()
+        .map(|t| cx.parse_next_token(scope, t))
+        .transpose()?;
     let page = cx
         .store
-        .list::<EnvironmentTemplate>(Kind::EnvironmentTemplate, None, after.as_deref(), page_size(input.max_results))
+        .list::<EnvironmentTemplate>(
+            Kind::EnvironmentTemplate,
+            None,
+            after.as_deref(),
+            page_size(input.max_results),
+        )
         .await?;
     Ok(ListEnvironmentTemplatesOutput {
         next_token: page.next_after.map(|a| cx.next_token(scope, &a)),
@@ -105,11 +130,25 @@ pub async fn update(
         t.display_name = input.display_name;
     }
     t.last_modified_at = cx.clock.now();
-    let cols = Columns { name: &t.name, parent: "", status: "", arn: &t.arn };
-    if !cx.store.update(Kind::EnvironmentTemplate, &cols, version, &t).await? {
-        return Err(ApiError::Conflict(format!("The {WHAT} {} was changed concurrently; retry.", t.name)));
+    let cols = Columns {
+        name: &t.name,
+        parent: "",
+        status: "",
+        arn: &t.arn,
+    };
+    if !cx
+        .store
+        .update(Kind::EnvironmentTemplate, &cols, version, &t)
+        .await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "The {WHAT} {} was changed concurrently; retry.",
+            t.name
+        )));
     }
-    Ok(UpdateEnvironmentTemplateOutput { environment_template: t })
+    Ok(UpdateEnvironmentTemplateOutput {
+        environment_template: t,
+    })
 }
 
 /// DeleteEnvironmentTemplate (idempotent delete): refused while versions exist.
@@ -117,17 +156,34 @@ pub async fn delete(
     cx: &Cx,
     input: DeleteEnvironmentTemplateInput,
 ) -> Result<DeleteEnvironmentTemplateOutput, ApiError> {
-    let Some(row) = cx.store.get::<EnvironmentTemplate>(Kind::EnvironmentTemplate, &input.name).await? else {
-        return Ok(DeleteEnvironmentTemplateOutput { environment_template: None });
+    let Some(row) = cx
+        .store
+        .get::<EnvironmentTemplate>(Kind::EnvironmentTemplate, &input.name)
+        .await?
+    else {
+        return Ok(DeleteEnvironmentTemplateOutput {
+            environment_template: None,
+        });
     };
-    if cx.store.has_children(Kind::EnvironmentTemplateVersion, &input.name).await? {
+    if cx
+        .store
+        .has_children(Kind::EnvironmentTemplateVersion, &input.name)
+        .await?
+    {
         return Err(ApiError::Conflict(format!(
             "The {WHAT} {} still has versions; delete them first.",
             input.name
         )));
     }
     cx.store
-        .delete(Kind::EnvironmentTemplate, &input.name, &row.doc.arn, "create:environment_template")
+        .delete(
+            Kind::EnvironmentTemplate,
+            &input.name,
+            &row.doc.arn,
+            "create:environment_template",
+        )
         .await?;
-    Ok(DeleteEnvironmentTemplateOutput { environment_template: Some(row.doc) })
+    Ok(DeleteEnvironmentTemplateOutput {
+        environment_template: Some(row.doc),
+    })
 }

@@ -48,8 +48,11 @@ where
     I: DeserializeOwned,
     O: Serialize,
 {
-    let input: I = serde_json::from_value(body)
-        .map_err(|e| ApiError::Serialization(format!("The request body does not match the operation: {e}")))?;
+    let input: I = serde_json::from_value(body).map_err(|e| {
+        ApiError::Serialization(format!(
+            "The request body does not match the operation: {e}"
+        ))
+    })?;
     let output = handler(cx, input).await?;
     serde_json::to_value(output)
         .map_err(|e| ApiError::InternalServer(format!("could not encode the response: {e}")))
@@ -68,7 +71,9 @@ pub fn request_hash<T: Serialize>(input: &T) -> String {
 
 /// Page size: the request's `maxResults` or the default.
 pub fn page_size(max_results: Option<i32>) -> usize {
-    max_results.and_then(|n| usize::try_from(n).ok()).unwrap_or(100)
+    max_results
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(100)
 }
 
 /// The outcome of an idempotent create (CreateEnvironmentTemplate, CreateServiceTemplate,
@@ -97,14 +102,16 @@ where
 {
     let hash = request_hash(input);
     let scope = format!("create:{}", kind.as_str());
-    if cx.store.insert_with_request(kind, cols, doc, &scope, &hash).await? {
+    if cx
+        .store
+        .insert_with_request(kind, cols, doc, &scope, &hash)
+        .await?
+    {
         return Ok(Created::New);
     }
-    let existing = cx
-        .store
-        .get::<T>(kind, cols.name)
-        .await?
-        .ok_or_else(|| ApiError::Conflict(format!("The {what} {} is being changed; retry.", cols.name)))?;
+    let existing = cx.store.get::<T>(kind, cols.name).await?.ok_or_else(|| {
+        ApiError::Conflict(format!("The {what} {} is being changed; retry.", cols.name))
+    })?;
     match cx.store.request_hash_for(&scope, cols.name).await? {
         Some(h) if h == hash => {
             if existing.version > 1 {

@@ -3,9 +3,9 @@
 
 use baryon_model::proton::{
     CreateServiceTemplateInput, CreateServiceTemplateOutput, DeleteServiceTemplateInput,
-    DeleteServiceTemplateOutput, ServiceTemplate, ServiceTemplateSummary,
-    GetServiceTemplateInput, GetServiceTemplateOutput, ListServiceTemplatesInput,
-    ListServiceTemplatesOutput, UpdateServiceTemplateInput, UpdateServiceTemplateOutput,
+    DeleteServiceTemplateOutput, GetServiceTemplateInput, GetServiceTemplateOutput,
+    ListServiceTemplatesInput, ListServiceTemplatesOutput, ServiceTemplate, ServiceTemplateSummary,
+    UpdateServiceTemplateInput, UpdateServiceTemplateOutput,
 };
 
 use super::{Created, idempotent_create, page_size};
@@ -47,7 +47,12 @@ pub async fn create(
         pipeline_provisioning: input.pipeline_provisioning.clone(),
         recommended_version: None,
     };
-    let cols = Columns { name: &input.name, parent: "", status: "", arn: &arn };
+    let cols = Columns {
+        name: &input.name,
+        parent: "",
+        status: "",
+        arn: &arn,
+    };
     let service_template =
         match idempotent_create(cx, Kind::ServiceTemplate, WHAT, &cols, &input, &doc).await? {
             Created::New => {
@@ -60,18 +65,33 @@ pub async fn create(
 }
 
 /// GetServiceTemplate.
-pub async fn get(cx: &Cx, input: GetServiceTemplateInput) -> Result<GetServiceTemplateOutput, ApiError> {
+pub async fn get(
+    cx: &Cx,
+    input: GetServiceTemplateInput,
+) -> Result<GetServiceTemplateOutput, ApiError> {
     let (service_template, _) = load(cx, &input.name).await?;
     Ok(GetServiceTemplateOutput { service_template })
 }
 
 /// ListServiceTemplates.
-pub async fn list(cx: &Cx, input: ListServiceTemplatesInput) -> Result<ListServiceTemplatesOutput, ApiError> {
+pub async fn list(
+    cx: &Cx,
+    input: ListServiceTemplatesInput,
+) -> Result<ListServiceTemplatesOutput, ApiError> {
     let scope = "ListServiceTemplates";
-    let after = input.next_token.as_deref().map(|t| cx.parse_next_token(scope, t)).transpose()?;
+    let after = input
+        .next_token
+        .as_deref()
+        .map(|t| cx.parse_next_token(scope, t))
+        .transpose()?;
     let page = cx
         .store
-        .list::<ServiceTemplate>(Kind::ServiceTemplate, None, after.as_deref(), page_size(input.max_results))
+        .list::<ServiceTemplate>(
+            Kind::ServiceTemplate,
+            None,
+            after.as_deref(),
+            page_size(input.max_results),
+        )
         .await?;
     Ok(ListServiceTemplatesOutput {
         next_token: page.next_after.map(|a| cx.next_token(scope, &a)),
@@ -105,11 +125,25 @@ pub async fn update(
         t.display_name = input.display_name;
     }
     t.last_modified_at = cx.clock.now();
-    let cols = Columns { name: &t.name, parent: "", status: "", arn: &t.arn };
-    if !cx.store.update(Kind::ServiceTemplate, &cols, version, &t).await? {
-        return Err(ApiError::Conflict(format!("The {WHAT} {} was changed concurrently; retry.", t.name)));
+    let cols = Columns {
+        name: &t.name,
+        parent: "",
+        status: "",
+        arn: &t.arn,
+    };
+    if !cx
+        .store
+        .update(Kind::ServiceTemplate, &cols, version, &t)
+        .await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "The {WHAT} {} was changed concurrently; retry.",
+            t.name
+        )));
     }
-    Ok(UpdateServiceTemplateOutput { service_template: t })
+    Ok(UpdateServiceTemplateOutput {
+        service_template: t,
+    })
 }
 
 /// DeleteServiceTemplate (idempotent delete): refused while versions exist.
@@ -117,17 +151,34 @@ pub async fn delete(
     cx: &Cx,
     input: DeleteServiceTemplateInput,
 ) -> Result<DeleteServiceTemplateOutput, ApiError> {
-    let Some(row) = cx.store.get::<ServiceTemplate>(Kind::ServiceTemplate, &input.name).await? else {
-        return Ok(DeleteServiceTemplateOutput { service_template: None });
+    let Some(row) = cx
+        .store
+        .get::<ServiceTemplate>(Kind::ServiceTemplate, &input.name)
+        .await?
+    else {
+        return Ok(DeleteServiceTemplateOutput {
+            service_template: None,
+        });
     };
-    if cx.store.has_children(Kind::ServiceTemplateVersion, &input.name).await? {
+    if cx
+        .store
+        .has_children(Kind::ServiceTemplateVersion, &input.name)
+        .await?
+    {
         return Err(ApiError::Conflict(format!(
             "The {WHAT} {} still has versions; delete them first.",
             input.name
         )));
     }
     cx.store
-        .delete(Kind::ServiceTemplate, &input.name, &row.doc.arn, "create:service_template")
+        .delete(
+            Kind::ServiceTemplate,
+            &input.name,
+            &row.doc.arn,
+            "create:service_template",
+        )
         .await?;
-    Ok(DeleteServiceTemplateOutput { service_template: Some(row.doc) })
+    Ok(DeleteServiceTemplateOutput {
+        service_template: Some(row.doc),
+    })
 }

@@ -16,7 +16,9 @@ async fn ensure_exists(cx: &Cx, arn: &str) -> Result<(), ApiError> {
     if cx.store.arn_exists(arn).await? {
         Ok(())
     } else {
-        Err(ApiError::ResourceNotFound(format!("The resource {arn} was not found.")))
+        Err(ApiError::ResourceNotFound(format!(
+            "The resource {arn} was not found."
+        )))
     }
 }
 
@@ -25,7 +27,10 @@ pub async fn store_initial(cx: &Cx, arn: &str, tags: Option<&[Tag]>) -> Result<(
     let Some(tags) = tags.filter(|t| !t.is_empty()) else {
         return Ok(());
     };
-    let pairs: Vec<(String, String)> = tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect();
+    let pairs: Vec<(String, String)> = tags
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
     cx.store.put_tags(arn, &pairs).await?;
     Ok(())
 }
@@ -46,8 +51,11 @@ pub async fn tag(cx: &Cx, input: TagResourceInput) -> Result<TagResourceOutput, 
             keys.len()
         )));
     }
-    let pairs: Vec<(String, String)> =
-        input.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect();
+    let pairs: Vec<(String, String)> = input
+        .tags
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
     cx.store.put_tags(&input.resource_arn, &pairs).await?;
     Ok(TagResourceOutput {})
 }
@@ -55,15 +63,24 @@ pub async fn tag(cx: &Cx, input: TagResourceInput) -> Result<TagResourceOutput, 
 /// UntagResource.
 pub async fn untag(cx: &Cx, input: UntagResourceInput) -> Result<UntagResourceOutput, ApiError> {
     ensure_exists(cx, &input.resource_arn).await?;
-    cx.store.remove_tags(&input.resource_arn, &input.tag_keys).await?;
+    cx.store
+        .remove_tags(&input.resource_arn, &input.tag_keys)
+        .await?;
     Ok(UntagResourceOutput {})
 }
 
 /// ListTagsForResource.
-pub async fn list(cx: &Cx, input: ListTagsForResourceInput) -> Result<ListTagsForResourceOutput, ApiError> {
+pub async fn list(
+    cx: &Cx,
+    input: ListTagsForResourceInput,
+) -> Result<ListTagsForResourceOutput, ApiError> {
     ensure_exists(cx, &input.resource_arn).await?;
     let scope = format!("ListTagsForResource:{}", input.resource_arn);
-    let after = input.next_token.as_deref().map(|t| cx.parse_next_token(&scope, t)).transpose()?;
+    let after = input
+        .next_token
+        .as_deref()
+        .map(|t| cx.parse_next_token(&scope, t))
+        .transpose()?;
     let all = cx.store.tags(&input.resource_arn).await?;
     let size = page_size(input.max_results);
     let rest: Vec<_> = all
@@ -71,7 +88,15 @@ pub async fn list(cx: &Cx, input: ListTagsForResourceInput) -> Result<ListTagsFo
         .filter(|(k, _)| after.as_deref().is_none_or(|a| k.as_str() > a))
         .collect();
     let more = rest.len() > size;
-    let tags: Vec<Tag> = rest.into_iter().take(size).map(|(key, value)| Tag { key, value }).collect();
-    let next_token = if more { tags.last().map(|t| cx.next_token(&scope, &t.key)) } else { None };
+    let tags: Vec<Tag> = rest
+        .into_iter()
+        .take(size)
+        .map(|(key, value)| Tag { key, value })
+        .collect();
+    let next_token = if more {
+        tags.last().map(|t| cx.next_token(&scope, &t.key))
+    } else {
+        None
+    };
     Ok(ListTagsForResourceOutput { next_token, tags })
 }
