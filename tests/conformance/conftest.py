@@ -36,6 +36,7 @@ def _free_port() -> int:
 class Server:
     def __init__(self, data_dir: Path, database: str | None = None):
         self.data_dir = data_dir
+        self.database = database
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [str(_binary()), "serve", "--listen", f"127.0.0.1:{self.port}",
@@ -91,7 +92,20 @@ class Server:
         return subprocess.run([str(aws), *args, "--endpoint-url", self.url, "--output", "json"],
                               capture_output=True, text=True, env=env, timeout=60)
 
+    def sql(self, statement: str):
+        """Runs one SQL statement on the engine's database (to simulate a crash's leftovers)."""
+        if self.database is None:
+            import sqlite3
+            with sqlite3.connect(self.data_dir / "baryon.db") as db:
+                db.execute(statement)
+        else:
+            bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+            subprocess.run([f"{bindir}/psql", self.database, "-v", "ON_ERROR_STOP=1", "-c", statement],
+                           check=True, capture_output=True)
+
     def stop(self):
+        if self.proc.poll() is not None:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(timeout=10)

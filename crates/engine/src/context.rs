@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use baryon_model::Timestamp;
 use sha2::{Digest, Sha256};
 
+use crate::artifacts::ArtifactStore;
 use crate::error::ApiError;
 use crate::store::Store;
 
@@ -70,6 +71,8 @@ pub struct Config {
 pub struct Cx {
     /// Storage.
     pub store: Store,
+    /// Where template bundles are read from.
+    pub artifacts: ArtifactStore,
     /// Configuration.
     pub config: Arc<Config>,
     /// Clock.

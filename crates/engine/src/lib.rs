@@ -4,6 +4,7 @@
 //! - [`sigv4`]: verification of AWS Signature Version 4 on every request.
 //! - [`protocol`]: `X-Amz-Target`, content type and body decoding.
 //! - [`handlers`]: one module per resource family, dispatched from the generated `Operation`.
+//! - [`bundle`], [`artifacts`]: template bundles and where they are read from.
 //! - [`store`]: SQLite (default) or PostgreSQL through one set of SQL and migrations.
 //! - [`context`]: the handler context with injected clock and ids.
 //! - [`credentials`]: the key pair clients sign with.
@@ -13,6 +14,8 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+pub mod artifacts;
+pub mod bundle;
 pub mod context;
 pub mod credentials;
 pub mod error;
@@ -108,6 +111,7 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         .into();
     let cx = context::Cx {
         store,
+        artifacts: artifacts::ArtifactStore::new(config.data_dir.join("buckets")),
         config: Arc::new(context::Config {
             region: config.region,
             account_id: config.account_id,
@@ -116,6 +120,15 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         ids: Arc::new(context::RandomIds),
         token_key: Arc::new(token_key),
     };
+    let resumed = handlers::template_version::resume_registrations(&cx)
+        .await
+        .map_err(|e| EngineError::Config(format!("could not resume registrations: {e}")))?;
+    if resumed > 0 {
+        tracing::info!(
+            resumed,
+            "resuming template version registrations left in progress"
+        );
+    }
     let router = server::router(server::AppState {
         cx,
         credentials: Arc::new(vec![credentials.clone()]),

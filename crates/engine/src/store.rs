@@ -216,7 +216,22 @@ impl Store {
         cols: &Columns<'_>,
         doc: &T,
     ) -> Result<bool, StoreError> {
-        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let inserted = self
+            .insert_row(&mut tx, kind, cols, doc, now_millis())
+            .await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn insert_row<T: Serialize>(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        kind: Kind,
+        cols: &Columns<'_>,
+        doc: &T,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let result = sqlx::query(
             "INSERT INTO resources (kind, account_id, name, parent, status, arn, created_at, updated_at, version, doc) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1, $8) ON CONFLICT (kind, account_id, name) DO NOTHING",
@@ -229,7 +244,7 @@ impl Store {
         .bind(cols.arn)
         .bind(now)
         .bind(serde_json::to_string(doc)?)
-        .execute(&self.pool)
+        .execute(&mut **tx)
         .await?;
         Ok(result.rows_affected() == 1)
     }
@@ -304,21 +319,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
-        let result = sqlx::query(
-            "INSERT INTO resources (kind, account_id, name, parent, status, arn, created_at, updated_at, version, doc) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1, $8) ON CONFLICT (kind, account_id, name) DO NOTHING",
-        )
-        .bind(kind.as_str())
-        .bind(&self.account_id)
-        .bind(cols.name)
-        .bind(cols.parent)
-        .bind(cols.status)
-        .bind(cols.arn)
-        .bind(now)
-        .bind(serde_json::to_string(doc)?)
-        .execute(&mut *tx)
-        .await?;
-        if result.rows_affected() != 1 {
+        if !self.insert_row(&mut tx, kind, cols, doc, now).await? {
             return Ok(false);
         }
         sqlx::query(
@@ -390,6 +391,151 @@ impl Store {
             items,
             next_after: if more { last } else { None },
         })
+    }
+
+    /// One page of resources of `kind` whose name starts with `prefix`, in name order, each
+    /// with its row version.
+    pub async fn list_prefixed<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<(T, i64)>, StoreError> {
+        // Names are ASCII; the range [prefix, prefix + U+FFFF) holds exactly the names that
+        // start with it, and is an index range scan on both back ends.
+        let upper = format!("{prefix}\u{ffff}");
+        let lower = match after {
+            Some(a) if a >= prefix => a.to_owned(),
+            _ => String::new(),
+        };
+        let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
+        let rows = sqlx::query(
+            "SELECT name, doc, version FROM resources WHERE kind = $1 AND account_id = $2 \
+             AND name >= $3 AND name < $4 AND name > $5 ORDER BY name LIMIT $6",
+        )
+        .bind(kind.as_str())
+        .bind(&self.account_id)
+        .bind(prefix)
+        .bind(&upper)
+        .bind(&lower)
+        .bind(fetch)
+        .fetch_all(&self.pool)
+        .await?;
+        let more = rows.len() > limit;
+        let mut items = Vec::with_capacity(rows.len().min(limit));
+        let mut last = None;
+        for r in rows.into_iter().take(limit) {
+            let doc: String = r.try_get("doc")?;
+            items.push((serde_json::from_str(&doc)?, r.try_get("version")?));
+            last = Some(r.try_get::<String, _>("name")?);
+        }
+        Ok(Page {
+            items,
+            next_after: if more { last } else { None },
+        })
+    }
+
+    /// Every resource of `kind` with `status` (used at start-up to resume work).
+    pub async fn list_by_status<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        status: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT doc FROM resources WHERE kind = $1 AND account_id = $2 AND status = $3 ORDER BY name",
+        )
+        .bind(kind.as_str())
+        .bind(&self.account_id)
+        .bind(status)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| Ok(serde_json::from_str(&r.try_get::<String, _>("doc")?)?))
+            .collect()
+    }
+
+    /// A client token recorded under `scope` no earlier than `since_millis`:
+    /// (request hash, name of the resource it created).
+    pub async fn client_token(
+        &self,
+        scope: &str,
+        token: &str,
+        since_millis: i64,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT request_hash, response FROM idempotency WHERE account_id = $1 AND operation = $2 \
+             AND token = $3 AND created_at >= $4",
+        )
+        .bind(&self.account_id)
+        .bind(scope)
+        .bind(token)
+        .bind(since_millis)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("request_hash")?, r.try_get("response")?)))
+            .transpose()
+    }
+
+    /// Inserts a template version, its bundle source and (when given) its client token
+    /// `(scope, token, request hash)`, in one transaction; `Ok(false)` when the name is taken.
+    pub async fn insert_version<T: Serialize, S: Serialize>(
+        &self,
+        kind: Kind,
+        cols: &Columns<'_>,
+        doc: &T,
+        source: &S,
+        token: Option<(&str, &str, &str)>,
+    ) -> Result<bool, StoreError> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        if !self.insert_row(&mut tx, kind, cols, doc, now).await? {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO registrations (kind, account_id, name, source) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(kind.as_str())
+        .bind(&self.account_id)
+        .bind(cols.name)
+        .bind(serde_json::to_string(source)?)
+        .execute(&mut *tx)
+        .await?;
+        if let Some((scope, token, hash)) = token {
+            sqlx::query(
+                "INSERT INTO idempotency (account_id, operation, token, request_hash, response, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, operation, token) \
+                 DO UPDATE SET request_hash = excluded.request_hash, response = excluded.response, created_at = excluded.created_at",
+            )
+            .bind(&self.account_id)
+            .bind(scope)
+            .bind(token)
+            .bind(hash)
+            .bind(cols.name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The bundle source recorded with a template version.
+    pub async fn version_source<S: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        name: &str,
+    ) -> Result<Option<S>, StoreError> {
+        let row = sqlx::query(
+            "SELECT source FROM registrations WHERE kind = $1 AND account_id = $2 AND name = $3",
+        )
+        .bind(kind.as_str())
+        .bind(&self.account_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok(serde_json::from_str(&r.try_get::<String, _>("source")?)?))
+            .transpose()
     }
 
     /// Whether any resource of `kind` has `parent`.

@@ -187,3 +187,116 @@ pub async fn delete(
         environment_template: Some(row.doc),
     })
 }
+
+// --- versions -------------------------------------------------------------------------------
+
+use baryon_model::proton::{
+    CreateEnvironmentTemplateVersionInput, CreateEnvironmentTemplateVersionOutput,
+    DeleteEnvironmentTemplateVersionInput, DeleteEnvironmentTemplateVersionOutput,
+    GetEnvironmentTemplateVersionInput, GetEnvironmentTemplateVersionOutput,
+    ListEnvironmentTemplateVersionsInput, ListEnvironmentTemplateVersionsOutput,
+    UpdateEnvironmentTemplateVersionInput, UpdateEnvironmentTemplateVersionOutput,
+};
+
+use super::template_version::{self as tv, Family, NewVersion, VersionChanges, convert};
+
+/// CreateEnvironmentTemplateVersion (client-token idempotent; registration is asynchronous).
+pub async fn create_version(
+    cx: &Cx,
+    input: CreateEnvironmentTemplateVersionInput,
+) -> Result<CreateEnvironmentTemplateVersionOutput, ApiError> {
+    let req = NewVersion {
+        template_name: input.template_name,
+        major_version: input.major_version,
+        description: input.description,
+        source: input.source,
+        compatible_environment_templates: Vec::new(),
+        supported_component_sources: None,
+        tags: input.tags,
+        client_token: input.client_token,
+    };
+    let v = tv::create(cx, Family::Environment, req).await?;
+    Ok(CreateEnvironmentTemplateVersionOutput {
+        environment_template_version: convert(&v)?,
+    })
+}
+
+/// GetEnvironmentTemplateVersion.
+pub async fn get_version(
+    cx: &Cx,
+    input: GetEnvironmentTemplateVersionInput,
+) -> Result<GetEnvironmentTemplateVersionOutput, ApiError> {
+    let (v, _) = tv::load(
+        cx,
+        Family::Environment,
+        &input.template_name,
+        &input.major_version,
+        &input.minor_version,
+    )
+    .await?;
+    Ok(GetEnvironmentTemplateVersionOutput {
+        environment_template_version: convert(&v)?,
+    })
+}
+
+/// ListEnvironmentTemplateVersions.
+pub async fn list_versions(
+    cx: &Cx,
+    input: ListEnvironmentTemplateVersionsInput,
+) -> Result<ListEnvironmentTemplateVersionsOutput, ApiError> {
+    let (items, next_token) = tv::list(
+        cx,
+        Family::Environment,
+        &input.template_name,
+        input.major_version.as_deref(),
+        input.max_results,
+        input.next_token.as_deref(),
+    )
+    .await?;
+    Ok(ListEnvironmentTemplateVersionsOutput {
+        next_token,
+        template_versions: items.iter().map(convert).collect::<Result<_, _>>()?,
+    })
+}
+
+/// UpdateEnvironmentTemplateVersion: description, and DRAFT → PUBLISHED.
+pub async fn update_version(
+    cx: &Cx,
+    input: UpdateEnvironmentTemplateVersionInput,
+) -> Result<UpdateEnvironmentTemplateVersionOutput, ApiError> {
+    let changes = VersionChanges {
+        description: input.description,
+        status: input.status,
+        ..VersionChanges::default()
+    };
+    let v = tv::update(
+        cx,
+        Family::Environment,
+        &input.template_name,
+        &input.major_version,
+        &input.minor_version,
+        changes,
+    )
+    .await?;
+    Ok(UpdateEnvironmentTemplateVersionOutput {
+        environment_template_version: convert(&v)?,
+    })
+}
+
+/// DeleteEnvironmentTemplateVersion (idempotent delete).
+pub async fn delete_version(
+    cx: &Cx,
+    input: DeleteEnvironmentTemplateVersionInput,
+) -> Result<DeleteEnvironmentTemplateVersionOutput, ApiError> {
+    let v = tv::delete(
+        cx,
+        Family::Environment,
+        &input.template_name,
+        &input.major_version,
+        &input.minor_version,
+    )
+    .await?;
+    Ok(DeleteEnvironmentTemplateVersionOutput {
+        environment_template_version: v.as_ref().map(convert).transpose()?,
+    })
+}

@@ -15,6 +15,7 @@ use crate::store::{Columns, Kind};
 pub mod environment_template;
 pub mod service_template;
 pub mod tags;
+pub mod template_version;
 
 /// Validates the body against the model, decodes it, runs the handler, encodes the output.
 pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiError> {
@@ -30,6 +31,34 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::ListServiceTemplates => run(cx, body, service_template::list).await,
         Operation::UpdateServiceTemplate => run(cx, body, service_template::update).await,
         Operation::DeleteServiceTemplate => run(cx, body, service_template::delete).await,
+        Operation::CreateEnvironmentTemplateVersion => {
+            run(cx, body, environment_template::create_version).await
+        }
+        Operation::GetEnvironmentTemplateVersion => {
+            run(cx, body, environment_template::get_version).await
+        }
+        Operation::ListEnvironmentTemplateVersions => {
+            run(cx, body, environment_template::list_versions).await
+        }
+        Operation::UpdateEnvironmentTemplateVersion => {
+            run(cx, body, environment_template::update_version).await
+        }
+        Operation::DeleteEnvironmentTemplateVersion => {
+            run(cx, body, environment_template::delete_version).await
+        }
+        Operation::CreateServiceTemplateVersion => {
+            run(cx, body, service_template::create_version).await
+        }
+        Operation::GetServiceTemplateVersion => run(cx, body, service_template::get_version).await,
+        Operation::ListServiceTemplateVersions => {
+            run(cx, body, service_template::list_versions).await
+        }
+        Operation::UpdateServiceTemplateVersion => {
+            run(cx, body, service_template::update_version).await
+        }
+        Operation::DeleteServiceTemplateVersion => {
+            run(cx, body, service_template::delete_version).await
+        }
         Operation::TagResource => run(cx, body, tags::tag).await,
         Operation::UntagResource => run(cx, body, tags::untag).await,
         Operation::ListTagsForResource => run(cx, body, tags::list).await,

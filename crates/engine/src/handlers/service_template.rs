@@ -182,3 +182,130 @@ pub async fn delete(
         service_template: Some(row.doc),
     })
 }
+
+// --- versions -------------------------------------------------------------------------------
+
+use baryon_model::proton::{
+    CompatibleEnvironmentTemplate, CreateServiceTemplateVersionInput,
+    CreateServiceTemplateVersionOutput, DeleteServiceTemplateVersionInput,
+    DeleteServiceTemplateVersionOutput, GetServiceTemplateVersionInput,
+    GetServiceTemplateVersionOutput, ListServiceTemplateVersionsInput,
+    ListServiceTemplateVersionsOutput, UpdateServiceTemplateVersionInput,
+    UpdateServiceTemplateVersionOutput,
+};
+
+use super::template_version::{self as tv, Family, NewVersion, VersionChanges, convert};
+
+/// CreateServiceTemplateVersion (client-token idempotent; registration is asynchronous).
+pub async fn create_version(
+    cx: &Cx,
+    input: CreateServiceTemplateVersionInput,
+) -> Result<CreateServiceTemplateVersionOutput, ApiError> {
+    let req = NewVersion {
+        template_name: input.template_name,
+        major_version: input.major_version,
+        description: input.description,
+        source: input.source,
+        compatible_environment_templates: input
+            .compatible_environment_templates
+            .iter()
+            .map(convert)
+            .collect::<Result<Vec<CompatibleEnvironmentTemplate>, _>>()?,
+        supported_component_sources: input.supported_component_sources,
+        tags: input.tags,
+        client_token: input.client_token,
+    };
+    let service_template_version = tv::create(cx, Family::Service, req).await?;
+    Ok(CreateServiceTemplateVersionOutput {
+        service_template_version,
+    })
+}
+
+/// GetServiceTemplateVersion.
+pub async fn get_version(
+    cx: &Cx,
+    input: GetServiceTemplateVersionInput,
+) -> Result<GetServiceTemplateVersionOutput, ApiError> {
+    let (service_template_version, _) = tv::load(
+        cx,
+        Family::Service,
+        &input.template_name,
+        &input.major_version,
+        &input.minor_version,
+    )
+    .await?;
+    Ok(GetServiceTemplateVersionOutput {
+        service_template_version,
+    })
+}
+
+/// ListServiceTemplateVersions.
+pub async fn list_versions(
+    cx: &Cx,
+    input: ListServiceTemplateVersionsInput,
+) -> Result<ListServiceTemplateVersionsOutput, ApiError> {
+    let (items, next_token) = tv::list(
+        cx,
+        Family::Service,
+        &input.template_name,
+        input.major_version.as_deref(),
+        input.max_results,
+        input.next_token.as_deref(),
+    )
+    .await?;
+    Ok(ListServiceTemplateVersionsOutput {
+        next_token,
+        template_versions: items.iter().map(convert).collect::<Result<_, _>>()?,
+    })
+}
+
+/// UpdateServiceTemplateVersion: description, compatibility, component sources, DRAFT → PUBLISHED.
+pub async fn update_version(
+    cx: &Cx,
+    input: UpdateServiceTemplateVersionInput,
+) -> Result<UpdateServiceTemplateVersionOutput, ApiError> {
+    let changes = VersionChanges {
+        description: input.description,
+        status: input.status,
+        compatible_environment_templates: input
+            .compatible_environment_templates
+            .as_ref()
+            .map(|c| {
+                c.iter()
+                    .map(convert)
+                    .collect::<Result<Vec<CompatibleEnvironmentTemplate>, _>>()
+            })
+            .transpose()?,
+        supported_component_sources: input.supported_component_sources,
+    };
+    let service_template_version = tv::update(
+        cx,
+        Family::Service,
+        &input.template_name,
+        &input.major_version,
+        &input.minor_version,
+        changes,
+    )
+    .await?;
+    Ok(UpdateServiceTemplateVersionOutput {
+        service_template_version,
+    })
+}
+
+/// DeleteServiceTemplateVersion (idempotent delete).
+pub async fn delete_version(
+    cx: &Cx,
+    input: DeleteServiceTemplateVersionInput,
+) -> Result<DeleteServiceTemplateVersionOutput, ApiError> {
+    let service_template_version = tv::delete(
+        cx,
+        Family::Service,
+        &input.template_name,
+        &input.major_version,
+        &input.minor_version,
+    )
+    .await?;
+    Ok(DeleteServiceTemplateVersionOutput {
+        service_template_version,
+    })
+}

@@ -1,0 +1,701 @@
+//! Template versions of both families (environment and service), implemented once.
+//!
+//! Versions are stored in the `ServiceTemplateVersion` shape, a superset of
+//! `EnvironmentTemplateVersion` (it adds `compatibleEnvironmentTemplates` and
+//! `supportedComponentSources`); the typed handlers in `environment_template` and
+//! `service_template` convert at the edge with [`convert`].
+//!
+//! Registration is asynchronous as on Proton: a new version is `REGISTRATION_IN_PROGRESS`, and a
+//! background task reads the bundle from the artifact store and moves it to `DRAFT` or to
+//! `REGISTRATION_FAILED` with a `statusMessage` saying exactly what is wrong. At start-up,
+//! versions left in progress by a crash are registered again ([`resume_registrations`]).
+
+use baryon_model::proton::{
+    CompatibleEnvironmentTemplate, EnvironmentTemplate, ServiceTemplate,
+    ServiceTemplateSupportedComponentSourceType, ServiceTemplateVersion, Tag,
+    TemplateVersionSourceInput, TemplateVersionStatus,
+};
+use baryon_model::version::{self, TemplateVersion};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{page_size, request_hash};
+use crate::bundle::{self, TemplateKind};
+use crate::context::Cx;
+use crate::error::ApiError;
+use crate::store::{Columns, Kind};
+
+/// Client tokens are honoured for eight hours.
+pub const CLIENT_TOKEN_TTL_MILLIS: i64 = 8 * 60 * 60 * 1000;
+
+/// Which template family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Environment templates.
+    Environment,
+    /// Service templates.
+    Service,
+}
+
+impl Family {
+    fn template_kind(self) -> Kind {
+        match self {
+            Self::Environment => Kind::EnvironmentTemplate,
+            Self::Service => Kind::ServiceTemplate,
+        }
+    }
+
+    fn version_kind(self) -> Kind {
+        match self {
+            Self::Environment => Kind::EnvironmentTemplateVersion,
+            Self::Service => Kind::ServiceTemplateVersion,
+        }
+    }
+
+    /// `environment template` / `service template`.
+    pub fn what(self) -> &'static str {
+        match self {
+            Self::Environment => "environment template",
+            Self::Service => "service template",
+        }
+    }
+
+    /// `environment-template` / `service-template` (ARN resource type).
+    pub fn arn_type(self) -> &'static str {
+        match self {
+            Self::Environment => "environment-template",
+            Self::Service => "service-template",
+        }
+    }
+
+    fn bundle_kind(self) -> TemplateKind {
+        match self {
+            Self::Environment => TemplateKind::Environment,
+            Self::Service => TemplateKind::Service,
+        }
+    }
+
+    fn create_operation(self) -> &'static str {
+        match self {
+            Self::Environment => "CreateEnvironmentTemplateVersion",
+            Self::Service => "CreateServiceTemplateVersion",
+        }
+    }
+}
+
+/// Converts between the two families' shapes through their shared JSON.
+pub fn convert<A: Serialize, B: DeserializeOwned>(a: &A) -> Result<B, ApiError> {
+    serde_json::to_value(a)
+        .and_then(serde_json::from_value)
+        .map_err(|e| ApiError::InternalServer(format!("could not convert a stored document: {e}")))
+}
+
+/// The row name of a version: zero-padded so that name order is version order.
+fn row_name(template: &str, v: TemplateVersion) -> String {
+    format!("{template}/{:010}.{:010}", v.major, v.minor)
+}
+
+fn major_prefix(template: &str, major: u32) -> String {
+    format!("{template}/{major:010}.")
+}
+
+fn parse_major(s: &str) -> Result<u32, ApiError> {
+    version::parse_version_part(s).map_err(|e| ApiError::Validation(e.to_string()))
+}
+
+fn parse_version(major: &str, minor: &str) -> Result<TemplateVersion, ApiError> {
+    Ok(TemplateVersion::new(
+        parse_major(major)?,
+        parse_major(minor)?,
+    ))
+}
+
+fn version_of(v: &ServiceTemplateVersion) -> Result<TemplateVersion, ApiError> {
+    parse_version(&v.major_version, &v.minor_version)
+}
+
+/// Every version of a template, in version order.
+async fn all_versions(
+    cx: &Cx,
+    family: Family,
+    template: &str,
+) -> Result<Vec<(ServiceTemplateVersion, i64)>, ApiError> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = cx
+            .store
+            .list_prefixed::<ServiceTemplateVersion>(
+                family.version_kind(),
+                &format!("{template}/"),
+                after.as_deref(),
+                500,
+            )
+            .await?;
+        out.extend(page.items);
+        match page.next_after {
+            Some(a) => after = Some(a),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Loads one version.
+pub async fn load(
+    cx: &Cx,
+    family: Family,
+    template: &str,
+    major: &str,
+    minor: &str,
+) -> Result<(ServiceTemplateVersion, i64), ApiError> {
+    let v = parse_version(major, minor)?;
+    let row = cx
+        .store
+        .get::<ServiceTemplateVersion>(family.version_kind(), &row_name(template, v))
+        .await?
+        .ok_or_else(|| {
+            ApiError::ResourceNotFound(format!(
+                "The {} version {template}:{v} was not found.",
+                family.what()
+            ))
+        })?;
+    Ok((row.doc, row.version))
+}
+
+/// What a create request asks for, whatever the family.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewVersion {
+    /// Template name.
+    pub template_name: String,
+    /// Requested major version (a new minor of it), or `None` for a new major.
+    pub major_version: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Where the bundle is.
+    pub source: TemplateVersionSourceInput,
+    /// Service templates: compatible environment templates.
+    pub compatible_environment_templates: Vec<CompatibleEnvironmentTemplate>,
+    /// Service templates: supported component sources.
+    pub supported_component_sources: Option<Vec<ServiceTemplateSupportedComponentSourceType>>,
+    /// Tags.
+    pub tags: Option<Vec<Tag>>,
+    /// Idempotency token.
+    #[serde(skip)]
+    pub client_token: Option<String>,
+}
+
+async fn check_compatible_environments(
+    cx: &Cx,
+    compatible: &[CompatibleEnvironmentTemplate],
+) -> Result<(), ApiError> {
+    for c in compatible {
+        let major = parse_major(&c.major_version)?;
+        let versions = all_versions(cx, Family::Environment, &c.template_name).await?;
+        if versions.is_empty()
+            && cx
+                .store
+                .get::<EnvironmentTemplate>(Kind::EnvironmentTemplate, &c.template_name)
+                .await?
+                .is_none()
+        {
+            return Err(ApiError::ResourceNotFound(format!(
+                "The environment template {} was not found.",
+                c.template_name
+            )));
+        }
+        if !versions
+            .iter()
+            .any(|(v, _)| version_of(v).is_ok_and(|tv| tv.major == major))
+        {
+            return Err(ApiError::Validation(format!(
+                "The environment template {} has no major version {major}.",
+                c.template_name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Creates a version (CreateEnvironmentTemplateVersion / CreateServiceTemplateVersion).
+pub async fn create(
+    cx: &Cx,
+    family: Family,
+    req: NewVersion,
+) -> Result<ServiceTemplateVersion, ApiError> {
+    let template_exists = match family {
+        Family::Environment => cx
+            .store
+            .get::<EnvironmentTemplate>(family.template_kind(), &req.template_name)
+            .await?
+            .is_some(),
+        Family::Service => cx
+            .store
+            .get::<ServiceTemplate>(family.template_kind(), &req.template_name)
+            .await?
+            .is_some(),
+    };
+    if !template_exists {
+        return Err(ApiError::not_found(family.what(), &req.template_name));
+    }
+    let hash = request_hash(&req);
+    let token_scope = family.create_operation();
+    let now = cx.clock.now();
+    if let Some(token) = &req.client_token {
+        if let Some((stored_hash, name)) = cx
+            .store
+            .client_token(
+                token_scope,
+                token,
+                now.as_millis() - CLIENT_TOKEN_TTL_MILLIS,
+            )
+            .await?
+        {
+            if stored_hash != hash {
+                return Err(ApiError::Validation(format!(
+                    "IdempotentParameterMismatch: the client token {token} was used with different parameters."
+                )));
+            }
+            // Same token, same parameters: the original version, as it is now (if it still exists).
+            if let Some(row) = cx
+                .store
+                .get::<ServiceTemplateVersion>(family.version_kind(), &name)
+                .await?
+            {
+                return Ok(row.doc);
+            }
+        }
+    }
+    if family == Family::Service {
+        check_compatible_environments(cx, &req.compatible_environment_templates).await?;
+    }
+    let requested_major = req.major_version.as_deref().map(parse_major).transpose()?;
+    // Numbering races with a concurrent create; the insert decides, so retry a few times.
+    for _ in 0..5 {
+        let existing = all_versions(cx, family, &req.template_name).await?;
+        let numbers = existing.iter().filter_map(|(v, _)| version_of(v).ok());
+        let next = version::next_version(numbers, requested_major).map_err(ApiError::Validation)?;
+        let arn = cx.arn(&format!(
+            "{}/{}:{next}",
+            family.arn_type(),
+            req.template_name
+        ));
+        let doc = ServiceTemplateVersion {
+            arn: arn.clone(),
+            compatible_environment_templates: req.compatible_environment_templates.clone(),
+            created_at: now,
+            description: req.description.clone(),
+            last_modified_at: now,
+            major_version: next.major.to_string(),
+            minor_version: next.minor.to_string(),
+            recommended_minor_version: existing
+                .iter()
+                .find(|(v, _)| v.major_version == next.major.to_string())
+                .and_then(|(v, _)| v.recommended_minor_version.clone()),
+            schema: None,
+            status: TemplateVersionStatus::RegistrationInProgress,
+            status_message: None,
+            supported_component_sources: req.supported_component_sources.clone(),
+            template_name: req.template_name.clone(),
+        };
+        let name = row_name(&req.template_name, next);
+        let cols = Columns {
+            name: &name,
+            parent: &req.template_name,
+            status: doc.status.as_str(),
+            arn: &arn,
+        };
+        let token = req
+            .client_token
+            .as_deref()
+            .map(|t| (token_scope, t, hash.as_str()));
+        if cx
+            .store
+            .insert_version(family.version_kind(), &cols, &doc, &req.source, token)
+            .await?
+        {
+            super::tags::store_initial(cx, &arn, req.tags.as_deref()).await?;
+            spawn_registration(
+                cx.clone(),
+                family,
+                req.template_name.clone(),
+                next,
+                req.source.clone(),
+            );
+            return Ok(doc);
+        }
+    }
+    Err(ApiError::Conflict(format!(
+        "Another version of {} {} is being created; retry.",
+        family.what(),
+        req.template_name
+    )))
+}
+
+fn spawn_registration(
+    cx: Cx,
+    family: Family,
+    template: String,
+    v: TemplateVersion,
+    source: TemplateVersionSourceInput,
+) {
+    tokio::spawn(async move {
+        if let Err(e) = register(&cx, family, &template, v, &source).await {
+            tracing::warn!(template = %template, version = %v, error = %e, "registration could not record its outcome");
+        }
+    });
+}
+
+/// Reads and checks the bundle, then records DRAFT or REGISTRATION_FAILED.
+async fn register(
+    cx: &Cx,
+    family: Family,
+    template: &str,
+    v: TemplateVersion,
+    source: &TemplateVersionSourceInput,
+) -> Result<(), ApiError> {
+    let TemplateVersionSourceInput::S3(s3) = source;
+    let outcome = match cx.artifacts.get(&s3.bucket, &s3.key).await {
+        Ok(bytes) => bundle::read(&bytes)
+            .and_then(|b| b.validate(family.bundle_kind()))
+            .map_err(|e| e.0),
+        Err(e) => Err(e.to_string()),
+    };
+    let name = row_name(template, v);
+    for _ in 0..10 {
+        let Some(row) = cx
+            .store
+            .get::<ServiceTemplateVersion>(family.version_kind(), &name)
+            .await?
+        else {
+            return Ok(()); // deleted meanwhile
+        };
+        let mut doc = row.doc;
+        if doc.status != TemplateVersionStatus::RegistrationInProgress {
+            return Ok(());
+        }
+        match &outcome {
+            Ok(schema) => {
+                doc.status = TemplateVersionStatus::Draft;
+                doc.schema = Some(schema.clone());
+                doc.status_message = None;
+            }
+            Err(message) => {
+                doc.status = TemplateVersionStatus::RegistrationFailed;
+                doc.status_message = Some(message.clone());
+            }
+        }
+        doc.last_modified_at = cx.clock.now();
+        let cols = Columns {
+            name: &name,
+            parent: template,
+            status: doc.status.as_str(),
+            arn: &doc.arn,
+        };
+        if cx
+            .store
+            .update(family.version_kind(), &cols, row.version, &doc)
+            .await?
+        {
+            tracing::debug!(template, version = %v, status = doc.status.as_str(), "registration finished");
+            return Ok(());
+        }
+    }
+    Err(ApiError::Conflict(
+        "the version kept changing during registration".into(),
+    ))
+}
+
+/// Registers again every version a previous run left `REGISTRATION_IN_PROGRESS`.
+pub async fn resume_registrations(cx: &Cx) -> Result<usize, ApiError> {
+    let mut resumed = 0;
+    for family in [Family::Environment, Family::Service] {
+        let stuck = cx
+            .store
+            .list_by_status::<ServiceTemplateVersion>(
+                family.version_kind(),
+                TemplateVersionStatus::RegistrationInProgress.as_str(),
+            )
+            .await?;
+        for v in stuck {
+            let number = version_of(&v)?;
+            // The source is not part of the version document; keep it beside it.
+            if let Some(source) = cx
+                .store
+                .version_source(family.version_kind(), &row_name(&v.template_name, number))
+                .await?
+            {
+                spawn_registration(cx.clone(), family, v.template_name.clone(), number, source);
+                resumed += 1;
+            }
+        }
+    }
+    Ok(resumed)
+}
+
+/// One page of versions (optionally of one major), in version order.
+pub async fn list(
+    cx: &Cx,
+    family: Family,
+    template: &str,
+    major: Option<&str>,
+    max_results: Option<i32>,
+    next_token: Option<&str>,
+) -> Result<(Vec<ServiceTemplateVersion>, Option<String>), ApiError> {
+    let prefix = match major {
+        Some(m) => major_prefix(template, parse_major(m)?),
+        None => format!("{template}/"),
+    };
+    let scope = format!("{}:versions:{prefix}", family.arn_type());
+    let after = next_token
+        .map(|t| cx.parse_next_token(&scope, t))
+        .transpose()?;
+    let page = cx
+        .store
+        .list_prefixed::<ServiceTemplateVersion>(
+            family.version_kind(),
+            &prefix,
+            after.as_deref(),
+            page_size(max_results),
+        )
+        .await?;
+    if page.items.is_empty() && after.is_none() {
+        let exists = match family {
+            Family::Environment => cx
+                .store
+                .get::<EnvironmentTemplate>(family.template_kind(), template)
+                .await?
+                .is_some(),
+            Family::Service => cx
+                .store
+                .get::<ServiceTemplate>(family.template_kind(), template)
+                .await?
+                .is_some(),
+        };
+        if !exists {
+            return Err(ApiError::not_found(family.what(), template));
+        }
+    }
+    Ok((
+        page.items.into_iter().map(|(d, _)| d).collect(),
+        page.next_after.map(|a| cx.next_token(&scope, &a)),
+    ))
+}
+
+/// What an update may change.
+#[derive(Debug, Clone, Default)]
+pub struct VersionChanges {
+    /// New description.
+    pub description: Option<String>,
+    /// New status (only `DRAFT` → `PUBLISHED` is allowed).
+    pub status: Option<TemplateVersionStatus>,
+    /// Service templates: new compatible environment templates.
+    pub compatible_environment_templates: Option<Vec<CompatibleEnvironmentTemplate>>,
+    /// Service templates: new supported component sources.
+    pub supported_component_sources: Option<Vec<ServiceTemplateSupportedComponentSourceType>>,
+}
+
+/// Updates a version; publishing recomputes the recommended versions.
+pub async fn update(
+    cx: &Cx,
+    family: Family,
+    template: &str,
+    major: &str,
+    minor: &str,
+    changes: VersionChanges,
+) -> Result<ServiceTemplateVersion, ApiError> {
+    let (mut doc, row_version) = load(cx, family, template, major, minor).await?;
+    let number = version_of(&doc)?;
+    let mut publish = false;
+    if let Some(status) = &changes.status {
+        match (&doc.status, status) {
+            (current, wanted) if current == wanted => {}
+            (TemplateVersionStatus::Draft, TemplateVersionStatus::Published) => publish = true,
+            (current, wanted) => {
+                return Err(ApiError::Validation(format!(
+                    "The status of {} version {template}:{number} cannot change from {current} to {wanted}; only DRAFT versions can be PUBLISHED.",
+                    family.what()
+                )));
+            }
+        }
+    }
+    if let Some(compatible) = &changes.compatible_environment_templates {
+        check_compatible_environments(cx, compatible).await?;
+        doc.compatible_environment_templates = compatible.clone();
+    }
+    if changes.supported_component_sources.is_some() {
+        doc.supported_component_sources = changes.supported_component_sources;
+    }
+    if changes.description.is_some() {
+        doc.description = changes.description;
+    }
+    if publish {
+        doc.status = TemplateVersionStatus::Published;
+    }
+    doc.last_modified_at = cx.clock.now();
+    let name = row_name(template, number);
+    let cols = Columns {
+        name: &name,
+        parent: template,
+        status: doc.status.as_str(),
+        arn: &doc.arn,
+    };
+    if !cx
+        .store
+        .update(family.version_kind(), &cols, row_version, &doc)
+        .await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "The {} version {template}:{number} was changed concurrently; retry.",
+            family.what()
+        )));
+    }
+    if publish {
+        refresh_recommended(cx, family, template).await?;
+        let (fresh, _) = load(cx, family, template, major, minor).await?;
+        return Ok(fresh);
+    }
+    Ok(doc)
+}
+
+/// Deletes a version under Proton's rules for recommended versions.
+pub async fn delete(
+    cx: &Cx,
+    family: Family,
+    template: &str,
+    major: &str,
+    minor: &str,
+) -> Result<Option<ServiceTemplateVersion>, ApiError> {
+    let v = parse_version(major, minor)?;
+    let Some(row) = cx
+        .store
+        .get::<ServiceTemplateVersion>(family.version_kind(), &row_name(template, v))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let all = all_versions(cx, family, template).await?;
+    let numbers: Vec<(TemplateVersion, bool)> = all
+        .iter()
+        .filter_map(|(d, _)| {
+            version_of(d)
+                .ok()
+                .map(|n| (n, d.status == TemplateVersionStatus::Published))
+        })
+        .collect();
+    let recommended = version::recommended(numbers.iter().copied());
+    let recommended_minor = version::recommended_minor_for_major(numbers.iter().copied(), v.major);
+    if recommended == Some(v) && numbers.len() > 1 {
+        return Err(ApiError::Conflict(format!(
+            "{template}:{v} is the recommended version of the {}; it can only be deleted when it is the last version.",
+            family.what()
+        )));
+    }
+    let same_major = numbers.iter().filter(|(n, _)| n.major == v.major).count();
+    if recommended_minor == Some(v) && same_major > 1 {
+        return Err(ApiError::Conflict(format!(
+            "{template}:{v} is the recommended minor version of major version {}; delete the other minor versions first.",
+            v.major
+        )));
+    }
+    cx.store
+        .delete(
+            family.version_kind(),
+            &row_name(template, v),
+            &row.doc.arn,
+            "",
+        )
+        .await?;
+    refresh_recommended(cx, family, template).await?;
+    Ok(Some(row.doc))
+}
+
+/// Recomputes `recommendedVersion` on the template and `recommendedMinorVersion` on every
+/// version.
+async fn refresh_recommended(cx: &Cx, family: Family, template: &str) -> Result<(), ApiError> {
+    let all = all_versions(cx, family, template).await?;
+    let numbers: Vec<(TemplateVersion, bool)> = all
+        .iter()
+        .filter_map(|(d, _)| {
+            version_of(d)
+                .ok()
+                .map(|n| (n, d.status == TemplateVersionStatus::Published))
+        })
+        .collect();
+    for (doc, row_version) in all {
+        let n = version_of(&doc)?;
+        let wanted = version::recommended_minor_for_major(numbers.iter().copied(), n.major)
+            .map(|r| r.minor.to_string());
+        if doc.recommended_minor_version != wanted {
+            let mut doc = doc;
+            doc.recommended_minor_version = wanted;
+            let name = row_name(template, n);
+            let cols = Columns {
+                name: &name,
+                parent: template,
+                status: doc.status.as_str(),
+                arn: &doc.arn,
+            };
+            cx.store
+                .update(family.version_kind(), &cols, row_version, &doc)
+                .await?;
+        }
+    }
+    let recommended = version::recommended(numbers.iter().copied()).map(|r| r.major.to_string());
+    for _ in 0..10 {
+        let updated = match family {
+            Family::Environment => {
+                let Some(row) = cx
+                    .store
+                    .get::<EnvironmentTemplate>(family.template_kind(), template)
+                    .await?
+                else {
+                    return Ok(());
+                };
+                let mut t = row.doc;
+                if t.recommended_version == recommended {
+                    return Ok(());
+                }
+                t.recommended_version.clone_from(&recommended);
+                let cols = Columns {
+                    name: template,
+                    parent: "",
+                    status: "",
+                    arn: &t.arn,
+                };
+                cx.store
+                    .update(family.template_kind(), &cols, row.version, &t)
+                    .await?
+            }
+            Family::Service => {
+                let Some(row) = cx
+                    .store
+                    .get::<ServiceTemplate>(family.template_kind(), template)
+                    .await?
+                else {
+                    return Ok(());
+                };
+                let mut t = row.doc;
+                if t.recommended_version == recommended {
+                    return Ok(());
+                }
+                t.recommended_version.clone_from(&recommended);
+                let cols = Columns {
+                    name: template,
+                    parent: "",
+                    status: "",
+                    arn: &t.arn,
+                };
+                cx.store
+                    .update(family.template_kind(), &cols, row.version, &t)
+                    .await?
+            }
+        };
+        if updated {
+            return Ok(());
+        }
+    }
+    Err(ApiError::Conflict(format!(
+        "The {} {template} kept changing; retry.",
+        family.what()
+    )))
+}
