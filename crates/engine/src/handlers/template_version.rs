@@ -240,8 +240,8 @@ pub async fn create(
     let hash = request_hash(&req);
     let token_scope = family.create_operation();
     let now = cx.clock.now();
-    if let Some(token) = &req.client_token {
-        if let Some((stored_hash, name)) = cx
+    if let Some(token) = &req.client_token
+        && let Some((stored_hash, name)) = cx
             .store
             .client_token(
                 token_scope,
@@ -249,20 +249,19 @@ pub async fn create(
                 now.as_millis() - CLIENT_TOKEN_TTL_MILLIS,
             )
             .await?
+    {
+        if stored_hash != hash {
+            return Err(ApiError::Validation(format!(
+                "IdempotentParameterMismatch: the client token {token} was used with different parameters."
+            )));
+        }
+        // Same token, same parameters: the original version, as it is now (if it still exists).
+        if let Some(row) = cx
+            .store
+            .get::<ServiceTemplateVersion>(family.version_kind(), &name)
+            .await?
         {
-            if stored_hash != hash {
-                return Err(ApiError::Validation(format!(
-                    "IdempotentParameterMismatch: the client token {token} was used with different parameters."
-                )));
-            }
-            // Same token, same parameters: the original version, as it is now (if it still exists).
-            if let Some(row) = cx
-                .store
-                .get::<ServiceTemplateVersion>(family.version_kind(), &name)
-                .await?
-            {
-                return Ok(row.doc);
-            }
+            return Ok(row.doc);
         }
     }
     if family == Family::Service {
