@@ -254,3 +254,61 @@ impl Bundle {
         Ok(schema_text.to_owned())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        for (path, data) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder.append_data(&mut header, path, *data).unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap()
+    }
+
+    #[test]
+    fn paths_are_normalized_and_dot_segments_dropped() {
+        assert_eq!(normalize("./schema//schema.yaml"), Ok(Some("schema/schema.yaml".into())));
+        assert_eq!(normalize("./"), Ok(None));
+    }
+
+    #[test]
+    fn parent_segments_and_absolute_paths_are_refused() {
+        assert!(normalize("a/../../b").is_err());
+        assert!(normalize("/etc/passwd").is_err());
+    }
+
+    #[test]
+    fn a_single_top_level_directory_is_looked_into() {
+        let b = read(&tar_gz(&[("v1/schema/schema.yaml", b"x"), ("v1/infrastructure/manifest.yaml", b"y")])).unwrap();
+        assert_eq!(b.files.keys().collect::<Vec<_>>(), ["infrastructure/manifest.yaml", "schema/schema.yaml"]);
+    }
+
+    #[test]
+    fn something_that_is_not_gzip_is_refused_with_a_reason() {
+        let e = read(b"not a tarball").unwrap_err();
+        assert!(e.0.starts_with("the bundle is not a readable .tar.gz archive"), "{e}");
+    }
+
+    #[test]
+    fn a_complete_environment_bundle_validates_and_yields_its_schema() {
+        let schema = b"schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"In\"\n  types:\n    In:\n      type: object\n      properties:\n        a:\n          type: string\n";
+        let manifest = b"infrastructure:\n  templates:\n    - file: \"cfn.yaml\"\n      rendering_engine: jinja\n      template_language: cloudformation\n";
+        let b = read(&tar_gz(&[
+            ("schema/schema.yaml", schema),
+            ("infrastructure/manifest.yaml", manifest),
+            ("infrastructure/cfn.yaml", b"Resources: {}\n"),
+        ]))
+        .unwrap();
+        assert_eq!(b.validate(TemplateKind::Environment).unwrap().as_bytes(), schema);
+        assert_eq!(
+            b.validate(TemplateKind::Service).unwrap_err().0,
+            "schema/schema.yaml has no service_input_type; it is not a service template schema"
+        );
+    }
+}
