@@ -260,7 +260,10 @@ mod tests {
     use super::*;
 
     fn tar_gz(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
         for (path, data) in entries {
             let mut header = tar::Header::new_gnu();
             header.set_size(data.len() as u64);
@@ -273,7 +276,10 @@ mod tests {
 
     #[test]
     fn paths_are_normalized_and_dot_segments_dropped() {
-        assert_eq!(normalize("./schema//schema.yaml"), Ok(Some("schema/schema.yaml".into())));
+        assert_eq!(
+            normalize("./schema//schema.yaml"),
+            Ok(Some("schema/schema.yaml".into()))
+        );
         assert_eq!(normalize("./"), Ok(None));
     }
 
@@ -285,14 +291,24 @@ mod tests {
 
     #[test]
     fn a_single_top_level_directory_is_looked_into() {
-        let b = read(&tar_gz(&[("v1/schema/schema.yaml", b"x"), ("v1/infrastructure/manifest.yaml", b"y")])).unwrap();
-        assert_eq!(b.files.keys().collect::<Vec<_>>(), ["infrastructure/manifest.yaml", "schema/schema.yaml"]);
+        let b = read(&tar_gz(&[
+            ("v1/schema/schema.yaml", b"x"),
+            ("v1/infrastructure/manifest.yaml", b"y"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            b.files.keys().collect::<Vec<_>>(),
+            ["infrastructure/manifest.yaml", "schema/schema.yaml"]
+        );
     }
 
     #[test]
     fn something_that_is_not_gzip_is_refused_with_a_reason() {
         let e = read(b"not a tarball").unwrap_err();
-        assert!(e.0.starts_with("the bundle is not a readable .tar.gz archive"), "{e}");
+        assert!(
+            e.0.starts_with("the bundle is not a readable .tar.gz archive"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -305,7 +321,10 @@ mod tests {
             ("infrastructure/cfn.yaml", b"Resources: {}\n"),
         ]))
         .unwrap();
-        assert_eq!(b.validate(TemplateKind::Environment).unwrap().as_bytes(), schema);
+        assert_eq!(
+            b.validate(TemplateKind::Environment).unwrap().as_bytes(),
+            schema
+        );
         assert_eq!(
             b.validate(TemplateKind::Service).unwrap_err().0,
             "schema/schema.yaml has no service_input_type; it is not a service template schema"

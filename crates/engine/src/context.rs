@@ -36,13 +36,13 @@ pub trait IdGen: Send + Sync + std::fmt::Debug {
     fn uuid(&self) -> String;
 }
 
-/// Random v4 UUIDs.
+/// Random, time-ordered (v7) UUIDs: ids sort in creation order, which lists rely on.
 #[derive(Debug, Default)]
 pub struct RandomIds;
 
 impl IdGen for RandomIds {
     fn uuid(&self) -> String {
-        uuid::Uuid::new_v4().to_string()
+        uuid::Uuid::now_v7().to_string()
     }
 }
 

@@ -123,6 +123,15 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
     let resumed = handlers::template_version::resume_registrations(&cx)
         .await
         .map_err(|e| EngineError::Config(format!("could not resume registrations: {e}")))?;
+    let ended = handlers::environment::resume_deployments(&cx)
+        .await
+        .map_err(|e| EngineError::Config(format!("could not resume deployments: {e}")))?;
+    if ended > 0 {
+        tracing::info!(
+            ended,
+            "ending AWS-managed deployments left in progress (no provisioner)"
+        );
+    }
     if resumed > 0 {
         tracing::info!(
             resumed,

@@ -81,6 +81,10 @@ pub enum Kind {
     EnvironmentAccountConnection,
     /// `Repository`, named `<provider>:<name>`.
     Repository,
+    /// `Deployment`, named by its (time-ordered) id, parent = environment name.
+    Deployment,
+    /// A resource's outputs, named `<arn>#outputs`.
+    Outputs,
 }
 
 impl Kind {
@@ -97,6 +101,8 @@ impl Kind {
             Self::Component => "component",
             Self::EnvironmentAccountConnection => "environment_account_connection",
             Self::Repository => "repository",
+            Self::Deployment => "deployment",
+            Self::Outputs => "outputs",
         }
     }
 }
@@ -336,6 +342,23 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Replaces the hash recorded by [`Store::insert_with_request`] for `name` under `scope`.
+    pub async fn set_request_hash(
+        &self,
+        scope: &str,
+        name: &str,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE idempotency SET request_hash = $1 WHERE account_id = $2 AND operation = $3 AND token = $4")
+            .bind(hash)
+            .bind(&self.account_id)
+            .bind(scope)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The hash recorded by [`Store::insert_with_request`] for `name` under `scope`.

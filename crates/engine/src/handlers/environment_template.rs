@@ -146,6 +146,7 @@ pub async fn update(
             t.name
         )));
     }
+    super::mark_modified(cx, Kind::EnvironmentTemplate, &t.name).await?;
     Ok(UpdateEnvironmentTemplateOutput {
         environment_template: t,
     })

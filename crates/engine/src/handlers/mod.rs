@@ -12,6 +12,8 @@ use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
 
+pub mod deployment;
+pub mod environment;
 pub mod environment_template;
 pub mod service_template;
 pub mod tags;
@@ -59,6 +61,20 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::DeleteServiceTemplateVersion => {
             run(cx, body, service_template::delete_version).await
         }
+        Operation::CreateEnvironment => run(cx, body, environment::create).await,
+        Operation::GetEnvironment => run(cx, body, environment::get).await,
+        Operation::ListEnvironments => run(cx, body, environment::list).await,
+        Operation::UpdateEnvironment => run(cx, body, environment::update).await,
+        Operation::DeleteEnvironment => run(cx, body, environment::delete).await,
+        Operation::CancelEnvironmentDeployment => run(cx, body, environment::cancel).await,
+        Operation::ListEnvironmentOutputs => run(cx, body, environment::list_outputs).await,
+        Operation::ListEnvironmentProvisionedResources => {
+            run(cx, body, environment::list_provisioned_resources).await
+        }
+        Operation::GetDeployment => run(cx, body, deployment::get).await,
+        Operation::ListDeployments => run(cx, body, deployment::list).await,
+        Operation::DeleteDeployment => run(cx, body, deployment::delete).await,
+        Operation::NotifyResourceDeploymentStatusChange => run(cx, body, deployment::notify).await,
         Operation::TagResource => run(cx, body, tags::tag).await,
         Operation::UntagResource => run(cx, body, tags::untag).await,
         Operation::ListTagsForResource => run(cx, body, tags::list).await,
@@ -116,6 +132,18 @@ pub enum Created<T> {
     Existing(T),
 }
 
+/// What the creation record of a resource says once an update has modified it.
+const MODIFIED: &str = "modified";
+
+/// Records that a user update modified a resource made by an idempotent create, so that a
+/// later retry of that create is a `ConflictException`.
+pub async fn mark_modified(cx: &Cx, kind: Kind, name: &str) -> Result<(), ApiError> {
+    cx.store
+        .set_request_hash(&format!("create:{}", kind.as_str()), name, MODIFIED)
+        .await?;
+    Ok(())
+}
+
 /// Inserts `doc` unless a resource of that name exists, applying the idempotent-create rules.
 pub async fn idempotent_create<T, I>(
     cx: &Cx,
@@ -142,16 +170,11 @@ where
         ApiError::Conflict(format!("The {what} {} is being changed; retry.", cols.name))
     })?;
     match cx.store.request_hash_for(&scope, cols.name).await? {
-        Some(h) if h == hash => {
-            if existing.version > 1 {
-                Err(ApiError::Conflict(format!(
-                    "The {what} {} has been modified since it was created.",
-                    cols.name
-                )))
-            } else {
-                Ok(Created::Existing(existing.doc))
-            }
-        }
+        Some(h) if h == MODIFIED => Err(ApiError::Conflict(format!(
+            "The {what} {} has been modified since it was created.",
+            cols.name
+        ))),
+        Some(h) if h == hash => Ok(Created::Existing(existing.doc)),
         _ => Err(ApiError::Validation(format!(
             "IdempotentParameterMismatch: a {what} named {} already exists with different parameters.",
             cols.name

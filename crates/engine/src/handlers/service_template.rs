@@ -141,6 +141,7 @@ pub async fn update(
             t.name
         )));
     }
+    super::mark_modified(cx, Kind::ServiceTemplate, &t.name).await?;
     Ok(UpdateServiceTemplateOutput {
         service_template: t,
     })

@@ -1,0 +1,271 @@
+//! Deployments: the record of each attempt to bring a resource to a target state
+//! (GetDeployment, ListDeployments, DeleteDeployment), and NotifyResourceDeploymentStatusChange,
+//! through which self-managed provisioning reports the outcome.
+//!
+//! A deployment is a resource row (kind `deployment`, named by its time-ordered id, parent = the
+//! environment name) whose document is the API's `Deployment`.
+
+use baryon_model::Timestamp;
+use baryon_model::proton::{
+    DeleteDeploymentInput, DeleteDeploymentOutput, Deployment, DeploymentState, DeploymentStatus,
+    DeploymentSummary, DeploymentTargetResourceType, GetDeploymentInput, GetDeploymentOutput,
+    ListDeploymentsInput, ListDeploymentsOutput, NotifyResourceDeploymentStatusChangeInput,
+    NotifyResourceDeploymentStatusChangeOutput, Output, ResourceDeploymentStatus,
+};
+
+use super::page_size;
+use super::template_version::convert;
+use crate::context::Cx;
+use crate::error::ApiError;
+use crate::store::{Columns, Kind};
+
+/// Statuses after which a deployment never changes again.
+pub fn is_terminal(s: &DeploymentStatus) -> bool {
+    matches!(
+        s,
+        DeploymentStatus::Succeeded
+            | DeploymentStatus::Failed
+            | DeploymentStatus::Cancelled
+            | DeploymentStatus::DeleteComplete
+            | DeploymentStatus::DeleteFailed
+    )
+}
+
+/// Starts recording a deployment of an environment.
+#[allow(clippy::too_many_arguments)]
+pub async fn start_environment_deployment(
+    cx: &Cx,
+    id: String,
+    environment_name: &str,
+    target_arn: &str,
+    target_created_at: Timestamp,
+    initial: Option<DeploymentState>,
+    target: DeploymentState,
+    previous: (Option<String>, Option<String>),
+) -> Result<Deployment, ApiError> {
+    let now = cx.clock.now();
+    let doc = Deployment {
+        arn: cx.arn(&format!("deployment/{id}")),
+        completed_at: None,
+        component_name: None,
+        created_at: now,
+        deployment_status: DeploymentStatus::InProgress,
+        deployment_status_message: None,
+        environment_name: environment_name.to_owned(),
+        id: id.clone(),
+        initial_state: initial,
+        last_attempted_deployment_id: previous.0,
+        last_modified_at: now,
+        last_succeeded_deployment_id: previous.1,
+        service_instance_name: None,
+        service_name: None,
+        target_arn: target_arn.to_owned(),
+        target_resource_created_at: target_created_at,
+        target_resource_type: DeploymentTargetResourceType::Environment,
+        target_state: Some(target),
+    };
+    let cols = Columns {
+        name: &id,
+        parent: environment_name,
+        status: doc.deployment_status.as_str(),
+        arn: &doc.arn,
+    };
+    cx.store.insert(Kind::Deployment, &cols, &doc).await?;
+    Ok(doc)
+}
+
+/// Loads a deployment by id.
+pub async fn load(cx: &Cx, id: &str) -> Result<(Deployment, i64), ApiError> {
+    let row = cx
+        .store
+        .get::<Deployment>(Kind::Deployment, id)
+        .await?
+        .ok_or_else(|| ApiError::ResourceNotFound(format!("The deployment {id} was not found.")))?;
+    Ok((row.doc, row.version))
+}
+
+/// Moves a deployment to a terminal (or `CANCELLING`) status.
+pub async fn finish(
+    cx: &Cx,
+    id: &str,
+    status: DeploymentStatus,
+    message: Option<String>,
+) -> Result<Deployment, ApiError> {
+    for _ in 0..10 {
+        let (mut d, version) = load(cx, id).await?;
+        if is_terminal(&d.deployment_status) {
+            return Ok(d);
+        }
+        let now = cx.clock.now();
+        d.deployment_status = status.clone();
+        d.deployment_status_message.clone_from(&message);
+        d.last_modified_at = now;
+        if is_terminal(&status) {
+            d.completed_at = Some(now);
+        }
+        let cols = Columns {
+            name: &d.id,
+            parent: &d.environment_name,
+            status: d.deployment_status.as_str(),
+            arn: &d.arn,
+        };
+        if cx
+            .store
+            .update(Kind::Deployment, &cols, version, &d)
+            .await?
+        {
+            return Ok(d);
+        }
+    }
+    Err(ApiError::Conflict(format!(
+        "The deployment {id} kept changing; retry."
+    )))
+}
+
+/// GetDeployment.
+pub async fn get(cx: &Cx, input: GetDeploymentInput) -> Result<GetDeploymentOutput, ApiError> {
+    let (d, _) = load(cx, &input.id).await?;
+    if input
+        .environment_name
+        .as_ref()
+        .is_some_and(|e| *e != d.environment_name)
+    {
+        return Err(ApiError::ResourceNotFound(format!(
+            "The deployment {} was not found.",
+            input.id
+        )));
+    }
+    Ok(GetDeploymentOutput {
+        deployment: Some(d),
+    })
+}
+
+/// ListDeployments, newest first... in id order, which is creation order (ids are time-ordered).
+pub async fn list(cx: &Cx, input: ListDeploymentsInput) -> Result<ListDeploymentsOutput, ApiError> {
+    let scope = format!(
+        "ListDeployments:{}",
+        input.environment_name.as_deref().unwrap_or("")
+    );
+    let after = input
+        .next_token
+        .as_deref()
+        .map(|t| cx.parse_next_token(&scope, t))
+        .transpose()?;
+    let page = cx
+        .store
+        .list::<Deployment>(
+            Kind::Deployment,
+            input.environment_name.as_deref(),
+            after.as_deref(),
+            page_size(input.max_results),
+        )
+        .await?;
+    Ok(ListDeploymentsOutput {
+        next_token: page.next_after.map(|a| cx.next_token(&scope, &a)),
+        deployments: page
+            .items
+            .iter()
+            .map(convert::<Deployment, DeploymentSummary>)
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// DeleteDeployment: only finished deployments that are not the resource's last attempted or
+/// last succeeded one may be deleted (those are the resource's history).
+pub async fn delete(
+    cx: &Cx,
+    input: DeleteDeploymentInput,
+) -> Result<DeleteDeploymentOutput, ApiError> {
+    let Some(row) = cx
+        .store
+        .get::<Deployment>(Kind::Deployment, &input.id)
+        .await?
+    else {
+        return Ok(DeleteDeploymentOutput { deployment: None });
+    };
+    let d = row.doc;
+    if !is_terminal(&d.deployment_status) {
+        return Err(ApiError::Conflict(format!(
+            "The deployment {} is still {}.",
+            d.id, d.deployment_status
+        )));
+    }
+    if let Some(env) = cx
+        .store
+        .get::<baryon_model::proton::Environment>(Kind::Environment, &d.environment_name)
+        .await?
+    {
+        let e = env.doc;
+        if e.last_attempted_deployment_id.as_deref() == Some(&d.id)
+            || e.last_succeeded_deployment_id.as_deref() == Some(&d.id)
+        {
+            return Err(ApiError::Conflict(format!(
+                "The deployment {} is the last attempted or last succeeded deployment of environment {}.",
+                d.id, d.environment_name
+            )));
+        }
+    }
+    cx.store.delete(Kind::Deployment, &d.id, &d.arn, "").await?;
+    Ok(DeleteDeploymentOutput {
+        deployment: Some(d),
+    })
+}
+
+/// NotifyResourceDeploymentStatusChange: self-managed provisioning reports status and outputs.
+pub async fn notify(
+    cx: &Cx,
+    input: NotifyResourceDeploymentStatusChangeInput,
+) -> Result<NotifyResourceDeploymentStatusChangeOutput, ApiError> {
+    let arn_prefix = cx.arn("environment/");
+    let Some(env_name) = input.resource_arn.strip_prefix(&arn_prefix) else {
+        return Err(ApiError::ResourceNotFound(format!(
+            "The resource {} was not found.",
+            input.resource_arn
+        )));
+    };
+    super::environment::notified(
+        cx,
+        env_name,
+        input.deployment_id.as_deref(),
+        input.status.unwrap_or(ResourceDeploymentStatus::Succeeded),
+        input.status_message,
+        input.outputs.unwrap_or_default(),
+    )
+    .await?;
+    Ok(NotifyResourceDeploymentStatusChangeOutput {})
+}
+
+/// Stores a resource's outputs (replacing earlier ones).
+pub async fn store_outputs(cx: &Cx, target_arn: &str, outputs: &[Output]) -> Result<(), ApiError> {
+    let key = format!("{target_arn}#outputs");
+    if let Some(row) = cx.store.get::<Vec<Output>>(Kind::Outputs, &key).await? {
+        let cols = Columns {
+            name: &key,
+            parent: target_arn,
+            status: "",
+            arn: &key,
+        };
+        cx.store
+            .update(Kind::Outputs, &cols, row.version, &outputs)
+            .await?;
+    } else {
+        let cols = Columns {
+            name: &key,
+            parent: target_arn,
+            status: "",
+            arn: &key,
+        };
+        cx.store.insert(Kind::Outputs, &cols, &outputs).await?;
+    }
+    Ok(())
+}
+
+/// A resource's outputs.
+pub async fn outputs(cx: &Cx, target_arn: &str) -> Result<Vec<Output>, ApiError> {
+    Ok(cx
+        .store
+        .get::<Vec<Output>>(Kind::Outputs, &format!("{target_arn}#outputs"))
+        .await?
+        .map(|r| r.doc)
+        .unwrap_or_default())
+}

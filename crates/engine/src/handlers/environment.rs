@@ -1,0 +1,770 @@
+//! Environments: CreateEnvironment, GetEnvironment, ListEnvironments, UpdateEnvironment,
+//! DeleteEnvironment, CancelEnvironmentDeployment, ListEnvironmentOutputs,
+//! ListEnvironmentProvisionedResources.
+//!
+//! Provisioning follows the template: `CUSTOMER_MANAGED` templates are self-managed — the
+//! deployment stays `IN_PROGRESS` until `NotifyResourceDeploymentStatusChange` reports its
+//! outcome. AWS-managed provisioning needs a CloudFormation provisioner; until one is configured
+//! such deployments end `FAILED` with a message saying so (never a pretend success). A failed or
+//! cancelled deployment puts the environment back to its deployment's initial state.
+
+use baryon_model::proton::{
+    CancelEnvironmentDeploymentInput, CancelEnvironmentDeploymentOutput, CreateEnvironmentInput,
+    CreateEnvironmentOutput, DeleteEnvironmentInput, DeleteEnvironmentOutput, Deployment,
+    DeploymentState, DeploymentStatus, DeploymentUpdateType, Environment, EnvironmentState,
+    EnvironmentSummary, EnvironmentTemplate, GetEnvironmentInput, GetEnvironmentOutput,
+    ListEnvironmentOutputsInput, ListEnvironmentOutputsOutput,
+    ListEnvironmentProvisionedResourcesInput, ListEnvironmentProvisionedResourcesOutput,
+    ListEnvironmentsInput, ListEnvironmentsOutput, Output, Provisioning, RepositoryBranch,
+    RepositoryBranchInput, ResourceDeploymentStatus, ServiceTemplateVersion, TemplateVersionStatus,
+    UpdateEnvironmentInput, UpdateEnvironmentOutput,
+};
+use baryon_model::version::{self, DeploymentKind, TemplateVersion};
+
+use super::deployment::{self, is_terminal};
+use super::template_version::{self as tv, Family, convert};
+use super::{Created, idempotent_create, page_size};
+use crate::context::Cx;
+use crate::error::ApiError;
+use crate::store::{Columns, Kind};
+
+const WHAT: &str = "environment";
+
+/// Why AWS-managed deployments fail in this engine for now.
+pub const NO_PROVISIONER: &str = "AWS-managed provisioning needs a CloudFormation provisioner, and none is \
+     configured in this Baryon engine; use a CUSTOMER_MANAGED (self-managed) template, or configure \
+     CloudFormation provisioning when this engine offers it.";
+
+fn arn(cx: &Cx, name: &str) -> String {
+    cx.arn(&format!("environment/{name}"))
+}
+
+async fn load(cx: &Cx, name: &str) -> Result<(Environment, i64), ApiError> {
+    let row = cx
+        .store
+        .get::<Environment>(Kind::Environment, name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(WHAT, name))?;
+    Ok((row.doc, row.version))
+}
+
+async fn save(cx: &Cx, env: &Environment, version: i64) -> Result<bool, ApiError> {
+    let cols = Columns {
+        name: &env.name,
+        parent: &env.template_name,
+        status: env.deployment_status.as_str(),
+        arn: &env.arn,
+    };
+    Ok(cx
+        .store
+        .update(Kind::Environment, &cols, version, env)
+        .await?)
+}
+
+/// The published version `major[.minor]` of an environment template (minor defaults to the
+/// major's recommended minor).
+async fn published_version(
+    cx: &Cx,
+    template: &str,
+    major: &str,
+    minor: Option<&str>,
+) -> Result<ServiceTemplateVersion, ApiError> {
+    let major_n =
+        version::parse_version_part(major).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let (versions, _) = tv::list(
+        cx,
+        Family::Environment,
+        template,
+        Some(major),
+        Some(100),
+        None,
+    )
+    .await?;
+    let chosen = if let Some(m) = minor {
+        versions.into_iter().find(|v| v.minor_version == m)
+    } else {
+        let numbers: Vec<(TemplateVersion, bool)> = versions
+            .iter()
+            .filter_map(|v| {
+                TemplateVersion::parse(&format!("{}.{}", v.major_version, v.minor_version))
+                    .ok()
+                    .map(|n| (n, v.status == TemplateVersionStatus::Published))
+            })
+            .collect();
+        let rec = version::recommended_minor_for_major(numbers, major_n);
+        versions
+            .into_iter()
+            .find(|v| rec.is_some_and(|r| v.minor_version == r.minor.to_string()))
+    };
+    match chosen {
+        Some(v) if v.status == TemplateVersionStatus::Published => Ok(v),
+        Some(v) => Err(ApiError::Validation(format!(
+            "Environment template version {template}:{}.{} is {}, not PUBLISHED.",
+            v.major_version, v.minor_version, v.status
+        ))),
+        None => Err(ApiError::Validation(format!(
+            "Environment template {template} has no published version {major}{}.",
+            minor.map(|m| format!(".{m}")).unwrap_or_default()
+        ))),
+    }
+}
+
+/// Checks a spec against the version's schema; the AWS message lists each problem with its
+/// position.
+fn check_spec(v: &ServiceTemplateVersion, spec: &str) -> Result<(), ApiError> {
+    let schema = v.schema.as_deref().unwrap_or_default();
+    let result = baryon_model::spec::validate_spec(schema, spec);
+    if result.ok {
+        return Ok(());
+    }
+    let problems: Vec<String> = result
+        .diagnostics
+        .iter()
+        .map(|d| {
+            format!(
+                "line {}, column {}: {}: {}",
+                d.line, d.col, d.path, d.message
+            )
+        })
+        .collect();
+    Err(ApiError::Validation(format!(
+        "The spec is not valid for {}:{}.{}: {}",
+        v.template_name,
+        v.major_version,
+        v.minor_version,
+        problems.join("; ")
+    )))
+}
+
+fn repository_branch(cx: &Cx, r: &RepositoryBranchInput) -> RepositoryBranch {
+    RepositoryBranch {
+        arn: cx.arn(&format!(
+            "repository/{}:{}",
+            r.provider.as_str().to_ascii_lowercase(),
+            r.name
+        )),
+        branch: r.branch.clone(),
+        name: r.name.clone(),
+        provider: r.provider.clone(),
+    }
+}
+
+fn state_of(env: &Environment) -> DeploymentState {
+    DeploymentState::Environment(EnvironmentState {
+        spec: env.spec.clone(),
+        template_major_version: env.template_major_version.clone(),
+        template_minor_version: env.template_minor_version.clone(),
+        template_name: env.template_name.clone(),
+    })
+}
+
+fn self_managed(env: &Environment) -> bool {
+    env.provisioning == Some(Provisioning::CustomerManaged)
+}
+
+/// What a deployment's provisioner does after it is recorded.
+fn after_start(cx: &Cx, env: &Environment, deployment_id: &str) {
+    if !self_managed(env) {
+        fail_later(cx.clone(), env.name.clone(), deployment_id.to_owned());
+    }
+}
+
+fn fail_later(cx: Cx, env: String, id: String) {
+    tokio::spawn(async move {
+        if let Err(e) = conclude(
+            &cx,
+            &env,
+            &id,
+            Outcome::Failed(NO_PROVISIONER.to_owned()),
+            &[],
+        )
+        .await
+        {
+            tracing::warn!(environment = %env, deployment = %id, error = %e, "could not record a deployment outcome");
+        }
+    });
+}
+
+/// Ends AWS-managed deployments a previous run left in progress (they have no provisioner).
+pub async fn resume_deployments(cx: &Cx) -> Result<usize, ApiError> {
+    let stuck = cx
+        .store
+        .list_by_status::<Deployment>(Kind::Deployment, DeploymentStatus::InProgress.as_str())
+        .await?;
+    let mut n = 0;
+    for d in stuck {
+        if let Ok((env, _)) = load(cx, &d.environment_name).await
+            && !self_managed(&env)
+        {
+            fail_later(cx.clone(), env.name.clone(), d.id.clone());
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// How a deployment ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// It reached its target state.
+    Succeeded,
+    /// It failed, for this reason.
+    Failed(String),
+    /// It was cancelled.
+    Cancelled,
+}
+
+/// Records a deployment's outcome on the deployment and on its environment.
+pub async fn conclude(
+    cx: &Cx,
+    env_name: &str,
+    id: &str,
+    outcome: Outcome,
+    outputs: &[Output],
+) -> Result<(), ApiError> {
+    for _ in 0..10 {
+        let (d, _) = deployment::load(cx, id).await?;
+        if is_terminal(&d.deployment_status) {
+            return Ok(());
+        }
+        let Some(row) = cx
+            .store
+            .get::<Environment>(Kind::Environment, env_name)
+            .await?
+        else {
+            deployment::finish(
+                cx,
+                id,
+                DeploymentStatus::Cancelled,
+                Some("the environment no longer exists".into()),
+            )
+            .await?;
+            return Ok(());
+        };
+        let (mut env, version) = (row.doc, row.version);
+        let deleting = env.deployment_status == DeploymentStatus::DeleteInProgress;
+        let current = env.last_attempted_deployment_id.as_deref() == Some(id);
+        let (status, message) = match (&outcome, deleting) {
+            (Outcome::Succeeded, false) => (DeploymentStatus::Succeeded, None),
+            (Outcome::Succeeded, true) => (DeploymentStatus::DeleteComplete, None),
+            (Outcome::Failed(m), false) => (DeploymentStatus::Failed, Some(m.clone())),
+            (Outcome::Failed(m), true) => (DeploymentStatus::DeleteFailed, Some(m.clone())),
+            (Outcome::Cancelled, _) => (
+                DeploymentStatus::Cancelled,
+                Some("the deployment was cancelled".into()),
+            ),
+        };
+        if current {
+            let now = cx.clock.now();
+            if deleting && matches!(outcome, Outcome::Succeeded) {
+                deployment::finish(cx, id, status, message).await?;
+                cx.store
+                    .delete(Kind::Environment, env_name, &env.arn, "create:environment")
+                    .await?;
+                return Ok(());
+            }
+            env.deployment_status = status.clone();
+            env.deployment_status_message.clone_from(&message);
+            match &outcome {
+                Outcome::Succeeded => {
+                    env.last_succeeded_deployment_id = Some(id.to_owned());
+                    env.last_deployment_succeeded_at = now;
+                }
+                Outcome::Failed(_) | Outcome::Cancelled => {
+                    if let Some(DeploymentState::Environment(initial)) = &d.initial_state {
+                        env.spec.clone_from(&initial.spec);
+                        env.template_major_version
+                            .clone_from(&initial.template_major_version);
+                        env.template_minor_version
+                            .clone_from(&initial.template_minor_version);
+                    }
+                }
+            }
+            if !save(cx, &env, version).await? {
+                continue;
+            }
+            if matches!(outcome, Outcome::Succeeded) && !outputs.is_empty() {
+                deployment::store_outputs(cx, &env.arn, outputs).await?;
+            }
+        }
+        deployment::finish(cx, id, status, message).await?;
+        return Ok(());
+    }
+    Err(ApiError::Conflict(format!(
+        "The environment {env_name} kept changing; retry."
+    )))
+}
+
+/// Called by NotifyResourceDeploymentStatusChange for an environment.
+pub async fn notified(
+    cx: &Cx,
+    env_name: &str,
+    deployment_id: Option<&str>,
+    status: ResourceDeploymentStatus,
+    message: Option<String>,
+    outputs: Vec<Output>,
+) -> Result<(), ApiError> {
+    let (env, _) = load(cx, env_name).await?;
+    if !self_managed(&env) {
+        return Err(ApiError::Validation(format!(
+            "The environment {env_name} is not self-managed; its provisioner reports its deployments."
+        )));
+    }
+    let id = match deployment_id {
+        Some(id) => id.to_owned(),
+        None => env.last_attempted_deployment_id.clone().ok_or_else(|| {
+            ApiError::Validation(format!(
+                "The environment {env_name} has no deployment to report on."
+            ))
+        })?,
+    };
+    let (d, _) = deployment::load(cx, &id).await?;
+    if d.target_arn != env.arn {
+        return Err(ApiError::Validation(format!(
+            "The deployment {id} is not a deployment of environment {env_name}."
+        )));
+    }
+    if is_terminal(&d.deployment_status) {
+        return Err(ApiError::Conflict(format!(
+            "The deployment {id} already ended {}.",
+            d.deployment_status
+        )));
+    }
+    match status {
+        ResourceDeploymentStatus::Succeeded => {
+            conclude(cx, env_name, &id, Outcome::Succeeded, &outputs).await
+        }
+        ResourceDeploymentStatus::Failed => {
+            conclude(
+                cx,
+                env_name,
+                &id,
+                Outcome::Failed(
+                    message.unwrap_or_else(|| "the provisioning reported a failure".into()),
+                ),
+                &[],
+            )
+            .await
+        }
+        ResourceDeploymentStatus::InProgress => Ok(()),
+        ResourceDeploymentStatus::Unknown(s) => {
+            Err(ApiError::Validation(format!("Unknown status {s}.")))
+        }
+    }
+}
+
+/// CreateEnvironment (idempotent create).
+pub async fn create(
+    cx: &Cx,
+    input: CreateEnvironmentInput,
+) -> Result<CreateEnvironmentOutput, ApiError> {
+    let template = cx
+        .store
+        .get::<EnvironmentTemplate>(Kind::EnvironmentTemplate, &input.template_name)
+        .await?
+        .ok_or_else(|| ApiError::not_found("environment template", &input.template_name))?
+        .doc;
+    let version = published_version(
+        cx,
+        &input.template_name,
+        &input.template_major_version,
+        input.template_minor_version.as_deref(),
+    )
+    .await?;
+    check_spec(&version, &input.spec)?;
+    let provisioning = template.provisioning.clone();
+    if provisioning == Some(Provisioning::CustomerManaged) {
+        if input.provisioning_repository.is_none() {
+            return Err(ApiError::Validation(
+                "A self-managed (CUSTOMER_MANAGED) environment needs a provisioningRepository."
+                    .into(),
+            ));
+        }
+    } else if input.proton_service_role_arn.is_none()
+        && input.environment_account_connection_id.is_none()
+    {
+        return Err(ApiError::Validation(
+            "You must specify a protonServiceRoleArn or an environmentAccountConnectionId.".into(),
+        ));
+    }
+    let now = cx.clock.now();
+    let arn = arn(cx, &input.name);
+    let deployment_id = cx.ids.uuid();
+    let env = Environment {
+        arn: arn.clone(),
+        codebuild_role_arn: input.codebuild_role_arn.clone(),
+        component_role_arn: input.component_role_arn.clone(),
+        created_at: now,
+        deployment_status: DeploymentStatus::InProgress,
+        deployment_status_message: None,
+        description: input.description.clone(),
+        environment_account_connection_id: input.environment_account_connection_id.clone(),
+        environment_account_id: None,
+        last_attempted_deployment_id: Some(deployment_id.clone()),
+        last_deployment_attempted_at: now,
+        last_deployment_succeeded_at: now,
+        last_succeeded_deployment_id: None,
+        name: input.name.clone(),
+        proton_service_role_arn: input.proton_service_role_arn.clone(),
+        provisioning,
+        provisioning_repository: input
+            .provisioning_repository
+            .as_ref()
+            .map(|r| repository_branch(cx, r)),
+        spec: Some(input.spec.clone()),
+        template_major_version: version.major_version.clone(),
+        template_minor_version: version.minor_version.clone(),
+        template_name: input.template_name.clone(),
+    };
+    let cols = Columns {
+        name: &input.name,
+        parent: &input.template_name,
+        status: env.deployment_status.as_str(),
+        arn: &arn,
+    };
+    match idempotent_create(cx, Kind::Environment, WHAT, &cols, &input, &env).await? {
+        Created::Existing(existing) => {
+            return Ok(CreateEnvironmentOutput {
+                environment: existing,
+            });
+        }
+        Created::New => {}
+    }
+    super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
+    let d = deployment::start_environment_deployment(
+        cx,
+        deployment_id,
+        &env.name,
+        &arn,
+        now,
+        None,
+        state_of(&env),
+        (None, None),
+    )
+    .await?;
+    after_start(cx, &env, &d.id);
+    Ok(CreateEnvironmentOutput { environment: env })
+}
+
+/// GetEnvironment.
+pub async fn get(cx: &Cx, input: GetEnvironmentInput) -> Result<GetEnvironmentOutput, ApiError> {
+    Ok(GetEnvironmentOutput {
+        environment: load(cx, &input.name).await?.0,
+    })
+}
+
+/// ListEnvironments, optionally only those of some template majors.
+pub async fn list(
+    cx: &Cx,
+    input: ListEnvironmentsInput,
+) -> Result<ListEnvironmentsOutput, ApiError> {
+    let scope = "ListEnvironments";
+    let filters = input.environment_templates.unwrap_or_default();
+    let mut after = input
+        .next_token
+        .as_deref()
+        .map(|t| cx.parse_next_token(scope, t))
+        .transpose()?;
+    let size = page_size(input.max_results);
+    let mut out: Vec<EnvironmentSummary> = Vec::new();
+    // Filters are applied to pages of the name index; keep reading until the page is full.
+    loop {
+        let page = cx
+            .store
+            .list::<Environment>(Kind::Environment, None, after.as_deref(), size)
+            .await?;
+        let exhausted = page.next_after.is_none();
+        let mut full = false;
+        for env in page.items {
+            after = Some(env.name.clone());
+            let keep = filters.is_empty()
+                || filters.iter().any(|f| {
+                    f.template_name == env.template_name
+                        && f.major_version == env.template_major_version
+                });
+            if keep {
+                out.push(convert(&env)?);
+                if out.len() == size {
+                    full = true;
+                    break;
+                }
+            }
+        }
+        if full || exhausted {
+            let next_token = if full {
+                after.as_deref().map(|a| cx.next_token(scope, a))
+            } else {
+                None
+            };
+            return Ok(ListEnvironmentsOutput {
+                environments: out,
+                next_token,
+            });
+        }
+    }
+}
+
+/// UpdateEnvironment, with the four deployment types as documented.
+pub async fn update(
+    cx: &Cx,
+    input: UpdateEnvironmentInput,
+) -> Result<UpdateEnvironmentOutput, ApiError> {
+    let (mut env, row_version) = load(cx, &input.name).await?;
+    if matches!(
+        env.deployment_status,
+        DeploymentStatus::InProgress
+            | DeploymentStatus::Cancelling
+            | DeploymentStatus::DeleteInProgress
+    ) {
+        return Err(ApiError::Conflict(format!(
+            "The environment {} has a deployment {}; wait for it or cancel it.",
+            env.name, env.deployment_status
+        )));
+    }
+    if input.proton_service_role_arn.is_some() && input.environment_account_connection_id.is_some()
+    {
+        return Err(ApiError::Validation(
+            "You can update either environmentAccountConnectionId or protonServiceRoleArn, not both.".into(),
+        ));
+    }
+    let kind = match &input.deployment_type {
+        DeploymentUpdateType::None => DeploymentKind::None,
+        DeploymentUpdateType::CurrentVersion => DeploymentKind::CurrentVersion,
+        DeploymentUpdateType::MinorVersion => DeploymentKind::MinorVersion,
+        DeploymentUpdateType::MajorVersion => DeploymentKind::MajorVersion,
+        DeploymentUpdateType::Unknown(s) => {
+            return Err(ApiError::Validation(format!("Unknown deploymentType {s}.")));
+        }
+    };
+    let parse = |s: &Option<String>| {
+        s.as_deref()
+            .map(version::parse_version_part)
+            .transpose()
+            .map_err(|e| ApiError::Validation(e.to_string()))
+    };
+    let current = TemplateVersion::parse(&format!(
+        "{}.{}",
+        env.template_major_version, env.template_minor_version
+    ))
+    .map_err(|e| ApiError::InternalServer(e.to_string()))?;
+    let (all, _) = tv::list(
+        cx,
+        Family::Environment,
+        &env.template_name,
+        None,
+        Some(1000),
+        None,
+    )
+    .await?;
+    let available: Vec<(TemplateVersion, bool)> = all
+        .iter()
+        .filter_map(|v| {
+            TemplateVersion::parse(&format!("{}.{}", v.major_version, v.minor_version))
+                .ok()
+                .map(|n| (n, v.status == TemplateVersionStatus::Published))
+        })
+        .collect();
+    let target = version::check_version_change(
+        kind,
+        current,
+        parse(&input.template_major_version)?,
+        parse(&input.template_minor_version)?,
+        &available,
+    )
+    .map_err(|m| ApiError::Validation(format!("{m}.")))?;
+    let initial = state_of(&env);
+    if input.description.is_some() {
+        env.description = input.description.clone();
+    }
+    if input.proton_service_role_arn.is_some() {
+        env.proton_service_role_arn = input.proton_service_role_arn.clone();
+    }
+    if input.environment_account_connection_id.is_some() {
+        env.environment_account_connection_id = input.environment_account_connection_id.clone();
+    }
+    if input.codebuild_role_arn.is_some() {
+        env.codebuild_role_arn = input.codebuild_role_arn.clone();
+    }
+    if input.component_role_arn.is_some() {
+        env.component_role_arn = input.component_role_arn.clone();
+    }
+    if let Some(r) = &input.provisioning_repository {
+        env.provisioning_repository = Some(repository_branch(cx, r));
+    }
+    if kind == DeploymentKind::None {
+        if input.spec.is_some() {
+            return Err(ApiError::Validation(
+                "A spec can't be given with deployment type NONE.".into(),
+            ));
+        }
+        if !save(cx, &env, row_version).await? {
+            return Err(ApiError::Conflict(format!(
+                "The environment {} was changed concurrently; retry.",
+                env.name
+            )));
+        }
+        super::mark_modified(cx, Kind::Environment, &env.name).await?;
+        return Ok(UpdateEnvironmentOutput { environment: env });
+    }
+    let version = published_version(
+        cx,
+        &env.template_name,
+        &target.major.to_string(),
+        Some(&target.minor.to_string()),
+    )
+    .await?;
+    if let Some(spec) = &input.spec {
+        env.spec = Some(spec.clone());
+    }
+    check_spec(&version, env.spec.as_deref().unwrap_or_default())?;
+    env.template_major_version = version.major_version.clone();
+    env.template_minor_version = version.minor_version.clone();
+    let previous = (
+        env.last_attempted_deployment_id.clone(),
+        env.last_succeeded_deployment_id.clone(),
+    );
+    let d = deployment::start_environment_deployment(
+        cx,
+        cx.ids.uuid(),
+        &env.name,
+        &env.arn,
+        env.created_at,
+        Some(initial),
+        state_of(&env),
+        previous,
+    )
+    .await?;
+    env.deployment_status = DeploymentStatus::InProgress;
+    env.deployment_status_message = None;
+    env.last_attempted_deployment_id = Some(d.id.clone());
+    env.last_deployment_attempted_at = cx.clock.now();
+    if !save(cx, &env, row_version).await? {
+        deployment::finish(
+            cx,
+            &d.id,
+            DeploymentStatus::Cancelled,
+            Some("superseded by a concurrent change".into()),
+        )
+        .await?;
+        return Err(ApiError::Conflict(format!(
+            "The environment {} was changed concurrently; retry.",
+            env.name
+        )));
+    }
+    super::mark_modified(cx, Kind::Environment, &env.name).await?;
+    after_start(cx, &env, &d.id);
+    Ok(UpdateEnvironmentOutput { environment: env })
+}
+
+/// CancelEnvironmentDeployment: a self-managed deployment in progress is cancelled at once; one
+/// that already ended is reported as it ended.
+pub async fn cancel(
+    cx: &Cx,
+    input: CancelEnvironmentDeploymentInput,
+) -> Result<CancelEnvironmentDeploymentOutput, ApiError> {
+    let (env, _) = load(cx, &input.environment_name).await?;
+    if env.deployment_status != DeploymentStatus::InProgress {
+        return Err(ApiError::Validation(format!(
+            "The environment {} has no deployment IN_PROGRESS to cancel (it is {}).",
+            env.name, env.deployment_status
+        )));
+    }
+    if let Some(id) = &env.last_attempted_deployment_id {
+        conclude(cx, &env.name, id, Outcome::Cancelled, &[]).await?;
+    }
+    Ok(CancelEnvironmentDeploymentOutput {
+        environment: load(cx, &input.environment_name).await?.0,
+    })
+}
+
+/// DeleteEnvironment (asynchronous idempotent delete).
+pub async fn delete(
+    cx: &Cx,
+    input: DeleteEnvironmentInput,
+) -> Result<DeleteEnvironmentOutput, ApiError> {
+    let Some(row) = cx
+        .store
+        .get::<Environment>(Kind::Environment, &input.name)
+        .await?
+    else {
+        return Ok(DeleteEnvironmentOutput { environment: None });
+    };
+    let (mut env, version) = (row.doc, row.version);
+    match env.deployment_status {
+        DeploymentStatus::DeleteInProgress => {
+            return Ok(DeleteEnvironmentOutput {
+                environment: Some(env),
+            });
+        }
+        DeploymentStatus::InProgress | DeploymentStatus::Cancelling => {
+            return Err(ApiError::Conflict(format!(
+                "The environment {} has a deployment in progress; cancel it first.",
+                env.name
+            )));
+        }
+        _ => {}
+    }
+    let deployed = env.last_succeeded_deployment_id.is_some();
+    env.deployment_status = DeploymentStatus::DeleteInProgress;
+    env.deployment_status_message = None;
+    if self_managed(&env) && deployed {
+        // The infrastructure exists; the self-managed side reports when it is gone.
+        let previous = (
+            env.last_attempted_deployment_id.clone(),
+            env.last_succeeded_deployment_id.clone(),
+        );
+        let d = deployment::start_environment_deployment(
+            cx,
+            cx.ids.uuid(),
+            &env.name,
+            &env.arn,
+            env.created_at,
+            Some(state_of(&env)),
+            state_of(&env),
+            previous,
+        )
+        .await?;
+        env.last_attempted_deployment_id = Some(d.id);
+        env.last_deployment_attempted_at = cx.clock.now();
+        if !save(cx, &env, version).await? {
+            return Err(ApiError::Conflict(format!(
+                "The environment {} was changed concurrently; retry.",
+                env.name
+            )));
+        }
+        return Ok(DeleteEnvironmentOutput {
+            environment: Some(env),
+        });
+    }
+    // Nothing was ever provisioned: the deletion completes at once.
+    cx.store
+        .delete(Kind::Environment, &env.name, &env.arn, "create:environment")
+        .await?;
+    Ok(DeleteEnvironmentOutput {
+        environment: Some(env),
+    })
+}
+
+/// ListEnvironmentOutputs.
+pub async fn list_outputs(
+    cx: &Cx,
+    input: ListEnvironmentOutputsInput,
+) -> Result<ListEnvironmentOutputsOutput, ApiError> {
+    let (env, _) = load(cx, &input.environment_name).await?;
+    Ok(ListEnvironmentOutputsOutput {
+        next_token: None,
+        outputs: deployment::outputs(cx, &env.arn).await?,
+    })
+}
+
+/// ListEnvironmentProvisionedResources: resources a provisioner created (none for self-managed).
+pub async fn list_provisioned_resources(
+    cx: &Cx,
+    input: ListEnvironmentProvisionedResourcesInput,
+) -> Result<ListEnvironmentProvisionedResourcesOutput, ApiError> {
+    load(cx, &input.environment_name).await?;
+    Ok(ListEnvironmentProvisionedResourcesOutput {
+        next_token: None,
+        provisioned_resources: Vec::new(),
+    })
+}
