@@ -85,6 +85,8 @@ pub enum Kind {
     Deployment,
     /// A resource's outputs, named `<arn>#outputs`.
     Outputs,
+    /// The account settings (one row, named `settings`).
+    AccountSettings,
 }
 
 impl Kind {
@@ -103,6 +105,7 @@ impl Kind {
             Self::Repository => "repository",
             Self::Deployment => "deployment",
             Self::Outputs => "outputs",
+            Self::AccountSettings => "account_settings",
         }
     }
 }

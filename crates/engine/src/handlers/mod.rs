@@ -15,7 +15,10 @@ use crate::store::{Columns, Kind};
 pub mod deployment;
 pub mod environment;
 pub mod environment_template;
+pub mod repository;
 pub mod service_template;
+pub mod settings;
+pub mod summary;
 pub mod tags;
 pub mod template_version;
 
@@ -75,6 +78,13 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::ListDeployments => run(cx, body, deployment::list).await,
         Operation::DeleteDeployment => run(cx, body, deployment::delete).await,
         Operation::NotifyResourceDeploymentStatusChange => run(cx, body, deployment::notify).await,
+        Operation::GetAccountSettings => run(cx, body, settings::get).await,
+        Operation::UpdateAccountSettings => run(cx, body, settings::update).await,
+        Operation::CreateRepository => run(cx, body, repository::create).await,
+        Operation::GetRepository => run(cx, body, repository::get).await,
+        Operation::ListRepositories => run(cx, body, repository::list).await,
+        Operation::DeleteRepository => run(cx, body, repository::delete).await,
+        Operation::GetResourcesSummary => run(cx, body, summary::get).await,
         Operation::TagResource => run(cx, body, tags::tag).await,
         Operation::UntagResource => run(cx, body, tags::untag).await,
         Operation::ListTagsForResource => run(cx, body, tags::list).await,

@@ -1,0 +1,119 @@
+//! Repositories linked to Proton: CreateRepository, GetRepository, ListRepositories,
+//! DeleteRepository.
+
+use baryon_model::proton::{
+    CreateRepositoryInput, CreateRepositoryOutput, DeleteRepositoryInput, DeleteRepositoryOutput,
+    GetRepositoryInput, GetRepositoryOutput, ListRepositoriesInput, ListRepositoriesOutput,
+    Repository, RepositoryProvider,
+};
+
+use super::page_size;
+use super::template_version::convert;
+use crate::context::Cx;
+use crate::error::ApiError;
+use crate::store::{Columns, Kind};
+
+fn key(provider: &RepositoryProvider, name: &str) -> String {
+    format!("{}:{name}", provider.as_str())
+}
+
+/// `arn:aws:proton:<region>:<account>:repository/<provider>:<name>`, provider in lower case.
+pub fn arn(cx: &Cx, provider: &RepositoryProvider, name: &str) -> String {
+    cx.arn(&format!(
+        "repository/{}:{name}",
+        provider.as_str().to_ascii_lowercase()
+    ))
+}
+
+fn not_found(provider: &RepositoryProvider, name: &str) -> ApiError {
+    ApiError::ResourceNotFound(format!("The repository {name} ({provider}) was not found."))
+}
+
+/// CreateRepository.
+pub async fn create(
+    cx: &Cx,
+    input: CreateRepositoryInput,
+) -> Result<CreateRepositoryOutput, ApiError> {
+    let arn = arn(cx, &input.provider, &input.name);
+    let repository = Repository {
+        arn: arn.clone(),
+        connection_arn: input.connection_arn.clone(),
+        encryption_key: input.encryption_key.clone(),
+        name: input.name.clone(),
+        provider: input.provider.clone(),
+    };
+    let k = key(&input.provider, &input.name);
+    let cols = Columns {
+        name: &k,
+        parent: "",
+        status: "",
+        arn: &arn,
+    };
+    if !cx
+        .store
+        .insert(Kind::Repository, &cols, &repository)
+        .await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "The repository {} ({}) is already linked.",
+            input.name, input.provider
+        )));
+    }
+    super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
+    Ok(CreateRepositoryOutput { repository })
+}
+
+/// GetRepository.
+pub async fn get(cx: &Cx, input: GetRepositoryInput) -> Result<GetRepositoryOutput, ApiError> {
+    let row = cx
+        .store
+        .get::<Repository>(Kind::Repository, &key(&input.provider, &input.name))
+        .await?
+        .ok_or_else(|| not_found(&input.provider, &input.name))?;
+    Ok(GetRepositoryOutput {
+        repository: row.doc,
+    })
+}
+
+/// ListRepositories, by provider then name.
+pub async fn list(
+    cx: &Cx,
+    input: ListRepositoriesInput,
+) -> Result<ListRepositoriesOutput, ApiError> {
+    let scope = "ListRepositories";
+    let after = input
+        .next_token
+        .as_deref()
+        .map(|t| cx.parse_next_token(scope, t))
+        .transpose()?;
+    let page = cx
+        .store
+        .list::<Repository>(
+            Kind::Repository,
+            None,
+            after.as_deref(),
+            page_size(input.max_results),
+        )
+        .await?;
+    Ok(ListRepositoriesOutput {
+        next_token: page.next_after.map(|a| cx.next_token(scope, &a)),
+        repositories: page.items.iter().map(convert).collect::<Result<_, _>>()?,
+    })
+}
+
+/// DeleteRepository (idempotent).
+pub async fn delete(
+    cx: &Cx,
+    input: DeleteRepositoryInput,
+) -> Result<DeleteRepositoryOutput, ApiError> {
+    let k = key(&input.provider, &input.name);
+    let Some(row) = cx.store.get::<Repository>(Kind::Repository, &k).await? else {
+        return Ok(DeleteRepositoryOutput { repository: None });
+    };
+    cx.store
+        .delete(Kind::Repository, &k, &row.doc.arn, "")
+        .await?;
+    Ok(DeleteRepositoryOutput {
+        repository: Some(row.doc),
+    })
+}
