@@ -135,7 +135,7 @@ def test_tags_go_away_with_their_resource(proton):
 
 def test_an_operation_not_yet_served_says_so_plainly(proton):
     with pytest.raises(ClientError) as e:
-        proton.list_services()
+        proton.list_components()
     code, message, status = error_of(e)
     assert (code, status) == ("NotImplementedException", 501)
-    assert message == "ListServices is not implemented by this Baryon engine yet"
+    assert message == "ListComponents is not implemented by this Baryon engine yet"

@@ -75,6 +75,8 @@ pub enum Kind {
     Service,
     /// `ServiceInstance`, named `<service>/<instance>`.
     ServiceInstance,
+    /// A service's pipeline, named by the service.
+    ServicePipeline,
     /// `Component`.
     Component,
     /// `EnvironmentAccountConnection`, named by id.
@@ -100,6 +102,7 @@ impl Kind {
             Self::Environment => "environment",
             Self::Service => "service",
             Self::ServiceInstance => "service_instance",
+            Self::ServicePipeline => "service_pipeline",
             Self::Component => "component",
             Self::EnvironmentAccountConnection => "environment_account_connection",
             Self::Repository => "repository",

@@ -5,14 +5,14 @@
 //! A deployment is a resource row (kind `deployment`, named by its time-ordered id, parent = the
 //! environment name) whose document is the API's `Deployment`.
 
-use baryon_model::Timestamp;
 use baryon_model::proton::{
-    DeleteDeploymentInput, DeleteDeploymentOutput, Deployment, DeploymentState, DeploymentStatus,
-    DeploymentSummary, DeploymentTargetResourceType, GetDeploymentInput, GetDeploymentOutput,
-    ListDeploymentsInput, ListDeploymentsOutput, NotifyResourceDeploymentStatusChangeInput,
-    NotifyResourceDeploymentStatusChangeOutput, Output, ResourceDeploymentStatus,
+    DeleteDeploymentInput, DeleteDeploymentOutput, Deployment, DeploymentStatus, DeploymentSummary,
+    GetDeploymentInput, GetDeploymentOutput, ListDeploymentsInput, ListDeploymentsOutput,
+    NotifyResourceDeploymentStatusChangeInput, NotifyResourceDeploymentStatusChangeOutput, Output,
+    ResourceDeploymentStatus,
 };
 
+use super::deploy::{self, Outcome, Target};
 use super::page_size;
 use super::template_version::convert;
 use crate::context::Cx;
@@ -29,49 +29,6 @@ pub fn is_terminal(s: &DeploymentStatus) -> bool {
             | DeploymentStatus::DeleteComplete
             | DeploymentStatus::DeleteFailed
     )
-}
-
-/// Starts recording a deployment of an environment.
-#[allow(clippy::too_many_arguments)]
-pub async fn start_environment_deployment(
-    cx: &Cx,
-    id: String,
-    environment_name: &str,
-    target_arn: &str,
-    target_created_at: Timestamp,
-    initial: Option<DeploymentState>,
-    target: DeploymentState,
-    previous: (Option<String>, Option<String>),
-) -> Result<Deployment, ApiError> {
-    let now = cx.clock.now();
-    let doc = Deployment {
-        arn: cx.arn(&format!("deployment/{id}")),
-        completed_at: None,
-        component_name: None,
-        created_at: now,
-        deployment_status: DeploymentStatus::InProgress,
-        deployment_status_message: None,
-        environment_name: environment_name.to_owned(),
-        id: id.clone(),
-        initial_state: initial,
-        last_attempted_deployment_id: previous.0,
-        last_modified_at: now,
-        last_succeeded_deployment_id: previous.1,
-        service_instance_name: None,
-        service_name: None,
-        target_arn: target_arn.to_owned(),
-        target_resource_created_at: target_created_at,
-        target_resource_type: DeploymentTargetResourceType::Environment,
-        target_state: Some(target),
-    };
-    let cols = Columns {
-        name: &id,
-        parent: environment_name,
-        status: doc.deployment_status.as_str(),
-        arn: &doc.arn,
-    };
-    cx.store.insert(Kind::Deployment, &cols, &doc).await?;
-    Ok(doc)
 }
 
 /// Loads a deployment by id.
@@ -211,27 +168,79 @@ pub async fn delete(
     })
 }
 
-/// NotifyResourceDeploymentStatusChange: self-managed provisioning reports status and outputs.
+/// NotifyResourceDeploymentStatusChange: self-managed provisioning reports the status and
+/// outputs of a deployment of an environment, a service instance or a service pipeline.
 pub async fn notify(
     cx: &Cx,
     input: NotifyResourceDeploymentStatusChangeInput,
 ) -> Result<NotifyResourceDeploymentStatusChangeOutput, ApiError> {
-    let arn_prefix = cx.arn("environment/");
-    let Some(env_name) = input.resource_arn.strip_prefix(&arn_prefix) else {
-        return Err(ApiError::ResourceNotFound(format!(
-            "The resource {} was not found.",
-            input.resource_arn
-        )));
+    let arn = &input.resource_arn;
+    let not_found = || ApiError::ResourceNotFound(format!("The resource {arn} was not found."));
+    let target = if let Some(name) = arn.strip_prefix(&cx.arn("environment/")) {
+        Target::Environment(name.to_owned())
+    } else if let Some(rest) = arn.strip_prefix(&cx.arn("service/")) {
+        match rest.split('/').collect::<Vec<_>>().as_slice() {
+            [service, "service-instance", instance] => {
+                Target::ServiceInstance((*service).to_owned(), (*instance).to_owned())
+            }
+            [service, "pipeline"] => Target::ServicePipeline((*service).to_owned()),
+            _ => return Err(not_found()),
+        }
+    } else {
+        return Err(not_found());
     };
-    super::environment::notified(
-        cx,
-        env_name,
-        input.deployment_id.as_deref(),
-        input.status.unwrap_or(ResourceDeploymentStatus::Succeeded),
-        input.status_message,
-        input.outputs.unwrap_or_default(),
-    )
-    .await?;
+    let doc = cx
+        .store
+        .get::<serde_json::Value>(target.kind(), &target.row())
+        .await?
+        .ok_or_else(not_found)?
+        .doc;
+    let id = match &input.deployment_id {
+        Some(id) => id.clone(),
+        None => doc["lastAttemptedDeploymentId"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                ApiError::Validation(format!(
+                    "The resource {arn} has no deployment to report on."
+                ))
+            })?,
+    };
+    let (d, _) = load(cx, &id).await?;
+    if d.target_arn != *arn {
+        return Err(ApiError::Validation(format!(
+            "The deployment {id} is not a deployment of {arn}."
+        )));
+    }
+    if !deploy::self_managed(cx, &d).await? {
+        return Err(ApiError::Validation(format!(
+            "The resource {arn} is not self-managed; its provisioner reports its deployments."
+        )));
+    }
+    if is_terminal(&d.deployment_status) {
+        return Err(ApiError::Conflict(format!(
+            "The deployment {id} already ended {}.",
+            d.deployment_status
+        )));
+    }
+    let outcome = match input.status.unwrap_or(ResourceDeploymentStatus::Succeeded) {
+        ResourceDeploymentStatus::Succeeded => Outcome::Succeeded,
+        ResourceDeploymentStatus::Failed => Outcome::Failed(
+            input
+                .status_message
+                .unwrap_or_else(|| "the provisioning reported a failure".into()),
+        ),
+        ResourceDeploymentStatus::InProgress => {
+            return Ok(NotifyResourceDeploymentStatusChangeOutput {});
+        }
+        ResourceDeploymentStatus::Unknown(s) => {
+            return Err(ApiError::Validation(format!("Unknown status {s}.")));
+        }
+    };
+    let target = deploy::conclude(cx, &id, outcome, &input.outputs.unwrap_or_default()).await?;
+    if let Some(service) = target.service() {
+        super::service::refresh_status(cx, service).await?;
+    }
     Ok(NotifyResourceDeploymentStatusChangeOutput {})
 }
 

@@ -16,12 +16,12 @@ use baryon_model::proton::{
     ListEnvironmentOutputsInput, ListEnvironmentOutputsOutput,
     ListEnvironmentProvisionedResourcesInput, ListEnvironmentProvisionedResourcesOutput,
     ListEnvironmentsInput, ListEnvironmentsOutput, Output, Provisioning, RepositoryBranch,
-    RepositoryBranchInput, ResourceDeploymentStatus, ServiceTemplateVersion, TemplateVersionStatus,
-    UpdateEnvironmentInput, UpdateEnvironmentOutput,
+    RepositoryBranchInput, TemplateVersionStatus, UpdateEnvironmentInput, UpdateEnvironmentOutput,
 };
 use baryon_model::version::{self, DeploymentKind, TemplateVersion};
 
-use super::deployment::{self, is_terminal};
+use super::deploy::{self, Outcome, Target};
+use super::deployment::{self};
 use super::template_version::{self as tv, Family, convert};
 use super::{Created, idempotent_create, page_size};
 use crate::context::Cx;
@@ -31,7 +31,7 @@ use crate::store::{Columns, Kind};
 const WHAT: &str = "environment";
 
 /// Why AWS-managed deployments fail in this engine for now.
-pub const NO_PROVISIONER: &str = "AWS-managed provisioning needs a CloudFormation provisioner, and none is \
+pub(crate) const NO_PROVISIONER: &str = "AWS-managed provisioning needs a CloudFormation provisioner, and none is \
      configured in this Baryon engine; use a CUSTOMER_MANAGED (self-managed) template, or configure \
      CloudFormation provisioning when this engine offers it.";
 
@@ -59,81 +59,6 @@ async fn save(cx: &Cx, env: &Environment, version: i64) -> Result<bool, ApiError
         .store
         .update(Kind::Environment, &cols, version, env)
         .await?)
-}
-
-/// The published version `major[.minor]` of an environment template (minor defaults to the
-/// major's recommended minor).
-async fn published_version(
-    cx: &Cx,
-    template: &str,
-    major: &str,
-    minor: Option<&str>,
-) -> Result<ServiceTemplateVersion, ApiError> {
-    let major_n =
-        version::parse_version_part(major).map_err(|e| ApiError::Validation(e.to_string()))?;
-    let (versions, _) = tv::list(
-        cx,
-        Family::Environment,
-        template,
-        Some(major),
-        Some(100),
-        None,
-    )
-    .await?;
-    let chosen = if let Some(m) = minor {
-        versions.into_iter().find(|v| v.minor_version == m)
-    } else {
-        let numbers: Vec<(TemplateVersion, bool)> = versions
-            .iter()
-            .filter_map(|v| {
-                TemplateVersion::parse(&format!("{}.{}", v.major_version, v.minor_version))
-                    .ok()
-                    .map(|n| (n, v.status == TemplateVersionStatus::Published))
-            })
-            .collect();
-        let rec = version::recommended_minor_for_major(numbers, major_n);
-        versions
-            .into_iter()
-            .find(|v| rec.is_some_and(|r| v.minor_version == r.minor.to_string()))
-    };
-    match chosen {
-        Some(v) if v.status == TemplateVersionStatus::Published => Ok(v),
-        Some(v) => Err(ApiError::Validation(format!(
-            "Environment template version {template}:{}.{} is {}, not PUBLISHED.",
-            v.major_version, v.minor_version, v.status
-        ))),
-        None => Err(ApiError::Validation(format!(
-            "Environment template {template} has no published version {major}{}.",
-            minor.map(|m| format!(".{m}")).unwrap_or_default()
-        ))),
-    }
-}
-
-/// Checks a spec against the version's schema; the AWS message lists each problem with its
-/// position.
-fn check_spec(v: &ServiceTemplateVersion, spec: &str) -> Result<(), ApiError> {
-    let schema = v.schema.as_deref().unwrap_or_default();
-    let result = baryon_model::spec::validate_spec(schema, spec);
-    if result.ok {
-        return Ok(());
-    }
-    let problems: Vec<String> = result
-        .diagnostics
-        .iter()
-        .map(|d| {
-            format!(
-                "line {}, column {}: {}: {}",
-                d.line, d.col, d.path, d.message
-            )
-        })
-        .collect();
-    Err(ApiError::Validation(format!(
-        "The spec is not valid for {}:{}.{}: {}",
-        v.template_name,
-        v.major_version,
-        v.minor_version,
-        problems.join("; ")
-    )))
 }
 
 fn repository_branch(cx: &Cx, r: &RepositoryBranchInput) -> RepositoryBranch {
@@ -165,24 +90,8 @@ fn self_managed(env: &Environment) -> bool {
 /// What a deployment's provisioner does after it is recorded.
 fn after_start(cx: &Cx, env: &Environment, deployment_id: &str) {
     if !self_managed(env) {
-        fail_later(cx.clone(), env.name.clone(), deployment_id.to_owned());
+        deploy::fail_later(cx.clone(), deployment_id.to_owned(), NO_PROVISIONER);
     }
-}
-
-fn fail_later(cx: Cx, env: String, id: String) {
-    tokio::spawn(async move {
-        if let Err(e) = conclude(
-            &cx,
-            &env,
-            &id,
-            Outcome::Failed(NO_PROVISIONER.to_owned()),
-            &[],
-        )
-        .await
-        {
-            tracing::warn!(environment = %env, deployment = %id, error = %e, "could not record a deployment outcome");
-        }
-    });
 }
 
 /// Ends AWS-managed deployments a previous run left in progress (they have no provisioner).
@@ -193,164 +102,16 @@ pub async fn resume_deployments(cx: &Cx) -> Result<usize, ApiError> {
         .await?;
     let mut n = 0;
     for d in stuck {
-        if let Ok((env, _)) = load(cx, &d.environment_name).await
-            && !self_managed(&env)
-        {
-            fail_later(cx.clone(), env.name.clone(), d.id.clone());
+        if !deploy::self_managed(cx, &d).await? {
+            deploy::fail_later(cx.clone(), d.id.clone(), NO_PROVISIONER);
             n += 1;
         }
     }
     Ok(n)
 }
 
-/// How a deployment ended.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    /// It reached its target state.
-    Succeeded,
-    /// It failed, for this reason.
-    Failed(String),
-    /// It was cancelled.
-    Cancelled,
-}
-
-/// Records a deployment's outcome on the deployment and on its environment.
-pub async fn conclude(
-    cx: &Cx,
-    env_name: &str,
-    id: &str,
-    outcome: Outcome,
-    outputs: &[Output],
-) -> Result<(), ApiError> {
-    for _ in 0..10 {
-        let (d, _) = deployment::load(cx, id).await?;
-        if is_terminal(&d.deployment_status) {
-            return Ok(());
-        }
-        let Some(row) = cx
-            .store
-            .get::<Environment>(Kind::Environment, env_name)
-            .await?
-        else {
-            deployment::finish(
-                cx,
-                id,
-                DeploymentStatus::Cancelled,
-                Some("the environment no longer exists".into()),
-            )
-            .await?;
-            return Ok(());
-        };
-        let (mut env, version) = (row.doc, row.version);
-        let deleting = env.deployment_status == DeploymentStatus::DeleteInProgress;
-        let current = env.last_attempted_deployment_id.as_deref() == Some(id);
-        let (status, message) = match (&outcome, deleting) {
-            (Outcome::Succeeded, false) => (DeploymentStatus::Succeeded, None),
-            (Outcome::Succeeded, true) => (DeploymentStatus::DeleteComplete, None),
-            (Outcome::Failed(m), false) => (DeploymentStatus::Failed, Some(m.clone())),
-            (Outcome::Failed(m), true) => (DeploymentStatus::DeleteFailed, Some(m.clone())),
-            (Outcome::Cancelled, _) => (
-                DeploymentStatus::Cancelled,
-                Some("the deployment was cancelled".into()),
-            ),
-        };
-        if current {
-            let now = cx.clock.now();
-            if deleting && matches!(outcome, Outcome::Succeeded) {
-                deployment::finish(cx, id, status, message).await?;
-                cx.store
-                    .delete(Kind::Environment, env_name, &env.arn, "create:environment")
-                    .await?;
-                return Ok(());
-            }
-            env.deployment_status = status.clone();
-            env.deployment_status_message.clone_from(&message);
-            match &outcome {
-                Outcome::Succeeded => {
-                    env.last_succeeded_deployment_id = Some(id.to_owned());
-                    env.last_deployment_succeeded_at = now;
-                }
-                Outcome::Failed(_) | Outcome::Cancelled => {
-                    if let Some(DeploymentState::Environment(initial)) = &d.initial_state {
-                        env.spec.clone_from(&initial.spec);
-                        env.template_major_version
-                            .clone_from(&initial.template_major_version);
-                        env.template_minor_version
-                            .clone_from(&initial.template_minor_version);
-                    }
-                }
-            }
-            if !save(cx, &env, version).await? {
-                continue;
-            }
-            if matches!(outcome, Outcome::Succeeded) && !outputs.is_empty() {
-                deployment::store_outputs(cx, &env.arn, outputs).await?;
-            }
-        }
-        deployment::finish(cx, id, status, message).await?;
-        return Ok(());
-    }
-    Err(ApiError::Conflict(format!(
-        "The environment {env_name} kept changing; retry."
-    )))
-}
-
-/// Called by NotifyResourceDeploymentStatusChange for an environment.
-pub async fn notified(
-    cx: &Cx,
-    env_name: &str,
-    deployment_id: Option<&str>,
-    status: ResourceDeploymentStatus,
-    message: Option<String>,
-    outputs: Vec<Output>,
-) -> Result<(), ApiError> {
-    let (env, _) = load(cx, env_name).await?;
-    if !self_managed(&env) {
-        return Err(ApiError::Validation(format!(
-            "The environment {env_name} is not self-managed; its provisioner reports its deployments."
-        )));
-    }
-    let id = match deployment_id {
-        Some(id) => id.to_owned(),
-        None => env.last_attempted_deployment_id.clone().ok_or_else(|| {
-            ApiError::Validation(format!(
-                "The environment {env_name} has no deployment to report on."
-            ))
-        })?,
-    };
-    let (d, _) = deployment::load(cx, &id).await?;
-    if d.target_arn != env.arn {
-        return Err(ApiError::Validation(format!(
-            "The deployment {id} is not a deployment of environment {env_name}."
-        )));
-    }
-    if is_terminal(&d.deployment_status) {
-        return Err(ApiError::Conflict(format!(
-            "The deployment {id} already ended {}.",
-            d.deployment_status
-        )));
-    }
-    match status {
-        ResourceDeploymentStatus::Succeeded => {
-            conclude(cx, env_name, &id, Outcome::Succeeded, &outputs).await
-        }
-        ResourceDeploymentStatus::Failed => {
-            conclude(
-                cx,
-                env_name,
-                &id,
-                Outcome::Failed(
-                    message.unwrap_or_else(|| "the provisioning reported a failure".into()),
-                ),
-                &[],
-            )
-            .await
-        }
-        ResourceDeploymentStatus::InProgress => Ok(()),
-        ResourceDeploymentStatus::Unknown(s) => {
-            Err(ApiError::Validation(format!("Unknown status {s}.")))
-        }
-    }
+async fn conclude(cx: &Cx, id: &str, outcome: Outcome, outputs: &[Output]) -> Result<(), ApiError> {
+    deploy::conclude(cx, id, outcome, outputs).await.map(|_| ())
 }
 
 /// CreateEnvironment (idempotent create).
@@ -364,14 +125,15 @@ pub async fn create(
         .await?
         .ok_or_else(|| ApiError::not_found("environment template", &input.template_name))?
         .doc;
-    let version = published_version(
+    let version = tv::published_version(
         cx,
+        Family::Environment,
         &input.template_name,
         &input.template_major_version,
         input.template_minor_version.as_deref(),
     )
     .await?;
-    check_spec(&version, &input.spec)?;
+    tv::check_spec(&version, &input.spec)?;
     let provisioning = template.provisioning.clone();
     if provisioning == Some(Provisioning::CustomerManaged) {
         if input.provisioning_repository.is_none() {
@@ -431,9 +193,10 @@ pub async fn create(
         Created::New => {}
     }
     super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
-    let d = deployment::start_environment_deployment(
+    let d = deploy::start(
         cx,
         deployment_id,
+        &Target::Environment(env.name.clone()),
         &env.name,
         &arn,
         now,
@@ -606,8 +369,9 @@ pub async fn update(
         super::mark_modified(cx, Kind::Environment, &env.name).await?;
         return Ok(UpdateEnvironmentOutput { environment: env });
     }
-    let version = published_version(
+    let version = tv::published_version(
         cx,
+        Family::Environment,
         &env.template_name,
         &target.major.to_string(),
         Some(&target.minor.to_string()),
@@ -616,16 +380,17 @@ pub async fn update(
     if let Some(spec) = &input.spec {
         env.spec = Some(spec.clone());
     }
-    check_spec(&version, env.spec.as_deref().unwrap_or_default())?;
+    tv::check_spec(&version, env.spec.as_deref().unwrap_or_default())?;
     env.template_major_version = version.major_version.clone();
     env.template_minor_version = version.minor_version.clone();
     let previous = (
         env.last_attempted_deployment_id.clone(),
         env.last_succeeded_deployment_id.clone(),
     );
-    let d = deployment::start_environment_deployment(
+    let d = deploy::start(
         cx,
         cx.ids.uuid(),
+        &Target::Environment(env.name.clone()),
         &env.name,
         &env.arn,
         env.created_at,
@@ -670,7 +435,7 @@ pub async fn cancel(
         )));
     }
     if let Some(id) = &env.last_attempted_deployment_id {
-        conclude(cx, &env.name, id, Outcome::Cancelled, &[]).await?;
+        conclude(cx, id, Outcome::Cancelled, &[]).await?;
     }
     Ok(CancelEnvironmentDeploymentOutput {
         environment: load(cx, &input.environment_name).await?.0,
@@ -704,6 +469,12 @@ pub async fn delete(
         }
         _ => {}
     }
+    if super::service::environment_in_use(cx, &env.name).await? {
+        return Err(ApiError::Conflict(format!(
+            "The environment {} still has service instances; delete them first.",
+            env.name
+        )));
+    }
     let deployed = env.last_succeeded_deployment_id.is_some();
     env.deployment_status = DeploymentStatus::DeleteInProgress;
     env.deployment_status_message = None;
@@ -713,9 +484,10 @@ pub async fn delete(
             env.last_attempted_deployment_id.clone(),
             env.last_succeeded_deployment_id.clone(),
         );
-        let d = deployment::start_environment_deployment(
+        let d = deploy::start(
             cx,
             cx.ids.uuid(),
+            &Target::Environment(env.name.clone()),
             &env.name,
             &env.arn,
             env.created_at,

@@ -12,10 +12,12 @@ use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
 
+pub mod deploy;
 pub mod deployment;
 pub mod environment;
 pub mod environment_template;
 pub mod repository;
+pub mod service;
 pub mod service_template;
 pub mod settings;
 pub mod summary;
@@ -85,6 +87,25 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::ListRepositories => run(cx, body, repository::list).await,
         Operation::DeleteRepository => run(cx, body, repository::delete).await,
         Operation::GetResourcesSummary => run(cx, body, summary::get).await,
+        Operation::CreateService => run(cx, body, service::create).await,
+        Operation::GetService => run(cx, body, service::get).await,
+        Operation::ListServices => run(cx, body, service::list).await,
+        Operation::UpdateService => run(cx, body, service::update).await,
+        Operation::DeleteService => run(cx, body, service::delete).await,
+        Operation::GetServiceInstance => run(cx, body, service::get_instance).await,
+        Operation::ListServiceInstances => run(cx, body, service::list_instances).await,
+        Operation::ListServiceInstanceOutputs => {
+            run(cx, body, service::list_instance_outputs).await
+        }
+        Operation::ListServiceInstanceProvisionedResources => {
+            run(cx, body, service::list_instance_provisioned_resources).await
+        }
+        Operation::ListServicePipelineOutputs => {
+            run(cx, body, service::list_pipeline_outputs).await
+        }
+        Operation::ListServicePipelineProvisionedResources => {
+            run(cx, body, service::list_pipeline_provisioned_resources).await
+        }
         Operation::TagResource => run(cx, body, tags::tag).await,
         Operation::UntagResource => run(cx, body, tags::untag).await,
         Operation::ListTagsForResource => run(cx, body, tags::list).await,

@@ -698,3 +698,72 @@ async fn refresh_recommended(cx: &Cx, family: Family, template: &str) -> Result<
         family.what()
     )))
 }
+
+/// The published version `major[.minor]` of a template (minor defaults to the major's
+/// recommended minor).
+pub async fn published_version(
+    cx: &Cx,
+    family: Family,
+    template: &str,
+    major: &str,
+    minor: Option<&str>,
+) -> Result<ServiceTemplateVersion, ApiError> {
+    let major_n = parse_major(major)?;
+    let (versions, _) = list(cx, family, template, Some(major), Some(1000), None).await?;
+    let chosen = if let Some(m) = minor {
+        versions.into_iter().find(|v| v.minor_version == m)
+    } else {
+        let numbers: Vec<(TemplateVersion, bool)> = versions
+            .iter()
+            .filter_map(|v| {
+                version_of(v)
+                    .ok()
+                    .map(|n| (n, v.status == TemplateVersionStatus::Published))
+            })
+            .collect();
+        let rec = version::recommended_minor_for_major(numbers, major_n);
+        versions
+            .into_iter()
+            .find(|v| rec.is_some_and(|r| v.minor_version == r.minor.to_string()))
+    };
+    let what = family.what();
+    let what = what[..1].to_uppercase() + &what[1..];
+    match chosen {
+        Some(v) if v.status == TemplateVersionStatus::Published => Ok(v),
+        Some(v) => Err(ApiError::Validation(format!(
+            "{what} version {template}:{}.{} is {}, not PUBLISHED.",
+            v.major_version, v.minor_version, v.status
+        ))),
+        None => Err(ApiError::Validation(format!(
+            "{what} {template} has no published version {major}{}.",
+            minor.map(|m| format!(".{m}")).unwrap_or_default()
+        ))),
+    }
+}
+
+/// Checks a spec against a version's schema; the AWS message lists each problem with its
+/// position.
+pub fn check_spec(v: &ServiceTemplateVersion, spec: &str) -> Result<(), ApiError> {
+    let schema = v.schema.as_deref().unwrap_or_default();
+    let result = baryon_model::spec::validate_spec(schema, spec);
+    if result.ok {
+        return Ok(());
+    }
+    let problems: Vec<String> = result
+        .diagnostics
+        .iter()
+        .map(|d| {
+            format!(
+                "line {}, column {}: {}: {}",
+                d.line, d.col, d.path, d.message
+            )
+        })
+        .collect();
+    Err(ApiError::Validation(format!(
+        "The spec is not valid for {}:{}.{}: {}",
+        v.template_name,
+        v.major_version,
+        v.minor_version,
+        problems.join("; ")
+    )))
+}

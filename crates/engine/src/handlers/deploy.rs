@@ -1,0 +1,294 @@
+//! What every deployment target shares — environments, service instances and service
+//! pipelines carry the same status and state members (`deploymentStatus`,
+//! `lastAttemptedDeploymentId`, `spec`, `templateMajorVersion`, ...), so starting and concluding
+//! a deployment is written once, over their JSON documents.
+
+use baryon_model::proton::{
+    Deployment, DeploymentState, DeploymentStatus, DeploymentTargetResourceType, Output,
+};
+use serde_json::{Value, json};
+
+use super::deployment::{self, is_terminal};
+use crate::context::Cx;
+use crate::error::ApiError;
+use crate::store::{Columns, Kind};
+
+/// A resource deployments act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An environment.
+    Environment(String),
+    /// A service instance: (service, instance).
+    ServiceInstance(String, String),
+    /// A service's pipeline.
+    ServicePipeline(String),
+}
+
+impl Target {
+    /// The row kind.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Self::Environment(_) => Kind::Environment,
+            Self::ServiceInstance(..) => Kind::ServiceInstance,
+            Self::ServicePipeline(_) => Kind::ServicePipeline,
+        }
+    }
+
+    /// The row name.
+    pub fn row(&self) -> String {
+        match self {
+            Self::Environment(n) | Self::ServicePipeline(n) => n.clone(),
+            Self::ServiceInstance(s, i) => format!("{s}/{i}"),
+        }
+    }
+
+    /// The row parent (what lists filter on).
+    pub fn parent(&self, doc: &Value) -> String {
+        match self {
+            Self::Environment(_) => doc["templateName"].as_str().unwrap_or_default().to_owned(),
+            Self::ServiceInstance(s, _) | Self::ServicePipeline(s) => s.clone(),
+        }
+    }
+
+    /// The service this target belongs to, if any.
+    pub fn service(&self) -> Option<&str> {
+        match self {
+            Self::Environment(_) => None,
+            Self::ServiceInstance(s, _) | Self::ServicePipeline(s) => Some(s),
+        }
+    }
+
+    fn of(d: &Deployment) -> Target {
+        match d.target_resource_type {
+            DeploymentTargetResourceType::ServiceInstance => Self::ServiceInstance(
+                d.service_name.clone().unwrap_or_default(),
+                d.service_instance_name.clone().unwrap_or_default(),
+            ),
+            DeploymentTargetResourceType::ServicePipeline => {
+                Self::ServicePipeline(d.service_name.clone().unwrap_or_default())
+            }
+            _ => Self::Environment(d.environment_name.clone()),
+        }
+    }
+
+    fn resource_type(&self) -> DeploymentTargetResourceType {
+        match self {
+            Self::Environment(_) => DeploymentTargetResourceType::Environment,
+            Self::ServiceInstance(..) => DeploymentTargetResourceType::ServiceInstance,
+            Self::ServicePipeline(_) => DeploymentTargetResourceType::ServicePipeline,
+        }
+    }
+}
+
+/// Saves a target document (the `status` column is its `deploymentStatus`).
+pub async fn save(cx: &Cx, target: &Target, doc: &Value, version: i64) -> Result<bool, ApiError> {
+    let name = target.row();
+    let parent = target.parent(doc);
+    let cols = Columns {
+        name: &name,
+        parent: &parent,
+        status: doc["deploymentStatus"].as_str().unwrap_or_default(),
+        arn: doc["arn"].as_str().unwrap_or_default(),
+    };
+    Ok(cx.store.update(target.kind(), &cols, version, doc).await?)
+}
+
+/// Records a new deployment of `target` (environment `environment`), from `initial` to `goal`.
+#[allow(clippy::too_many_arguments)]
+pub async fn start(
+    cx: &Cx,
+    id: String,
+    target: &Target,
+    environment: &str,
+    target_arn: &str,
+    target_created_at: baryon_model::Timestamp,
+    initial: Option<DeploymentState>,
+    goal: DeploymentState,
+    previous: (Option<String>, Option<String>),
+) -> Result<Deployment, ApiError> {
+    let now = cx.clock.now();
+    let (service_name, service_instance_name) = match target {
+        Target::Environment(_) => (None, None),
+        Target::ServiceInstance(s, i) => (Some(s.clone()), Some(i.clone())),
+        Target::ServicePipeline(s) => (Some(s.clone()), None),
+    };
+    let doc = Deployment {
+        arn: cx.arn(&format!("deployment/{id}")),
+        completed_at: None,
+        component_name: None,
+        created_at: now,
+        deployment_status: DeploymentStatus::InProgress,
+        deployment_status_message: None,
+        environment_name: environment.to_owned(),
+        id: id.clone(),
+        initial_state: initial,
+        last_attempted_deployment_id: previous.0,
+        last_modified_at: now,
+        last_succeeded_deployment_id: previous.1,
+        service_instance_name,
+        service_name,
+        target_arn: target_arn.to_owned(),
+        target_resource_created_at: target_created_at,
+        target_resource_type: target.resource_type(),
+        target_state: Some(goal),
+    };
+    let cols = Columns {
+        name: &id,
+        parent: environment,
+        status: doc.deployment_status.as_str(),
+        arn: &doc.arn,
+    };
+    cx.store.insert(Kind::Deployment, &cols, &doc).await?;
+    Ok(doc)
+}
+
+/// How a deployment ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// It reached its target state.
+    Succeeded,
+    /// It failed, for this reason.
+    Failed(String),
+    /// It was cancelled.
+    Cancelled,
+}
+
+/// The inner state object of a `DeploymentState` union (`{"environment": {...}}` → `{...}`).
+fn state_fields(state: &DeploymentState) -> Value {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_object().and_then(|m| m.values().next().cloned()))
+        .unwrap_or(Value::Null)
+}
+
+/// Records a deployment's outcome on the deployment and on its target: success moves the
+/// target's "last succeeded" members (and stores outputs); failure or cancellation puts the
+/// target back to the deployment's initial state; a successful delete removes the target.
+/// Returns the target it concluded.
+pub async fn conclude(
+    cx: &Cx,
+    id: &str,
+    outcome: Outcome,
+    outputs: &[Output],
+) -> Result<Target, ApiError> {
+    for _ in 0..10 {
+        let (d, _) = deployment::load(cx, id).await?;
+        let target = Target::of(&d);
+        if is_terminal(&d.deployment_status) {
+            return Ok(target);
+        }
+        let Some(row) = cx.store.get::<Value>(target.kind(), &target.row()).await? else {
+            deployment::finish(
+                cx,
+                id,
+                DeploymentStatus::Cancelled,
+                Some("the resource no longer exists".into()),
+            )
+            .await?;
+            return Ok(target);
+        };
+        let (mut doc, version) = (row.doc, row.version);
+        let deleting = doc["deploymentStatus"] == json!("DELETE_IN_PROGRESS");
+        let current = doc["lastAttemptedDeploymentId"].as_str() == Some(id);
+        let (status, message) = match (&outcome, deleting) {
+            (Outcome::Succeeded, false) => (DeploymentStatus::Succeeded, None),
+            (Outcome::Succeeded, true) => (DeploymentStatus::DeleteComplete, None),
+            (Outcome::Failed(m), false) => (DeploymentStatus::Failed, Some(m.clone())),
+            (Outcome::Failed(m), true) => (DeploymentStatus::DeleteFailed, Some(m.clone())),
+            (Outcome::Cancelled, _) => (
+                DeploymentStatus::Cancelled,
+                Some("the deployment was cancelled".into()),
+            ),
+        };
+        if current {
+            if deleting && matches!(outcome, Outcome::Succeeded) {
+                deployment::finish(cx, id, status, message).await?;
+                let arn = doc["arn"].as_str().unwrap_or_default().to_owned();
+                cx.store
+                    .delete(
+                        target.kind(),
+                        &target.row(),
+                        &arn,
+                        &format!("create:{}", target.kind().as_str()),
+                    )
+                    .await?;
+                return Ok(target);
+            }
+            doc["deploymentStatus"] = json!(status.as_str());
+            doc["deploymentStatusMessage"] = message.clone().map_or(Value::Null, Value::String);
+            if let Value::Object(m) = &mut doc {
+                m.retain(|_, v| !v.is_null());
+            }
+            match &outcome {
+                Outcome::Succeeded => {
+                    doc["lastSucceededDeploymentId"] = json!(id);
+                    doc["lastDeploymentSucceededAt"] =
+                        serde_json::to_value(cx.clock.now()).unwrap_or(Value::Null);
+                }
+                Outcome::Failed(_) | Outcome::Cancelled => {
+                    if let Some(initial) = &d.initial_state {
+                        let fields = state_fields(initial);
+                        for key in ["spec", "templateMajorVersion", "templateMinorVersion"] {
+                            if let Some(v) = fields.get(key) {
+                                doc[key] = v.clone();
+                            }
+                        }
+                    }
+                }
+            }
+            if !save(cx, &target, &doc, version).await? {
+                continue;
+            }
+            if matches!(outcome, Outcome::Succeeded) && !outputs.is_empty() {
+                deployment::store_outputs(cx, &d.target_arn, outputs).await?;
+            }
+        }
+        deployment::finish(cx, id, status, message).await?;
+        return Ok(target);
+    }
+    Err(ApiError::Conflict(format!(
+        "The target of deployment {id} kept changing; retry."
+    )))
+}
+
+/// Ends a deployment as FAILED in the background (AWS-managed provisioning without a
+/// provisioner), then lets the owning service recompute its status.
+pub fn fail_later(cx: Cx, id: String, reason: &'static str) {
+    tokio::spawn(async move {
+        match conclude(&cx, &id, Outcome::Failed(reason.to_owned()), &[]).await {
+            Ok(target) => {
+                if let Some(service) = target.service()
+                    && let Err(e) = super::service::refresh_status(&cx, service).await
+                {
+                    tracing::warn!(deployment = %id, error = %e, "could not refresh a service status");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(deployment = %id, error = %e, "could not record a deployment outcome");
+            }
+        }
+    });
+}
+
+/// Whether a deployment is self-managed (finished by NotifyResourceDeploymentStatusChange):
+/// environments and their service instances follow the environment's provisioning; pipelines
+/// follow their service template's `pipelineProvisioning`.
+pub async fn self_managed(cx: &Cx, d: &Deployment) -> Result<bool, ApiError> {
+    use baryon_model::proton::{Environment, Provisioning, Service, ServiceTemplate};
+    Ok(match Target::of(d) {
+        Target::Environment(_) | Target::ServiceInstance(..) => cx
+            .store
+            .get::<Environment>(Kind::Environment, &d.environment_name)
+            .await?
+            .is_some_and(|e| e.doc.provisioning == Some(Provisioning::CustomerManaged)),
+        Target::ServicePipeline(service) => {
+            let Some(s) = cx.store.get::<Service>(Kind::Service, &service).await? else {
+                return Ok(false);
+            };
+            cx.store
+                .get::<ServiceTemplate>(Kind::ServiceTemplate, &s.doc.template_name)
+                .await?
+                .is_some_and(|t| t.doc.pipeline_provisioning == Some(Provisioning::CustomerManaged))
+        }
+    })
+}

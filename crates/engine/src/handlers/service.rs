@@ -1,0 +1,699 @@
+//! Services, their instances and their pipeline: CreateService, GetService, ListServices,
+//! UpdateService (description), DeleteService, GetServiceInstance, ListServiceInstances,
+//! ListServiceInstanceOutputs, ListServicePipelineOutputs and the provisioned-resource lists.
+//!
+//! A service's status follows its deployments: `CREATE_IN_PROGRESS` until every instance and the
+//! pipeline have finished, then `ACTIVE` or `CREATE_FAILED`; deleting waits for self-managed
+//! teardowns to be reported, then removes the service.
+
+use baryon_model::proton::{
+    CreateServiceInput, CreateServiceOutput, DeleteServiceInput, DeleteServiceOutput,
+    DeploymentState, DeploymentStatus, Environment, GetServiceInput, GetServiceInstanceInput,
+    GetServiceInstanceOutput, GetServiceOutput, ListServiceInstanceOutputsInput,
+    ListServiceInstanceOutputsOutput, ListServiceInstanceProvisionedResourcesInput,
+    ListServiceInstanceProvisionedResourcesOutput, ListServiceInstancesFilterBy,
+    ListServiceInstancesInput, ListServiceInstancesOutput, ListServicePipelineOutputsInput,
+    ListServicePipelineOutputsOutput, ListServicePipelineProvisionedResourcesInput,
+    ListServicePipelineProvisionedResourcesOutput, ListServicesInput, ListServicesOutput,
+    Provisioning, Service, ServiceInstance, ServiceInstanceState, ServicePipeline,
+    ServicePipelineState, ServiceStatus, ServiceTemplate, UpdateServiceInput, UpdateServiceOutput,
+};
+use baryon_model::schema;
+use baryon_model::spec::{self, Spec};
+
+use super::deploy::{self, Target};
+use super::template_version::{self as tv, Family, convert};
+use super::{Created, idempotent_create, page_size};
+use crate::context::Cx;
+use crate::error::ApiError;
+use crate::store::{Columns, Kind};
+
+const WHAT: &str = "service";
+
+async fn load(cx: &Cx, name: &str) -> Result<(Service, i64), ApiError> {
+    let row = cx
+        .store
+        .get::<Service>(Kind::Service, name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(WHAT, name))?;
+    Ok((row.doc, row.version))
+}
+
+async fn save(cx: &Cx, s: &Service, version: i64) -> Result<bool, ApiError> {
+    let mut stored = s.clone();
+    stored.pipeline = None; // the pipeline is its own row
+    let cols = Columns {
+        name: &s.name,
+        parent: &s.template_name,
+        status: s.status.as_str(),
+        arn: &s.arn,
+    };
+    Ok(cx
+        .store
+        .update(Kind::Service, &cols, version, &stored)
+        .await?)
+}
+
+async fn instances(cx: &Cx, service: &str) -> Result<Vec<ServiceInstance>, ApiError> {
+    let page = cx
+        .store
+        .list_prefixed::<ServiceInstance>(
+            Kind::ServiceInstance,
+            &format!("{service}/"),
+            None,
+            10_000,
+        )
+        .await?;
+    Ok(page.items.into_iter().map(|(i, _)| i).collect())
+}
+
+async fn pipeline(cx: &Cx, service: &str) -> Result<Option<ServicePipeline>, ApiError> {
+    Ok(cx
+        .store
+        .get::<ServicePipeline>(Kind::ServicePipeline, service)
+        .await?
+        .map(|r| r.doc))
+}
+
+/// The service as the API returns it (with its pipeline).
+async fn assemble(cx: &Cx, mut s: Service) -> Result<Service, ApiError> {
+    s.pipeline = pipeline(cx, &s.name).await?;
+    Ok(s)
+}
+
+/// Whether any service instance runs in `environment`.
+pub async fn environment_in_use(cx: &Cx, environment: &str) -> Result<bool, ApiError> {
+    let page = cx
+        .store
+        .list_prefixed::<ServiceInstance>(Kind::ServiceInstance, "", None, 100_000)
+        .await?;
+    Ok(page
+        .items
+        .iter()
+        .any(|(i, _)| i.environment_name == environment))
+}
+
+/// Recomputes a service's status from its instances and pipeline.
+pub async fn refresh_status(cx: &Cx, name: &str) -> Result<(), ApiError> {
+    for _ in 0..10 {
+        let Some(row) = cx.store.get::<Service>(Kind::Service, name).await? else {
+            return Ok(());
+        };
+        let (mut s, version) = (row.doc, row.version);
+        let members: Vec<DeploymentStatus> = instances(cx, name)
+            .await?
+            .into_iter()
+            .map(|i| i.deployment_status)
+            .chain(pipeline(cx, name).await?.map(|p| p.deployment_status))
+            .collect();
+        let running = members.iter().any(|m| {
+            matches!(
+                m,
+                DeploymentStatus::InProgress
+                    | DeploymentStatus::DeleteInProgress
+                    | DeploymentStatus::Cancelling
+            )
+        });
+        match s.status {
+            ServiceStatus::DeleteInProgress if members.is_empty() => {
+                cx.store
+                    .delete(Kind::Service, name, &s.arn, "create:service")
+                    .await?;
+                return Ok(());
+            }
+            ServiceStatus::DeleteInProgress
+                if !running && members.contains(&DeploymentStatus::DeleteFailed) =>
+            {
+                s.status = ServiceStatus::DeleteFailed;
+                s.status_message = Some("deleting an instance or the pipeline failed".into());
+            }
+            ServiceStatus::CreateInProgress | ServiceStatus::UpdateInProgress if !running => {
+                let failed = members
+                    .iter()
+                    .filter(|m| **m != DeploymentStatus::Succeeded)
+                    .count();
+                let creating = s.status == ServiceStatus::CreateInProgress;
+                if failed == 0 {
+                    s.status = ServiceStatus::Active;
+                    s.status_message = None;
+                } else {
+                    s.status = if creating {
+                        ServiceStatus::CreateFailed
+                    } else {
+                        ServiceStatus::UpdateFailed
+                    };
+                    s.status_message = Some(format!(
+                        "{failed} of {} deployments did not succeed",
+                        members.len()
+                    ));
+                }
+            }
+            _ => return Ok(()),
+        }
+        s.last_modified_at = cx.clock.now();
+        if save(cx, &s, version).await? {
+            return Ok(());
+        }
+    }
+    Err(ApiError::Conflict(format!(
+        "The service {name} kept changing; retry."
+    )))
+}
+
+/// CreateService (idempotent create): validates the spec against the template version, checks
+/// each instance's environment is compatible, then deploys every instance and the pipeline.
+pub async fn create(cx: &Cx, input: CreateServiceInput) -> Result<CreateServiceOutput, ApiError> {
+    let template = cx
+        .store
+        .get::<ServiceTemplate>(Kind::ServiceTemplate, &input.template_name)
+        .await?
+        .ok_or_else(|| ApiError::not_found("service template", &input.template_name))?
+        .doc;
+    let version = tv::published_version(
+        cx,
+        Family::Service,
+        &input.template_name,
+        &input.template_major_version,
+        input.template_minor_version.as_deref(),
+    )
+    .await?;
+    tv::check_spec(&version, &input.spec)?;
+    let Ok(Spec::Service(parsed)) = spec::parse_spec(&input.spec) else {
+        return Err(ApiError::Validation(
+            "The spec of a service must be a ServiceSpec.".into(),
+        ));
+    };
+    let mut environments = Vec::new();
+    for instance in &parsed.instances {
+        let env = cx
+            .store
+            .get::<Environment>(Kind::Environment, &instance.environment)
+            .await?
+            .ok_or_else(|| ApiError::not_found("environment", &instance.environment))?
+            .doc;
+        let compatible = version.compatible_environment_templates.iter().any(|c| {
+            c.template_name == env.template_name && c.major_version == env.template_major_version
+        });
+        if !compatible {
+            return Err(ApiError::Validation(format!(
+                "Environment {} uses {}:{}, which is not compatible with service template {}:{}.",
+                env.name,
+                env.template_name,
+                env.template_major_version,
+                version.template_name,
+                version.major_version
+            )));
+        }
+        environments.push(env);
+    }
+    let has_pipeline = version
+        .schema
+        .as_deref()
+        .and_then(|s| schema::parse_schema(s).ok())
+        .is_some_and(|s| s.pipeline_input_type.is_some());
+    if has_pipeline
+        && (input.repository_connection_arn.is_none()
+            || input.repository_id.is_none()
+            || input.branch_name.is_none())
+    {
+        return Err(ApiError::Validation(
+            "A service whose template has a pipeline needs repositoryConnectionArn, repositoryId and branchName.".into(),
+        ));
+    }
+    let now = cx.clock.now();
+    let arn = cx.arn(&format!("service/{}", input.name));
+    let pending = !parsed.instances.is_empty() || has_pipeline;
+    let service = Service {
+        arn: arn.clone(),
+        branch_name: input.branch_name.clone(),
+        created_at: now,
+        description: input.description.clone(),
+        last_modified_at: now,
+        name: input.name.clone(),
+        pipeline: None,
+        repository_connection_arn: input.repository_connection_arn.clone(),
+        repository_id: input.repository_id.clone(),
+        spec: input.spec.clone(),
+        status: if pending {
+            ServiceStatus::CreateInProgress
+        } else {
+            ServiceStatus::Active
+        },
+        status_message: None,
+        template_name: input.template_name.clone(),
+    };
+    let cols = Columns {
+        name: &input.name,
+        parent: &input.template_name,
+        status: service.status.as_str(),
+        arn: &arn,
+    };
+    if let Created::Existing(existing) =
+        idempotent_create(cx, Kind::Service, WHAT, &cols, &input, &service).await?
+    {
+        return Ok(CreateServiceOutput {
+            service: assemble(cx, existing).await?,
+        });
+    }
+    super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
+    for (instance, env) in parsed.instances.iter().zip(&environments) {
+        let id = cx.ids.uuid();
+        let target = Target::ServiceInstance(input.name.clone(), instance.name.clone());
+        let instance_arn = cx.arn(&format!(
+            "service/{}/service-instance/{}",
+            input.name, instance.name
+        ));
+        let doc = ServiceInstance {
+            arn: instance_arn.clone(),
+            created_at: now,
+            deployment_status: DeploymentStatus::InProgress,
+            deployment_status_message: None,
+            environment_name: env.name.clone(),
+            last_attempted_deployment_id: Some(id.clone()),
+            last_client_request_token: None,
+            last_deployment_attempted_at: now,
+            last_deployment_succeeded_at: now,
+            last_succeeded_deployment_id: None,
+            name: instance.name.clone(),
+            service_name: input.name.clone(),
+            spec: Some(input.spec.clone()),
+            template_major_version: version.major_version.clone(),
+            template_minor_version: version.minor_version.clone(),
+            template_name: input.template_name.clone(),
+        };
+        let row = target.row();
+        let icols = Columns {
+            name: &row,
+            parent: &input.name,
+            status: "IN_PROGRESS",
+            arn: &instance_arn,
+        };
+        cx.store.insert(Kind::ServiceInstance, &icols, &doc).await?;
+        let goal = DeploymentState::ServiceInstance(ServiceInstanceState {
+            last_successful_component_deployment_ids: None,
+            last_successful_environment_deployment_id: env.last_succeeded_deployment_id.clone(),
+            last_successful_service_pipeline_deployment_id: None,
+            spec: input.spec.clone(),
+            template_major_version: version.major_version.clone(),
+            template_minor_version: version.minor_version.clone(),
+            template_name: input.template_name.clone(),
+        });
+        let d = deploy::start(
+            cx,
+            id,
+            &target,
+            &env.name,
+            &instance_arn,
+            now,
+            None,
+            goal,
+            (None, None),
+        )
+        .await?;
+        if env.provisioning != Some(Provisioning::CustomerManaged) {
+            deploy::fail_later(cx.clone(), d.id, super::environment::NO_PROVISIONER);
+        }
+    }
+    if has_pipeline {
+        let id = cx.ids.uuid();
+        let target = Target::ServicePipeline(input.name.clone());
+        let pipeline_arn = format!("{arn}/pipeline");
+        let doc = ServicePipeline {
+            arn: pipeline_arn.clone(),
+            created_at: now,
+            deployment_status: DeploymentStatus::InProgress,
+            deployment_status_message: None,
+            last_attempted_deployment_id: Some(id.clone()),
+            last_deployment_attempted_at: now,
+            last_deployment_succeeded_at: now,
+            last_succeeded_deployment_id: None,
+            spec: Some(input.spec.clone()),
+            template_major_version: version.major_version.clone(),
+            template_minor_version: version.minor_version.clone(),
+            template_name: input.template_name.clone(),
+        };
+        let pcols = Columns {
+            name: &input.name,
+            parent: &input.name,
+            status: "IN_PROGRESS",
+            arn: &pipeline_arn,
+        };
+        cx.store.insert(Kind::ServicePipeline, &pcols, &doc).await?;
+        let goal = DeploymentState::ServicePipeline(ServicePipelineState {
+            spec: Some(input.spec.clone()),
+            template_major_version: version.major_version.clone(),
+            template_minor_version: version.minor_version.clone(),
+            template_name: input.template_name.clone(),
+        });
+        let d = deploy::start(
+            cx,
+            id,
+            &target,
+            "",
+            &pipeline_arn,
+            now,
+            None,
+            goal,
+            (None, None),
+        )
+        .await?;
+        if template.pipeline_provisioning != Some(Provisioning::CustomerManaged) {
+            deploy::fail_later(cx.clone(), d.id, super::environment::NO_PROVISIONER);
+        }
+    }
+    Ok(CreateServiceOutput {
+        service: assemble(cx, service).await?,
+    })
+}
+
+/// GetService.
+pub async fn get(cx: &Cx, input: GetServiceInput) -> Result<GetServiceOutput, ApiError> {
+    let (s, _) = load(cx, &input.name).await?;
+    Ok(GetServiceOutput {
+        service: Some(assemble(cx, s).await?),
+    })
+}
+
+/// ListServices.
+pub async fn list(cx: &Cx, input: ListServicesInput) -> Result<ListServicesOutput, ApiError> {
+    let scope = "ListServices";
+    let after = input
+        .next_token
+        .as_deref()
+        .map(|t| cx.parse_next_token(scope, t))
+        .transpose()?;
+    let page = cx
+        .store
+        .list::<Service>(
+            Kind::Service,
+            None,
+            after.as_deref(),
+            page_size(input.max_results),
+        )
+        .await?;
+    Ok(ListServicesOutput {
+        next_token: page.next_after.map(|a| cx.next_token(scope, &a)),
+        services: page.items.iter().map(convert).collect::<Result<_, _>>()?,
+    })
+}
+
+/// UpdateService: the description. Changing the instances through the spec is not served yet.
+pub async fn update(cx: &Cx, input: UpdateServiceInput) -> Result<UpdateServiceOutput, ApiError> {
+    let (mut s, version) = load(cx, &input.name).await?;
+    if input.spec.as_ref().is_some_and(|spec| *spec != s.spec) {
+        return Err(ApiError::NotImplemented(
+            "Adding or removing service instances through UpdateService is not implemented by this Baryon engine yet"
+                .into(),
+        ));
+    }
+    if input.description.is_some() {
+        s.description = input.description;
+    }
+    s.last_modified_at = cx.clock.now();
+    if !save(cx, &s, version).await? {
+        return Err(ApiError::Conflict(format!(
+            "The service {} was changed concurrently; retry.",
+            s.name
+        )));
+    }
+    super::mark_modified(cx, Kind::Service, &s.name).await?;
+    Ok(UpdateServiceOutput {
+        service: assemble(cx, s).await?,
+    })
+}
+
+/// Starts removing one instance or the pipeline: a deployed self-managed one gets a teardown
+/// deployment to be reported; anything else is removed at once.
+async fn tear_down(cx: &Cx, target: Target) -> Result<(), ApiError> {
+    let Some(row) = cx
+        .store
+        .get::<serde_json::Value>(target.kind(), &target.row())
+        .await?
+    else {
+        return Ok(());
+    };
+    let (mut doc, version) = (row.doc, row.version);
+    let arn = doc["arn"].as_str().unwrap_or_default().to_owned();
+    let deployed = doc["lastSucceededDeploymentId"].is_string();
+    let environment = doc["environmentName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let last = doc["lastAttemptedDeploymentId"].as_str().map(str::to_owned);
+    let probe = match last {
+        Some(id) => super::deployment::load(cx, &id).await.ok().map(|(d, _)| d),
+        None => None,
+    };
+    let self_managed = match &probe {
+        Some(d) => deploy::self_managed(cx, d).await?,
+        None => false,
+    };
+    if !(deployed && self_managed) {
+        cx.store
+            .delete(target.kind(), &target.row(), &arn, "")
+            .await?;
+        return Ok(());
+    }
+    let id = cx.ids.uuid();
+    let state: Option<DeploymentState> = probe.and_then(|d| d.target_state);
+    let goal = state
+        .clone()
+        .ok_or_else(|| ApiError::InternalServer("a deployment without a target state".into()))?;
+    let previous = (
+        doc["lastAttemptedDeploymentId"].as_str().map(str::to_owned),
+        doc["lastSucceededDeploymentId"].as_str().map(str::to_owned),
+    );
+    let created_at =
+        serde_json::from_value(doc["createdAt"].clone()).unwrap_or_else(|_| cx.clock.now());
+    deploy::start(
+        cx,
+        id.clone(),
+        &target,
+        &environment,
+        &arn,
+        created_at,
+        state,
+        goal,
+        previous,
+    )
+    .await?;
+    doc["deploymentStatus"] = serde_json::json!("DELETE_IN_PROGRESS");
+    doc["lastAttemptedDeploymentId"] = serde_json::json!(id);
+    if !deploy::save(cx, &target, &doc, version).await? {
+        return Err(ApiError::Conflict(format!(
+            "{arn} was changed concurrently; retry."
+        )));
+    }
+    Ok(())
+}
+
+/// DeleteService (asynchronous idempotent delete).
+pub async fn delete(cx: &Cx, input: DeleteServiceInput) -> Result<DeleteServiceOutput, ApiError> {
+    let Some(row) = cx.store.get::<Service>(Kind::Service, &input.name).await? else {
+        return Ok(DeleteServiceOutput { service: None });
+    };
+    let (mut s, version) = (row.doc, row.version);
+    if s.status == ServiceStatus::DeleteInProgress {
+        return Ok(DeleteServiceOutput {
+            service: Some(assemble(cx, s).await?),
+        });
+    }
+    let members = instances(cx, &s.name).await?;
+    let pipe = pipeline(cx, &s.name).await?;
+    if members
+        .iter()
+        .any(|i| i.deployment_status == DeploymentStatus::InProgress)
+        || pipe
+            .as_ref()
+            .is_some_and(|p| p.deployment_status == DeploymentStatus::InProgress)
+    {
+        return Err(ApiError::Conflict(format!(
+            "The service {} has deployments in progress; cancel them first.",
+            s.name
+        )));
+    }
+    let shown = assemble(cx, s.clone()).await?;
+    s.status = ServiceStatus::DeleteInProgress;
+    s.last_modified_at = cx.clock.now();
+    if !save(cx, &s, version).await? {
+        return Err(ApiError::Conflict(format!(
+            "The service {} was changed concurrently; retry.",
+            s.name
+        )));
+    }
+    for i in &members {
+        tear_down(cx, Target::ServiceInstance(s.name.clone(), i.name.clone())).await?;
+    }
+    if pipe.is_some() {
+        tear_down(cx, Target::ServicePipeline(s.name.clone())).await?;
+    }
+    refresh_status(cx, &s.name).await?;
+    let mut shown = shown;
+    shown.status = ServiceStatus::DeleteInProgress;
+    Ok(DeleteServiceOutput {
+        service: Some(shown),
+    })
+}
+
+/// GetServiceInstance.
+pub async fn get_instance(
+    cx: &Cx,
+    input: GetServiceInstanceInput,
+) -> Result<GetServiceInstanceOutput, ApiError> {
+    let row = cx
+        .store
+        .get::<ServiceInstance>(
+            Kind::ServiceInstance,
+            &format!("{}/{}", input.service_name, input.name),
+        )
+        .await?
+        .ok_or_else(|| {
+            ApiError::ResourceNotFound(format!(
+                "The service instance {} of service {} was not found.",
+                input.name, input.service_name
+            ))
+        })?;
+    Ok(GetServiceInstanceOutput {
+        service_instance: row.doc,
+    })
+}
+
+/// ListServiceInstances (by service, with the API's filters applied).
+pub async fn list_instances(
+    cx: &Cx,
+    input: ListServiceInstancesInput,
+) -> Result<ListServiceInstancesOutput, ApiError> {
+    let prefix = input
+        .service_name
+        .as_deref()
+        .map(|s| format!("{s}/"))
+        .unwrap_or_default();
+    let scope = format!("ListServiceInstances:{prefix}");
+    let mut after = input
+        .next_token
+        .as_deref()
+        .map(|t| cx.parse_next_token(&scope, t))
+        .transpose()?;
+    let size = page_size(input.max_results);
+    let filters = input.filters.unwrap_or_default();
+    let keep = |i: &ServiceInstance| {
+        filters.iter().all(|f| {
+            let value = f.value.as_deref().unwrap_or_default();
+            match &f.key {
+                Some(ListServiceInstancesFilterBy::Name) => i.name == value,
+                Some(ListServiceInstancesFilterBy::EnvironmentName) => i.environment_name == value,
+                Some(ListServiceInstancesFilterBy::ServiceName) => i.service_name == value,
+                Some(ListServiceInstancesFilterBy::TemplateName) => i.template_name == value,
+                Some(ListServiceInstancesFilterBy::DeploymentStatus) => {
+                    i.deployment_status.as_str() == value
+                }
+                _ => true,
+            }
+        })
+    };
+    let mut out = Vec::new();
+    loop {
+        let page = cx
+            .store
+            .list_prefixed::<ServiceInstance>(
+                Kind::ServiceInstance,
+                &prefix,
+                after.as_deref(),
+                size,
+            )
+            .await?;
+        let exhausted = page.next_after.is_none();
+        let mut full = false;
+        for (i, _) in page.items {
+            after = Some(format!("{}/{}", i.service_name, i.name));
+            if keep(&i) {
+                out.push(convert(&i)?);
+                if out.len() == size {
+                    full = true;
+                    break;
+                }
+            }
+        }
+        if full || exhausted {
+            let next_token = if full {
+                after.as_deref().map(|a| cx.next_token(&scope, a))
+            } else {
+                None
+            };
+            return Ok(ListServiceInstancesOutput {
+                next_token,
+                service_instances: out,
+            });
+        }
+    }
+}
+
+/// ListServiceInstanceOutputs.
+pub async fn list_instance_outputs(
+    cx: &Cx,
+    input: ListServiceInstanceOutputsInput,
+) -> Result<ListServiceInstanceOutputsOutput, ApiError> {
+    let instance = get_instance(
+        cx,
+        GetServiceInstanceInput {
+            name: input.service_instance_name,
+            service_name: input.service_name,
+        },
+    )
+    .await?
+    .service_instance;
+    Ok(ListServiceInstanceOutputsOutput {
+        next_token: None,
+        outputs: super::deployment::outputs(cx, &instance.arn).await?,
+    })
+}
+
+/// ListServiceInstanceProvisionedResources (none for self-managed provisioning).
+pub async fn list_instance_provisioned_resources(
+    cx: &Cx,
+    input: ListServiceInstanceProvisionedResourcesInput,
+) -> Result<ListServiceInstanceProvisionedResourcesOutput, ApiError> {
+    get_instance(
+        cx,
+        GetServiceInstanceInput {
+            name: input.service_instance_name,
+            service_name: input.service_name,
+        },
+    )
+    .await?;
+    Ok(ListServiceInstanceProvisionedResourcesOutput {
+        next_token: None,
+        provisioned_resources: Vec::new(),
+    })
+}
+
+async fn load_pipeline(cx: &Cx, service: &str) -> Result<ServicePipeline, ApiError> {
+    load(cx, service).await?;
+    pipeline(cx, service).await?.ok_or_else(|| {
+        ApiError::ResourceNotFound(format!("The service {service} has no pipeline."))
+    })
+}
+
+/// ListServicePipelineOutputs.
+pub async fn list_pipeline_outputs(
+    cx: &Cx,
+    input: ListServicePipelineOutputsInput,
+) -> Result<ListServicePipelineOutputsOutput, ApiError> {
+    let p = load_pipeline(cx, &input.service_name).await?;
+    Ok(ListServicePipelineOutputsOutput {
+        next_token: None,
+        outputs: super::deployment::outputs(cx, &p.arn).await?,
+    })
+}
+
+/// ListServicePipelineProvisionedResources (none for self-managed provisioning).
+pub async fn list_pipeline_provisioned_resources(
+    cx: &Cx,
+    input: ListServicePipelineProvisionedResourcesInput,
+) -> Result<ListServicePipelineProvisionedResourcesOutput, ApiError> {
+    load_pipeline(cx, &input.service_name).await?;
+    Ok(ListServicePipelineProvisionedResourcesOutput {
+        next_token: None,
+        provisioned_resources: Vec::new(),
+    })
+}
