@@ -150,3 +150,64 @@ def test_list_services_and_filter_instances(proton, world):
     assert [s["name"] for s in proton.list_services()["services"]] == ["worker"]
     prod = proton.list_service_instances(filters=[{"key": "environmentName", "value": "prod"}])["serviceInstances"]
     assert [i["name"] for i in prod] == ["worker-prod"]
+
+
+def deployed_service(proton):
+    s = create_service(proton)
+    for i in proton.list_service_instances(serviceName="worker")["serviceInstances"]:
+        notify(proton, i)
+    notify(proton, s["pipeline"])
+    return proton.get_service(name="worker")["service"]
+
+
+NEW_SPEC = SVC_SPEC.replace("batch_size: 5", "batch_size: 50")
+
+
+def test_updating_an_instance_redeploys_it_with_the_new_spec(proton, world):
+    deployed_service(proton)
+    i = proton.update_service_instance(serviceName="worker", name="worker-dev", deploymentType="CURRENT_VERSION",
+                                       spec=NEW_SPEC, clientToken="req-1")["serviceInstance"]
+    assert (i["deploymentStatus"], i["spec"], i["lastClientRequestToken"]) == ("IN_PROGRESS", NEW_SPEC, "req-1")
+    notify(proton, i)
+    done = proton.get_service_instance(serviceName="worker", name="worker-dev")["serviceInstance"]
+    assert (done["deploymentStatus"], done["lastSucceededDeploymentId"]) == ("SUCCEEDED", i["lastAttemptedDeploymentId"])
+    assert proton.get_service(name="worker")["service"]["status"] == "ACTIVE"
+
+
+def test_cancelling_an_instance_update_restores_its_spec(proton, world):
+    deployed_service(proton)
+    proton.update_service_instance(serviceName="worker", name="worker-dev", deploymentType="CURRENT_VERSION",
+                                   spec=NEW_SPEC)
+    i = proton.cancel_service_instance_deployment(serviceName="worker", serviceInstanceName="worker-dev")[
+        "serviceInstance"]
+    assert (i["deploymentStatus"], i["spec"]) == ("CANCELLED", SVC_SPEC)
+
+
+def test_a_failed_pipeline_update_is_reported_and_reverted(proton, world):
+    s = deployed_service(proton)
+    p = proton.update_service_pipeline(serviceName="worker", deploymentType="CURRENT_VERSION", spec=NEW_SPEC)[
+        "pipeline"]
+    assert p["deploymentStatus"] == "IN_PROGRESS"
+    notify(proton, p, status="FAILED", statusMessage="build failed")
+    got = proton.get_service(name="worker")["service"]["pipeline"]
+    assert (got["deploymentStatus"], got["deploymentStatusMessage"], got["spec"]) == ("FAILED", "build failed", SVC_SPEC)
+    assert got["lastSucceededDeploymentId"] == s["pipeline"]["lastSucceededDeploymentId"]
+
+
+def test_an_instance_update_while_one_runs_is_a_conflict(proton, world):
+    create_service(proton)
+    with pytest.raises(ClientError) as e:
+        proton.update_service_instance(serviceName="worker", name="worker-dev", deploymentType="CURRENT_VERSION",
+                                       spec=NEW_SPEC)
+    assert error_of(e)[0] == "ConflictException"
+
+
+def test_an_instance_update_with_an_invalid_spec_is_refused(proton, world):
+    deployed_service(proton)
+    with pytest.raises(ClientError) as e:
+        proton.update_service_instance(serviceName="worker", name="worker-dev", deploymentType="CURRENT_VERSION",
+                                       spec=SVC_SPEC.replace("batch_size: 5", "batch_size: 0"))
+    code, message, _ = error_of(e)
+    assert code == "ValidationException" and "instances[0].spec.batch_size" in message
+    i = proton.get_service_instance(serviceName="worker", name="worker-dev")["serviceInstance"]
+    assert i["deploymentStatus"] == "SUCCEEDED"

@@ -92,6 +92,10 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::ListServices => run(cx, body, service::list).await,
         Operation::UpdateService => run(cx, body, service::update).await,
         Operation::DeleteService => run(cx, body, service::delete).await,
+        Operation::UpdateServiceInstance => run(cx, body, service::update_instance).await,
+        Operation::UpdateServicePipeline => run(cx, body, service::update_pipeline).await,
+        Operation::CancelServiceInstanceDeployment => run(cx, body, service::cancel_instance).await,
+        Operation::CancelServicePipelineDeployment => run(cx, body, service::cancel_pipeline).await,
         Operation::GetServiceInstance => run(cx, body, service::get_instance).await,
         Operation::ListServiceInstances => run(cx, body, service::list_instances).await,
         Operation::ListServiceInstanceOutputs => {
