@@ -8,7 +8,11 @@ use baryon_model::proton::{
 };
 use serde_json::{Value, json};
 
+use baryon_model::proton::{DeploymentUpdateType, Environment};
+use baryon_model::version::{self, DeploymentKind, TemplateVersion};
+
 use super::deployment::{self, is_terminal};
+use super::template_version::{self as tv, Family};
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
@@ -291,4 +295,266 @@ pub async fn self_managed(cx: &Cx, d: &Deployment) -> Result<bool, ApiError> {
                 .is_some_and(|t| t.doc.pipeline_provisioning == Some(Provisioning::CustomerManaged))
         }
     })
+}
+
+// --- redeploying and cancelling ---------------------------------------------------------------
+
+/// The model's deployment type as the version rules see it.
+pub fn deployment_kind(t: &DeploymentUpdateType) -> Result<DeploymentKind, ApiError> {
+    Ok(match t {
+        DeploymentUpdateType::None => DeploymentKind::None,
+        DeploymentUpdateType::CurrentVersion => DeploymentKind::CurrentVersion,
+        DeploymentUpdateType::MinorVersion => DeploymentKind::MinorVersion,
+        DeploymentUpdateType::MajorVersion => DeploymentKind::MajorVersion,
+        DeploymentUpdateType::Unknown(s) => {
+            return Err(ApiError::Validation(format!("Unknown deploymentType {s}.")));
+        }
+    })
+}
+
+/// What an update of an instance or pipeline asks for.
+pub struct Redeploy {
+    /// Deployment type.
+    pub kind: DeploymentKind,
+    /// New spec, if any.
+    pub spec: Option<String>,
+    /// Requested major version.
+    pub major: Option<String>,
+    /// Requested minor version.
+    pub minor: Option<String>,
+    /// Client token (recorded on service instances).
+    pub client_token: Option<String>,
+}
+
+fn state(target: &Target, doc: &Value) -> Result<DeploymentState, ApiError> {
+    let key = match target {
+        Target::ServiceInstance(..) => "serviceInstance",
+        Target::ServicePipeline(_) => "servicePipeline",
+        Target::Environment(_) => "environment",
+    };
+    let mut fields = serde_json::Map::new();
+    for k in [
+        "spec",
+        "templateName",
+        "templateMajorVersion",
+        "templateMinorVersion",
+    ] {
+        if let Some(v) = doc.get(k).filter(|v| !v.is_null()) {
+            fields.insert(k.to_owned(), v.clone());
+        }
+    }
+    serde_json::from_value(json!({ key: fields })).map_err(|e| {
+        ApiError::InternalServer(format!("could not describe a deployment state: {e}"))
+    })
+}
+
+/// Redeploys a service instance or the pipeline as UpdateServiceInstance /
+/// UpdateServicePipeline ask, under the documented deployment-type rules.
+/// Loads the target and redeploys it (see [`redeploy`]).
+pub async fn redeploy_loaded(cx: &Cx, target: Target, req: Redeploy) -> Result<Value, ApiError> {
+    let row = cx
+        .store
+        .get::<Value>(target.kind(), &target.row())
+        .await?
+        .ok_or_else(|| {
+            ApiError::ResourceNotFound(format!("The {} was not found.", describe(&target)))
+        })?;
+    let before = row.doc.clone();
+    redeploy(cx, target, row.doc, before, row.version, req).await
+}
+
+fn describe(target: &Target) -> String {
+    match target {
+        Target::ServiceInstance(s, i) => format!("service instance {i} of service {s}"),
+        Target::ServicePipeline(s) => format!("pipeline of service {s}"),
+        Target::Environment(e) => format!("environment {e}"),
+    }
+}
+
+/// Redeploys a target under the documented deployment-type rules, in one write: `doc` is the
+/// target's document with any metadata changes already applied, `before` the stored one (its
+/// state is the deployment's initial state). Everything is checked before anything is written.
+pub async fn redeploy(
+    cx: &Cx,
+    target: Target,
+    mut doc: Value,
+    before: Value,
+    row_version: i64,
+    req: Redeploy,
+) -> Result<Value, ApiError> {
+    let what = describe(&target);
+    let status = doc["deploymentStatus"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if matches!(
+        status.as_str(),
+        "IN_PROGRESS" | "CANCELLING" | "DELETE_IN_PROGRESS"
+    ) {
+        return Err(ApiError::Conflict(format!(
+            "The {what} has a deployment {status}; wait for it or cancel it."
+        )));
+    }
+    let template = doc["templateName"].as_str().unwrap_or_default().to_owned();
+    let current = TemplateVersion::parse(&format!(
+        "{}.{}",
+        doc["templateMajorVersion"].as_str().unwrap_or_default(),
+        doc["templateMinorVersion"].as_str().unwrap_or_default()
+    ))
+    .map_err(|e| ApiError::InternalServer(e.to_string()))?;
+    let family = if matches!(target, Target::Environment(_)) {
+        Family::Environment
+    } else {
+        Family::Service
+    };
+    let (all, _) = tv::list(cx, family, &template, None, Some(1000), None).await?;
+    let available: Vec<(TemplateVersion, bool)> = all
+        .iter()
+        .filter_map(|v| {
+            TemplateVersion::parse(&format!("{}.{}", v.major_version, v.minor_version))
+                .ok()
+                .map(|n| {
+                    (
+                        n,
+                        v.status == baryon_model::proton::TemplateVersionStatus::Published,
+                    )
+                })
+        })
+        .collect();
+    let parse = |s: &Option<String>| {
+        s.as_deref()
+            .map(version::parse_version_part)
+            .transpose()
+            .map_err(|e| ApiError::Validation(e.to_string()))
+    };
+    let goal = version::check_version_change(
+        req.kind,
+        current,
+        parse(&req.major)?,
+        parse(&req.minor)?,
+        &available,
+    )
+    .map_err(|m| ApiError::Validation(format!("{m}.")))?;
+    if req.kind == DeploymentKind::None {
+        if req.spec.is_some() {
+            return Err(ApiError::Validation(
+                "A spec can't be given with deployment type NONE.".into(),
+            ));
+        }
+        return Ok(doc);
+    }
+    let v = tv::published_version(
+        cx,
+        family,
+        &template,
+        &goal.major.to_string(),
+        Some(&goal.minor.to_string()),
+    )
+    .await?;
+    if let Some(spec) = &req.spec {
+        doc["spec"] = json!(spec);
+    }
+    tv::check_spec(&v, doc["spec"].as_str().unwrap_or_default())?;
+    let environment = match &target {
+        Target::Environment(name) => name.clone(),
+        _ => doc["environmentName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    if let Target::ServiceInstance(..) = &target {
+        let env = cx
+            .store
+            .get::<Environment>(Kind::Environment, &environment)
+            .await?
+            .ok_or_else(|| ApiError::not_found("environment", &environment))?
+            .doc;
+        if !v.compatible_environment_templates.iter().any(|c| {
+            c.template_name == env.template_name && c.major_version == env.template_major_version
+        }) {
+            return Err(ApiError::Validation(format!(
+                "Environment {} uses {}:{}, which is not compatible with service template {template}:{}.",
+                env.name, env.template_name, env.template_major_version, v.major_version
+            )));
+        }
+    }
+    let initial = state(&target, &before)?;
+    doc["templateMajorVersion"] = json!(v.major_version);
+    doc["templateMinorVersion"] = json!(v.minor_version);
+    let id = cx.ids.uuid();
+    let previous = (
+        doc["lastAttemptedDeploymentId"].as_str().map(str::to_owned),
+        doc["lastSucceededDeploymentId"].as_str().map(str::to_owned),
+    );
+    let arn = doc["arn"].as_str().unwrap_or_default().to_owned();
+    let created_at =
+        serde_json::from_value(doc["createdAt"].clone()).unwrap_or_else(|_| cx.clock.now());
+    let d = start(
+        cx,
+        id.clone(),
+        &target,
+        &environment,
+        &arn,
+        created_at,
+        Some(initial),
+        state(&target, &doc)?,
+        previous,
+    )
+    .await?;
+    doc["deploymentStatus"] = json!("IN_PROGRESS");
+    doc["lastAttemptedDeploymentId"] = json!(id);
+    doc["lastDeploymentAttemptedAt"] = serde_json::to_value(cx.clock.now()).unwrap_or(Value::Null);
+    if let Some(m) = doc.as_object_mut() {
+        m.remove("deploymentStatusMessage");
+    }
+    if let (Target::ServiceInstance(..), Some(token)) = (&target, &req.client_token) {
+        doc["lastClientRequestToken"] = json!(token);
+    }
+    if !save(cx, &target, &doc, row_version).await? {
+        deployment::finish(
+            cx,
+            &d.id,
+            DeploymentStatus::Cancelled,
+            Some("superseded by a concurrent change".into()),
+        )
+        .await?;
+        return Err(ApiError::Conflict(format!(
+            "The {what} was changed concurrently; retry."
+        )));
+    }
+    if !self_managed(cx, &d).await? {
+        fail_later(cx.clone(), d.id, super::environment::NO_PROVISIONER);
+    }
+    Ok(doc)
+}
+
+/// Cancels a target's deployment in progress (it ends CANCELLED and the target is put back).
+pub async fn cancel(cx: &Cx, target: &Target) -> Result<Value, ApiError> {
+    let doc = cx
+        .store
+        .get::<Value>(target.kind(), &target.row())
+        .await?
+        .ok_or_else(|| {
+            ApiError::ResourceNotFound(format!("The resource {} was not found.", target.row()))
+        })?
+        .doc;
+    if doc["deploymentStatus"] != json!("IN_PROGRESS") {
+        return Err(ApiError::Validation(format!(
+            "{} has no deployment IN_PROGRESS to cancel (it is {}).",
+            doc["arn"].as_str().unwrap_or_default(),
+            doc["deploymentStatus"].as_str().unwrap_or_default()
+        )));
+    }
+    if let Some(id) = doc["lastAttemptedDeploymentId"].as_str() {
+        conclude(cx, id, Outcome::Cancelled, &[]).await?;
+    }
+    if let Some(service) = target.service() {
+        super::service::refresh_status(cx, service).await?;
+    }
+    Ok(cx
+        .store
+        .get::<Value>(target.kind(), &target.row())
+        .await?
+        .map(|r| r.doc)
+        .unwrap_or(doc))
 }

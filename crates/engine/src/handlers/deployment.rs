@@ -13,8 +13,7 @@ use baryon_model::proton::{
 };
 
 use super::deploy::{self, Outcome, Target};
-use super::page_size;
-use super::template_version::convert;
+use super::list_page;
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
@@ -97,33 +96,22 @@ pub async fn get(cx: &Cx, input: GetDeploymentInput) -> Result<GetDeploymentOutp
     })
 }
 
-/// ListDeployments, newest first... in id order, which is creation order (ids are time-ordered).
+/// ListDeployments, in id order, which is creation order (ids are time-ordered).
 pub async fn list(cx: &Cx, input: ListDeploymentsInput) -> Result<ListDeploymentsOutput, ApiError> {
-    let scope = format!(
-        "ListDeployments:{}",
-        input.environment_name.as_deref().unwrap_or("")
-    );
-    let after = input
-        .next_token
-        .as_deref()
-        .map(|t| cx.parse_next_token(&scope, t))
-        .transpose()?;
-    let page = cx
-        .store
-        .list::<Deployment>(
-            Kind::Deployment,
-            input.environment_name.as_deref(),
-            after.as_deref(),
-            page_size(input.max_results),
-        )
-        .await?;
+    let environment = input.environment_name.as_deref();
+    let scope = format!("ListDeployments:{}", environment.unwrap_or(""));
+    let (deployments, next_token) = list_page::<Deployment, DeploymentSummary>(
+        cx,
+        Kind::Deployment,
+        environment,
+        &scope,
+        input.next_token.as_deref(),
+        input.max_results,
+    )
+    .await?;
     Ok(ListDeploymentsOutput {
-        next_token: page.next_after.map(|a| cx.next_token(&scope, &a)),
-        deployments: page
-            .items
-            .iter()
-            .map(convert::<Deployment, DeploymentSummary>)
-            .collect::<Result<_, _>>()?,
+        next_token,
+        deployments,
     })
 }
 

@@ -11,16 +11,15 @@
 use baryon_model::proton::{
     CancelEnvironmentDeploymentInput, CancelEnvironmentDeploymentOutput, CreateEnvironmentInput,
     CreateEnvironmentOutput, DeleteEnvironmentInput, DeleteEnvironmentOutput, Deployment,
-    DeploymentState, DeploymentStatus, DeploymentUpdateType, Environment, EnvironmentState,
-    EnvironmentSummary, EnvironmentTemplate, GetEnvironmentInput, GetEnvironmentOutput,
-    ListEnvironmentOutputsInput, ListEnvironmentOutputsOutput,
-    ListEnvironmentProvisionedResourcesInput, ListEnvironmentProvisionedResourcesOutput,
-    ListEnvironmentsInput, ListEnvironmentsOutput, Output, Provisioning, RepositoryBranch,
-    RepositoryBranchInput, TemplateVersionStatus, UpdateEnvironmentInput, UpdateEnvironmentOutput,
+    DeploymentState, DeploymentStatus, Environment, EnvironmentState, EnvironmentSummary,
+    EnvironmentTemplate, GetEnvironmentInput, GetEnvironmentOutput, ListEnvironmentOutputsInput,
+    ListEnvironmentOutputsOutput, ListEnvironmentProvisionedResourcesInput,
+    ListEnvironmentProvisionedResourcesOutput, ListEnvironmentsInput, ListEnvironmentsOutput,
+    Provisioning, RepositoryBranch, RepositoryBranchInput, UpdateEnvironmentInput,
+    UpdateEnvironmentOutput,
 };
-use baryon_model::version::{self, DeploymentKind, TemplateVersion};
 
-use super::deploy::{self, Outcome, Target};
+use super::deploy::{self, Target};
 use super::deployment::{self};
 use super::template_version::{self as tv, Family, convert};
 use super::{Created, idempotent_create, page_size};
@@ -108,10 +107,6 @@ pub async fn resume_deployments(cx: &Cx) -> Result<usize, ApiError> {
         }
     }
     Ok(n)
-}
-
-async fn conclude(cx: &Cx, id: &str, outcome: Outcome, outputs: &[Output]) -> Result<(), ApiError> {
-    deploy::conclude(cx, id, outcome, outputs).await.map(|_| ())
 }
 
 /// CreateEnvironment (idempotent create).
@@ -267,75 +262,24 @@ pub async fn list(
     }
 }
 
-/// UpdateEnvironment, with the four deployment types as documented.
+/// UpdateEnvironment: metadata and, unless `deploymentType` is `NONE`, a deployment under the
+/// documented deployment-type rules — all in one write, after every check.
 pub async fn update(
     cx: &Cx,
     input: UpdateEnvironmentInput,
 ) -> Result<UpdateEnvironmentOutput, ApiError> {
-    let (mut env, row_version) = load(cx, &input.name).await?;
-    if matches!(
-        env.deployment_status,
-        DeploymentStatus::InProgress
-            | DeploymentStatus::Cancelling
-            | DeploymentStatus::DeleteInProgress
-    ) {
-        return Err(ApiError::Conflict(format!(
-            "The environment {} has a deployment {}; wait for it or cancel it.",
-            env.name, env.deployment_status
-        )));
-    }
+    let row = cx
+        .store
+        .get::<serde_json::Value>(Kind::Environment, &input.name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(WHAT, &input.name))?;
     if input.proton_service_role_arn.is_some() && input.environment_account_connection_id.is_some()
     {
         return Err(ApiError::Validation(
             "You can update either environmentAccountConnectionId or protonServiceRoleArn, not both.".into(),
         ));
     }
-    let kind = match &input.deployment_type {
-        DeploymentUpdateType::None => DeploymentKind::None,
-        DeploymentUpdateType::CurrentVersion => DeploymentKind::CurrentVersion,
-        DeploymentUpdateType::MinorVersion => DeploymentKind::MinorVersion,
-        DeploymentUpdateType::MajorVersion => DeploymentKind::MajorVersion,
-        DeploymentUpdateType::Unknown(s) => {
-            return Err(ApiError::Validation(format!("Unknown deploymentType {s}.")));
-        }
-    };
-    let parse = |s: &Option<String>| {
-        s.as_deref()
-            .map(version::parse_version_part)
-            .transpose()
-            .map_err(|e| ApiError::Validation(e.to_string()))
-    };
-    let current = TemplateVersion::parse(&format!(
-        "{}.{}",
-        env.template_major_version, env.template_minor_version
-    ))
-    .map_err(|e| ApiError::InternalServer(e.to_string()))?;
-    let (all, _) = tv::list(
-        cx,
-        Family::Environment,
-        &env.template_name,
-        None,
-        Some(1000),
-        None,
-    )
-    .await?;
-    let available: Vec<(TemplateVersion, bool)> = all
-        .iter()
-        .filter_map(|v| {
-            TemplateVersion::parse(&format!("{}.{}", v.major_version, v.minor_version))
-                .ok()
-                .map(|n| (n, v.status == TemplateVersionStatus::Published))
-        })
-        .collect();
-    let target = version::check_version_change(
-        kind,
-        current,
-        parse(&input.template_major_version)?,
-        parse(&input.template_minor_version)?,
-        &available,
-    )
-    .map_err(|m| ApiError::Validation(format!("{m}.")))?;
-    let initial = state_of(&env);
+    let mut env: Environment = convert(&row.doc)?;
     if input.description.is_some() {
         env.description = input.description.clone();
     }
@@ -354,91 +298,40 @@ pub async fn update(
     if let Some(r) = &input.provisioning_repository {
         env.provisioning_repository = Some(repository_branch(cx, r));
     }
-    if kind == DeploymentKind::None {
-        if input.spec.is_some() {
-            return Err(ApiError::Validation(
-                "A spec can't be given with deployment type NONE.".into(),
-            ));
-        }
-        if !save(cx, &env, row_version).await? {
-            return Err(ApiError::Conflict(format!(
-                "The environment {} was changed concurrently; retry.",
-                env.name
-            )));
-        }
-        super::mark_modified(cx, Kind::Environment, &env.name).await?;
-        return Ok(UpdateEnvironmentOutput { environment: env });
-    }
-    let version = tv::published_version(
+    let doc = serde_json::to_value(&env)
+        .map_err(|e| ApiError::InternalServer(format!("could not encode the environment: {e}")))?;
+    let req = deploy::Redeploy {
+        kind: deploy::deployment_kind(&input.deployment_type)?,
+        spec: input.spec,
+        major: input.template_major_version,
+        minor: input.template_minor_version,
+        client_token: None,
+    };
+    let doc = deploy::redeploy(
         cx,
-        Family::Environment,
-        &env.template_name,
-        &target.major.to_string(),
-        Some(&target.minor.to_string()),
+        Target::Environment(input.name.clone()),
+        doc,
+        row.doc,
+        row.version,
+        req,
     )
     .await?;
-    if let Some(spec) = &input.spec {
-        env.spec = Some(spec.clone());
-    }
-    tv::check_spec(&version, env.spec.as_deref().unwrap_or_default())?;
-    env.template_major_version = version.major_version.clone();
-    env.template_minor_version = version.minor_version.clone();
-    let previous = (
-        env.last_attempted_deployment_id.clone(),
-        env.last_succeeded_deployment_id.clone(),
-    );
-    let d = deploy::start(
-        cx,
-        cx.ids.uuid(),
-        &Target::Environment(env.name.clone()),
-        &env.name,
-        &env.arn,
-        env.created_at,
-        Some(initial),
-        state_of(&env),
-        previous,
-    )
-    .await?;
-    env.deployment_status = DeploymentStatus::InProgress;
-    env.deployment_status_message = None;
-    env.last_attempted_deployment_id = Some(d.id.clone());
-    env.last_deployment_attempted_at = cx.clock.now();
-    if !save(cx, &env, row_version).await? {
-        deployment::finish(
-            cx,
-            &d.id,
-            DeploymentStatus::Cancelled,
-            Some("superseded by a concurrent change".into()),
-        )
-        .await?;
-        return Err(ApiError::Conflict(format!(
-            "The environment {} was changed concurrently; retry.",
-            env.name
-        )));
-    }
-    super::mark_modified(cx, Kind::Environment, &env.name).await?;
-    after_start(cx, &env, &d.id);
-    Ok(UpdateEnvironmentOutput { environment: env })
+    super::mark_modified(cx, Kind::Environment, &input.name).await?;
+    Ok(UpdateEnvironmentOutput {
+        environment: convert(&doc)?,
+    })
 }
 
-/// CancelEnvironmentDeployment: a self-managed deployment in progress is cancelled at once; one
-/// that already ended is reported as it ended.
+/// CancelEnvironmentDeployment: a self-managed deployment in progress is cancelled at once and
+/// the environment put back to its state before it.
 pub async fn cancel(
     cx: &Cx,
     input: CancelEnvironmentDeploymentInput,
 ) -> Result<CancelEnvironmentDeploymentOutput, ApiError> {
-    let (env, _) = load(cx, &input.environment_name).await?;
-    if env.deployment_status != DeploymentStatus::InProgress {
-        return Err(ApiError::Validation(format!(
-            "The environment {} has no deployment IN_PROGRESS to cancel (it is {}).",
-            env.name, env.deployment_status
-        )));
-    }
-    if let Some(id) = &env.last_attempted_deployment_id {
-        conclude(cx, id, Outcome::Cancelled, &[]).await?;
-    }
+    load(cx, &input.environment_name).await?;
+    let doc = deploy::cancel(cx, &Target::Environment(input.environment_name)).await?;
     Ok(CancelEnvironmentDeploymentOutput {
-        environment: load(cx, &input.environment_name).await?.0,
+        environment: convert(&doc)?,
     })
 }
 

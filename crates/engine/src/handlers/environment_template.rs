@@ -4,12 +4,12 @@
 use baryon_model::proton::{
     CreateEnvironmentTemplateInput, CreateEnvironmentTemplateOutput,
     DeleteEnvironmentTemplateInput, DeleteEnvironmentTemplateOutput, EnvironmentTemplate,
-    EnvironmentTemplateSummary, GetEnvironmentTemplateInput, GetEnvironmentTemplateOutput,
-    ListEnvironmentTemplatesInput, ListEnvironmentTemplatesOutput, UpdateEnvironmentTemplateInput,
+    GetEnvironmentTemplateInput, GetEnvironmentTemplateOutput, ListEnvironmentTemplatesInput,
+    ListEnvironmentTemplatesOutput, UpdateEnvironmentTemplateInput,
     UpdateEnvironmentTemplateOutput,
 };
 
-use super::{Created, idempotent_create, page_size};
+use super::{Created, idempotent_create, list_page};
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
@@ -83,37 +83,18 @@ pub async fn list(
     cx: &Cx,
     input: ListEnvironmentTemplatesInput,
 ) -> Result<ListEnvironmentTemplatesOutput, ApiError> {
-    let scope = "ListEnvironmentTemplates";
-    let after = input
-        .next_token
-        .as_deref()
-        .map(|t| cx.parse_next_token(scope, t))
-        .transpose()?;
-    let page = cx
-        .store
-        .list::<EnvironmentTemplate>(
-            Kind::EnvironmentTemplate,
-            None,
-            after.as_deref(),
-            page_size(input.max_results),
-        )
-        .await?;
+    let (templates, next_token) = list_page::<EnvironmentTemplate, _>(
+        cx,
+        Kind::EnvironmentTemplate,
+        None,
+        "ListEnvironmentTemplates",
+        input.next_token.as_deref(),
+        input.max_results,
+    )
+    .await?;
     Ok(ListEnvironmentTemplatesOutput {
-        next_token: page.next_after.map(|a| cx.next_token(scope, &a)),
-        templates: page
-            .items
-            .into_iter()
-            .map(|t| EnvironmentTemplateSummary {
-                arn: t.arn,
-                created_at: t.created_at,
-                description: t.description,
-                display_name: t.display_name,
-                last_modified_at: t.last_modified_at,
-                name: t.name,
-                provisioning: t.provisioning,
-                recommended_version: t.recommended_version,
-            })
-            .collect(),
+        next_token,
+        templates,
     })
 }
 

@@ -156,6 +156,36 @@ pub fn page_size(max_results: Option<i32>) -> usize {
         .unwrap_or(100)
 }
 
+/// One page of rows of `kind` (optionally under `parent`) for a List* operation, converted to
+/// its summary shape `S` (a subset of the stored document's members), with the opaque,
+/// tamper-evident `nextToken` for `scope`.
+pub async fn list_page<T, S>(
+    cx: &Cx,
+    kind: Kind,
+    parent: Option<&str>,
+    scope: &str,
+    next_token: Option<&str>,
+    max_results: Option<i32>,
+) -> Result<(Vec<S>, Option<String>), ApiError>
+where
+    T: Serialize + DeserializeOwned,
+    S: DeserializeOwned,
+{
+    let after = next_token
+        .map(|t| cx.parse_next_token(scope, t))
+        .transpose()?;
+    let page = cx
+        .store
+        .list::<T>(kind, parent, after.as_deref(), page_size(max_results))
+        .await?;
+    let items = page
+        .items
+        .iter()
+        .map(template_version::convert)
+        .collect::<Result<_, _>>()?;
+    Ok((items, page.next_after.map(|a| cx.next_token(scope, &a))))
+}
+
 /// The outcome of an idempotent create (CreateEnvironmentTemplate, CreateServiceTemplate,
 /// CreateEnvironment, CreateService): as documented, a retry with the same parameters of an
 /// unmodified resource returns it; a modified one is a conflict; other parameters are an

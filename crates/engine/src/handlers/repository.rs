@@ -7,8 +7,7 @@ use baryon_model::proton::{
     Repository, RepositoryProvider,
 };
 
-use super::page_size;
-use super::template_version::convert;
+use super::list_page;
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
@@ -80,24 +79,18 @@ pub async fn list(
     cx: &Cx,
     input: ListRepositoriesInput,
 ) -> Result<ListRepositoriesOutput, ApiError> {
-    let scope = "ListRepositories";
-    let after = input
-        .next_token
-        .as_deref()
-        .map(|t| cx.parse_next_token(scope, t))
-        .transpose()?;
-    let page = cx
-        .store
-        .list::<Repository>(
-            Kind::Repository,
-            None,
-            after.as_deref(),
-            page_size(input.max_results),
-        )
-        .await?;
+    let (repositories, next_token) = list_page::<Repository, _>(
+        cx,
+        Kind::Repository,
+        None,
+        "ListRepositories",
+        input.next_token.as_deref(),
+        input.max_results,
+    )
+    .await?;
     Ok(ListRepositoriesOutput {
-        next_token: page.next_after.map(|a| cx.next_token(scope, &a)),
-        repositories: page.items.iter().map(convert).collect::<Result<_, _>>()?,
+        next_token,
+        repositories,
     })
 }
 

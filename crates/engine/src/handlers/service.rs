@@ -23,7 +23,7 @@ use baryon_model::spec::{self, Spec};
 
 use super::deploy::{self, Target};
 use super::template_version::{self as tv, Family, convert};
-use super::{Created, idempotent_create, page_size};
+use super::{Created, idempotent_create, list_page, page_size};
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
@@ -376,24 +376,18 @@ pub async fn get(cx: &Cx, input: GetServiceInput) -> Result<GetServiceOutput, Ap
 
 /// ListServices.
 pub async fn list(cx: &Cx, input: ListServicesInput) -> Result<ListServicesOutput, ApiError> {
-    let scope = "ListServices";
-    let after = input
-        .next_token
-        .as_deref()
-        .map(|t| cx.parse_next_token(scope, t))
-        .transpose()?;
-    let page = cx
-        .store
-        .list::<Service>(
-            Kind::Service,
-            None,
-            after.as_deref(),
-            page_size(input.max_results),
-        )
-        .await?;
+    let (services, next_token) = list_page::<Service, _>(
+        cx,
+        Kind::Service,
+        None,
+        "ListServices",
+        input.next_token.as_deref(),
+        input.max_results,
+    )
+    .await?;
     Ok(ListServicesOutput {
-        next_token: page.next_after.map(|a| cx.next_token(scope, &a)),
-        services: page.items.iter().map(convert).collect::<Result<_, _>>()?,
+        next_token,
+        services,
     })
 }
 
@@ -703,206 +697,9 @@ pub async fn list_pipeline_provisioned_resources(
 use baryon_model::proton::{
     CancelServiceInstanceDeploymentInput, CancelServiceInstanceDeploymentOutput,
     CancelServicePipelineDeploymentInput, CancelServicePipelineDeploymentOutput,
-    DeploymentUpdateType, UpdateServiceInstanceInput, UpdateServiceInstanceOutput,
-    UpdateServicePipelineInput, UpdateServicePipelineOutput,
+    UpdateServiceInstanceInput, UpdateServiceInstanceOutput, UpdateServicePipelineInput,
+    UpdateServicePipelineOutput,
 };
-use baryon_model::version::{self, DeploymentKind, TemplateVersion};
-use serde_json::{Value, json};
-
-fn deployment_kind(t: &DeploymentUpdateType) -> Result<DeploymentKind, ApiError> {
-    Ok(match t {
-        DeploymentUpdateType::None => DeploymentKind::None,
-        DeploymentUpdateType::CurrentVersion => DeploymentKind::CurrentVersion,
-        DeploymentUpdateType::MinorVersion => DeploymentKind::MinorVersion,
-        DeploymentUpdateType::MajorVersion => DeploymentKind::MajorVersion,
-        DeploymentUpdateType::Unknown(s) => {
-            return Err(ApiError::Validation(format!("Unknown deploymentType {s}.")));
-        }
-    })
-}
-
-/// What an update of an instance or pipeline asks for.
-struct Redeploy {
-    kind: DeploymentKind,
-    spec: Option<String>,
-    major: Option<String>,
-    minor: Option<String>,
-    client_token: Option<String>,
-}
-
-fn state(target: &Target, doc: &Value) -> Result<DeploymentState, ApiError> {
-    let key = match target {
-        Target::ServiceInstance(..) => "serviceInstance",
-        Target::ServicePipeline(_) => "servicePipeline",
-        Target::Environment(_) => "environment",
-    };
-    let mut fields = serde_json::Map::new();
-    for k in [
-        "spec",
-        "templateName",
-        "templateMajorVersion",
-        "templateMinorVersion",
-    ] {
-        if let Some(v) = doc.get(k).filter(|v| !v.is_null()) {
-            fields.insert(k.to_owned(), v.clone());
-        }
-    }
-    serde_json::from_value(json!({ key: fields })).map_err(|e| {
-        ApiError::InternalServer(format!("could not describe a deployment state: {e}"))
-    })
-}
-
-/// Redeploys a service instance or the pipeline as UpdateServiceInstance /
-/// UpdateServicePipeline ask, under the documented deployment-type rules.
-async fn redeploy(cx: &Cx, target: Target, req: Redeploy) -> Result<Value, ApiError> {
-    let what = match &target {
-        Target::ServiceInstance(s, i) => format!("service instance {i} of service {s}"),
-        Target::ServicePipeline(s) => format!("pipeline of service {s}"),
-        Target::Environment(e) => format!("environment {e}"),
-    };
-    let row = cx
-        .store
-        .get::<Value>(target.kind(), &target.row())
-        .await?
-        .ok_or_else(|| ApiError::ResourceNotFound(format!("The {what} was not found.")))?;
-    let (mut doc, row_version) = (row.doc, row.version);
-    let before = doc.clone();
-    let status = doc["deploymentStatus"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    if matches!(
-        status.as_str(),
-        "IN_PROGRESS" | "CANCELLING" | "DELETE_IN_PROGRESS"
-    ) {
-        return Err(ApiError::Conflict(format!(
-            "The {what} has a deployment {status}; wait for it or cancel it."
-        )));
-    }
-    let template = doc["templateName"].as_str().unwrap_or_default().to_owned();
-    let current = TemplateVersion::parse(&format!(
-        "{}.{}",
-        doc["templateMajorVersion"].as_str().unwrap_or_default(),
-        doc["templateMinorVersion"].as_str().unwrap_or_default()
-    ))
-    .map_err(|e| ApiError::InternalServer(e.to_string()))?;
-    let (all, _) = tv::list(cx, Family::Service, &template, None, Some(1000), None).await?;
-    let available: Vec<(TemplateVersion, bool)> = all
-        .iter()
-        .filter_map(|v| {
-            TemplateVersion::parse(&format!("{}.{}", v.major_version, v.minor_version))
-                .ok()
-                .map(|n| {
-                    (
-                        n,
-                        v.status == baryon_model::proton::TemplateVersionStatus::Published,
-                    )
-                })
-        })
-        .collect();
-    let parse = |s: &Option<String>| {
-        s.as_deref()
-            .map(version::parse_version_part)
-            .transpose()
-            .map_err(|e| ApiError::Validation(e.to_string()))
-    };
-    let goal = version::check_version_change(
-        req.kind,
-        current,
-        parse(&req.major)?,
-        parse(&req.minor)?,
-        &available,
-    )
-    .map_err(|m| ApiError::Validation(format!("{m}.")))?;
-    if req.kind == DeploymentKind::None {
-        if req.spec.is_some() {
-            return Err(ApiError::Validation(
-                "A spec can't be given with deployment type NONE.".into(),
-            ));
-        }
-        return Ok(doc);
-    }
-    let v = tv::published_version(
-        cx,
-        Family::Service,
-        &template,
-        &goal.major.to_string(),
-        Some(&goal.minor.to_string()),
-    )
-    .await?;
-    if let Some(spec) = &req.spec {
-        doc["spec"] = json!(spec);
-    }
-    tv::check_spec(&v, doc["spec"].as_str().unwrap_or_default())?;
-    let environment = doc["environmentName"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    if let Target::ServiceInstance(..) = &target {
-        let env = cx
-            .store
-            .get::<Environment>(Kind::Environment, &environment)
-            .await?
-            .ok_or_else(|| ApiError::not_found("environment", &environment))?
-            .doc;
-        if !v.compatible_environment_templates.iter().any(|c| {
-            c.template_name == env.template_name && c.major_version == env.template_major_version
-        }) {
-            return Err(ApiError::Validation(format!(
-                "Environment {} uses {}:{}, which is not compatible with service template {template}:{}.",
-                env.name, env.template_name, env.template_major_version, v.major_version
-            )));
-        }
-    }
-    let initial = state(&target, &before)?;
-    doc["templateMajorVersion"] = json!(v.major_version);
-    doc["templateMinorVersion"] = json!(v.minor_version);
-    let id = cx.ids.uuid();
-    let previous = (
-        doc["lastAttemptedDeploymentId"].as_str().map(str::to_owned),
-        doc["lastSucceededDeploymentId"].as_str().map(str::to_owned),
-    );
-    let arn = doc["arn"].as_str().unwrap_or_default().to_owned();
-    let created_at =
-        serde_json::from_value(doc["createdAt"].clone()).unwrap_or_else(|_| cx.clock.now());
-    let d = deploy::start(
-        cx,
-        id.clone(),
-        &target,
-        &environment,
-        &arn,
-        created_at,
-        Some(initial),
-        state(&target, &doc)?,
-        previous,
-    )
-    .await?;
-    doc["deploymentStatus"] = json!("IN_PROGRESS");
-    doc["lastAttemptedDeploymentId"] = json!(id);
-    doc["lastDeploymentAttemptedAt"] = serde_json::to_value(cx.clock.now()).unwrap_or(Value::Null);
-    if let Some(m) = doc.as_object_mut() {
-        m.remove("deploymentStatusMessage");
-    }
-    if let (Target::ServiceInstance(..), Some(token)) = (&target, &req.client_token) {
-        doc["lastClientRequestToken"] = json!(token);
-    }
-    if !deploy::save(cx, &target, &doc, row_version).await? {
-        super::deployment::finish(
-            cx,
-            &d.id,
-            DeploymentStatus::Cancelled,
-            Some("superseded by a concurrent change".into()),
-        )
-        .await?;
-        return Err(ApiError::Conflict(format!(
-            "The {what} was changed concurrently; retry."
-        )));
-    }
-    if !deploy::self_managed(cx, &d).await? {
-        deploy::fail_later(cx.clone(), d.id, super::environment::NO_PROVISIONER);
-    }
-    Ok(doc)
-}
 
 /// UpdateServiceInstance.
 pub async fn update_instance(
@@ -910,14 +707,14 @@ pub async fn update_instance(
     input: UpdateServiceInstanceInput,
 ) -> Result<UpdateServiceInstanceOutput, ApiError> {
     let target = Target::ServiceInstance(input.service_name.clone(), input.name.clone());
-    let req = Redeploy {
-        kind: deployment_kind(&input.deployment_type)?,
+    let req = deploy::Redeploy {
+        kind: deploy::deployment_kind(&input.deployment_type)?,
         spec: input.spec,
         major: input.template_major_version,
         minor: input.template_minor_version,
         client_token: input.client_token,
     };
-    let doc = redeploy(cx, target, req).await?;
+    let doc = deploy::redeploy_loaded(cx, target, req).await?;
     Ok(UpdateServiceInstanceOutput {
         service_instance: convert(&doc)?,
     })
@@ -930,47 +727,17 @@ pub async fn update_pipeline(
 ) -> Result<UpdateServicePipelineOutput, ApiError> {
     load_pipeline(cx, &input.service_name).await?;
     let target = Target::ServicePipeline(input.service_name.clone());
-    let req = Redeploy {
-        kind: deployment_kind(&input.deployment_type)?,
+    let req = deploy::Redeploy {
+        kind: deploy::deployment_kind(&input.deployment_type)?,
         spec: Some(input.spec),
         major: input.template_major_version,
         minor: input.template_minor_version,
         client_token: None,
     };
-    let doc = redeploy(cx, target, req).await?;
+    let doc = deploy::redeploy_loaded(cx, target, req).await?;
     Ok(UpdateServicePipelineOutput {
         pipeline: convert(&doc)?,
     })
-}
-
-async fn cancel_target(cx: &Cx, target: &Target) -> Result<Value, ApiError> {
-    let doc = cx
-        .store
-        .get::<Value>(target.kind(), &target.row())
-        .await?
-        .ok_or_else(|| {
-            ApiError::ResourceNotFound(format!("The resource {} was not found.", target.row()))
-        })?
-        .doc;
-    if doc["deploymentStatus"] != json!("IN_PROGRESS") {
-        return Err(ApiError::Validation(format!(
-            "{} has no deployment IN_PROGRESS to cancel (it is {}).",
-            doc["arn"].as_str().unwrap_or_default(),
-            doc["deploymentStatus"].as_str().unwrap_or_default()
-        )));
-    }
-    if let Some(id) = doc["lastAttemptedDeploymentId"].as_str() {
-        deploy::conclude(cx, id, deploy::Outcome::Cancelled, &[]).await?;
-    }
-    if let Some(service) = target.service() {
-        refresh_status(cx, service).await?;
-    }
-    Ok(cx
-        .store
-        .get::<Value>(target.kind(), &target.row())
-        .await?
-        .map(|r| r.doc)
-        .unwrap_or(doc))
 }
 
 /// CancelServiceInstanceDeployment.
@@ -978,7 +745,7 @@ pub async fn cancel_instance(
     cx: &Cx,
     input: CancelServiceInstanceDeploymentInput,
 ) -> Result<CancelServiceInstanceDeploymentOutput, ApiError> {
-    let doc = cancel_target(
+    let doc = deploy::cancel(
         cx,
         &Target::ServiceInstance(input.service_name, input.service_instance_name),
     )
@@ -994,7 +761,7 @@ pub async fn cancel_pipeline(
     input: CancelServicePipelineDeploymentInput,
 ) -> Result<CancelServicePipelineDeploymentOutput, ApiError> {
     load_pipeline(cx, &input.service_name).await?;
-    let doc = cancel_target(cx, &Target::ServicePipeline(input.service_name)).await?;
+    let doc = deploy::cancel(cx, &Target::ServicePipeline(input.service_name)).await?;
     Ok(CancelServicePipelineDeploymentOutput {
         pipeline: convert(&doc)?,
     })

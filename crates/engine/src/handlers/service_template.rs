@@ -4,11 +4,11 @@
 use baryon_model::proton::{
     CreateServiceTemplateInput, CreateServiceTemplateOutput, DeleteServiceTemplateInput,
     DeleteServiceTemplateOutput, GetServiceTemplateInput, GetServiceTemplateOutput,
-    ListServiceTemplatesInput, ListServiceTemplatesOutput, ServiceTemplate, ServiceTemplateSummary,
+    ListServiceTemplatesInput, ListServiceTemplatesOutput, ServiceTemplate,
     UpdateServiceTemplateInput, UpdateServiceTemplateOutput,
 };
 
-use super::{Created, idempotent_create, page_size};
+use super::{Created, idempotent_create, list_page};
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
@@ -78,37 +78,18 @@ pub async fn list(
     cx: &Cx,
     input: ListServiceTemplatesInput,
 ) -> Result<ListServiceTemplatesOutput, ApiError> {
-    let scope = "ListServiceTemplates";
-    let after = input
-        .next_token
-        .as_deref()
-        .map(|t| cx.parse_next_token(scope, t))
-        .transpose()?;
-    let page = cx
-        .store
-        .list::<ServiceTemplate>(
-            Kind::ServiceTemplate,
-            None,
-            after.as_deref(),
-            page_size(input.max_results),
-        )
-        .await?;
+    let (templates, next_token) = list_page::<ServiceTemplate, _>(
+        cx,
+        Kind::ServiceTemplate,
+        None,
+        "ListServiceTemplates",
+        input.next_token.as_deref(),
+        input.max_results,
+    )
+    .await?;
     Ok(ListServiceTemplatesOutput {
-        next_token: page.next_after.map(|a| cx.next_token(scope, &a)),
-        templates: page
-            .items
-            .into_iter()
-            .map(|t| ServiceTemplateSummary {
-                arn: t.arn,
-                created_at: t.created_at,
-                description: t.description,
-                display_name: t.display_name,
-                last_modified_at: t.last_modified_at,
-                name: t.name,
-                pipeline_provisioning: t.pipeline_provisioning,
-                recommended_version: t.recommended_version,
-            })
-            .collect(),
+        next_token,
+        templates,
     })
 }
 
