@@ -21,15 +21,6 @@ pub fn arn(cx: &Cx, name: &str) -> String {
     cx.arn(&format!("environment-template/{name}"))
 }
 
-async fn load(cx: &Cx, name: &str) -> Result<(EnvironmentTemplate, i64), ApiError> {
-    let row = cx
-        .store
-        .get::<EnvironmentTemplate>(Kind::EnvironmentTemplate, name)
-        .await?
-        .ok_or_else(|| ApiError::not_found(WHAT, name))?;
-    Ok((row.doc, row.version))
-}
-
 /// CreateEnvironmentTemplate (idempotent create).
 pub async fn create(
     cx: &Cx,
@@ -72,7 +63,7 @@ pub async fn get(
     cx: &Cx,
     input: GetEnvironmentTemplateInput,
 ) -> Result<GetEnvironmentTemplateOutput, ApiError> {
-    let (environment_template, _) = load(cx, &input.name).await?;
+    let (environment_template, _) = tv::load_template(cx, Family::Environment, &input.name).await?;
     Ok(GetEnvironmentTemplateOutput {
         environment_template,
     })
@@ -103,33 +94,16 @@ pub async fn update(
     cx: &Cx,
     input: UpdateEnvironmentTemplateInput,
 ) -> Result<UpdateEnvironmentTemplateOutput, ApiError> {
-    let (mut t, version) = load(cx, &input.name).await?;
-    if input.description.is_some() {
-        t.description = input.description;
-    }
-    if input.display_name.is_some() {
-        t.display_name = input.display_name;
-    }
-    t.last_modified_at = cx.clock.now();
-    let cols = Columns {
-        name: &t.name,
-        parent: "",
-        status: "",
-        arn: &t.arn,
-    };
-    if !cx
-        .store
-        .update(Kind::EnvironmentTemplate, &cols, version, &t)
-        .await?
-    {
-        return Err(ApiError::Conflict(format!(
-            "The {WHAT} {} was changed concurrently; retry.",
-            t.name
-        )));
-    }
-    super::mark_modified(cx, Kind::EnvironmentTemplate, &t.name).await?;
+    let environment_template = tv::update_template(
+        cx,
+        Family::Environment,
+        &input.name,
+        input.display_name,
+        input.description,
+    )
+    .await?;
     Ok(UpdateEnvironmentTemplateOutput {
-        environment_template: t,
+        environment_template,
     })
 }
 
@@ -138,35 +112,9 @@ pub async fn delete(
     cx: &Cx,
     input: DeleteEnvironmentTemplateInput,
 ) -> Result<DeleteEnvironmentTemplateOutput, ApiError> {
-    let Some(row) = cx
-        .store
-        .get::<EnvironmentTemplate>(Kind::EnvironmentTemplate, &input.name)
-        .await?
-    else {
-        return Ok(DeleteEnvironmentTemplateOutput {
-            environment_template: None,
-        });
-    };
-    if cx
-        .store
-        .has_children(Kind::EnvironmentTemplateVersion, &input.name)
-        .await?
-    {
-        return Err(ApiError::Conflict(format!(
-            "The {WHAT} {} still has versions; delete them first.",
-            input.name
-        )));
-    }
-    cx.store
-        .delete(
-            Kind::EnvironmentTemplate,
-            &input.name,
-            &row.doc.arn,
-            "create:environment_template",
-        )
-        .await?;
+    let environment_template = tv::delete_template(cx, Family::Environment, &input.name).await?;
     Ok(DeleteEnvironmentTemplateOutput {
-        environment_template: Some(row.doc),
+        environment_template,
     })
 }
 

@@ -20,15 +20,6 @@ pub fn arn(cx: &Cx, name: &str) -> String {
     cx.arn(&format!("service-template/{name}"))
 }
 
-async fn load(cx: &Cx, name: &str) -> Result<(ServiceTemplate, i64), ApiError> {
-    let row = cx
-        .store
-        .get::<ServiceTemplate>(Kind::ServiceTemplate, name)
-        .await?
-        .ok_or_else(|| ApiError::not_found(WHAT, name))?;
-    Ok((row.doc, row.version))
-}
-
 /// CreateServiceTemplate (idempotent create).
 pub async fn create(
     cx: &Cx,
@@ -69,7 +60,7 @@ pub async fn get(
     cx: &Cx,
     input: GetServiceTemplateInput,
 ) -> Result<GetServiceTemplateOutput, ApiError> {
-    let (service_template, _) = load(cx, &input.name).await?;
+    let (service_template, _) = tv::load_template(cx, Family::Service, &input.name).await?;
     Ok(GetServiceTemplateOutput { service_template })
 }
 
@@ -98,34 +89,15 @@ pub async fn update(
     cx: &Cx,
     input: UpdateServiceTemplateInput,
 ) -> Result<UpdateServiceTemplateOutput, ApiError> {
-    let (mut t, version) = load(cx, &input.name).await?;
-    if input.description.is_some() {
-        t.description = input.description;
-    }
-    if input.display_name.is_some() {
-        t.display_name = input.display_name;
-    }
-    t.last_modified_at = cx.clock.now();
-    let cols = Columns {
-        name: &t.name,
-        parent: "",
-        status: "",
-        arn: &t.arn,
-    };
-    if !cx
-        .store
-        .update(Kind::ServiceTemplate, &cols, version, &t)
-        .await?
-    {
-        return Err(ApiError::Conflict(format!(
-            "The {WHAT} {} was changed concurrently; retry.",
-            t.name
-        )));
-    }
-    super::mark_modified(cx, Kind::ServiceTemplate, &t.name).await?;
-    Ok(UpdateServiceTemplateOutput {
-        service_template: t,
-    })
+    let service_template = tv::update_template(
+        cx,
+        Family::Service,
+        &input.name,
+        input.display_name,
+        input.description,
+    )
+    .await?;
+    Ok(UpdateServiceTemplateOutput { service_template })
 }
 
 /// DeleteServiceTemplate (idempotent delete): refused while versions exist.
@@ -133,36 +105,8 @@ pub async fn delete(
     cx: &Cx,
     input: DeleteServiceTemplateInput,
 ) -> Result<DeleteServiceTemplateOutput, ApiError> {
-    let Some(row) = cx
-        .store
-        .get::<ServiceTemplate>(Kind::ServiceTemplate, &input.name)
-        .await?
-    else {
-        return Ok(DeleteServiceTemplateOutput {
-            service_template: None,
-        });
-    };
-    if cx
-        .store
-        .has_children(Kind::ServiceTemplateVersion, &input.name)
-        .await?
-    {
-        return Err(ApiError::Conflict(format!(
-            "The {WHAT} {} still has versions; delete them first.",
-            input.name
-        )));
-    }
-    cx.store
-        .delete(
-            Kind::ServiceTemplate,
-            &input.name,
-            &row.doc.arn,
-            "create:service_template",
-        )
-        .await?;
-    Ok(DeleteServiceTemplateOutput {
-        service_template: Some(row.doc),
-    })
+    let service_template = tv::delete_template(cx, Family::Service, &input.name).await?;
+    Ok(DeleteServiceTemplateOutput { service_template })
 }
 
 // --- versions -------------------------------------------------------------------------------

@@ -767,3 +767,88 @@ pub fn check_spec(v: &ServiceTemplateVersion, spec: &str) -> Result<(), ApiError
         problems.join("; ")
     )))
 }
+
+// --- templates (both families) --------------------------------------------------------------
+
+/// Loads a template document of either family (typed by the caller).
+pub async fn load_template<T: DeserializeOwned>(
+    cx: &Cx,
+    family: Family,
+    name: &str,
+) -> Result<(T, i64), ApiError> {
+    let row = cx
+        .store
+        .get::<T>(family.template_kind(), name)
+        .await?
+        .ok_or_else(|| ApiError::not_found(family.what(), name))?;
+    Ok((row.doc, row.version))
+}
+
+/// UpdateEnvironmentTemplate / UpdateServiceTemplate: display name and description.
+pub async fn update_template<T: Serialize + DeserializeOwned>(
+    cx: &Cx,
+    family: Family,
+    name: &str,
+    display_name: Option<String>,
+    description: Option<String>,
+) -> Result<T, ApiError> {
+    let (mut doc, version) = load_template::<serde_json::Value>(cx, family, name).await?;
+    if let Some(d) = description {
+        doc["description"] = serde_json::Value::String(d);
+    }
+    if let Some(d) = display_name {
+        doc["displayName"] = serde_json::Value::String(d);
+    }
+    doc["lastModifiedAt"] = serde_json::to_value(cx.clock.now()).unwrap_or(serde_json::Value::Null);
+    let arn = doc["arn"].as_str().unwrap_or_default().to_owned();
+    let cols = Columns {
+        name,
+        parent: "",
+        status: "",
+        arn: &arn,
+    };
+    if !cx
+        .store
+        .update(family.template_kind(), &cols, version, &doc)
+        .await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "The {} {name} was changed concurrently; retry.",
+            family.what()
+        )));
+    }
+    super::mark_modified(cx, family.template_kind(), name).await?;
+    convert(&doc)
+}
+
+/// DeleteEnvironmentTemplate / DeleteServiceTemplate (idempotent delete): refused while
+/// versions exist.
+pub async fn delete_template<T: Serialize + DeserializeOwned>(
+    cx: &Cx,
+    family: Family,
+    name: &str,
+) -> Result<Option<T>, ApiError> {
+    let Some(row) = cx
+        .store
+        .get::<serde_json::Value>(family.template_kind(), name)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if cx.store.has_children(family.version_kind(), name).await? {
+        return Err(ApiError::Conflict(format!(
+            "The {} {name} still has versions; delete them first.",
+            family.what()
+        )));
+    }
+    let arn = row.doc["arn"].as_str().unwrap_or_default().to_owned();
+    cx.store
+        .delete(
+            family.template_kind(),
+            name,
+            &arn,
+            &format!("create:{}", family.template_kind().as_str()),
+        )
+        .await?;
+    convert(&row.doc).map(Some)
+}
