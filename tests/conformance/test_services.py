@@ -211,3 +211,15 @@ def test_an_instance_update_with_an_invalid_spec_is_refused(proton, world):
     assert code == "ValidationException" and "instances[0].spec.batch_size" in message
     i = proton.get_service_instance(serviceName="worker", name="worker-dev")["serviceInstance"]
     assert i["deploymentStatus"] == "SUCCEEDED"
+
+
+def test_the_summary_counts_services_instances_and_pipelines(proton, world):
+    s = create_service(proton)
+    dev, prod = proton.list_service_instances(serviceName="worker")["serviceInstances"]
+    notify(proton, dev)
+    notify(proton, prod, status="FAILED", statusMessage="boom")
+    counts = proton.get_resources_summary()["counts"]
+    assert counts["services"] == {"total": 1}
+    assert counts["serviceInstances"] == {"total": 2, "failed": 1, "upToDate": 2, "behindMinor": 0, "behindMajor": 0}
+    assert counts["pipelines"] == {"total": 1, "failed": 0, "upToDate": 1, "behindMinor": 0, "behindMajor": 0}
+    assert s["pipeline"]["deploymentStatus"] == "IN_PROGRESS"

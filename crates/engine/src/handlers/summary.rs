@@ -1,15 +1,17 @@
-//! GetResourcesSummary: counts of resources, and of environments by deployment health and by how
-//! far their template version is behind the recommended one.
+//! GetResourcesSummary: counts of every resource kind, and for deployed resources
+//! (environments, service instances, pipelines) how many failed and how far their template
+//! version is behind the recommended one.
 
 use std::collections::BTreeMap;
 
 use baryon_model::proton::{
     CountsSummary, DeploymentStatus, Environment, EnvironmentTemplate, GetResourcesSummaryInput,
-    GetResourcesSummaryOutput, ResourceCountsSummary, ServiceTemplate, ServiceTemplateVersion,
-    TemplateVersionStatus,
+    GetResourcesSummaryOutput, ResourceCountsSummary, Service, ServiceInstance, ServicePipeline,
+    ServiceTemplate, ServiceTemplateVersion, TemplateVersionStatus,
 };
 use baryon_model::version::{self, TemplateVersion};
 
+use super::template_version::Family;
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::Kind;
@@ -34,23 +36,33 @@ async fn all<T: serde::de::DeserializeOwned>(cx: &Cx, kind: Kind) -> Result<Vec<
     }
 }
 
-/// GetResourcesSummary.
-pub async fn get(
+/// What the summary needs of a deployed resource.
+struct Deployed<'a> {
+    template: &'a str,
+    major: &'a str,
+    minor: &'a str,
+    failed: bool,
+}
+
+/// Counts deployed resources of one family: total, failed, up to date, behind a minor or a major
+/// version of their template's recommended version.
+async fn health(
     cx: &Cx,
-    _input: GetResourcesSummaryInput,
-) -> Result<GetResourcesSummaryOutput, ApiError> {
-    let env_templates = all::<EnvironmentTemplate>(cx, Kind::EnvironmentTemplate).await?;
-    let service_templates = all::<ServiceTemplate>(cx, Kind::ServiceTemplate).await?;
-    let environments = all::<Environment>(cx, Kind::Environment).await?;
-    // The recommended version of each environment template in use.
-    let mut recommended: BTreeMap<String, Option<TemplateVersion>> = BTreeMap::new();
-    for env in &environments {
-        if !recommended.contains_key(&env.template_name) {
+    family: Family,
+    items: &[Deployed<'_>],
+) -> Result<ResourceCountsSummary, ApiError> {
+    let version_kind = match family {
+        Family::Environment => Kind::EnvironmentTemplateVersion,
+        Family::Service => Kind::ServiceTemplateVersion,
+    };
+    let mut recommended: BTreeMap<&str, Option<TemplateVersion>> = BTreeMap::new();
+    for item in items {
+        if !recommended.contains_key(item.template) {
             let versions = cx
                 .store
                 .list_prefixed::<ServiceTemplateVersion>(
-                    Kind::EnvironmentTemplateVersion,
-                    &format!("{}/", env.template_name),
+                    version_kind,
+                    &format!("{}/", item.template),
                     None,
                     10_000,
                 )
@@ -60,49 +72,86 @@ pub async fn get(
                     .ok()
                     .map(|n| (n, v.status == TemplateVersionStatus::Published))
             });
-            recommended.insert(env.template_name.clone(), version::recommended(numbers));
+            recommended.insert(item.template, version::recommended(numbers));
         }
     }
     let (mut failed, mut up_to_date, mut behind_minor, mut behind_major) = (0, 0, 0, 0);
-    for env in &environments {
-        if env.deployment_status == DeploymentStatus::Failed {
+    for item in items {
+        if item.failed {
             failed += 1;
         }
-        let current = TemplateVersion::parse(&format!(
-            "{}.{}",
-            env.template_major_version, env.template_minor_version
-        ))
-        .ok();
-        match (
-            current,
-            recommended.get(&env.template_name).copied().flatten(),
-        ) {
+        let current = TemplateVersion::parse(&format!("{}.{}", item.major, item.minor)).ok();
+        match (current, recommended.get(item.template).copied().flatten()) {
             (Some(c), Some(r)) if c.major < r.major => behind_major += 1,
             (Some(c), Some(r)) if c.major == r.major && c.minor < r.minor => behind_minor += 1,
             _ => up_to_date += 1,
         }
     }
-    let total = |n: usize| {
-        Some(ResourceCountsSummary {
-            total: count(n),
-            ..ResourceCountsSummary::default()
+    Ok(ResourceCountsSummary {
+        behind_major: Some(behind_major),
+        behind_minor: Some(behind_minor),
+        failed: Some(failed),
+        total: count(items.len()),
+        up_to_date: Some(up_to_date),
+    })
+}
+
+fn total(n: usize) -> Option<ResourceCountsSummary> {
+    Some(ResourceCountsSummary {
+        total: count(n),
+        ..ResourceCountsSummary::default()
+    })
+}
+
+/// GetResourcesSummary.
+pub async fn get(
+    cx: &Cx,
+    _input: GetResourcesSummaryInput,
+) -> Result<GetResourcesSummaryOutput, ApiError> {
+    let env_templates = all::<EnvironmentTemplate>(cx, Kind::EnvironmentTemplate).await?;
+    let service_templates = all::<ServiceTemplate>(cx, Kind::ServiceTemplate).await?;
+    let environments = all::<Environment>(cx, Kind::Environment).await?;
+    let services = all::<Service>(cx, Kind::Service).await?;
+    let instances = all::<ServiceInstance>(cx, Kind::ServiceInstance).await?;
+    let pipelines = all::<ServicePipeline>(cx, Kind::ServicePipeline).await?;
+    let failed = |s: &DeploymentStatus| *s == DeploymentStatus::Failed;
+    let env_items: Vec<Deployed<'_>> = environments
+        .iter()
+        .map(|e| Deployed {
+            template: &e.template_name,
+            major: &e.template_major_version,
+            minor: &e.template_minor_version,
+            failed: failed(&e.deployment_status),
         })
-    };
+        .collect();
+    let instance_items: Vec<Deployed<'_>> = instances
+        .iter()
+        .map(|i| Deployed {
+            template: &i.template_name,
+            major: &i.template_major_version,
+            minor: &i.template_minor_version,
+            failed: failed(&i.deployment_status),
+        })
+        .collect();
+    let pipeline_items: Vec<Deployed<'_>> = pipelines
+        .iter()
+        .map(|p| Deployed {
+            template: &p.template_name,
+            major: &p.template_major_version,
+            minor: &p.template_minor_version,
+            failed: failed(&p.deployment_status),
+        })
+        .collect();
     Ok(GetResourcesSummaryOutput {
         counts: CountsSummary {
+            // Components cannot be created by this engine yet, so there are none to count.
             components: total(0),
             environment_templates: total(env_templates.len()),
-            environments: Some(ResourceCountsSummary {
-                behind_major: Some(behind_major),
-                behind_minor: Some(behind_minor),
-                failed: Some(failed),
-                total: count(environments.len()),
-                up_to_date: Some(up_to_date),
-            }),
-            pipelines: total(0),
-            service_instances: total(0),
+            environments: Some(health(cx, Family::Environment, &env_items).await?),
+            pipelines: Some(health(cx, Family::Service, &pipeline_items).await?),
+            service_instances: Some(health(cx, Family::Service, &instance_items).await?),
             service_templates: total(service_templates.len()),
-            services: total(0),
+            services: total(services.len()),
         },
     })
 }
