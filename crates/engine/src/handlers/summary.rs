@@ -145,13 +145,13 @@ pub async fn get(
     Ok(GetResourcesSummaryOutput {
         counts: CountsSummary {
             // Components cannot be created by this engine yet, so there are none to count.
-            components: total(0),
-            environment_templates: total(env_templates.len()),
+            components: Some(total(0)),
+            environment_templates: Some(total(env_templates.len())),
             environments: Some(health(cx, Family::Environment, &env_items).await?),
             pipelines: Some(health(cx, Family::Service, &pipeline_items).await?),
             service_instances: Some(health(cx, Family::Service, &instance_items).await?),
-            service_templates: total(service_templates.len()),
-            services: total(services.len()),
+            service_templates: Some(total(service_templates.len())),
+            services: Some(total(services.len())),
         },
     })
 }
