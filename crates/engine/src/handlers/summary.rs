@@ -96,11 +96,11 @@ async fn health(
     })
 }
 
-fn total(n: usize) -> Option<ResourceCountsSummary> {
-    Some(ResourceCountsSummary {
+fn total(n: usize) -> ResourceCountsSummary {
+    ResourceCountsSummary {
         total: count(n),
         ..ResourceCountsSummary::default()
-    })
+    }
 }
 
 /// GetResourcesSummary.
