@@ -139,3 +139,12 @@ def test_an_operation_not_yet_served_says_so_plainly(proton):
     code, message, status = error_of(e)
     assert (code, status) == ("NotImplementedException", 501)
     assert message == "ListComponents is not implemented by this Baryon engine yet"
+
+
+def test_a_non_ascii_next_token_is_a_validation_error_not_a_crash(proton):
+    # ListTagsForResource's nextToken has no pattern in the model, so any text reaches the engine.
+    arn = proton.create_environment_template(name="vpc")["environmentTemplate"]["arn"]
+    with pytest.raises(ClientError) as e:
+        proton.list_tags_for_resource(resourceArn=arn, nextToken="é" * 30)
+    assert error_of(e)[0] == "ValidationException"
+    assert proton.list_tags_for_resource(resourceArn=arn)["tags"] == []

@@ -104,7 +104,10 @@ impl Cx {
     pub fn parse_next_token(&self, scope: &str, token: &str) -> Result<String, ApiError> {
         let invalid = || ApiError::Validation(format!("The nextToken '{token}' is not valid."));
         let split = token.len().checked_sub(TOKEN_MAC_HEX).ok_or_else(invalid)?;
-        let (payload, mac) = (token.get(..split).ok_or_else(invalid)?, &token[split..]);
+        let (payload, mac) = (
+            token.get(..split).ok_or_else(invalid)?,
+            token.get(split..).ok_or_else(invalid)?,
+        );
         if self.token_mac(scope, payload) != mac {
             return Err(invalid());
         }
