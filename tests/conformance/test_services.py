@@ -223,3 +223,63 @@ def test_the_summary_counts_services_instances_and_pipelines(proton, world):
     assert counts["serviceInstances"] == {"total": 2, "failed": 1, "upToDate": 2, "behindMinor": 0, "behindMajor": 0}
     assert counts["pipelines"] == {"total": 1, "failed": 0, "upToDate": 1, "behindMinor": 0, "behindMajor": 0}
     assert s["pipeline"]["deploymentStatus"] == "IN_PROGRESS"
+
+
+THREE = SVC_SPEC + '''  - name: "worker-extra"
+    environment: "dev"
+'''
+
+
+def test_create_service_instance_adds_and_deploys_one_instance(proton, world):
+    deployed_service(proton)
+    i = proton.create_service_instance(serviceName="worker", name="worker-extra", spec=THREE,
+                                       clientToken="tok-9")["serviceInstance"]
+    assert (i["environmentName"], i["deploymentStatus"], i["lastClientRequestToken"]) == ("dev", "IN_PROGRESS", "tok-9")
+    assert (i["templateMajorVersion"], i["templateMinorVersion"]) == ("1", "0")
+    notify(proton, i)
+    assert proton.get_service_instance(serviceName="worker", name="worker-extra")["serviceInstance"][
+        "deploymentStatus"] == "SUCCEEDED"
+
+
+def test_create_service_instance_needs_the_instance_in_its_spec(proton, world):
+    deployed_service(proton)
+    with pytest.raises(ClientError) as e:
+        proton.create_service_instance(serviceName="worker", name="ghost", spec=SVC_SPEC)
+    assert error_of(e) == ("ValidationException", "The spec has no instance named ghost.", 400)
+
+
+def test_an_instance_name_can_not_be_taken_twice(proton, world):
+    deployed_service(proton)
+    with pytest.raises(ClientError) as e:
+        proton.create_service_instance(serviceName="worker", name="worker-dev", spec=SVC_SPEC)
+    assert error_of(e)[0] == "ConflictException"
+
+
+def test_update_service_adds_instances_new_in_the_spec(proton, world):
+    deployed_service(proton)
+    s = proton.update_service(name="worker", spec=THREE)["service"]
+    assert s["status"] == "UPDATE_IN_PROGRESS"
+    extra = proton.get_service_instance(serviceName="worker", name="worker-extra")["serviceInstance"]
+    notify(proton, extra)
+    assert proton.get_service(name="worker")["service"]["status"] == "ACTIVE"
+
+
+def test_update_service_deletes_instances_missing_from_the_spec(proton, world):
+    deployed_service(proton)
+    only_dev = SVC_SPEC.split('  - name: "worker-prod"')[0]
+    s = proton.update_service(name="worker", spec=only_dev)["service"]
+    assert s["status"] == "UPDATE_IN_PROGRESS"
+    prod = proton.get_service_instance(serviceName="worker", name="worker-prod")["serviceInstance"]
+    assert prod["deploymentStatus"] == "DELETE_IN_PROGRESS"
+    notify(proton, prod)
+    assert [i["name"] for i in proton.list_service_instances(serviceName="worker")["serviceInstances"]] == ["worker-dev"]
+    assert proton.get_service(name="worker")["service"]["status"] == "ACTIVE"
+
+
+def test_update_service_can_not_move_an_instance_to_another_environment(proton, world):
+    deployed_service(proton)
+    moved = SVC_SPEC.replace('environment: "dev"', 'environment: "prod"')
+    with pytest.raises(ClientError) as e:
+        proton.update_service(name="worker", spec=moved)
+    assert error_of(e)[0] == "ValidationException"
+    assert proton.get_service(name="worker")["service"]["spec"] == SVC_SPEC

@@ -96,6 +96,7 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::UpdateServicePipeline => run(cx, body, service::update_pipeline).await,
         Operation::CancelServiceInstanceDeployment => run(cx, body, service::cancel_instance).await,
         Operation::CancelServicePipelineDeployment => run(cx, body, service::cancel_pipeline).await,
+        Operation::CreateServiceInstance => run(cx, body, service::create_instance).await,
         Operation::GetServiceInstance => run(cx, body, service::get_instance).await,
         Operation::ListServiceInstances => run(cx, body, service::list_instances).await,
         Operation::ListServiceInstanceOutputs => {

@@ -7,8 +7,9 @@
 //! teardowns to be reported, then removes the service.
 
 use baryon_model::proton::{
-    CreateServiceInput, CreateServiceOutput, DeleteServiceInput, DeleteServiceOutput,
-    DeploymentState, DeploymentStatus, Environment, GetServiceInput, GetServiceInstanceInput,
+    CreateServiceInput, CreateServiceInstanceInput, CreateServiceInstanceOutput,
+    CreateServiceOutput, DeleteServiceInput, DeleteServiceOutput, DeploymentState,
+    DeploymentStatus, Environment, GetServiceInput, GetServiceInstanceInput,
     GetServiceInstanceOutput, GetServiceOutput, ListServiceInstanceOutputsInput,
     ListServiceInstanceOutputsOutput, ListServiceInstanceProvisionedResourcesInput,
     ListServiceInstanceProvisionedResourcesOutput, ListServiceInstancesFilterBy,
@@ -16,7 +17,8 @@ use baryon_model::proton::{
     ListServicePipelineOutputsOutput, ListServicePipelineProvisionedResourcesInput,
     ListServicePipelineProvisionedResourcesOutput, ListServicesInput, ListServicesOutput,
     Provisioning, Service, ServiceInstance, ServiceInstanceState, ServicePipeline,
-    ServicePipelineState, ServiceStatus, ServiceTemplate, UpdateServiceInput, UpdateServiceOutput,
+    ServicePipelineState, ServiceStatus, ServiceTemplate, ServiceTemplateVersion,
+    UpdateServiceInput, UpdateServiceOutput,
 };
 use baryon_model::schema;
 use baryon_model::spec::{self, Spec};
@@ -185,26 +187,7 @@ pub async fn create(cx: &Cx, input: CreateServiceInput) -> Result<CreateServiceO
     };
     let mut environments = Vec::new();
     for instance in &parsed.instances {
-        let env = cx
-            .store
-            .get::<Environment>(Kind::Environment, &instance.environment)
-            .await?
-            .ok_or_else(|| ApiError::not_found("environment", &instance.environment))?
-            .doc;
-        let compatible = version.compatible_environment_templates.iter().any(|c| {
-            c.template_name == env.template_name && c.major_version == env.template_major_version
-        });
-        if !compatible {
-            return Err(ApiError::Validation(format!(
-                "Environment {} uses {}:{}, which is not compatible with service template {}:{}.",
-                env.name,
-                env.template_name,
-                env.template_major_version,
-                version.template_name,
-                version.major_version
-            )));
-        }
-        environments.push(env);
+        environments.push(compatible_environment(cx, &version, &instance.environment).await?);
     }
     let has_pipeline = version
         .schema
@@ -257,62 +240,16 @@ pub async fn create(cx: &Cx, input: CreateServiceInput) -> Result<CreateServiceO
     }
     super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
     for (instance, env) in parsed.instances.iter().zip(&environments) {
-        let id = cx.ids.uuid();
-        let target = Target::ServiceInstance(input.name.clone(), instance.name.clone());
-        let instance_arn = cx.arn(&format!(
-            "service/{}/service-instance/{}",
-            input.name, instance.name
-        ));
-        let doc = ServiceInstance {
-            arn: instance_arn.clone(),
-            created_at: now,
-            deployment_status: DeploymentStatus::InProgress,
-            deployment_status_message: None,
-            environment_name: env.name.clone(),
-            last_attempted_deployment_id: Some(id.clone()),
-            last_client_request_token: None,
-            last_deployment_attempted_at: now,
-            last_deployment_succeeded_at: now,
-            last_succeeded_deployment_id: None,
-            name: instance.name.clone(),
-            service_name: input.name.clone(),
-            spec: Some(input.spec.clone()),
-            template_major_version: version.major_version.clone(),
-            template_minor_version: version.minor_version.clone(),
-            template_name: input.template_name.clone(),
-        };
-        let row = target.row();
-        let icols = Columns {
-            name: &row,
-            parent: &input.name,
-            status: "IN_PROGRESS",
-            arn: &instance_arn,
-        };
-        cx.store.insert(Kind::ServiceInstance, &icols, &doc).await?;
-        let goal = DeploymentState::ServiceInstance(ServiceInstanceState {
-            last_successful_component_deployment_ids: None,
-            last_successful_environment_deployment_id: env.last_succeeded_deployment_id.clone(),
-            last_successful_service_pipeline_deployment_id: None,
-            spec: input.spec.clone(),
-            template_major_version: version.major_version.clone(),
-            template_minor_version: version.minor_version.clone(),
-            template_name: input.template_name.clone(),
-        });
-        let d = deploy::start(
+        add_instance(
             cx,
-            id,
-            &target,
-            &env.name,
-            &instance_arn,
-            now,
+            &input.name,
+            &instance.name,
+            env,
+            &version,
+            &input.spec,
             None,
-            goal,
-            (None, None),
         )
         .await?;
-        if env.provisioning != Some(Provisioning::CustomerManaged) {
-            deploy::fail_later(cx.clone(), d.id, super::environment::NO_PROVISIONER);
-        }
     }
     if has_pipeline {
         let id = cx.ids.uuid();
@@ -366,6 +303,200 @@ pub async fn create(cx: &Cx, input: CreateServiceInput) -> Result<CreateServiceO
     })
 }
 
+/// The environment an instance is to run in, checked compatible with the service template version.
+async fn compatible_environment(
+    cx: &Cx,
+    version: &ServiceTemplateVersion,
+    name: &str,
+) -> Result<Environment, ApiError> {
+    let env = cx
+        .store
+        .get::<Environment>(Kind::Environment, name)
+        .await?
+        .ok_or_else(|| ApiError::not_found("environment", name))?
+        .doc;
+    let compatible = version.compatible_environment_templates.iter().any(|c| {
+        c.template_name == env.template_name && c.major_version == env.template_major_version
+    });
+    if !compatible {
+        return Err(ApiError::Validation(format!(
+            "Environment {} uses {}:{}, which is not compatible with service template {}:{}.",
+            env.name,
+            env.template_name,
+            env.template_major_version,
+            version.template_name,
+            version.major_version
+        )));
+    }
+    Ok(env)
+}
+
+/// Creates one service instance row and starts its deployment.
+async fn add_instance(
+    cx: &Cx,
+    service: &str,
+    name: &str,
+    env: &Environment,
+    version: &ServiceTemplateVersion,
+    spec: &str,
+    client_token: Option<String>,
+) -> Result<ServiceInstance, ApiError> {
+    let now = cx.clock.now();
+    let id = cx.ids.uuid();
+    let target = Target::ServiceInstance(service.to_owned(), name.to_owned());
+    let instance_arn = cx.arn(&format!("service/{service}/service-instance/{name}"));
+    let doc = ServiceInstance {
+        arn: instance_arn.clone(),
+        created_at: now,
+        deployment_status: DeploymentStatus::InProgress,
+        deployment_status_message: None,
+        environment_name: env.name.clone(),
+        last_attempted_deployment_id: Some(id.clone()),
+        last_client_request_token: client_token,
+        last_deployment_attempted_at: now,
+        last_deployment_succeeded_at: now,
+        last_succeeded_deployment_id: None,
+        name: name.to_owned(),
+        service_name: service.to_owned(),
+        spec: Some(spec.to_owned()),
+        template_major_version: version.major_version.clone(),
+        template_minor_version: version.minor_version.clone(),
+        template_name: version.template_name.clone(),
+    };
+    let row = target.row();
+    let cols = Columns {
+        name: &row,
+        parent: service,
+        status: "IN_PROGRESS",
+        arn: &instance_arn,
+    };
+    if !cx.store.insert(Kind::ServiceInstance, &cols, &doc).await? {
+        return Err(ApiError::Conflict(format!(
+            "The service {service} already has an instance named {name}."
+        )));
+    }
+    let goal = DeploymentState::ServiceInstance(ServiceInstanceState {
+        last_successful_component_deployment_ids: None,
+        last_successful_environment_deployment_id: env.last_succeeded_deployment_id.clone(),
+        last_successful_service_pipeline_deployment_id: None,
+        spec: spec.to_owned(),
+        template_major_version: version.major_version.clone(),
+        template_minor_version: version.minor_version.clone(),
+        template_name: version.template_name.clone(),
+    });
+    let d = deploy::start(
+        cx,
+        id,
+        &target,
+        &env.name,
+        &instance_arn,
+        now,
+        None,
+        goal,
+        (None, None),
+    )
+    .await?;
+    if env.provisioning != Some(Provisioning::CustomerManaged) {
+        deploy::fail_later(cx.clone(), d.id, super::environment::NO_PROVISIONER);
+    }
+    Ok(doc)
+}
+
+/// The version new instances of a service use: the one given, else the version its existing
+/// instances (or pipeline) run, else the template's recommended version.
+async fn version_for_new_instances(
+    cx: &Cx,
+    service: &Service,
+    major: Option<&str>,
+    minor: Option<&str>,
+) -> Result<ServiceTemplateVersion, ApiError> {
+    if let Some(major) = major {
+        return tv::published_version(cx, Family::Service, &service.template_name, major, minor)
+            .await;
+    }
+    let running = instances(cx, &service.name)
+        .await?
+        .into_iter()
+        .map(|i| (i.template_major_version, i.template_minor_version))
+        .next()
+        .or(pipeline(cx, &service.name)
+            .await?
+            .map(|p| (p.template_major_version, p.template_minor_version)));
+    if let Some((major, minor)) = running {
+        tv::published_version(
+            cx,
+            Family::Service,
+            &service.template_name,
+            &major,
+            Some(&minor),
+        )
+        .await
+    } else {
+        let (t, _) =
+            tv::load_template::<ServiceTemplate>(cx, Family::Service, &service.template_name)
+                .await?;
+        let major = t.recommended_version.ok_or_else(|| {
+            ApiError::Validation(format!(
+                "Service template {} has no published version.",
+                service.template_name
+            ))
+        })?;
+        tv::published_version(cx, Family::Service, &service.template_name, &major, None).await
+    }
+}
+
+fn parse_service_spec(spec: &str) -> Result<spec::ServiceSpec, ApiError> {
+    match spec::parse_spec(spec) {
+        Ok(Spec::Service(s)) => Ok(s),
+        _ => Err(ApiError::Validation(
+            "The spec of a service must be a ServiceSpec.".into(),
+        )),
+    }
+}
+
+/// CreateServiceInstance: adds one instance, defined in the given ServiceSpec, to a service.
+pub async fn create_instance(
+    cx: &Cx,
+    input: CreateServiceInstanceInput,
+) -> Result<CreateServiceInstanceOutput, ApiError> {
+    let (s, _) = load(cx, &input.service_name).await?;
+    if s.status == ServiceStatus::DeleteInProgress {
+        return Err(ApiError::Conflict(format!(
+            "The service {} is being deleted.",
+            s.name
+        )));
+    }
+    let version = version_for_new_instances(
+        cx,
+        &s,
+        input.template_major_version.as_deref(),
+        input.template_minor_version.as_deref(),
+    )
+    .await?;
+    tv::check_spec(&version, &input.spec)?;
+    let parsed = parse_service_spec(&input.spec)?;
+    let Some(def) = parsed.instances.iter().find(|i| i.name == input.name) else {
+        return Err(ApiError::Validation(format!(
+            "The spec has no instance named {}.",
+            input.name
+        )));
+    };
+    let env = compatible_environment(cx, &version, &def.environment).await?;
+    let service_instance = add_instance(
+        cx,
+        &s.name,
+        &input.name,
+        &env,
+        &version,
+        &input.spec,
+        input.client_token,
+    )
+    .await?;
+    let arn = service_instance.arn.clone();
+    super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
+    Ok(CreateServiceInstanceOutput { service_instance })
+}
+
 /// GetService.
 pub async fn get(cx: &Cx, input: GetServiceInput) -> Result<GetServiceOutput, ApiError> {
     let (s, _) = load(cx, &input.name).await?;
@@ -391,17 +522,65 @@ pub async fn list(cx: &Cx, input: ListServicesInput) -> Result<ListServicesOutpu
     })
 }
 
-/// UpdateService: the description. Changing the instances through the spec is not served yet.
+/// UpdateService: the description, and through the spec the set of instances — instances new
+/// in the spec are created and deployed, instances missing from it are deleted. Existing
+/// instances and the pipeline are not changed here (use their own update operations).
 pub async fn update(cx: &Cx, input: UpdateServiceInput) -> Result<UpdateServiceOutput, ApiError> {
     let (mut s, version) = load(cx, &input.name).await?;
-    if input.spec.as_ref().is_some_and(|spec| *spec != s.spec) {
-        return Err(ApiError::NotImplemented(
-            "Adding or removing service instances through UpdateService is not implemented by this Baryon engine yet"
-                .into(),
-        ));
+    if matches!(
+        s.status,
+        ServiceStatus::DeleteInProgress
+            | ServiceStatus::CreateInProgress
+            | ServiceStatus::UpdateInProgress
+    ) {
+        return Err(ApiError::Conflict(format!(
+            "The service {} is {}; wait for it to finish.",
+            s.name, s.status
+        )));
+    }
+    let mut added = Vec::new();
+    let mut removed = Vec::new();
+    let mut tv_version = None;
+    if let Some(new_spec) = input.spec.as_ref().filter(|spec| **spec != s.spec) {
+        let v = version_for_new_instances(cx, &s, None, None).await?;
+        tv::check_spec(&v, new_spec)?;
+        let parsed = parse_service_spec(new_spec)?;
+        let existing = instances(cx, &s.name).await?;
+        for def in &parsed.instances {
+            match existing.iter().find(|i| i.name == def.name) {
+                Some(i) if i.environment_name != def.environment => {
+                    return Err(ApiError::Validation(format!(
+                        "Instance {} runs in environment {}; an existing instance can't move to {}.",
+                        def.name, i.environment_name, def.environment
+                    )));
+                }
+                Some(_) => {}
+                None => added.push((
+                    def.name.clone(),
+                    compatible_environment(cx, &v, &def.environment).await?,
+                )),
+            }
+        }
+        for i in existing {
+            if !parsed.instances.iter().any(|d| d.name == i.name) {
+                if i.deployment_status == DeploymentStatus::InProgress {
+                    return Err(ApiError::Conflict(format!(
+                        "Instance {} has a deployment in progress; cancel it first.",
+                        i.name
+                    )));
+                }
+                removed.push(i.name);
+            }
+        }
+        s.spec.clone_from(new_spec);
+        tv_version = Some(v);
     }
     if input.description.is_some() {
         s.description = input.description;
+    }
+    if !added.is_empty() || !removed.is_empty() {
+        s.status = ServiceStatus::UpdateInProgress;
+        s.status_message = None;
     }
     s.last_modified_at = cx.clock.now();
     if !save(cx, &s, version).await? {
@@ -411,8 +590,18 @@ pub async fn update(cx: &Cx, input: UpdateServiceInput) -> Result<UpdateServiceO
         )));
     }
     super::mark_modified(cx, Kind::Service, &s.name).await?;
+    if let Some(v) = &tv_version {
+        for (name, env) in &added {
+            add_instance(cx, &s.name, name, env, v, &s.spec, None).await?;
+        }
+    }
+    for name in removed {
+        tear_down(cx, Target::ServiceInstance(s.name.clone(), name)).await?;
+    }
+    refresh_status(cx, &s.name).await?;
+    let (fresh, _) = load(cx, &s.name).await?;
     Ok(UpdateServiceOutput {
-        service: assemble(cx, s).await?,
+        service: assemble(cx, fresh).await?,
     })
 }
 
