@@ -47,11 +47,18 @@ class Server:
         env["RUST_LOG"] = "baryon=debug,baryon_engine=debug"
         self.log = open(data_dir.parent / f"server-{self.port}.log", "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()  # never leave a server behind when start-up fails
+            raise
+
+    def _wait_ready(self):
+        log_path = self.data_dir.parent / f"server-{self.port}.log"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"baryon serve exited with {self.proc.returncode}: "
-                                   f"{(data_dir.parent / f'server-{self.port}.log').read_text()}")
+                raise RuntimeError(f"baryon serve exited with {self.proc.returncode}: {log_path.read_text()}")
             try:
                 with urllib.request.urlopen(self.url + "/health", timeout=1) as r:
                     if r.status == 200:
@@ -60,10 +67,9 @@ class Server:
                 time.sleep(0.1)
         else:
             raise RuntimeError("baryon serve did not become healthy within 30 s")
-        self.credentials_file = data_dir / "credentials"
-        text = self.credentials_file.read_text()
+        self.credentials_file = self.data_dir / "credentials"
         values = {}
-        for line in text.splitlines():
+        for line in self.credentials_file.read_text().splitlines():
             line = line.strip()
             if "=" in line and not line.startswith("#"):
                 key, value = line.split("=", 1)
@@ -104,15 +110,15 @@ class Server:
                            check=True, capture_output=True)
 
     def stop(self):
-        if self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self.log.closed:
+            self.log.close()
 
 
 class Postgres:

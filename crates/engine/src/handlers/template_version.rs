@@ -640,56 +640,48 @@ async fn refresh_recommended(cx: &Cx, family: Family, template: &str) -> Result<
         }
     }
     let recommended = version::recommended(numbers.iter().copied()).map(|r| r.major.to_string());
+    let wanted = recommended.map_or(serde_json::Value::Null, serde_json::Value::String);
     for _ in 0..10 {
-        let updated = match family {
-            Family::Environment => {
-                let Some(row) = cx
-                    .store
-                    .get::<EnvironmentTemplate>(family.template_kind(), template)
-                    .await?
-                else {
-                    return Ok(());
-                };
-                let mut t = row.doc;
-                if t.recommended_version == recommended {
-                    return Ok(());
-                }
-                t.recommended_version.clone_from(&recommended);
-                let cols = Columns {
-                    name: template,
-                    parent: "",
-                    status: "",
-                    arn: &t.arn,
-                };
-                cx.store
-                    .update(family.template_kind(), &cols, row.version, &t)
-                    .await?
-            }
-            Family::Service => {
-                let Some(row) = cx
-                    .store
-                    .get::<ServiceTemplate>(family.template_kind(), template)
-                    .await?
-                else {
-                    return Ok(());
-                };
-                let mut t = row.doc;
-                if t.recommended_version == recommended {
-                    return Ok(());
-                }
-                t.recommended_version.clone_from(&recommended);
-                let cols = Columns {
-                    name: template,
-                    parent: "",
-                    status: "",
-                    arn: &t.arn,
-                };
-                cx.store
-                    .update(family.template_kind(), &cols, row.version, &t)
-                    .await?
-            }
+        // Both families keep `recommendedVersion` under the same name; edit it as JSON.
+        let Some(row) = cx
+            .store
+            .get::<serde_json::Value>(family.template_kind(), template)
+            .await?
+        else {
+            return Ok(());
         };
-        if updated {
+        let mut t = row.doc;
+        if t.get("recommendedVersion")
+            .unwrap_or(&serde_json::Value::Null)
+            == &wanted
+        {
+            return Ok(());
+        }
+        match (&wanted, t.as_object_mut()) {
+            (serde_json::Value::Null, Some(m)) => {
+                m.remove("recommendedVersion");
+            }
+            (v, Some(m)) => {
+                m.insert("recommendedVersion".to_owned(), v.clone());
+            }
+            (_, None) => {
+                return Err(ApiError::InternalServer(
+                    "a stored template is not an object".into(),
+                ));
+            }
+        }
+        let arn = t["arn"].as_str().unwrap_or_default().to_owned();
+        let cols = Columns {
+            name: template,
+            parent: "",
+            status: "",
+            arn: &arn,
+        };
+        if cx
+            .store
+            .update(family.template_kind(), &cols, row.version, &t)
+            .await?
+        {
             return Ok(());
         }
     }
