@@ -139,6 +139,27 @@ fn now_millis() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// Turns `limit + 1` fetched rows (`name`, `doc`, `version`) into a page: at most `limit`
+/// items and, when a further row exists, the name to continue after.
+fn page<T>(
+    rows: Vec<sqlx::any::AnyRow>,
+    limit: usize,
+    item: impl Fn(&str, i64) -> Result<T, StoreError>,
+) -> Result<Page<T>, StoreError> {
+    let more = rows.len() > limit;
+    let mut items = Vec::with_capacity(rows.len().min(limit));
+    let mut last = None;
+    for r in rows.into_iter().take(limit) {
+        let doc: String = r.try_get("doc")?;
+        items.push(item(&doc, r.try_get("version")?)?);
+        last = Some(r.try_get::<String, _>("name")?);
+    }
+    Ok(Page {
+        items,
+        next_after: if more { last } else { None },
+    })
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `url` and runs the migrations.
     /// `sqlite://path` or `postgres://…`.
@@ -397,7 +418,7 @@ impl Store {
     ) -> Result<Page<T>, StoreError> {
         let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
         let rows = sqlx::query(
-            "SELECT name, doc FROM resources WHERE kind = $1 AND account_id = $2 \
+            "SELECT name, doc, version FROM resources WHERE kind = $1 AND account_id = $2 \
              AND ($3 = '' OR parent = $4) AND name > $5 ORDER BY name LIMIT $6",
         )
         .bind(kind.as_str())
@@ -408,18 +429,7 @@ impl Store {
         .bind(fetch)
         .fetch_all(&self.pool)
         .await?;
-        let more = rows.len() > limit;
-        let mut items = Vec::with_capacity(rows.len().min(limit));
-        let mut last = None;
-        for r in rows.into_iter().take(limit) {
-            let doc: String = r.try_get("doc")?;
-            items.push(serde_json::from_str(&doc)?);
-            last = Some(r.try_get::<String, _>("name")?);
-        }
-        Ok(Page {
-            items,
-            next_after: if more { last } else { None },
-        })
+        page(rows, limit, |doc, _| Ok(serde_json::from_str(doc)?))
     }
 
     /// One page of resources of `kind` whose name starts with `prefix`, in name order, each
@@ -451,17 +461,8 @@ impl Store {
         .bind(fetch)
         .fetch_all(&self.pool)
         .await?;
-        let more = rows.len() > limit;
-        let mut items = Vec::with_capacity(rows.len().min(limit));
-        let mut last = None;
-        for r in rows.into_iter().take(limit) {
-            let doc: String = r.try_get("doc")?;
-            items.push((serde_json::from_str(&doc)?, r.try_get("version")?));
-            last = Some(r.try_get::<String, _>("name")?);
-        }
-        Ok(Page {
-            items,
-            next_after: if more { last } else { None },
+        page(rows, limit, |doc, version| {
+            Ok((serde_json::from_str(doc)?, version))
         })
     }
 

@@ -408,19 +408,7 @@ pub async fn redeploy(
         Family::Service
     };
     let (all, _) = tv::list(cx, family, &template, None, Some(1000), None).await?;
-    let available: Vec<(TemplateVersion, bool)> = all
-        .iter()
-        .filter_map(|v| {
-            TemplateVersion::parse(&format!("{}.{}", v.major_version, v.minor_version))
-                .ok()
-                .map(|n| {
-                    (
-                        n,
-                        v.status == baryon_model::proton::TemplateVersionStatus::Published,
-                    )
-                })
-        })
-        .collect();
+    let available = tv::numbered(&all);
     let parse = |s: &Option<String>| {
         s.as_deref()
             .map(version::parse_version_part)

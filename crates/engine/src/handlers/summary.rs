@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use baryon_model::proton::{
     CountsSummary, DeploymentStatus, Environment, EnvironmentTemplate, GetResourcesSummaryInput,
     GetResourcesSummaryOutput, ResourceCountsSummary, Service, ServiceInstance, ServicePipeline,
-    ServiceTemplate, ServiceTemplateVersion, TemplateVersionStatus,
+    ServiceTemplate, ServiceTemplateVersion,
 };
 use baryon_model::version::{self, TemplateVersion};
 
@@ -67,11 +67,7 @@ async fn health(
                     10_000,
                 )
                 .await?;
-            let numbers = versions.items.iter().filter_map(|(v, _)| {
-                TemplateVersion::parse(&format!("{}.{}", v.major_version, v.minor_version))
-                    .ok()
-                    .map(|n| (n, v.status == TemplateVersionStatus::Published))
-            });
+            let numbers = super::template_version::numbered(versions.items.iter().map(|(v, _)| v));
             recommended.insert(item.template, version::recommended(numbers));
         }
     }

@@ -110,6 +110,21 @@ fn parse_version(major: &str, minor: &str) -> Result<TemplateVersion, ApiError> 
     ))
 }
 
+/// Each version's number and whether it is published — what the recommended-version and
+/// deployment-type rules work on.
+pub fn numbered<'a>(
+    versions: impl IntoIterator<Item = &'a ServiceTemplateVersion>,
+) -> Vec<(TemplateVersion, bool)> {
+    versions
+        .into_iter()
+        .filter_map(|v| {
+            version_of(v)
+                .ok()
+                .map(|n| (n, v.status == TemplateVersionStatus::Published))
+        })
+        .collect()
+}
+
 fn version_of(v: &ServiceTemplateVersion) -> Result<TemplateVersion, ApiError> {
     parse_version(&v.major_version, &v.minor_version)
 }
@@ -573,14 +588,7 @@ pub async fn delete(
         return Ok(None);
     };
     let all = all_versions(cx, family, template).await?;
-    let numbers: Vec<(TemplateVersion, bool)> = all
-        .iter()
-        .filter_map(|(d, _)| {
-            version_of(d)
-                .ok()
-                .map(|n| (n, d.status == TemplateVersionStatus::Published))
-        })
-        .collect();
+    let numbers = numbered(all.iter().map(|(d, _)| d));
     let recommended = version::recommended(numbers.iter().copied());
     let recommended_minor = version::recommended_minor_for_major(numbers.iter().copied(), v.major);
     if recommended == Some(v) && numbers.len() > 1 {
@@ -612,14 +620,7 @@ pub async fn delete(
 /// version.
 async fn refresh_recommended(cx: &Cx, family: Family, template: &str) -> Result<(), ApiError> {
     let all = all_versions(cx, family, template).await?;
-    let numbers: Vec<(TemplateVersion, bool)> = all
-        .iter()
-        .filter_map(|(d, _)| {
-            version_of(d)
-                .ok()
-                .map(|n| (n, d.status == TemplateVersionStatus::Published))
-        })
-        .collect();
+    let numbers = numbered(all.iter().map(|(d, _)| d));
     for (doc, row_version) in all {
         let n = version_of(&doc)?;
         let wanted = version::recommended_minor_for_major(numbers.iter().copied(), n.major)
@@ -705,14 +706,7 @@ pub async fn published_version(
     let chosen = if let Some(m) = minor {
         versions.into_iter().find(|v| v.minor_version == m)
     } else {
-        let numbers: Vec<(TemplateVersion, bool)> = versions
-            .iter()
-            .filter_map(|v| {
-                version_of(v)
-                    .ok()
-                    .map(|n| (n, v.status == TemplateVersionStatus::Published))
-            })
-            .collect();
+        let numbers = numbered(&versions);
         let rec = version::recommended_minor_for_major(numbers, major_n);
         versions
             .into_iter()
