@@ -25,12 +25,13 @@ instances:
 """
 
 
-def publish_service(proton, server, compatible_major="1", pipeline_provisioning="CUSTOMER_MANAGED"):
+def publish_service(proton, server, compatible_major="1", pipeline_provisioning="CUSTOMER_MANAGED", **version_kw):
     proton.create_service_template(name="worker-svc", pipelineProvisioning=pipeline_provisioning)
     src = put(server, "worker-svc/v1.tar.gz", tar_gz(fixture_files("worker-svc")))
     proton.create_service_template_version(
         templateName="worker-svc", source=src,
-        compatibleEnvironmentTemplates=[{"templateName": "queue-env", "majorVersion": compatible_major}])
+        compatibleEnvironmentTemplates=[{"templateName": "queue-env", "majorVersion": compatible_major}],
+        **version_kw)
     deadline = time.monotonic() + 20
     while proton.get_service_template_version(templateName="worker-svc", majorVersion="1", minorVersion="0")[
             "serviceTemplateVersion"]["status"] == "REGISTRATION_IN_PROGRESS" and time.monotonic() < deadline:

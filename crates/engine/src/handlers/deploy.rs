@@ -26,6 +26,8 @@ pub enum Target {
     ServiceInstance(String, String),
     /// A service's pipeline.
     ServicePipeline(String),
+    /// A component.
+    Component(String),
 }
 
 impl Target {
@@ -35,13 +37,14 @@ impl Target {
             Self::Environment(_) => Kind::Environment,
             Self::ServiceInstance(..) => Kind::ServiceInstance,
             Self::ServicePipeline(_) => Kind::ServicePipeline,
+            Self::Component(_) => Kind::Component,
         }
     }
 
     /// The row name.
     pub fn row(&self) -> String {
         match self {
-            Self::Environment(n) | Self::ServicePipeline(n) => n.clone(),
+            Self::Environment(n) | Self::ServicePipeline(n) | Self::Component(n) => n.clone(),
             Self::ServiceInstance(s, i) => format!("{s}/{i}"),
         }
     }
@@ -51,18 +54,23 @@ impl Target {
         match self {
             Self::Environment(_) => doc["templateName"].as_str().unwrap_or_default().to_owned(),
             Self::ServiceInstance(s, _) | Self::ServicePipeline(s) => s.clone(),
+            Self::Component(_) => doc["environmentName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         }
     }
 
-    /// The service this target belongs to, if any.
+    /// The service whose status this target's deployments count towards, if any.
     pub fn service(&self) -> Option<&str> {
         match self {
-            Self::Environment(_) => None,
+            Self::Environment(_) | Self::Component(_) => None,
             Self::ServiceInstance(s, _) | Self::ServicePipeline(s) => Some(s),
         }
     }
 
-    fn of(d: &Deployment) -> Target {
+    /// The target of a deployment.
+    pub fn of(d: &Deployment) -> Target {
         match d.target_resource_type {
             DeploymentTargetResourceType::ServiceInstance => Self::ServiceInstance(
                 d.service_name.clone().unwrap_or_default(),
@@ -71,7 +79,34 @@ impl Target {
             DeploymentTargetResourceType::ServicePipeline => {
                 Self::ServicePipeline(d.service_name.clone().unwrap_or_default())
             }
+            DeploymentTargetResourceType::Component => {
+                Self::Component(d.component_name.clone().unwrap_or_default())
+            }
             _ => Self::Environment(d.environment_name.clone()),
+        }
+    }
+
+    /// The members of the target's document that its deployments change (and a failed or
+    /// cancelled deployment puts back).
+    pub fn state_members(&self) -> &'static [&'static str] {
+        match self {
+            Self::Component(_) => &[
+                "serviceName",
+                "serviceInstanceName",
+                "serviceSpec",
+                "templateFile",
+            ],
+            _ => &["spec", "templateMajorVersion", "templateMinorVersion"],
+        }
+    }
+
+    /// The `DeploymentState` union member for this target.
+    fn state_key(&self) -> &'static str {
+        match self {
+            Self::ServiceInstance(..) => "serviceInstance",
+            Self::ServicePipeline(_) => "servicePipeline",
+            Self::Environment(_) => "environment",
+            Self::Component(_) => "component",
         }
     }
 
@@ -80,6 +115,7 @@ impl Target {
             Self::Environment(_) => DeploymentTargetResourceType::Environment,
             Self::ServiceInstance(..) => DeploymentTargetResourceType::ServiceInstance,
             Self::ServicePipeline(_) => DeploymentTargetResourceType::ServicePipeline,
+            Self::Component(_) => DeploymentTargetResourceType::Component,
         }
     }
 }
@@ -111,15 +147,24 @@ pub async fn start(
     previous: (Option<String>, Option<String>),
 ) -> Result<Deployment, ApiError> {
     let now = cx.clock.now();
-    let (service_name, service_instance_name) = match target {
-        Target::Environment(_) => (None, None),
-        Target::ServiceInstance(s, i) => (Some(s.clone()), Some(i.clone())),
-        Target::ServicePipeline(s) => (Some(s.clone()), None),
+    let (service_name, service_instance_name, component_name) = match target {
+        Target::Environment(_) => (None, None, None),
+        Target::ServiceInstance(s, i) => (Some(s.clone()), Some(i.clone()), None),
+        Target::ServicePipeline(s) => (Some(s.clone()), None, None),
+        Target::Component(c) => {
+            let fields = state_fields(&goal);
+            let member = |k: &str| fields[k].as_str().map(str::to_owned);
+            (
+                member("serviceName"),
+                member("serviceInstanceName"),
+                Some(c.clone()),
+            )
+        }
     };
     let doc = Deployment {
         arn: cx.arn(&format!("deployment/{id}")),
         completed_at: None,
-        component_name: None,
+        component_name,
         created_at: now,
         deployment_status: DeploymentStatus::InProgress,
         deployment_status_message: None,
@@ -230,11 +275,16 @@ pub async fn conclude(
                         serde_json::to_value(cx.clock.now()).unwrap_or(Value::Null);
                 }
                 Outcome::Failed(_) | Outcome::Cancelled => {
-                    if let Some(initial) = &d.initial_state {
+                    if let (Some(initial), Value::Object(m)) = (&d.initial_state, &mut doc) {
                         let fields = state_fields(initial);
-                        for key in ["spec", "templateMajorVersion", "templateMinorVersion"] {
-                            if let Some(v) = fields.get(key) {
-                                doc[key] = v.clone();
+                        for key in target.state_members() {
+                            match fields.get(*key) {
+                                Some(v) if !v.is_null() => {
+                                    m.insert((*key).to_owned(), v.clone());
+                                }
+                                _ => {
+                                    m.remove(*key);
+                                }
                             }
                         }
                     }
@@ -275,12 +325,12 @@ pub fn fail_later(cx: Cx, id: String, reason: &'static str) {
 }
 
 /// Whether a deployment is self-managed (finished by NotifyResourceDeploymentStatusChange):
-/// environments and their service instances follow the environment's provisioning; pipelines
+/// environments and their service instances and components follow the environment's provisioning; pipelines
 /// follow their service template's `pipelineProvisioning`.
 pub async fn self_managed(cx: &Cx, d: &Deployment) -> Result<bool, ApiError> {
     use baryon_model::proton::{Environment, Provisioning, Service, ServiceTemplate};
     Ok(match Target::of(d) {
-        Target::Environment(_) | Target::ServiceInstance(..) => cx
+        Target::Environment(_) | Target::ServiceInstance(..) | Target::Component(_) => cx
             .store
             .get::<Environment>(Kind::Environment, &d.environment_name)
             .await?
@@ -326,21 +376,18 @@ pub struct Redeploy {
     pub client_token: Option<String>,
 }
 
-fn state(target: &Target, doc: &Value) -> Result<DeploymentState, ApiError> {
-    let key = match target {
-        Target::ServiceInstance(..) => "serviceInstance",
-        Target::ServicePipeline(_) => "servicePipeline",
-        Target::Environment(_) => "environment",
-    };
+/// A target's current state as a `DeploymentState` (its state members, plus the template name
+/// of templated targets).
+pub fn state(target: &Target, doc: &Value) -> Result<DeploymentState, ApiError> {
+    let key = target.state_key();
     let mut fields = serde_json::Map::new();
-    for k in [
-        "spec",
-        "templateName",
-        "templateMajorVersion",
-        "templateMinorVersion",
-    ] {
-        if let Some(v) = doc.get(k).filter(|v| !v.is_null()) {
-            fields.insert(k.to_owned(), v.clone());
+    let templated: &[&str] = match target {
+        Target::Component(_) => &[],
+        _ => &["templateName"],
+    };
+    for k in target.state_members().iter().chain(templated) {
+        if let Some(v) = doc.get(*k).filter(|v| !v.is_null()) {
+            fields.insert((*k).to_owned(), v.clone());
         }
     }
     serde_json::from_value(json!({ key: fields })).map_err(|e| {
@@ -368,6 +415,7 @@ fn describe(target: &Target) -> String {
         Target::ServiceInstance(s, i) => format!("service instance {i} of service {s}"),
         Target::ServicePipeline(s) => format!("pipeline of service {s}"),
         Target::Environment(e) => format!("environment {e}"),
+        Target::Component(c) => format!("component {c}"),
     }
 }
 

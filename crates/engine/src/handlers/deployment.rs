@@ -13,7 +13,7 @@ use baryon_model::proton::{
 };
 
 use super::deploy::{self, Outcome, Target};
-use super::list_page;
+use super::{Rows, filtered_page};
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
@@ -81,10 +81,16 @@ pub async fn finish(
 /// GetDeployment.
 pub async fn get(cx: &Cx, input: GetDeploymentInput) -> Result<GetDeploymentOutput, ApiError> {
     let (d, _) = load(cx, &input.id).await?;
-    if input
-        .environment_name
-        .as_ref()
-        .is_some_and(|e| *e != d.environment_name)
+    let differs = |want: &Option<String>, have: Option<&String>| {
+        want.as_ref().is_some_and(|w| have != Some(w))
+    };
+    if differs(&input.environment_name, Some(&d.environment_name))
+        || differs(&input.service_name, d.service_name.as_ref())
+        || differs(
+            &input.service_instance_name,
+            d.service_instance_name.as_ref(),
+        )
+        || differs(&input.component_name, d.component_name.as_ref())
     {
         return Err(ApiError::ResourceNotFound(format!(
             "The deployment {} was not found.",
@@ -96,17 +102,37 @@ pub async fn get(cx: &Cx, input: GetDeploymentInput) -> Result<GetDeploymentOutp
     })
 }
 
-/// ListDeployments, in id order, which is creation order (ids are time-ordered).
+/// ListDeployments, in id order, which is creation order (ids are time-ordered), optionally
+/// of one environment, service, service instance or component.
 pub async fn list(cx: &Cx, input: ListDeploymentsInput) -> Result<ListDeploymentsOutput, ApiError> {
+    if input.service_instance_name.is_some() && input.service_name.is_none() {
+        return Err(ApiError::Validation(
+            "serviceInstanceName needs serviceName to name a service instance.".into(),
+        ));
+    }
     let environment = input.environment_name.as_deref();
-    let scope = format!("ListDeployments:{}", environment.unwrap_or(""));
-    let (deployments, next_token) = list_page::<Deployment, DeploymentSummary>(
+    let scope = format!(
+        "ListDeployments:{}:{}:{}:{}",
+        environment.unwrap_or(""),
+        input.service_name.as_deref().unwrap_or(""),
+        input.service_instance_name.as_deref().unwrap_or(""),
+        input.component_name.as_deref().unwrap_or("")
+    );
+    let matches = |want: &Option<String>, have: &Option<String>| {
+        want.as_ref().is_none_or(|w| have.as_ref() == Some(w))
+    };
+    let (deployments, next_token) = filtered_page::<Deployment, DeploymentSummary>(
         cx,
-        Kind::Deployment,
-        environment,
+        Rows::Under(Kind::Deployment, environment),
         &scope,
         input.next_token.as_deref(),
         input.max_results,
+        |d| d.id.clone(),
+        |d| {
+            matches(&input.service_name, &d.service_name)
+                && matches(&input.service_instance_name, &d.service_instance_name)
+                && matches(&input.component_name, &d.component_name)
+        },
     )
     .await?;
     Ok(ListDeploymentsOutput {
@@ -135,20 +161,22 @@ pub async fn delete(
             d.id, d.deployment_status
         )));
     }
-    if let Some(env) = cx
+    let target = Target::of(&d);
+    if let Some(row) = cx
         .store
-        .get::<baryon_model::proton::Environment>(Kind::Environment, &d.environment_name)
+        .get::<serde_json::Value>(target.kind(), &target.row())
         .await?
+        && [
+            &row.doc["lastAttemptedDeploymentId"],
+            &row.doc["lastSucceededDeploymentId"],
+        ]
+        .iter()
+        .any(|v| v.as_str() == Some(d.id.as_str()))
     {
-        let e = env.doc;
-        if e.last_attempted_deployment_id.as_deref() == Some(&d.id)
-            || e.last_succeeded_deployment_id.as_deref() == Some(&d.id)
-        {
-            return Err(ApiError::Conflict(format!(
-                "The deployment {} is the last attempted or last succeeded deployment of environment {}.",
-                d.id, d.environment_name
-            )));
-        }
+        return Err(ApiError::Conflict(format!(
+            "The deployment {} is the last attempted or last succeeded deployment of {}.",
+            d.id, d.target_arn
+        )));
     }
     cx.store.delete(Kind::Deployment, &d.id, &d.arn, "").await?;
     Ok(DeleteDeploymentOutput {
@@ -157,7 +185,8 @@ pub async fn delete(
 }
 
 /// NotifyResourceDeploymentStatusChange: self-managed provisioning reports the status and
-/// outputs of a deployment of an environment, a service instance or a service pipeline.
+/// outputs of a deployment of an environment, a service instance, a service pipeline or a
+/// component.
 pub async fn notify(
     cx: &Cx,
     input: NotifyResourceDeploymentStatusChangeInput,
@@ -166,6 +195,8 @@ pub async fn notify(
     let not_found = || ApiError::ResourceNotFound(format!("The resource {arn} was not found."));
     let target = if let Some(name) = arn.strip_prefix(&cx.arn("environment/")) {
         Target::Environment(name.to_owned())
+    } else if let Some(name) = arn.strip_prefix(&cx.arn("component/")) {
+        Target::Component(name.to_owned())
     } else if let Some(rest) = arn.strip_prefix(&cx.arn("service/")) {
         match rest.split('/').collect::<Vec<_>>().as_slice() {
             [service, "service-instance", instance] => {

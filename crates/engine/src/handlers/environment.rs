@@ -22,7 +22,7 @@ use baryon_model::proton::{
 use super::deploy::{self, Target};
 use super::deployment::{self};
 use super::template_version::{self as tv, Family, convert};
-use super::{Created, idempotent_create, page_size};
+use super::{Created, Rows, filtered_page, idempotent_create};
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
@@ -216,50 +216,27 @@ pub async fn list(
     cx: &Cx,
     input: ListEnvironmentsInput,
 ) -> Result<ListEnvironmentsOutput, ApiError> {
-    let scope = "ListEnvironments";
     let filters = input.environment_templates.unwrap_or_default();
-    let mut after = input
-        .next_token
-        .as_deref()
-        .map(|t| cx.parse_next_token(scope, t))
-        .transpose()?;
-    let size = page_size(input.max_results);
-    let mut out: Vec<EnvironmentSummary> = Vec::new();
-    // Filters are applied to pages of the name index; keep reading until the page is full.
-    loop {
-        let page = cx
-            .store
-            .list::<Environment>(Kind::Environment, None, after.as_deref(), size)
-            .await?;
-        let exhausted = page.next_after.is_none();
-        let mut full = false;
-        for env in page.items {
-            after = Some(env.name.clone());
-            let keep = filters.is_empty()
+    let (environments, next_token) = filtered_page::<Environment, EnvironmentSummary>(
+        cx,
+        Rows::Under(Kind::Environment, None),
+        "ListEnvironments",
+        input.next_token.as_deref(),
+        input.max_results,
+        |env| env.name.clone(),
+        |env| {
+            filters.is_empty()
                 || filters.iter().any(|f| {
                     f.template_name == env.template_name
                         && f.major_version == env.template_major_version
-                });
-            if keep {
-                out.push(convert(&env)?);
-                if out.len() == size {
-                    full = true;
-                    break;
-                }
-            }
-        }
-        if full || exhausted {
-            let next_token = if full {
-                after.as_deref().map(|a| cx.next_token(scope, a))
-            } else {
-                None
-            };
-            return Ok(ListEnvironmentsOutput {
-                environments: out,
-                next_token,
-            });
-        }
-    }
+                })
+        },
+    )
+    .await?;
+    Ok(ListEnvironmentsOutput {
+        environments,
+        next_token,
+    })
 }
 
 /// UpdateEnvironment: metadata and, unless `deploymentType` is `NONE`, a deployment under the
@@ -366,6 +343,14 @@ pub async fn delete(
         return Err(ApiError::Conflict(format!(
             "The environment {} still has service instances; delete them first.",
             env.name
+        )));
+    }
+    let components = super::component::in_environment(cx, &env.name).await?;
+    if !components.is_empty() {
+        return Err(ApiError::Conflict(format!(
+            "The environment {} still has components ({}); delete them first.",
+            env.name,
+            components.join(", ")
         )));
     }
     let deployed = env.last_succeeded_deployment_id.is_some();

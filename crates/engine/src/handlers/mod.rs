@@ -12,6 +12,7 @@ use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
 
+pub mod component;
 pub mod deploy;
 pub mod deployment;
 pub mod environment;
@@ -111,6 +112,16 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::ListServicePipelineProvisionedResources => {
             run(cx, body, service::list_pipeline_provisioned_resources).await
         }
+        Operation::CreateComponent => run(cx, body, component::create).await,
+        Operation::GetComponent => run(cx, body, component::get).await,
+        Operation::ListComponents => run(cx, body, component::list).await,
+        Operation::UpdateComponent => run(cx, body, component::update).await,
+        Operation::DeleteComponent => run(cx, body, component::delete).await,
+        Operation::CancelComponentDeployment => run(cx, body, component::cancel).await,
+        Operation::ListComponentOutputs => run(cx, body, component::list_outputs).await,
+        Operation::ListComponentProvisionedResources => {
+            run(cx, body, component::list_provisioned_resources).await
+        }
         Operation::TagResource => run(cx, body, tags::tag).await,
         Operation::UntagResource => run(cx, body, tags::untag).await,
         Operation::ListTagsForResource => run(cx, body, tags::list).await,
@@ -185,6 +196,78 @@ where
         .map(template_version::convert)
         .collect::<Result<_, _>>()?;
     Ok((items, page.next_after.map(|a| cx.next_token(scope, &a))))
+}
+
+/// Which rows a filtered list reads, in name order.
+#[derive(Debug, Clone, Copy)]
+pub enum Rows<'a> {
+    /// Rows of a kind, optionally only those under a parent.
+    Under(Kind, Option<&'a str>),
+    /// Rows of a kind whose name starts with a prefix.
+    Prefixed(Kind, &'a str),
+}
+
+impl Rows<'_> {
+    async fn page<T: DeserializeOwned>(
+        self,
+        cx: &Cx,
+        after: Option<&str>,
+        size: usize,
+    ) -> Result<crate::store::Page<T>, ApiError> {
+        Ok(match self {
+            Rows::Under(kind, parent) => cx.store.list::<T>(kind, parent, after, size).await?,
+            Rows::Prefixed(kind, prefix) => {
+                let page = cx
+                    .store
+                    .list_prefixed::<T>(kind, prefix, after, size)
+                    .await?;
+                crate::store::Page {
+                    items: page.items.into_iter().map(|(doc, _)| doc).collect(),
+                    next_after: page.next_after,
+                }
+            }
+        })
+    }
+}
+
+/// One page of a List* operation whose filters the index can't answer: pages of `rows` are
+/// read and filtered with `keep` until `maxResults` items are found or the rows run out.
+/// `key` gives a row's name, which the opaque `nextToken` (for `scope`) continues after.
+pub async fn filtered_page<T, S>(
+    cx: &Cx,
+    rows: Rows<'_>,
+    scope: &str,
+    next_token: Option<&str>,
+    max_results: Option<i32>,
+    key: impl Fn(&T) -> String,
+    keep: impl Fn(&T) -> bool,
+) -> Result<(Vec<S>, Option<String>), ApiError>
+where
+    T: Serialize + DeserializeOwned,
+    S: DeserializeOwned,
+{
+    let mut after = next_token
+        .map(|t| cx.parse_next_token(scope, t))
+        .transpose()?;
+    let size = page_size(max_results);
+    let mut out = Vec::new();
+    loop {
+        let page = rows.page::<T>(cx, after.as_deref(), size).await?;
+        let exhausted = page.next_after.is_none();
+        for item in page.items {
+            after = Some(key(&item));
+            if keep(&item) {
+                out.push(template_version::convert(&item)?);
+                if out.len() == size {
+                    let token = after.as_deref().map(|a| cx.next_token(scope, a));
+                    return Ok((out, token));
+                }
+            }
+        }
+        if exhausted {
+            return Ok((out, None));
+        }
+    }
 }
 
 /// The outcome of an idempotent create (CreateEnvironmentTemplate, CreateServiceTemplate,

@@ -25,7 +25,7 @@ use baryon_model::spec::{self, Spec};
 
 use super::deploy::{self, Target};
 use super::template_version::{self as tv, Family, convert};
-use super::{Created, idempotent_create, list_page, page_size};
+use super::{Created, Rows, filtered_page, idempotent_create, list_page};
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
@@ -569,6 +569,7 @@ pub async fn update(cx: &Cx, input: UpdateServiceInput) -> Result<UpdateServiceO
                         i.name
                     )));
                 }
+                refuse_attached_component(cx, &s.name, &i.name).await?;
                 removed.push(i.name);
             }
         }
@@ -605,9 +606,9 @@ pub async fn update(cx: &Cx, input: UpdateServiceInput) -> Result<UpdateServiceO
     })
 }
 
-/// Starts removing one instance or the pipeline: a deployed self-managed one gets a teardown
-/// deployment to be reported; anything else is removed at once.
-async fn tear_down(cx: &Cx, target: Target) -> Result<(), ApiError> {
+/// Starts removing an instance, the pipeline or a component: a deployed self-managed one gets
+/// a teardown deployment to be reported; anything else is removed at once.
+pub(crate) async fn tear_down(cx: &Cx, target: Target) -> Result<(), ApiError> {
     let Some(row) = cx
         .store
         .get::<serde_json::Value>(target.kind(), &target.row())
@@ -670,6 +671,17 @@ async fn tear_down(cx: &Cx, target: Target) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A service instance with an attached component can't be deleted (delete or detach the
+/// component first).
+async fn refuse_attached_component(cx: &Cx, service: &str, instance: &str) -> Result<(), ApiError> {
+    match super::component::attached_to(cx, service, instance).await? {
+        Some(c) => Err(ApiError::Conflict(format!(
+            "The service instance {instance} of service {service} has the component {c} attached; delete or detach it first."
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// DeleteService (asynchronous idempotent delete).
 pub async fn delete(cx: &Cx, input: DeleteServiceInput) -> Result<DeleteServiceOutput, ApiError> {
     let Some(row) = cx.store.get::<Service>(Kind::Service, &input.name).await? else {
@@ -694,6 +706,9 @@ pub async fn delete(cx: &Cx, input: DeleteServiceInput) -> Result<DeleteServiceO
             "The service {} has deployments in progress; cancel them first.",
             s.name
         )));
+    }
+    for i in &members {
+        refuse_attached_component(cx, &s.name, &i.name).await?;
     }
     let shown = assemble(cx, s.clone()).await?;
     s.status = ServiceStatus::DeleteInProgress;
@@ -752,12 +767,6 @@ pub async fn list_instances(
         .map(|s| format!("{s}/"))
         .unwrap_or_default();
     let scope = format!("ListServiceInstances:{prefix}");
-    let mut after = input
-        .next_token
-        .as_deref()
-        .map(|t| cx.parse_next_token(&scope, t))
-        .transpose()?;
-    let size = page_size(input.max_results);
     let filters = input.filters.unwrap_or_default();
     let keep = |i: &ServiceInstance| {
         filters.iter().all(|f| {
@@ -774,41 +783,20 @@ pub async fn list_instances(
             }
         })
     };
-    let mut out = Vec::new();
-    loop {
-        let page = cx
-            .store
-            .list_prefixed::<ServiceInstance>(
-                Kind::ServiceInstance,
-                &prefix,
-                after.as_deref(),
-                size,
-            )
-            .await?;
-        let exhausted = page.next_after.is_none();
-        let mut full = false;
-        for (i, _) in page.items {
-            after = Some(format!("{}/{}", i.service_name, i.name));
-            if keep(&i) {
-                out.push(convert(&i)?);
-                if out.len() == size {
-                    full = true;
-                    break;
-                }
-            }
-        }
-        if full || exhausted {
-            let next_token = if full {
-                after.as_deref().map(|a| cx.next_token(&scope, a))
-            } else {
-                None
-            };
-            return Ok(ListServiceInstancesOutput {
-                next_token,
-                service_instances: out,
-            });
-        }
-    }
+    let (service_instances, next_token) = filtered_page::<ServiceInstance, _>(
+        cx,
+        Rows::Prefixed(Kind::ServiceInstance, &prefix),
+        &scope,
+        input.next_token.as_deref(),
+        input.max_results,
+        |i| format!("{}/{}", i.service_name, i.name),
+        keep,
+    )
+    .await?;
+    Ok(ListServiceInstancesOutput {
+        next_token,
+        service_instances,
+    })
 }
 
 /// ListServiceInstanceOutputs.

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use baryon_model::proton::{
-    CountsSummary, DeploymentStatus, Environment, EnvironmentTemplate, GetResourcesSummaryInput,
-    GetResourcesSummaryOutput, ResourceCountsSummary, Service, ServiceInstance, ServicePipeline,
-    ServiceTemplate, ServiceTemplateVersion,
+    Component, CountsSummary, DeploymentStatus, Environment, EnvironmentTemplate,
+    GetResourcesSummaryInput, GetResourcesSummaryOutput, ResourceCountsSummary, Service,
+    ServiceInstance, ServicePipeline, ServiceTemplate, ServiceTemplateVersion,
 };
 use baryon_model::version::{self, TemplateVersion};
 
@@ -111,6 +111,17 @@ pub async fn get(
     let instances = all::<ServiceInstance>(cx, Kind::ServiceInstance).await?;
     let pipelines = all::<ServicePipeline>(cx, Kind::ServicePipeline).await?;
     let failed = |s: &DeploymentStatus| *s == DeploymentStatus::Failed;
+    let components = all::<Component>(cx, Kind::Component).await?;
+    let components = ResourceCountsSummary {
+        total: count(components.len()),
+        failed: Some(count(
+            components
+                .iter()
+                .filter(|c| failed(&c.deployment_status))
+                .count(),
+        )),
+        ..ResourceCountsSummary::default()
+    };
     let env_items: Vec<Deployed<'_>> = environments
         .iter()
         .map(|e| Deployed {
@@ -140,8 +151,7 @@ pub async fn get(
         .collect();
     Ok(GetResourcesSummaryOutput {
         counts: CountsSummary {
-            // Components cannot be created by this engine yet, so there are none to count.
-            components: Some(total(0)),
+            components: Some(components),
             environment_templates: Some(total(env_templates.len())),
             environments: Some(health(cx, Family::Environment, &env_items).await?),
             pipelines: Some(health(cx, Family::Service, &pipeline_items).await?),
