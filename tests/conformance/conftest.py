@@ -1,6 +1,7 @@
 """Starts a real `baryon serve` on a free loopback port for the conformance suite and gives
 tests boto3 clients and an awscli runner signed with the engine's generated credentials."""
 
+import configparser
 import glob
 import json
 import os
@@ -18,6 +19,9 @@ from botocore.config import Config
 
 REPO = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+# A second account every test server also serves, as an environment account.
+ENV_ACCOUNT = "111122223333"
 
 
 def _binary() -> Path:
@@ -40,7 +44,8 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [str(_binary()), "serve", "--listen", f"127.0.0.1:{self.port}",
-                "--data-dir", str(data_dir), "--region", REGION]
+                "--data-dir", str(data_dir), "--region", REGION, "--account-id", ACCOUNT,
+                "--environment-account", ENV_ACCOUNT]
         if database:
             args += ["--database", database]
         env = {k: v for k, v in os.environ.items() if not k.startswith("BARYON_")}
@@ -68,22 +73,19 @@ class Server:
         else:
             raise RuntimeError("baryon serve did not become healthy within 30 s")
         self.credentials_file = self.data_dir / "credentials"
-        values = {}
-        for line in self.credentials_file.read_text().splitlines():
-            line = line.strip()
-            if "=" in line and not line.startswith("#"):
-                key, value = line.split("=", 1)
-                values[key.strip()] = value.strip()
-        self.access_key = values["aws_access_key_id"]
-        self.secret_key = values["aws_secret_access_key"]
+        self.profiles = configparser.ConfigParser()
+        self.profiles.read(self.credentials_file)
+        self.access_key = self.profiles["default"]["aws_access_key_id"]
+        self.secret_key = self.profiles["default"]["aws_secret_access_key"]
 
-    def client(self, service="proton", **kw):
+    def client(self, service="proton", profile="default", **kw):
+        keys = self.profiles[profile]
         return boto3.client(
             service,
             endpoint_url=self.url,
             region_name=REGION,
-            aws_access_key_id=kw.pop("access_key", self.access_key),
-            aws_secret_access_key=kw.pop("secret_key", self.secret_key),
+            aws_access_key_id=kw.pop("access_key", keys["aws_access_key_id"]),
+            aws_secret_access_key=kw.pop("secret_key", keys["aws_secret_access_key"]),
             config=Config(retries={"max_attempts": 1}),
             **kw,
         )

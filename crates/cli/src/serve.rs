@@ -22,9 +22,14 @@ pub struct ServeArgs {
     /// AWS region reported in ARNs; clients may sign for any region.
     #[arg(long, default_value = "us-east-1")]
     pub region: String,
-    /// 12-digit account id reported in ARNs.
+    /// 12-digit account id reported in ARNs: the management account.
     #[arg(long, default_value = "123456789012")]
     pub account_id: String,
+    /// Also serve this 12-digit account as an environment account (repeatable), for
+    /// environment account connections. Its key pair is profile `account-<id>` of the
+    /// credentials file in the data dir.
+    #[arg(long = "environment-account", value_name = "ACCOUNT_ID")]
+    pub environment_accounts: Vec<String>,
 }
 
 async fn shutdown_signal() {
@@ -56,6 +61,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         database_url: args.database.clone(),
         region: args.region.clone(),
         account_id: args.account_id.clone(),
+        environment_accounts: args.environment_accounts.clone(),
     })
     .await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -78,6 +84,13 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
                 args.region
             );
         }
+    }
+    for (account, _) in &engine.account_credentials {
+        println!(
+            "Environment account {account}: profile {} of {}",
+            baryon_engine::credentials::account_profile(account),
+            args.data_dir.join("credentials").display()
+        );
     }
     let db = engine
         .database_url

@@ -62,8 +62,11 @@ impl IdGen for SequentialIds {
 pub struct Config {
     /// The region ARNs name.
     pub region: String,
-    /// The account this engine serves (12 digits).
+    /// The account of the request being handled (12 digits): the engine's own account, or
+    /// one of its environment accounts.
     pub account_id: String,
+    /// Every account this engine serves, its own first.
+    pub accounts: Vec<String>,
 }
 
 /// The handler context.
@@ -84,6 +87,22 @@ pub struct Cx {
 }
 
 impl Cx {
+    /// The same context acting for another account this engine serves.
+    #[must_use]
+    pub fn for_account(&self, account_id: &str) -> Cx {
+        if account_id == self.config.account_id {
+            return self.clone();
+        }
+        Cx {
+            store: self.store.for_account(account_id),
+            config: Arc::new(Config {
+                account_id: account_id.to_owned(),
+                ..(*self.config).clone()
+            }),
+            ..self.clone()
+        }
+    }
+
     /// `arn:aws:proton:<region>:<account>:<resource>`.
     pub fn arn(&self, resource: &str) -> String {
         format!(

@@ -71,13 +71,19 @@ fn random_string(alphabet: &[u8], len: usize) -> Result<String, CredentialsError
 
 /// Parses the `[default]` profile of an AWS shared-credentials file.
 pub fn parse_shared_credentials(text: &str) -> Option<Credentials> {
-    let mut in_default = false;
+    parse_profile(text, "default")
+}
+
+/// Parses one profile of an AWS shared-credentials file.
+pub fn parse_profile(text: &str, profile: &str) -> Option<Credentials> {
+    let header = format!("[{profile}]");
+    let mut inside = false;
     let (mut id, mut secret) = (None, None);
     for line in text.lines() {
         let line = line.trim();
         if line.starts_with('[') {
-            in_default = line == "[default]";
-        } else if in_default && let Some((k, v)) = line.split_once('=') {
+            inside = line == header;
+        } else if inside && let Some((k, v)) = line.split_once('=') {
             match k.trim() {
                 "aws_access_key_id" => id = Some(v.trim().to_owned()),
                 "aws_secret_access_key" => secret = Some(v.trim().to_owned()),
@@ -89,6 +95,82 @@ pub fn parse_shared_credentials(text: &str) -> Option<Credentials> {
         access_key_id: id?,
         secret_access_key: secret?,
     })
+}
+
+/// The shared-credentials profile holding an environment account's key pair.
+pub fn account_profile(account_id: &str) -> String {
+    format!("account-{account_id}")
+}
+
+fn generate() -> Result<Credentials, CredentialsError> {
+    Ok(Credentials {
+        access_key_id: format!("AKIA{}", random_string(ALPHANUM, 16)?),
+        secret_access_key: random_string(SECRET_CHARS, 40)?,
+    })
+}
+
+/// Appends a profile to the credentials file (created 0600 when absent) and syncs it.
+fn append_profile(
+    path: &Path,
+    profile: &str,
+    creds: &Credentials,
+    comment: &str,
+) -> Result<(), CredentialsError> {
+    let io = |source| CredentialsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io)?;
+    write!(
+        file,
+        "{comment}[{profile}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        creds.access_key_id, creds.secret_access_key
+    )
+    .and_then(|()| file.sync_all())
+    .map_err(io)
+}
+
+/// The key pairs of further accounts this engine serves (environment accounts for
+/// environment account connections): profile `account-<id>` of `<data-dir>/credentials`,
+/// generated and appended on first start.
+pub fn load_or_create_accounts(
+    data_dir: &Path,
+    accounts: &[String],
+) -> Result<Vec<(String, Credentials)>, CredentialsError> {
+    let path = data_dir.join("credentials");
+    let mut out = Vec::new();
+    for account in accounts {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(source) => {
+                return Err(CredentialsError::Io {
+                    path: path.clone(),
+                    source,
+                });
+            }
+        };
+        let profile = account_profile(account);
+        let creds = if let Some(c) = parse_profile(&text, &profile) {
+            c
+        } else {
+            let c = generate()?;
+            append_profile(&path, &profile, &c, "")?;
+            c
+        };
+        out.push((account.clone(), creds));
+    }
+    Ok(out)
 }
 
 /// Loads (or creates) the engine's key pair.
@@ -123,28 +205,12 @@ pub fn load_or_create(data_dir: &Path) -> Result<(Credentials, Source), Credenti
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(io(e)),
     }
-    let creds = Credentials {
-        access_key_id: format!("AKIA{}", random_string(ALPHANUM, 16)?),
-        secret_access_key: random_string(SECRET_CHARS, 40)?,
-    };
-    std::fs::create_dir_all(data_dir).map_err(io)?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&path).map_err(io)?;
-    write!(
-        file,
-        "# Written by baryon on first start. Use with AWS_SHARED_CREDENTIALS_FILE={}\n[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-        path.display(),
-        creds.access_key_id,
-        creds.secret_access_key
-    )
-    .and_then(|()| file.sync_all())
-    .map_err(io)?;
+    let creds = generate()?;
+    let comment = format!(
+        "# Written by baryon on first start. Use with AWS_SHARED_CREDENTIALS_FILE={}\n",
+        path.display()
+    );
+    append_profile(&path, "default", &creds, &comment)?;
     Ok((creds, Source::Generated(path)))
 }
 

@@ -36,8 +36,12 @@ pub struct EngineConfig {
     pub database_url: Option<String>,
     /// Region in ARNs.
     pub region: String,
-    /// Account id in ARNs (12 digits).
+    /// Account id in ARNs (12 digits): the engine's own (management) account.
     pub account_id: String,
+    /// Further accounts served, as environment accounts that connect to the management
+    /// account (environment account connections); each gets its own key pair, profile
+    /// `account-<id>` of `<data-dir>/credentials`.
+    pub environment_accounts: Vec<String>,
 }
 
 /// Failures starting the engine.
@@ -71,17 +75,30 @@ pub struct Engine {
     pub credentials: credentials::Credentials,
     /// Where that key pair came from.
     pub credentials_source: credentials::Source,
+    /// The key pairs of the environment accounts, by account id.
+    pub account_credentials: Vec<(String, credentials::Credentials)>,
     /// The database URL in use.
     pub database_url: String,
 }
 
 /// Opens storage, loads credentials and builds the router.
 pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
-    if config.account_id.len() != 12 || !config.account_id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(EngineError::Config(format!(
-            "account id must be 12 digits, got '{}'",
-            config.account_id
-        )));
+    for account in std::iter::once(&config.account_id).chain(&config.environment_accounts) {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(EngineError::Config(format!(
+                "account id must be 12 digits, got '{account}'"
+            )));
+        }
+    }
+    let mut accounts = vec![config.account_id.clone()];
+    for account in &config.environment_accounts {
+        if accounts.contains(account) {
+            return Err(EngineError::Config(format!(
+                "account {account} is given twice (the engine's own account is {})",
+                config.account_id
+            )));
+        }
+        accounts.push(account.clone());
     }
     if config.region.is_empty()
         || !config
@@ -104,6 +121,8 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         .unwrap_or_else(|| format!("sqlite://{}", config.data_dir.join("baryon.db").display()));
     let store = store::Store::open(&database_url, &config.account_id).await?;
     let (credentials, credentials_source) = credentials::load_or_create(&config.data_dir)?;
+    let account_credentials =
+        credentials::load_or_create_accounts(&config.data_dir, &config.environment_accounts)?;
     let token_key: [u8; 32] = Sha256::new()
         .chain_update(b"baryon nextToken key\0")
         .chain_update(credentials.secret_access_key.as_bytes())
@@ -114,18 +133,23 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         artifacts: artifacts::ArtifactStore::new(config.data_dir.join("buckets")),
         config: Arc::new(context::Config {
             region: config.region,
-            account_id: config.account_id,
+            account_id: config.account_id.clone(),
+            accounts: accounts.clone(),
         }),
         clock: Arc::new(context::SystemClock),
         ids: Arc::new(context::RandomIds),
         token_key: Arc::new(token_key),
     };
-    let resumed = handlers::template_version::resume_registrations(&cx)
-        .await
-        .map_err(|e| EngineError::Config(format!("could not resume registrations: {e}")))?;
-    let ended = handlers::environment::resume_deployments(&cx)
-        .await
-        .map_err(|e| EngineError::Config(format!("could not resume deployments: {e}")))?;
+    let (mut resumed, mut ended) = (0, 0);
+    for account in &accounts {
+        let cx = cx.for_account(account);
+        resumed += handlers::template_version::resume_registrations(&cx)
+            .await
+            .map_err(|e| EngineError::Config(format!("could not resume registrations: {e}")))?;
+        ended += handlers::environment::resume_deployments(&cx)
+            .await
+            .map_err(|e| EngineError::Config(format!("could not resume deployments: {e}")))?;
+    }
     if ended > 0 {
         tracing::info!(
             ended,
@@ -138,14 +162,18 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
             "resuming template version registrations left in progress"
         );
     }
+    let keys = std::iter::once((config.account_id.clone(), credentials.clone()))
+        .chain(account_credentials.iter().cloned())
+        .collect();
     let router = server::router(server::AppState {
         cx,
-        credentials: Arc::new(vec![credentials.clone()]),
+        credentials: Arc::new(keys),
     });
     Ok(Engine {
         router,
         credentials,
         credentials_source,
+        account_credentials,
         database_url,
     })
 }

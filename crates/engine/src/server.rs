@@ -26,8 +26,8 @@ use crate::sigv4::{self, SigningRequest, VerifyConfig};
 pub struct AppState {
     /// Handler context.
     pub cx: Cx,
-    /// The key pairs requests may be signed with.
-    pub credentials: Arc<Vec<Credentials>>,
+    /// The key pairs requests may be signed with, each with the account it acts for.
+    pub credentials: Arc<Vec<(String, Credentials)>>,
 }
 
 /// The router: `POST /` for the Proton API, `GET /health`.
@@ -111,14 +111,20 @@ async fn handle(
         service: "proton".to_owned(),
         max_skew: Duration::from_mins(15),
     };
-    sigv4::verify(&signing, SystemTime::now(), &config, |key| {
+    let key = |id: &str| {
         state
             .credentials
             .iter()
-            .find(|c| c.access_key_id == key)
-            .map(|c| c.secret_access_key.clone())
+            .find(|(_, c)| c.access_key_id == id)
+    };
+    let verified = sigv4::verify(&signing, SystemTime::now(), &config, |id| {
+        key(id).map(|(_, c)| c.secret_access_key.clone())
     })?;
     let op = protocol::operation(&parts.headers)?;
     let value = protocol::body(&bytes)?;
-    handlers::dispatch(&state.cx, op, value).await
+    let cx = match key(&verified.access_key_id) {
+        Some((account, _)) => state.cx.for_account(account),
+        None => state.cx.clone(),
+    };
+    handlers::dispatch(&cx, op, value).await
 }

@@ -208,9 +208,67 @@ impl Store {
         })
     }
 
-    /// The account this engine serves.
+    /// The account this store reads and writes.
     pub fn account_id(&self) -> &str {
         &self.account_id
+    }
+
+    /// The same database, reading and writing another account's resources.
+    #[must_use]
+    pub fn for_account(&self, account_id: &str) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            account_id: account_id.to_owned(),
+        }
+    }
+
+    /// A resource of `kind` named `name` in whichever account holds it (for resources named
+    /// by a globally unique id, such as environment account connections), with that account.
+    pub async fn get_any_account<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        name: &str,
+    ) -> Result<Option<(String, Row_<T>)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT account_id, doc, version FROM resources WHERE kind = $1 AND name = $2",
+        )
+        .bind(kind.as_str())
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| -> Result<_, StoreError> {
+            let doc: String = r.try_get("doc")?;
+            Ok((
+                r.try_get("account_id")?,
+                Row_ {
+                    doc: serde_json::from_str(&doc)?,
+                    version: r.try_get("version")?,
+                },
+            ))
+        })
+        .transpose()
+    }
+
+    /// One page of resources of `kind` under `parent` in every account, ordered by name.
+    pub async fn list_under_any_account<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        parent: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<T>, StoreError> {
+        let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
+        let rows = sqlx::query(
+            "SELECT name, doc, version FROM resources WHERE kind = $1 AND parent = $2 \
+             AND name > $3 ORDER BY name LIMIT $4",
+        )
+        .bind(kind.as_str())
+        .bind(parent)
+        .bind(after.unwrap_or(""))
+        .bind(fetch)
+        .fetch_all(&self.pool)
+        .await?;
+        page(rows, limit, |doc, _| Ok(serde_json::from_str(doc)?))
     }
 
     /// The connection pool (for transactions spanning several writes).
@@ -531,20 +589,53 @@ impl Store {
         .bind(serde_json::to_string(source)?)
         .execute(&mut *tx)
         .await?;
-        if let Some((scope, token, hash)) = token {
-            sqlx::query(
-                "INSERT INTO idempotency (account_id, operation, token, request_hash, response, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, operation, token) \
-                 DO UPDATE SET request_hash = excluded.request_hash, response = excluded.response, created_at = excluded.created_at",
-            )
-            .bind(&self.account_id)
-            .bind(scope)
-            .bind(token)
-            .bind(hash)
-            .bind(cols.name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        if let Some(token) = token {
+            self.record_token(&mut tx, token, cols.name, now).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records a client token `(scope, token, request hash)` as having created `name`.
+    async fn record_token(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        (scope, token, hash): (&str, &str, &str),
+        name: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO idempotency (account_id, operation, token, request_hash, response, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, operation, token) \
+             DO UPDATE SET request_hash = excluded.request_hash, response = excluded.response, created_at = excluded.created_at",
+        )
+        .bind(&self.account_id)
+        .bind(scope)
+        .bind(token)
+        .bind(hash)
+        .bind(name)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Inserts a new resource and (when given) the client token `(scope, token, request hash)`
+    /// that created it, in one transaction; `Ok(false)` when the name is taken.
+    pub async fn insert_with_token<T: Serialize>(
+        &self,
+        kind: Kind,
+        cols: &Columns<'_>,
+        doc: &T,
+        token: Option<(&str, &str, &str)>,
+    ) -> Result<bool, StoreError> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        if !self.insert_row(&mut tx, kind, cols, doc, now).await? {
+            return Ok(false);
+        }
+        if let Some(token) = token {
+            self.record_token(&mut tx, token, cols.name, now).await?;
         }
         tx.commit().await?;
         Ok(true)

@@ -41,6 +41,7 @@ async fn serve(data_dir: &Path) -> (aws_sdk_proton::Client, String) {
         database_url: None,
         region: "eu-west-1".into(),
         account_id: "123456789012".into(),
+        environment_accounts: Vec::new(),
     })
     .await
     .unwrap();

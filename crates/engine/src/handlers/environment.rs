@@ -144,6 +144,16 @@ pub async fn create(
             "You must specify a protonServiceRoleArn or an environmentAccountConnectionId.".into(),
         ));
     }
+    if input.proton_service_role_arn.is_some() && input.environment_account_connection_id.is_some()
+    {
+        return Err(ApiError::Validation(
+            "Specify either protonServiceRoleArn or environmentAccountConnectionId, not both: an environment in another account is provisioned with its connection's role.".into(),
+        ));
+    }
+    let environment_account_id = match &input.environment_account_connection_id {
+        Some(id) => Some(super::account_connection::for_environment(cx, id, &input.name).await?),
+        None => None,
+    };
     let now = cx.clock.now();
     let arn = arn(cx, &input.name);
     let deployment_id = cx.ids.uuid();
@@ -156,7 +166,7 @@ pub async fn create(
         deployment_status_message: None,
         description: input.description.clone(),
         environment_account_connection_id: input.environment_account_connection_id.clone(),
-        environment_account_id: None,
+        environment_account_id,
         last_attempted_deployment_id: Some(deployment_id.clone()),
         last_deployment_attempted_at: now,
         last_deployment_succeeded_at: now,
@@ -263,8 +273,27 @@ pub async fn update(
     if input.proton_service_role_arn.is_some() {
         env.proton_service_role_arn = input.proton_service_role_arn.clone();
     }
-    if input.environment_account_connection_id.is_some() {
-        env.environment_account_connection_id = input.environment_account_connection_id.clone();
+    if let Some(id) = &input.environment_account_connection_id {
+        let Some(current) = env.environment_account_id.clone() else {
+            return Err(ApiError::Validation(format!(
+                "The environment {} isn't in an environment account; it can't switch to an environment account connection.",
+                env.name
+            )));
+        };
+        let account = super::account_connection::for_environment(cx, id, &env.name).await?;
+        if account != current {
+            return Err(ApiError::Validation(format!(
+                "The environment account connection {id} is for account {account}; environment {} is in account {current}.",
+                env.name
+            )));
+        }
+        env.environment_account_connection_id = Some(id.clone());
+    }
+    if input.proton_service_role_arn.is_some() && env.environment_account_connection_id.is_some() {
+        return Err(ApiError::Validation(format!(
+            "The environment {} is provisioned through an environment account connection; don't give it a protonServiceRoleArn.",
+            env.name
+        )));
     }
     if input.codebuild_role_arn.is_some() {
         env.codebuild_role_arn = input.codebuild_role_arn.clone();

@@ -12,6 +12,7 @@ use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
 
+pub mod account_connection;
 pub mod component;
 pub mod deploy;
 pub mod deployment;
@@ -122,6 +123,25 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::ListComponentProvisionedResources => {
             run(cx, body, component::list_provisioned_resources).await
         }
+        Operation::CreateEnvironmentAccountConnection => {
+            run(cx, body, account_connection::create).await
+        }
+        Operation::GetEnvironmentAccountConnection => run(cx, body, account_connection::get).await,
+        Operation::ListEnvironmentAccountConnections => {
+            run(cx, body, account_connection::list).await
+        }
+        Operation::AcceptEnvironmentAccountConnection => {
+            run(cx, body, account_connection::accept).await
+        }
+        Operation::RejectEnvironmentAccountConnection => {
+            run(cx, body, account_connection::reject).await
+        }
+        Operation::UpdateEnvironmentAccountConnection => {
+            run(cx, body, account_connection::update).await
+        }
+        Operation::DeleteEnvironmentAccountConnection => {
+            run(cx, body, account_connection::delete).await
+        }
         Operation::TagResource => run(cx, body, tags::tag).await,
         Operation::UntagResource => run(cx, body, tags::untag).await,
         Operation::ListTagsForResource => run(cx, body, tags::list).await,
@@ -205,6 +225,8 @@ pub enum Rows<'a> {
     Under(Kind, Option<&'a str>),
     /// Rows of a kind whose name starts with a prefix.
     Prefixed(Kind, &'a str),
+    /// Rows of a kind under a parent, in every account.
+    UnderAnyAccount(Kind, &'a str),
 }
 
 impl Rows<'_> {
@@ -216,6 +238,11 @@ impl Rows<'_> {
     ) -> Result<crate::store::Page<T>, ApiError> {
         Ok(match self {
             Rows::Under(kind, parent) => cx.store.list::<T>(kind, parent, after, size).await?,
+            Rows::UnderAnyAccount(kind, parent) => {
+                cx.store
+                    .list_under_any_account::<T>(kind, parent, after, size)
+                    .await?
+            }
             Rows::Prefixed(kind, prefix) => {
                 let page = cx
                     .store
