@@ -133,14 +133,6 @@ def test_tags_go_away_with_their_resource(proton):
     assert proton.list_tags_for_resource(resourceArn=arn)["tags"] == []
 
 
-def test_an_operation_not_yet_served_says_so_plainly(proton):
-    with pytest.raises(ClientError) as e:
-        proton.get_template_sync_config(templateName="t", templateType="ENVIRONMENT")
-    code, message, status = error_of(e)
-    assert (code, status) == ("NotImplementedException", 501)
-    assert message == "GetTemplateSyncConfig is not implemented by this Baryon engine yet"
-
-
 def test_a_non_ascii_next_token_is_a_validation_error_not_a_crash(proton):
     # ListTagsForResource's nextToken has no pattern in the model, so any text reaches the engine.
     arn = proton.create_environment_template(name="vpc")["environmentTemplate"]["arn"]

@@ -87,6 +87,14 @@ pub enum Kind {
     Deployment,
     /// A resource's outputs, named `<arn>#outputs`.
     Outputs,
+    /// `TemplateSyncConfig`, named `<TYPE>/<template>`, parent = `<PROVIDER>:<repository>`.
+    TemplateSyncConfig,
+    /// `ServiceSyncConfig`, named by its service, parent = `<PROVIDER>:<repository>`.
+    ServiceSyncConfig,
+    /// Recorded sync state of a template version, service instance or repository branch.
+    SyncStatus,
+    /// A service sync blocker, named by its id, parent = its service.
+    SyncBlocker,
     /// The account settings (one row, named `settings`).
     AccountSettings,
 }
@@ -108,6 +116,10 @@ impl Kind {
             Self::Repository => "repository",
             Self::Deployment => "deployment",
             Self::Outputs => "outputs",
+            Self::TemplateSyncConfig => "template_sync_config",
+            Self::ServiceSyncConfig => "service_sync_config",
+            Self::SyncStatus => "sync_status",
+            Self::SyncBlocker => "sync_blocker",
             Self::AccountSettings => "account_settings",
         }
     }
@@ -340,8 +352,8 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
-    /// Replaces a resource if its row version is still `version`; `Ok(false)` when another
-    /// write got there first.
+    /// Replaces a resource (document, status and parent) if its row version is still
+    /// `version`; `Ok(false)` when another write got there first.
     pub async fn update<T: Serialize>(
         &self,
         kind: Kind,
@@ -350,8 +362,8 @@ impl Store {
         doc: &T,
     ) -> Result<bool, StoreError> {
         let result = sqlx::query(
-            "UPDATE resources SET status = $1, updated_at = $2, version = version + 1, doc = $3 \
-             WHERE kind = $4 AND account_id = $5 AND name = $6 AND version = $7",
+            "UPDATE resources SET status = $1, updated_at = $2, version = version + 1, doc = $3, \
+             parent = $8 WHERE kind = $4 AND account_id = $5 AND name = $6 AND version = $7",
         )
         .bind(cols.status)
         .bind(now_millis())
@@ -360,6 +372,7 @@ impl Store {
         .bind(&self.account_id)
         .bind(cols.name)
         .bind(version)
+        .bind(cols.parent)
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)

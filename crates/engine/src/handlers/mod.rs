@@ -23,6 +23,7 @@ pub mod service;
 pub mod service_template;
 pub mod settings;
 pub mod summary;
+pub mod sync;
 pub mod tags;
 pub mod template_version;
 
@@ -145,9 +146,20 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::TagResource => run(cx, body, tags::tag).await,
         Operation::UntagResource => run(cx, body, tags::untag).await,
         Operation::ListTagsForResource => run(cx, body, tags::list).await,
-        other => Err(ApiError::NotImplemented(format!(
-            "{other} is not implemented by this Baryon engine yet"
-        ))),
+        Operation::CreateTemplateSyncConfig => run(cx, body, sync::create_template_config).await,
+        Operation::GetTemplateSyncConfig => run(cx, body, sync::get_template_config).await,
+        Operation::UpdateTemplateSyncConfig => run(cx, body, sync::update_template_config).await,
+        Operation::DeleteTemplateSyncConfig => run(cx, body, sync::delete_template_config).await,
+        Operation::CreateServiceSyncConfig => run(cx, body, sync::create_service_config).await,
+        Operation::GetServiceSyncConfig => run(cx, body, sync::get_service_config).await,
+        Operation::UpdateServiceSyncConfig => run(cx, body, sync::update_service_config).await,
+        Operation::DeleteServiceSyncConfig => run(cx, body, sync::delete_service_config).await,
+        Operation::ListRepositorySyncDefinitions => run(cx, body, sync::list_definitions).await,
+        Operation::GetTemplateSyncStatus => run(cx, body, sync::get_template_status).await,
+        Operation::GetRepositorySyncStatus => run(cx, body, sync::get_repository_status).await,
+        Operation::GetServiceInstanceSyncStatus => run(cx, body, sync::get_instance_status).await,
+        Operation::GetServiceSyncBlockerSummary => run(cx, body, sync::get_blocker_summary).await,
+        Operation::UpdateServiceSyncBlocker => run(cx, body, sync::update_blocker).await,
     }
 }
 

@@ -103,6 +103,12 @@ pub async fn delete(
     let Some(row) = cx.store.get::<Repository>(Kind::Repository, &k).await? else {
         return Ok(DeleteRepositoryOutput { repository: None });
     };
+    if super::sync::repository_in_use(cx, &input.provider, &input.name).await? {
+        return Err(ApiError::Conflict(format!(
+            "The repository {} ({}) is used by a sync config; delete the sync config first.",
+            input.name, input.provider
+        )));
+    }
     cx.store
         .delete(Kind::Repository, &k, &row.doc.arn, "")
         .await?;

@@ -28,6 +28,15 @@ use crate::store::{Columns, Kind};
 /// Client tokens are honoured for eight hours.
 pub const CLIENT_TOKEN_TTL_MILLIS: i64 = 8 * 60 * 60 * 1000;
 
+/// Whether a template of the family exists.
+pub async fn template_exists(cx: &Cx, family: Family, name: &str) -> Result<bool, ApiError> {
+    Ok(cx
+        .store
+        .get::<serde_json::Value>(family.template_kind(), name)
+        .await?
+        .is_some())
+}
+
 /// Which template family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -237,19 +246,7 @@ pub async fn create(
     family: Family,
     req: NewVersion,
 ) -> Result<ServiceTemplateVersion, ApiError> {
-    let template_exists = match family {
-        Family::Environment => cx
-            .store
-            .get::<EnvironmentTemplate>(family.template_kind(), &req.template_name)
-            .await?
-            .is_some(),
-        Family::Service => cx
-            .store
-            .get::<ServiceTemplate>(family.template_kind(), &req.template_name)
-            .await?
-            .is_some(),
-    };
-    if !template_exists {
+    if !template_exists(cx, family, &req.template_name).await? {
         return Err(ApiError::not_found(family.what(), &req.template_name));
     }
     let hash = request_hash(&req);
