@@ -519,3 +519,30 @@ fn serve_serves_the_console_with_spa_fallback_and_cache_headers() {
         r#"{"__type":"UnknownOperationException","message":"No API route /api/environments"}"#
     );
 }
+
+#[test]
+fn serve_on_a_non_loopback_address_requires_its_printed_login_token_on_the_console_api() {
+    let dir = TempDir::new("serve-remote");
+    let data = dir.0.join("data");
+    let mut serve = spawn(
+        &dir.0,
+        &[
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let addr = serve.address("Baryon is serving the AWS Proton API at ");
+    let token = serve.line(
+        "Login token for the console API (send 'Authorization: Bearer <token>' or a baryon_token cookie): ",
+    );
+    let path = "/api/proton/ListEnvironmentTemplates";
+    let without = http("POST", &addr, path, &[CSRF], "{}");
+    assert_eq!(without.status, 401, "{}", without.body);
+    let cookie = format!("baryon_token={token}");
+    let with = http("POST", &addr, path, &[CSRF, ("cookie", &cookie)], "{}");
+    assert_eq!(with.status, 200, "{}", with.body);
+}
