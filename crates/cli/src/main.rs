@@ -1,10 +1,12 @@
-//! `baryon`: the Baryon command line. `serve` runs the AWS Proton-compatible engine; `validate`,
-//! `manifest`, `arn` and `request` run the model's checks so template authors can lint before
-//! they register.
+//! `baryon`: the Baryon command line. `serve` runs the AWS Proton-compatible engine with the
+//! console and its signing proxy; `proxy` runs the signing proxy alone in front of any Proton
+//! endpoint; `validate`, `manifest`, `arn` and `request` run the model's checks so template
+//! authors can lint before they register.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod proxy;
 mod serve;
 
 use anyhow::{Context, Result};
@@ -27,6 +29,9 @@ enum Command {
     /// Serve the AWS Proton API (awsJson 1.0, SigV4) on one port, with an embedded SQLite
     /// database by default.
     Serve(serve::ServeArgs),
+    /// Run the console's signing proxy in front of a Proton endpoint, with your AWS
+    /// credentials: the browser calls `/api/proton/<Operation>` on the proxy's own origin.
+    Proxy(proxy::ProxyArgs),
     /// Validate a spec file (EnvironmentSpec or ServiceSpec) against a template's schema.yaml.
     Validate {
         /// The template's `schema/schema.yaml`.
@@ -62,22 +67,26 @@ fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
+/// Runs a server command: `tracing` to stderr (`RUST_LOG`, default info), a tokio runtime.
+fn run_server(server: impl std::future::Future<Output = Result<()>>) -> Result<bool> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(server)?;
+    Ok(true)
+}
+
 fn run() -> Result<bool> {
     match Cli::parse().command {
-        Command::Serve(args) => {
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    tracing_subscriber::EnvFilter::try_from_default_env()
-                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-                )
-                .with_writer(std::io::stderr)
-                .init();
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(serve::serve(args))?;
-            Ok(true)
-        }
+        Command::Serve(args) => run_server(serve::serve(args)),
+        Command::Proxy(args) => run_server(proxy::proxy(args)),
         Command::Validate {
             schema,
             spec: spec_path,

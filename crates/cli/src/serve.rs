@@ -1,11 +1,14 @@
-//! `baryon serve`: the engine on one port.
+//! `baryon serve`: the engine, the console's signing proxy (`/api/`) and the console's static
+//! files on one port. The proxy forwards to the engine itself over loopback HTTP, signing with
+//! the engine's key pair, so console requests are verified like any other client's.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use baryon_engine::credentials::Source;
 use baryon_engine::{EngineConfig, start};
+use baryon_proxy::{Proxy, ProxyConfig, ProxyCredentials};
 
 /// Options of `baryon serve`.
 #[derive(Debug, clap::Args)]
@@ -30,9 +33,44 @@ pub struct ServeArgs {
     /// credentials file in the data dir.
     #[arg(long = "environment-account", value_name = "ACCOUNT_ID")]
     pub environment_accounts: Vec<String>,
+    /// Directory of the built console (default: `web/dist` when it exists).
+    #[arg(long)]
+    pub console_dir: Option<PathBuf>,
+    /// Login token the console proxy (`/api/`) requires when listening on a non-loopback
+    /// address (at least 16 characters); generated and printed when not given.
+    #[arg(long)]
+    pub login_token: Option<String>,
 }
 
-async fn shutdown_signal() {
+/// The console directory: the one given (which must exist), else `web/dist` when it exists,
+/// else none.
+pub(crate) fn console_dir(flag: Option<PathBuf>) -> Result<Option<PathBuf>> {
+    match flag {
+        Some(dir) if dir.is_dir() => Ok(Some(dir)),
+        Some(dir) => bail!("console directory {} does not exist", dir.display()),
+        None => {
+            let default = Path::new("web/dist");
+            if default.is_dir() {
+                Ok(Some(default.to_owned()))
+            } else {
+                tracing::info!("no console: web/dist not found (build it, or pass --console-dir)");
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Where this process can reach its own listener: the address itself, or loopback when it
+/// listens on every interface.
+fn own_address(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, addr.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, addr.port()).into(),
+        _ => addr,
+    }
+}
+
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -69,7 +107,42 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("binding {}", args.listen))?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
+    let remote = !addr.ip().is_loopback();
+    let login_token = match args.login_token {
+        Some(t) => Some(t),
+        None if remote => Some(baryon_proxy::generate_login_token()?),
+        None => None,
+    };
+    let mut proxy_config = ProxyConfig::new(
+        format!("http://{}", own_address(addr)),
+        args.region.clone(),
+        ProxyCredentials {
+            access_key_id: engine.credentials.access_key_id.clone(),
+            secret_access_key: engine.credentials.secret_access_key.clone(),
+            session_token: None,
+        },
+    );
+    proxy_config.bind_remote = remote;
+    proxy_config.login_token.clone_from(&login_token);
+    proxy_config.artifacts_dir = Some(args.data_dir.join("buckets"));
+    let proxy = Proxy::new(proxy_config)?;
+    let console = console_dir(args.console_dir)?;
+    let mut app = engine.router.merge(baryon_proxy::router(proxy));
+    if let Some(dir) = &console {
+        app = app.merge(baryon_proxy::console::router(dir));
+    }
     println!("Baryon is serving the AWS Proton API at {url}");
+    match &console {
+        Some(dir) => println!("Console: open {url}/ (files from {})", dir.display()),
+        None => println!(
+            "No console files (web/dist not found; --console-dir DIR serves one); the console API is at {url}/api/"
+        ),
+    }
+    if let Some(token) = &login_token {
+        println!(
+            "Login token for the console API (send 'Authorization: Bearer <token>' or a baryon_token cookie): {token}"
+        );
+    }
     match &engine.credentials_source {
         Source::Environment => {
             println!(
@@ -99,7 +172,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         .unwrap_or_default()
         .to_owned();
     tracing::info!(%addr, database = %redact(&db), "listening");
-    axum::serve(listener, engine.router)
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

@@ -1,6 +1,11 @@
 //! The artifact store template versions are registered from: `source.s3 {bucket, key}` read
 //! from `<data-dir>/buckets/<bucket>/<key>`. Bucket names follow S3's rules and keys are
-//! checked so that no read can leave the bucket directory.
+//! checked so that no read or write can leave the bucket directory.
+//!
+//! Writes ([`ArtifactStore::create`]) go to a temporary file under `<root>/.uploads` (never a
+//! bucket: bucket names start with a letter or digit) and are renamed into place on
+//! [`PendingObject::commit`], so an object is either absent or complete; dropping an
+//! uncommitted [`PendingObject`] removes its temporary file.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +29,16 @@ pub enum ArtifactError {
     /// The object could not be read.
     #[error("the object s3://{bucket}/{key} could not be read: {message}")]
     Io {
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+        /// The IO error.
+        message: String,
+    },
+    /// The object could not be written.
+    #[error("the object s3://{bucket}/{key} could not be written: {message}")]
+    Write {
         /// Bucket.
         bucket: String,
         /// Key.
@@ -97,6 +112,106 @@ impl ArtifactStore {
     }
 }
 
+impl ArtifactStore {
+    /// Starts writing an object: bucket and key are checked, then bytes given to
+    /// [`PendingObject::write`] go to a temporary file until [`PendingObject::commit`].
+    pub async fn create(&self, bucket: &str, key: &str) -> Result<PendingObject, ArtifactError> {
+        let dest = self.path(bucket, key)?;
+        let uploads = self.root.join(".uploads");
+        let temp = uploads.join(format!("{}.part", uuid::Uuid::new_v4().simple()));
+        let write_error = |e: std::io::Error| ArtifactError::Write {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            message: e.to_string(),
+        };
+        tokio::fs::create_dir_all(&uploads)
+            .await
+            .map_err(write_error)?;
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .await
+            .map_err(write_error)?;
+        Ok(PendingObject {
+            file: Some(file),
+            temp,
+            dest,
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            written: 0,
+            committed: false,
+        })
+    }
+}
+
+/// An object being written (see [`ArtifactStore::create`]).
+#[derive(Debug)]
+pub struct PendingObject {
+    file: Option<tokio::fs::File>,
+    temp: PathBuf,
+    dest: PathBuf,
+    bucket: String,
+    key: String,
+    written: u64,
+    committed: bool,
+}
+
+impl PendingObject {
+    fn error(&self, e: &std::io::Error) -> ArtifactError {
+        ArtifactError::Write {
+            bucket: self.bucket.clone(),
+            key: self.key.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Appends bytes to the temporary file.
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), ArtifactError> {
+        use tokio::io::AsyncWriteExt as _;
+        let Some(file) = self.file.as_mut() else {
+            return Err(self.error(&std::io::Error::other("already committed")));
+        };
+        if let Err(e) = file.write_all(bytes).await {
+            return Err(self.error(&e));
+        }
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Flushes the temporary file to disk and renames it to the object's path (creating the
+    /// key's directories). Returns that path.
+    pub async fn commit(mut self) -> Result<PathBuf, ArtifactError> {
+        if let Some(file) = self.file.take() {
+            file.sync_all().await.map_err(|e| self.error(&e))?;
+        }
+        if let Some(parent) = self.dest.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|e| self.error(&e))?;
+        }
+        tokio::fs::rename(&self.temp, &self.dest)
+            .await
+            .map_err(|e| self.error(&e))?;
+        self.committed = true;
+        Ok(self.dest.clone())
+    }
+}
+
+impl Drop for PendingObject {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Best effort: a leftover `.part` file is never read as an object.
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +238,69 @@ mod tests {
             s.path("my-templates", "env/v1.tar.gz").unwrap(),
             PathBuf::from("/data/buckets/my-templates/env/v1.tar.gz")
         );
+    }
+
+    fn temp_root(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "baryon-artifacts-{name}-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn files_under(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return out;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(files_under(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_committed_object_is_readable_at_its_key() {
+        let root = temp_root("commit");
+        let s = ArtifactStore::new(&root);
+        let mut object = s.create("my-bucket", "env/v1.tar.gz").await.unwrap();
+        object.write(b"hello ").await.unwrap();
+        object.write(b"world").await.unwrap();
+        assert_eq!(object.written(), 11);
+        let path = object.commit().await.unwrap();
+        assert_eq!(path, root.join("my-bucket/env/v1.tar.gz"));
+        assert_eq!(
+            s.get("my-bucket", "env/v1.tar.gz").await.unwrap(),
+            b"hello world"
+        );
+        assert_eq!(files_under(&root), vec![path]);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_uncommitted_object_leaves_nothing_behind() {
+        let root = temp_root("drop");
+        let s = ArtifactStore::new(&root);
+        let mut object = s.create("my-bucket", "a.tar.gz").await.unwrap();
+        object.write(b"partial").await.unwrap();
+        drop(object);
+        assert_eq!(files_under(&root), Vec::<PathBuf>::new());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_write_to_a_key_that_leaves_the_bucket_is_refused_before_any_file() {
+        let root = temp_root("refuse");
+        let s = ArtifactStore::new(&root);
+        let e = s.create("my-bucket", "../escape").await.unwrap_err();
+        assert_eq!(e, ArtifactError::InvalidKey("../escape".to_owned()));
+        assert_eq!(files_under(&root), Vec::<PathBuf>::new());
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

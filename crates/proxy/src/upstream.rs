@@ -1,0 +1,271 @@
+//! The upstream side: which services are forwarded, how a browser call becomes a signed awsJson
+//! request, and the HTTP client that sends it.
+//!
+//! The upstream is fixed when the proxy starts ([`Upstream::parse`]); nothing in a browser
+//! request chooses where it goes. Only plain `http://` upstreams are supported: the proxy has no
+//! TLS client (a loopback engine, or a trusted network, needs none); an `https://` upstream is a
+//! clear configuration error rather than a silent downgrade.
+
+use std::time::SystemTime;
+
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use axum::body::Bytes;
+use http::Uri;
+use http::uri::{Authority, PathAndQuery};
+
+use crate::credentials::ProxyCredentials;
+use crate::error::ProxyError;
+
+/// The AWS services the proxy forwards to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// AWS Proton: awsJson 1.0, `AwsProton20200720.<Op>`, signed for `proton`.
+    Proton,
+    /// AWS Service Catalog: awsJson 1.1, `AWS242ServiceCatalogService.<Op>`, signed for
+    /// `servicecatalog`.
+    ServiceCatalog,
+}
+
+impl Service {
+    /// The `X-Amz-Target` prefix.
+    pub fn target_prefix(self) -> &'static str {
+        match self {
+            Self::Proton => baryon_model::proton::TARGET_PREFIX,
+            Self::ServiceCatalog => baryon_model::servicecatalog::TARGET_PREFIX,
+        }
+    }
+
+    /// The SigV4 signing name.
+    pub fn signing_name(self) -> &'static str {
+        match self {
+            Self::Proton => baryon_model::proton::SIGNING_NAME,
+            Self::ServiceCatalog => baryon_model::servicecatalog::SIGNING_NAME,
+        }
+    }
+
+    /// The request content type (`application/x-amz-json-1.0` or `-1.1`).
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Proton => "application/x-amz-json-1.0",
+            Self::ServiceCatalog => "application/x-amz-json-1.1",
+        }
+    }
+
+    /// The operation's name as the model spells it, when it is one of this service's.
+    pub fn operation(self, name: &str) -> Option<&'static str> {
+        match self {
+            Self::Proton => baryon_model::proton::Operation::from_name(name)
+                .map(baryon_model::proton::Operation::name),
+            Self::ServiceCatalog => baryon_model::servicecatalog::Operation::from_name(name)
+                .map(baryon_model::servicecatalog::Operation::name),
+        }
+    }
+}
+
+/// A parsed, fixed upstream endpoint.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    uri: Uri,
+    authority: Authority,
+}
+
+impl Upstream {
+    /// Parses `http://host[:port][/path]`. Refused: other schemes (`https` with a message
+    /// saying it is not supported yet), user info, query, fragment.
+    pub fn parse(url: &str) -> Result<Self, ProxyError> {
+        let invalid = |reason: &str| ProxyError::InvalidUpstream {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let uri: Uri = url.parse().map_err(|_| invalid("not a URL"))?;
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some("https") => {
+                return Err(invalid(
+                    "https upstreams are not supported yet (the proxy has no TLS client); use an \
+                     http:// upstream on loopback or a trusted network",
+                ));
+            }
+            _ => return Err(invalid("the scheme must be http://")),
+        }
+        let authority = uri.authority().cloned().ok_or_else(|| invalid("no host"))?;
+        if authority.as_str().contains('@') {
+            return Err(invalid("user info is not allowed in the upstream URL"));
+        }
+        if authority.host().is_empty() {
+            return Err(invalid("no host"));
+        }
+        if uri.query().is_some() || url.contains('#') {
+            return Err(invalid(
+                "the upstream URL must not have a query or fragment",
+            ));
+        }
+        let path = if uri.path().is_empty() {
+            "/"
+        } else {
+            uri.path()
+        };
+        let uri = Uri::builder()
+            .scheme("http")
+            .authority(authority.clone())
+            .path_and_query(PathAndQuery::try_from(path).map_err(|_| invalid("invalid path"))?)
+            .build()
+            .map_err(|_| invalid("not a URL"))?;
+        Ok(Self { uri, authority })
+    }
+
+    /// The URI every request is sent to.
+    pub fn uri(&self) -> &Uri {
+        &self.uri
+    }
+}
+
+/// Builds the signed awsJson request for one operation: `POST <upstream>`, `Host`,
+/// `Content-Type`, `X-Amz-Target`, and the SigV4 headers (`X-Amz-Date`, `Authorization`,
+/// `X-Amz-Security-Token` with temporary credentials) from the `aws-sigv4` crate.
+pub fn signed_request(
+    upstream: &Upstream,
+    region: &str,
+    credentials: &ProxyCredentials,
+    service: Service,
+    operation: &str,
+    body: Bytes,
+    time: SystemTime,
+) -> Result<http::Request<Bytes>, ProxyError> {
+    let internal = |what: &str| ProxyError::Internal(format!("could not sign the request: {what}"));
+    let target = format!("{}.{operation}", service.target_prefix());
+    let host = upstream.authority.as_str();
+    let fields = [
+        ("host", host),
+        ("content-type", service.content_type()),
+        ("x-amz-target", target.as_str()),
+    ];
+    let uri = upstream.uri.to_string();
+    let signable = SignableRequest::new(
+        "POST",
+        uri.as_str(),
+        fields.iter().copied(),
+        SignableBody::Bytes(&body),
+    )
+    .map_err(|_| internal("unsignable request"))?;
+    let identity = aws_credential_types::Credentials::new(
+        credentials.access_key_id.clone(),
+        credentials.secret_access_key.clone(),
+        credentials.session_token.clone(),
+        None,
+        "baryon-proxy",
+    )
+    .into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(region)
+        .name(service.signing_name())
+        .time(time)
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|_| internal("incomplete signing parameters"))?
+        .into();
+    let (instructions, _signature) = sign(signable, &params)
+        .map_err(|_| internal("signing failed"))?
+        .into_parts();
+    let mut builder = http::Request::builder()
+        .method(http::Method::POST)
+        .uri(upstream.uri.clone());
+    for (name, value) in fields {
+        builder = builder.header(name, value);
+    }
+    let mut request = builder
+        .body(body)
+        .map_err(|_| internal("invalid header value"))?;
+    instructions.apply_to_request_http1x(&mut request);
+    Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_http_upstream_gets_a_root_path() {
+        let u = Upstream::parse("http://127.0.0.1:8080").unwrap();
+        assert_eq!(u.uri().to_string(), "http://127.0.0.1:8080/");
+        let u = Upstream::parse("http://engine.internal/prefix/").unwrap();
+        assert_eq!(u.uri().to_string(), "http://engine.internal/prefix/");
+    }
+
+    #[test]
+    fn an_https_upstream_is_refused_with_a_clear_message() {
+        let e = Upstream::parse("https://proton.us-east-1.amazonaws.com").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("https upstreams are not supported yet"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn odd_upstreams_are_refused() {
+        for url in [
+            "ftp://x",
+            "127.0.0.1:8080",
+            "http://user:pw@host/",
+            "http://host/?a=b",
+            "http://host/#f",
+            "",
+        ] {
+            assert!(Upstream::parse(url).is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn operations_are_checked_against_the_model_of_their_service() {
+        assert_eq!(
+            Service::Proton.operation("ListEnvironmentTemplates"),
+            Some("ListEnvironmentTemplates")
+        );
+        assert_eq!(Service::Proton.operation("DescribeProduct"), None);
+        assert_eq!(
+            Service::ServiceCatalog.operation("DescribeProduct"),
+            Some("DescribeProduct")
+        );
+        assert_eq!(Service::Proton.operation("../x"), None);
+    }
+
+    #[test]
+    fn a_signed_request_carries_the_awsjson_headers_and_a_sigv4_authorization() {
+        let u = Upstream::parse("http://127.0.0.1:9/").unwrap();
+        let creds = ProxyCredentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+            session_token: Some("session".into()),
+        };
+        let time = baryon_engine::sigv4::parse_amz_date("20150830T123600Z").unwrap();
+        let r = signed_request(
+            &u,
+            "eu-west-1",
+            &creds,
+            Service::ServiceCatalog,
+            "DescribeProduct",
+            Bytes::from_static(b"{}"),
+            time,
+        )
+        .unwrap();
+        let h = r.headers();
+        assert_eq!(h["host"], "127.0.0.1:9");
+        assert_eq!(h["content-type"], "application/x-amz-json-1.1");
+        assert_eq!(
+            h["x-amz-target"],
+            "AWS242ServiceCatalogService.DescribeProduct"
+        );
+        assert_eq!(h["x-amz-date"], "20150830T123600Z");
+        assert_eq!(h["x-amz-security-token"], "session");
+        let auth = h["authorization"].to_str().unwrap();
+        assert!(
+            auth.starts_with(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/eu-west-1/servicecatalog/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature="
+            ),
+            "{auth}"
+        );
+        assert!(!auth.contains("wJalr"));
+    }
+}
