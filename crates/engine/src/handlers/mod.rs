@@ -20,6 +20,7 @@ pub mod environment;
 pub mod environment_template;
 pub mod repository;
 pub mod service;
+pub mod service_instance;
 pub mod service_template;
 pub mod settings;
 pub mod summary;
@@ -101,7 +102,7 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::CancelServicePipelineDeployment => run(cx, body, service::cancel_pipeline).await,
         Operation::CreateServiceInstance => run(cx, body, service::create_instance).await,
         Operation::GetServiceInstance => run(cx, body, service::get_instance).await,
-        Operation::ListServiceInstances => run(cx, body, service::list_instances).await,
+        Operation::ListServiceInstances => run(cx, body, service_instance::list).await,
         Operation::ListServiceInstanceOutputs => {
             run(cx, body, service::list_instance_outputs).await
         }

@@ -12,8 +12,7 @@ use baryon_model::proton::{
     DeploymentStatus, Environment, GetServiceInput, GetServiceInstanceInput,
     GetServiceInstanceOutput, GetServiceOutput, ListServiceInstanceOutputsInput,
     ListServiceInstanceOutputsOutput, ListServiceInstanceProvisionedResourcesInput,
-    ListServiceInstanceProvisionedResourcesOutput, ListServiceInstancesFilterBy,
-    ListServiceInstancesInput, ListServiceInstancesOutput, ListServicePipelineOutputsInput,
+    ListServiceInstanceProvisionedResourcesOutput, ListServicePipelineOutputsInput,
     ListServicePipelineOutputsOutput, ListServicePipelineProvisionedResourcesInput,
     ListServicePipelineProvisionedResourcesOutput, ListServicesInput, ListServicesOutput,
     Provisioning, Service, ServiceInstance, ServiceInstanceState, ServicePipeline,
@@ -25,7 +24,7 @@ use baryon_model::spec::{self, Spec};
 
 use super::deploy::{self, Target};
 use super::template_version::{self as tv, Family, convert};
-use super::{Created, Rows, filtered_page, idempotent_create, list_page};
+use super::{Created, idempotent_create, list_page};
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind};
@@ -753,49 +752,6 @@ pub async fn get_instance(
         })?;
     Ok(GetServiceInstanceOutput {
         service_instance: row.doc,
-    })
-}
-
-/// ListServiceInstances (by service, with the API's filters applied).
-pub async fn list_instances(
-    cx: &Cx,
-    input: ListServiceInstancesInput,
-) -> Result<ListServiceInstancesOutput, ApiError> {
-    let prefix = input
-        .service_name
-        .as_deref()
-        .map(|s| format!("{s}/"))
-        .unwrap_or_default();
-    let scope = format!("ListServiceInstances:{prefix}");
-    let filters = input.filters.unwrap_or_default();
-    let keep = |i: &ServiceInstance| {
-        filters.iter().all(|f| {
-            let value = f.value.as_deref().unwrap_or_default();
-            match &f.key {
-                Some(ListServiceInstancesFilterBy::Name) => i.name == value,
-                Some(ListServiceInstancesFilterBy::EnvironmentName) => i.environment_name == value,
-                Some(ListServiceInstancesFilterBy::ServiceName) => i.service_name == value,
-                Some(ListServiceInstancesFilterBy::TemplateName) => i.template_name == value,
-                Some(ListServiceInstancesFilterBy::DeploymentStatus) => {
-                    i.deployment_status.as_str() == value
-                }
-                _ => true,
-            }
-        })
-    };
-    let (service_instances, next_token) = filtered_page::<ServiceInstance, _>(
-        cx,
-        Rows::Prefixed(Kind::ServiceInstance, &prefix),
-        &scope,
-        input.next_token.as_deref(),
-        input.max_results,
-        |i| format!("{}/{}", i.service_name, i.name),
-        keep,
-    )
-    .await?;
-    Ok(ListServiceInstancesOutput {
-        next_token,
-        service_instances,
     })
 }
 

@@ -44,6 +44,68 @@ struct Deployed<'a> {
     failed: bool,
 }
 
+/// How far a deployed version is behind its template's recommended version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lag {
+    /// On the recommended version (or there is none).
+    UpToDate,
+    /// On the recommended major version, behind its minor.
+    BehindMinor,
+    /// On an older major version.
+    BehindMajor,
+}
+
+impl Lag {
+    /// The lag of `major.minor` behind `recommended`.
+    pub fn of(major: &str, minor: &str, recommended: Option<TemplateVersion>) -> Lag {
+        let current = TemplateVersion::parse(&format!("{major}.{minor}")).ok();
+        match (current, recommended) {
+            (Some(c), Some(r)) if c.major < r.major => Lag::BehindMajor,
+            (Some(c), Some(r)) if c.major == r.major && c.minor < r.minor => Lag::BehindMinor,
+            _ => Lag::UpToDate,
+        }
+    }
+
+    /// `UP_TO_DATE`, `BEHIND_MINOR`, `BEHIND_MAJOR` (the values ListServiceInstances'
+    /// `deployedTemplateVersionStatus` filter takes).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lag::UpToDate => "UP_TO_DATE",
+            Lag::BehindMinor => "BEHIND_MINOR",
+            Lag::BehindMajor => "BEHIND_MAJOR",
+        }
+    }
+}
+
+/// The recommended version of each of `templates` (of one family).
+pub async fn recommended_versions(
+    cx: &Cx,
+    family: Family,
+    templates: &[&str],
+) -> Result<BTreeMap<String, Option<TemplateVersion>>, ApiError> {
+    let version_kind = match family {
+        Family::Environment => Kind::EnvironmentTemplateVersion,
+        Family::Service => Kind::ServiceTemplateVersion,
+    };
+    let mut recommended = BTreeMap::new();
+    for &template in templates {
+        if !recommended.contains_key(template) {
+            let versions = cx
+                .store
+                .list_prefixed::<ServiceTemplateVersion>(
+                    version_kind,
+                    &format!("{template}/"),
+                    None,
+                    10_000,
+                )
+                .await?;
+            let numbers = super::template_version::numbered(versions.items.iter().map(|(v, _)| v));
+            recommended.insert(template.to_owned(), version::recommended(numbers));
+        }
+    }
+    Ok(recommended)
+}
+
 /// Counts deployed resources of one family: total, failed, up to date, behind a minor or a major
 /// version of their template's recommended version.
 async fn health(
@@ -51,36 +113,21 @@ async fn health(
     family: Family,
     items: &[Deployed<'_>],
 ) -> Result<ResourceCountsSummary, ApiError> {
-    let version_kind = match family {
-        Family::Environment => Kind::EnvironmentTemplateVersion,
-        Family::Service => Kind::ServiceTemplateVersion,
-    };
-    let mut recommended: BTreeMap<&str, Option<TemplateVersion>> = BTreeMap::new();
-    for item in items {
-        if !recommended.contains_key(item.template) {
-            let versions = cx
-                .store
-                .list_prefixed::<ServiceTemplateVersion>(
-                    version_kind,
-                    &format!("{}/", item.template),
-                    None,
-                    10_000,
-                )
-                .await?;
-            let numbers = super::template_version::numbered(versions.items.iter().map(|(v, _)| v));
-            recommended.insert(item.template, version::recommended(numbers));
-        }
-    }
+    let templates: Vec<&str> = items.iter().map(|i| i.template).collect();
+    let recommended = recommended_versions(cx, family, &templates).await?;
     let (mut failed, mut up_to_date, mut behind_minor, mut behind_major) = (0, 0, 0, 0);
     for item in items {
         if item.failed {
             failed += 1;
         }
-        let current = TemplateVersion::parse(&format!("{}.{}", item.major, item.minor)).ok();
-        match (current, recommended.get(item.template).copied().flatten()) {
-            (Some(c), Some(r)) if c.major < r.major => behind_major += 1,
-            (Some(c), Some(r)) if c.major == r.major && c.minor < r.minor => behind_minor += 1,
-            _ => up_to_date += 1,
+        match Lag::of(
+            item.major,
+            item.minor,
+            recommended.get(item.template).copied().flatten(),
+        ) {
+            Lag::BehindMajor => behind_major += 1,
+            Lag::BehindMinor => behind_minor += 1,
+            Lag::UpToDate => up_to_date += 1,
         }
     }
     Ok(ResourceCountsSummary {
