@@ -222,3 +222,36 @@ def test_notifying_an_aws_managed_environment_is_refused(server, proton):
     with pytest.raises(ClientError) as e:
         notify(proton, env)
     assert error_of(e)[0] == "ValidationException"
+
+
+@pytest.mark.parametrize("leftover", ["leased job", "expired lease", "no job"])
+def test_a_deployment_interrupted_by_a_crash_ends_after_a_restart(server, proton, leftover):
+    proton.create_environment_template(name="managed")
+    publish(proton, server, "managed")
+    env = proton.create_environment(name="aws", templateName="managed", templateMajorVersion="1", spec=SPEC,
+                                    protonServiceRoleArn="arn:aws:iam::123456789012:role/proton")["environment"]
+    assert wait_status(proton, "aws")["deploymentStatus"] == "FAILED"
+    deployment_id = env["lastAttemptedDeploymentId"]
+    server.stop()
+    # What a crash mid-deployment leaves: the environment and its deployment in progress, and
+    # (unless the crash came before the job was written) the deployment's job, maybe still leased.
+    server.sql("UPDATE resources SET status = 'IN_PROGRESS', doc = replace(doc, "
+               "'\"deploymentStatus\":\"FAILED\"', '\"deploymentStatus\":\"IN_PROGRESS\"') "
+               "WHERE kind IN ('environment', 'deployment')")
+    if leftover != "no job":
+        # The embedded (SQLite) engine releases leases at start; PostgreSQL waits for expiry.
+        lease = 0 if leftover == "expired lease" or server.database else 4102444800000
+        server.sql("INSERT INTO jobs (id, account_id, kind, subject, step, run_after, lease_until, attempts, "
+                   f"created_at) VALUES ('crash-job', '123456789012', 'deploy', '{deployment_id}', 'start', 0, "
+                   f"{lease}, 1, 0)")
+    from conftest import Server
+    again = Server(server.data_dir, server.database)
+    try:
+        client = again.client()
+        assert client.get_environment(name="aws")["environment"]["deploymentStatus"] in ("IN_PROGRESS", "FAILED")
+        done = wait_status(client, "aws")
+        assert done["deploymentStatus"] == "FAILED"
+        assert done["deploymentStatusMessage"].startswith("AWS-managed provisioning needs a CloudFormation")
+        assert client.get_deployment(id=deployment_id)["deployment"]["deploymentStatus"] == "FAILED"
+    finally:
+        again.stop()

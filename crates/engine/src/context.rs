@@ -84,6 +84,8 @@ pub struct Cx {
     pub ids: Arc<dyn IdGen>,
     /// Key for tamper-evident pagination tokens.
     pub token_key: Arc<[u8; 32]>,
+    /// Wakes the job worker when a job is enqueued.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl Cx {

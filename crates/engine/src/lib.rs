@@ -20,7 +20,9 @@ pub mod context;
 pub mod credentials;
 pub mod error;
 pub mod handlers;
+pub mod jobs;
 pub mod protocol;
+pub mod provision;
 pub mod server;
 pub mod sigv4;
 pub mod store;
@@ -139,29 +141,26 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         clock: Arc::new(context::SystemClock),
         ids: Arc::new(context::RandomIds),
         token_key: Arc::new(token_key),
+        wake: Arc::new(tokio::sync::Notify::new()),
     };
-    let (mut resumed, mut ended) = (0, 0);
+    if cx.store.is_sqlite() {
+        // The embedded engine is the only worker on its database: leases still held were
+        // its previous process's.
+        let released = cx.store.release_leases().await?;
+        if released > 0 {
+            tracing::info!(released, "resuming jobs a previous run left unfinished");
+        }
+    }
+    let mut recovered = 0;
     for account in &accounts {
-        let cx = cx.for_account(account);
-        resumed += handlers::template_version::resume_registrations(&cx)
+        recovered += jobs::recover(&cx.for_account(account))
             .await
-            .map_err(|e| EngineError::Config(format!("could not resume registrations: {e}")))?;
-        ended += handlers::environment::resume_deployments(&cx)
-            .await
-            .map_err(|e| EngineError::Config(format!("could not resume deployments: {e}")))?;
+            .map_err(|e| EngineError::Config(format!("could not recover background work: {e}")))?;
     }
-    if ended > 0 {
-        tracing::info!(
-            ended,
-            "ending AWS-managed deployments left in progress (no provisioner)"
-        );
+    if recovered > 0 {
+        tracing::info!(recovered, "queued work left in progress without a job");
     }
-    if resumed > 0 {
-        tracing::info!(
-            resumed,
-            "resuming template version registrations left in progress"
-        );
-    }
+    jobs::spawn_worker(cx.clone());
     let keys = std::iter::once((config.account_id.clone(), credentials.clone()))
         .chain(account_credentials.iter().cloned())
         .collect();

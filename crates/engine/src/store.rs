@@ -138,6 +138,34 @@ pub struct Columns<'a> {
     pub arn: &'a str,
 }
 
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob<'a> {
+    /// Unique id.
+    pub id: &'a str,
+    /// What to do (`deploy`, `register:<version kind>`).
+    pub kind: &'a str,
+    /// What to do it to (a deployment id, a version row name).
+    pub subject: &'a str,
+}
+
+/// A claimed job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Unique id.
+    pub id: String,
+    /// The account it acts for.
+    pub account_id: String,
+    /// What to do.
+    pub kind: String,
+    /// What to do it to.
+    pub subject: String,
+    /// Where the work stands (`start`, then what the job records).
+    pub step: String,
+    /// How many times it was claimed (this claim included).
+    pub attempts: i64,
+}
+
 /// The database.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -578,8 +606,9 @@ impl Store {
             .transpose()
     }
 
-    /// Inserts a template version, its bundle source and (when given) its client token
-    /// `(scope, token, request hash)`, in one transaction; `Ok(false)` when the name is taken.
+    /// Inserts a template version, its bundle source, its registration job and (when given)
+    /// its client token `(scope, token, request hash)`, in one transaction; `Ok(false)` when the
+    /// name is taken.
     pub async fn insert_version<T: Serialize, S: Serialize>(
         &self,
         kind: Kind,
@@ -587,12 +616,14 @@ impl Store {
         doc: &T,
         source: &S,
         token: Option<(&str, &str, &str)>,
+        job: &NewJob<'_>,
     ) -> Result<bool, StoreError> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
         if !self.insert_row(&mut tx, kind, cols, doc, now).await? {
             return Ok(false);
         }
+        self.enqueue_in(&mut tx, job, now).await?;
         sqlx::query(
             "INSERT INTO registrations (kind, account_id, name, source) VALUES ($1, $2, $3, $4)",
         )
@@ -735,5 +766,160 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
+    // --- the job queue -------------------------------------------------------------------
+
+    async fn enqueue_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        job: &NewJob<'_>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO jobs (id, account_id, kind, subject, step, run_after, created_at) \
+             VALUES ($1, $2, $3, $4, 'start', $5, $5)",
+        )
+        .bind(job.id)
+        .bind(&self.account_id)
+        .bind(job.kind)
+        .bind(job.subject)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Enqueues a job, due now.
+    pub async fn enqueue(&self, job: &NewJob<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        self.enqueue_in(&mut tx, job, now_millis()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Inserts a new resource and enqueues the job that works on it, in one transaction;
+    /// `Ok(false)` (and no job) when the name is taken.
+    pub async fn insert_with_job<T: Serialize>(
+        &self,
+        kind: Kind,
+        cols: &Columns<'_>,
+        doc: &T,
+        job: &NewJob<'_>,
+    ) -> Result<bool, StoreError> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        if !self.insert_row(&mut tx, kind, cols, doc, now).await? {
+            return Ok(false);
+        }
+        self.enqueue_in(&mut tx, job, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Claims the oldest due job of any account for `lease_millis`: a conditional UPDATE on
+    /// its lease, so two workers never both win it; a job whose lease expired is due again.
+    pub async fn claim_job(&self, lease_millis: i64) -> Result<Option<Job>, StoreError> {
+        for _ in 0..5 {
+            let now = now_millis();
+            let Some(row) = sqlx::query(
+                "SELECT id FROM jobs WHERE run_after <= $1 AND lease_until <= $1 \
+                 ORDER BY run_after, id LIMIT 1",
+            )
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?
+            else {
+                return Ok(None);
+            };
+            let id: String = row.try_get("id")?;
+            let claimed = sqlx::query(
+                "UPDATE jobs SET lease_until = $1, attempts = attempts + 1 \
+                 WHERE id = $2 AND lease_until <= $3 AND run_after <= $3",
+            )
+            .bind(now.saturating_add(lease_millis))
+            .bind(&id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+            if claimed.rows_affected() == 1 {
+                let r = sqlx::query(
+                    "SELECT id, account_id, kind, subject, step, attempts FROM jobs WHERE id = $1",
+                )
+                .bind(&id)
+                .fetch_one(&self.pool)
+                .await?;
+                return Ok(Some(Job {
+                    id: r.try_get("id")?,
+                    account_id: r.try_get("account_id")?,
+                    kind: r.try_get("kind")?,
+                    subject: r.try_get("subject")?,
+                    step: r.try_get("step")?,
+                    attempts: r.try_get("attempts")?,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Removes a finished job.
+    pub async fn finish_job(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM jobs WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Releases a job to run again at `run_after_millis`, at `step`; `reset_attempts` when it
+    /// made progress (so attempts count failures in a row).
+    pub async fn defer_job(
+        &self,
+        id: &str,
+        step: &str,
+        run_after_millis: i64,
+        reset_attempts: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE jobs SET step = $1, run_after = $2, lease_until = 0, \
+             attempts = CASE WHEN $3 = 1 THEN 0 ELSE attempts END WHERE id = $4",
+        )
+        .bind(step)
+        .bind(run_after_millis)
+        .bind(i64::from(reset_attempts))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Releases every lease (start-up of the embedded engine, the only worker on its SQLite
+    /// database: whatever held a lease died with the previous process).
+    pub async fn release_leases(&self) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("UPDATE jobs SET lease_until = 0 WHERE lease_until > 0")
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    /// Whether a job of `kind` on `subject` is queued.
+    pub async fn has_job(&self, kind: &str, subject: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE kind = $1 AND subject = $2")
+            .bind(kind)
+            .bind(subject)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
+    /// Whether the database is SQLite (the embedded, single-engine default).
+    pub fn is_sqlite(&self) -> bool {
+        self.pool
+            .connect_options()
+            .database_url
+            .scheme()
+            .starts_with("sqlite")
     }
 }

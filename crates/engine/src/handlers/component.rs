@@ -249,9 +249,7 @@ pub async fn create(
         (None, None),
     )
     .await?;
-    if !deploy::self_managed(cx, &d).await? {
-        deploy::fail_later(cx.clone(), d.id, super::environment::NO_PROVISIONER);
-    }
+    crate::jobs::enqueue_deployment(cx, &d.id).await?;
     Ok(CreateComponentOutput {
         component: convert(&doc)?,
     })
@@ -443,10 +441,8 @@ pub async fn update(
         )));
     }
     super::mark_modified(cx, Kind::Component, &input.name).await?;
-    if let Some(d) = started
-        && !deploy::self_managed(cx, &d).await?
-    {
-        deploy::fail_later(cx.clone(), d.id, super::environment::NO_PROVISIONER);
+    if let Some(d) = started {
+        crate::jobs::enqueue_deployment(cx, &d.id).await?;
     }
     Ok(UpdateComponentOutput {
         component: convert(&doc)?,

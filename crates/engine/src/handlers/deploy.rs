@@ -305,23 +305,19 @@ pub async fn conclude(
     )))
 }
 
-/// Ends a deployment as FAILED in the background (AWS-managed provisioning without a
-/// provisioner), then lets the owning service recompute its status.
-pub fn fail_later(cx: Cx, id: String, reason: &'static str) {
-    tokio::spawn(async move {
-        match conclude(&cx, &id, Outcome::Failed(reason.to_owned()), &[]).await {
-            Ok(target) => {
-                if let Some(service) = target.service()
-                    && let Err(e) = super::service::refresh_status(&cx, service).await
-                {
-                    tracing::warn!(deployment = %id, error = %e, "could not refresh a service status");
-                }
-            }
-            Err(e) => {
-                tracing::warn!(deployment = %id, error = %e, "could not record a deployment outcome");
-            }
-        }
-    });
+/// Records a deployment's outcome ([`conclude`]) and lets the owning service recompute its
+/// status.
+pub async fn conclude_and_refresh(
+    cx: &Cx,
+    id: &str,
+    outcome: Outcome,
+    outputs: &[Output],
+) -> Result<(), ApiError> {
+    let target = conclude(cx, id, outcome, outputs).await?;
+    if let Some(service) = target.service() {
+        super::service::refresh_status(cx, service).await?;
+    }
+    Ok(())
 }
 
 /// Whether a deployment is self-managed (finished by NotifyResourceDeploymentStatusChange):
@@ -558,9 +554,7 @@ pub async fn redeploy(
             "The {what} was changed concurrently; retry."
         )));
     }
-    if !self_managed(cx, &d).await? {
-        fail_later(cx.clone(), d.id, super::environment::NO_PROVISIONER);
-    }
+    crate::jobs::enqueue_deployment(cx, &d.id).await?;
     Ok(doc)
 }
 
@@ -582,7 +576,19 @@ pub async fn cancel(cx: &Cx, target: &Target) -> Result<Value, ApiError> {
         )));
     }
     if let Some(id) = doc["lastAttemptedDeploymentId"].as_str() {
-        conclude(cx, id, Outcome::Cancelled, &[]).await?;
+        let (d, _) = deployment::load(cx, id).await?;
+        let provisioner = crate::provision::for_deployment(cx, &d).await?;
+        match provisioner.cancel(cx, &d).await? {
+            crate::provision::Progress::Cancelled => {
+                conclude(cx, id, Outcome::Cancelled, &[]).await?;
+            }
+            other => {
+                return Err(ApiError::InternalServer(format!(
+                    "the {} provisioner answered a cancellation with {other:?}, which this engine does not handle yet",
+                    provisioner.name()
+                )));
+            }
+        }
     }
     if let Some(service) = target.service() {
         super::service::refresh_status(cx, service).await?;

@@ -10,9 +10,9 @@
 
 use baryon_model::proton::{
     CancelEnvironmentDeploymentInput, CancelEnvironmentDeploymentOutput, CreateEnvironmentInput,
-    CreateEnvironmentOutput, DeleteEnvironmentInput, DeleteEnvironmentOutput, Deployment,
-    DeploymentState, DeploymentStatus, Environment, EnvironmentState, EnvironmentSummary,
-    EnvironmentTemplate, GetEnvironmentInput, GetEnvironmentOutput, ListEnvironmentOutputsInput,
+    CreateEnvironmentOutput, DeleteEnvironmentInput, DeleteEnvironmentOutput, DeploymentState,
+    DeploymentStatus, Environment, EnvironmentState, EnvironmentSummary, EnvironmentTemplate,
+    GetEnvironmentInput, GetEnvironmentOutput, ListEnvironmentOutputsInput,
     ListEnvironmentOutputsOutput, ListEnvironmentProvisionedResourcesInput,
     ListEnvironmentProvisionedResourcesOutput, ListEnvironmentsInput, ListEnvironmentsOutput,
     Provisioning, RepositoryBranch, RepositoryBranchInput, UpdateEnvironmentInput,
@@ -28,11 +28,6 @@ use crate::error::ApiError;
 use crate::store::{Columns, Kind};
 
 const WHAT: &str = "environment";
-
-/// Why AWS-managed deployments fail in this engine for now.
-pub(crate) const NO_PROVISIONER: &str = "AWS-managed provisioning needs a CloudFormation provisioner, and none is \
-     configured in this Baryon engine; use a CUSTOMER_MANAGED (self-managed) template, or configure \
-     CloudFormation provisioning when this engine offers it.";
 
 fn arn(cx: &Cx, name: &str) -> String {
     cx.arn(&format!("environment/{name}"))
@@ -84,29 +79,6 @@ fn state_of(env: &Environment) -> DeploymentState {
 
 fn self_managed(env: &Environment) -> bool {
     env.provisioning == Some(Provisioning::CustomerManaged)
-}
-
-/// What a deployment's provisioner does after it is recorded.
-fn after_start(cx: &Cx, env: &Environment, deployment_id: &str) {
-    if !self_managed(env) {
-        deploy::fail_later(cx.clone(), deployment_id.to_owned(), NO_PROVISIONER);
-    }
-}
-
-/// Ends AWS-managed deployments a previous run left in progress (they have no provisioner).
-pub async fn resume_deployments(cx: &Cx) -> Result<usize, ApiError> {
-    let stuck = cx
-        .store
-        .list_by_status::<Deployment>(Kind::Deployment, DeploymentStatus::InProgress.as_str())
-        .await?;
-    let mut n = 0;
-    for d in stuck {
-        if !deploy::self_managed(cx, &d).await? {
-            deploy::fail_later(cx.clone(), d.id.clone(), NO_PROVISIONER);
-            n += 1;
-        }
-    }
-    Ok(n)
 }
 
 /// CreateEnvironment (idempotent create).
@@ -210,7 +182,7 @@ pub async fn create(
         (None, None),
     )
     .await?;
-    after_start(cx, &env, &d.id);
+    crate::jobs::enqueue_deployment(cx, &d.id).await?;
     Ok(CreateEnvironmentOutput { environment: env })
 }
 
@@ -403,7 +375,7 @@ pub async fn delete(
             previous,
         )
         .await?;
-        env.last_attempted_deployment_id = Some(d.id);
+        env.last_attempted_deployment_id = Some(d.id.clone());
         env.last_deployment_attempted_at = cx.clock.now();
         if !save(cx, &env, version).await? {
             return Err(ApiError::Conflict(format!(
@@ -411,6 +383,7 @@ pub async fn delete(
                 env.name
             )));
         }
+        crate::jobs::enqueue_deployment(cx, &d.id).await?;
         return Ok(DeleteEnvironmentOutput {
             environment: Some(env),
         });

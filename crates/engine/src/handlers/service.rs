@@ -14,10 +14,9 @@ use baryon_model::proton::{
     ListServiceInstanceOutputsOutput, ListServiceInstanceProvisionedResourcesInput,
     ListServiceInstanceProvisionedResourcesOutput, ListServicePipelineOutputsInput,
     ListServicePipelineOutputsOutput, ListServicePipelineProvisionedResourcesInput,
-    ListServicePipelineProvisionedResourcesOutput, ListServicesInput, ListServicesOutput,
-    Provisioning, Service, ServiceInstance, ServiceInstanceState, ServicePipeline,
-    ServicePipelineState, ServiceStatus, ServiceTemplate, ServiceTemplateVersion,
-    UpdateServiceInput, UpdateServiceOutput,
+    ListServicePipelineProvisionedResourcesOutput, ListServicesInput, ListServicesOutput, Service,
+    ServiceInstance, ServiceInstanceState, ServicePipeline, ServicePipelineState, ServiceStatus,
+    ServiceTemplate, ServiceTemplateVersion, UpdateServiceInput, UpdateServiceOutput,
 };
 use baryon_model::schema;
 use baryon_model::spec::{self, Spec};
@@ -164,12 +163,10 @@ pub async fn refresh_status(cx: &Cx, name: &str) -> Result<(), ApiError> {
 /// CreateService (idempotent create): validates the spec against the template version, checks
 /// each instance's environment is compatible, then deploys every instance and the pipeline.
 pub async fn create(cx: &Cx, input: CreateServiceInput) -> Result<CreateServiceOutput, ApiError> {
-    let template = cx
-        .store
+    cx.store
         .get::<ServiceTemplate>(Kind::ServiceTemplate, &input.template_name)
         .await?
-        .ok_or_else(|| ApiError::not_found("service template", &input.template_name))?
-        .doc;
+        .ok_or_else(|| ApiError::not_found("service template", &input.template_name))?;
     let version = tv::published_version(
         cx,
         Family::Service,
@@ -293,9 +290,7 @@ pub async fn create(cx: &Cx, input: CreateServiceInput) -> Result<CreateServiceO
             (None, None),
         )
         .await?;
-        if template.pipeline_provisioning != Some(Provisioning::CustomerManaged) {
-            deploy::fail_later(cx.clone(), d.id, super::environment::NO_PROVISIONER);
-        }
+        crate::jobs::enqueue_deployment(cx, &d.id).await?;
     }
     Ok(CreateServiceOutput {
         service: assemble(cx, service).await?,
@@ -395,9 +390,7 @@ async fn add_instance(
         (None, None),
     )
     .await?;
-    if env.provisioning != Some(Provisioning::CustomerManaged) {
-        deploy::fail_later(cx.clone(), d.id, super::environment::NO_PROVISIONER);
-    }
+    crate::jobs::enqueue_deployment(cx, &d.id).await?;
     Ok(doc)
 }
 
@@ -667,6 +660,7 @@ pub(crate) async fn tear_down(cx: &Cx, target: Target) -> Result<(), ApiError> {
             "{arn} was changed concurrently; retry."
         )));
     }
+    crate::jobs::enqueue_deployment(cx, &id).await?;
     Ok(())
 }
 

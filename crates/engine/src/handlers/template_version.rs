@@ -6,9 +6,9 @@
 //! `service_template` convert at the edge with [`convert`].
 //!
 //! Registration is asynchronous as on Proton: a new version is `REGISTRATION_IN_PROGRESS`, and a
-//! background task reads the bundle from the artifact store and moves it to `DRAFT` or to
-//! `REGISTRATION_FAILED` with a `statusMessage` saying exactly what is wrong. At start-up,
-//! versions left in progress by a crash are registered again ([`resume_registrations`]).
+//! job (written in the version's transaction, see [`crate::jobs`]) reads the bundle from the
+//! artifact store and moves it to `DRAFT` or to `REGISTRATION_FAILED` with a `statusMessage`
+//! saying exactly what is wrong ([`run_registration`]); a crash only delays it.
 
 use baryon_model::proton::{
     CompatibleEnvironmentTemplate, EnvironmentTemplate, ServiceTemplate,
@@ -54,7 +54,8 @@ impl Family {
         }
     }
 
-    fn version_kind(self) -> Kind {
+    /// The row kind of the family's versions.
+    pub fn version_kind(self) -> Kind {
         match self {
             Self::Environment => Kind::EnvironmentTemplateVersion,
             Self::Service => Kind::ServiceTemplateVersion,
@@ -319,19 +320,15 @@ pub async fn create(
             .client_token
             .as_deref()
             .map(|t| (token_scope, t, hash.as_str()));
+        let job_id = cx.ids.uuid();
+        let job = crate::jobs::new_job(&job_id, crate::jobs::register_kind(family), &name);
         if cx
             .store
-            .insert_version(family.version_kind(), &cols, &doc, &req.source, token)
+            .insert_version(family.version_kind(), &cols, &doc, &req.source, token, &job)
             .await?
         {
             super::tags::store_initial(cx, &arn, req.tags.as_deref()).await?;
-            spawn_registration(
-                cx.clone(),
-                family,
-                req.template_name.clone(),
-                next,
-                req.source.clone(),
-            );
+            cx.wake.notify_one();
             return Ok(doc);
         }
     }
@@ -342,18 +339,64 @@ pub async fn create(
     )))
 }
 
-fn spawn_registration(
-    cx: Cx,
+/// The row name of a stored version.
+pub fn row_name_of(v: &ServiceTemplateVersion) -> Result<String, ApiError> {
+    Ok(row_name(&v.template_name, version_of(v)?))
+}
+
+/// Runs the registration of the version stored as `row` (a job's work): reads and checks its
+/// bundle and records `DRAFT` or `REGISTRATION_FAILED`. A version no longer in progress (or
+/// deleted) is left alone.
+pub async fn run_registration(cx: &Cx, family: Family, row: &str) -> Result<(), ApiError> {
+    let Some(stored) = cx
+        .store
+        .get::<ServiceTemplateVersion>(family.version_kind(), row)
+        .await?
+    else {
+        return Ok(());
+    };
+    if stored.doc.status != TemplateVersionStatus::RegistrationInProgress {
+        return Ok(());
+    }
+    let v = version_of(&stored.doc)?;
+    let Some(source) = cx
+        .store
+        .version_source::<TemplateVersionSourceInput>(family.version_kind(), row)
+        .await?
+    else {
+        return fail_registration(
+            cx,
+            family,
+            row,
+            "the version's bundle source was not recorded",
+        )
+        .await;
+    };
+    register(cx, family, &stored.doc.template_name, v, &source).await
+}
+
+/// Ends a registration that could not run as `REGISTRATION_FAILED`, with the reason.
+pub async fn fail_registration(
+    cx: &Cx,
     family: Family,
-    template: String,
-    v: TemplateVersion,
-    source: TemplateVersionSourceInput,
-) {
-    tokio::spawn(async move {
-        if let Err(e) = register(&cx, family, &template, v, &source).await {
-            tracing::warn!(template = %template, version = %v, error = %e, "registration could not record its outcome");
-        }
-    });
+    row: &str,
+    reason: &str,
+) -> Result<(), ApiError> {
+    let Some(stored) = cx
+        .store
+        .get::<ServiceTemplateVersion>(family.version_kind(), row)
+        .await?
+    else {
+        return Ok(());
+    };
+    record_registration(
+        cx,
+        family,
+        &stored.doc.template_name,
+        version_of(&stored.doc)?,
+        &Err(reason.to_owned()),
+    )
+    .await
 }
 
 /// Reads and checks the bundle, then records DRAFT or REGISTRATION_FAILED.
@@ -371,6 +414,18 @@ async fn register(
             .map_err(|e| e.0),
         Err(e) => Err(e.to_string()),
     };
+    record_registration(cx, family, template, v, &outcome).await
+}
+
+/// Records a registration's outcome: `DRAFT` with the schema, or `REGISTRATION_FAILED` with
+/// the reason (unless the version is no longer in progress).
+async fn record_registration(
+    cx: &Cx,
+    family: Family,
+    template: &str,
+    v: TemplateVersion,
+    outcome: &Result<String, String>,
+) -> Result<(), ApiError> {
     let name = row_name(template, v);
     for _ in 0..10 {
         let Some(row) = cx
@@ -384,7 +439,7 @@ async fn register(
         if doc.status != TemplateVersionStatus::RegistrationInProgress {
             return Ok(());
         }
-        match &outcome {
+        match outcome {
             Ok(schema) => {
                 doc.status = TemplateVersionStatus::Draft;
                 doc.schema = Some(schema.clone());
@@ -414,33 +469,6 @@ async fn register(
     Err(ApiError::Conflict(
         "the version kept changing during registration".into(),
     ))
-}
-
-/// Registers again every version a previous run left `REGISTRATION_IN_PROGRESS`.
-pub async fn resume_registrations(cx: &Cx) -> Result<usize, ApiError> {
-    let mut resumed = 0;
-    for family in [Family::Environment, Family::Service] {
-        let stuck = cx
-            .store
-            .list_by_status::<ServiceTemplateVersion>(
-                family.version_kind(),
-                TemplateVersionStatus::RegistrationInProgress.as_str(),
-            )
-            .await?;
-        for v in stuck {
-            let number = version_of(&v)?;
-            // The source is not part of the version document; keep it beside it.
-            if let Some(source) = cx
-                .store
-                .version_source(family.version_kind(), &row_name(&v.template_name, number))
-                .await?
-            {
-                spawn_registration(cx.clone(), family, v.template_name.clone(), number, source);
-                resumed += 1;
-            }
-        }
-    }
-    Ok(resumed)
 }
 
 /// One page of versions (optionally of one major), in version order.
