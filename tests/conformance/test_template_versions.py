@@ -163,6 +163,16 @@ def test_the_same_client_token_returns_the_same_version(proton, env_template):
     assert len(proton.list_environment_template_versions(templateName="queue-env")["templateVersions"]) == 1
 
 
+def test_a_client_token_is_honoured_for_eight_hours_only(server, proton, env_template):
+    proton.create_environment_template_version(templateName="queue-env", source=env_template,
+                                               clientToken="tok-1")
+    # Nine hours pass for the token (the clock of its record is moved back).
+    server.sql("UPDATE idempotency SET created_at = created_at - 32400000 WHERE token = 'tok-1'")
+    again = proton.create_environment_template_version(templateName="queue-env", source=env_template,
+                                                       clientToken="tok-1")["environmentTemplateVersion"]
+    assert (again["majorVersion"], again["minorVersion"]) == ("2", "0")  # a new version, not the old one
+
+
 def test_a_client_token_reused_with_other_parameters_is_a_mismatch(proton, env_template):
     proton.create_environment_template_version(templateName="queue-env", source=env_template,
                                                clientToken="tok-1", description="a")
