@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Baryon's build and tests need, idempotently: a second run only checks.
 #   - Rust: wasm32-unknown-unknown target, rustfmt, clippy, wasm-bindgen-cli 0.2.130
-#   - Debian: chromium + chromium-driver (headless browser tests), postgresql (storage tests)
+#   - Debian: chromium + chromium-driver (headless browser tests), postgresql (storage tests),
+#     git (linked repositories and template sync)
 #   - npm: the test harness packages in tests/package.json (playwright-core)
 #   - Python: boto3, awscli and pytest from tests/requirements.txt into tests/.venv
 # Versions and the reasons behind them: ../shared/TOOLCHAIN.md and ARCHITECTURE.md.
@@ -31,6 +32,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
 fi
 
 apt_packages=()
+command -v git >/dev/null || apt_packages+=(git)
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
 [ -x /usr/bin/chromedriver ] || apt_packages+=(chromium-driver)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postgresql)

@@ -45,7 +45,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         args = [str(_binary()), "serve", "--listen", f"127.0.0.1:{self.port}",
                 "--data-dir", str(data_dir), "--region", REGION, "--account-id", ACCOUNT,
-                "--environment-account", ENV_ACCOUNT]
+                "--environment-account", ENV_ACCOUNT, "--sync-interval", "1"]
         if database:
             args += ["--database", database]
         env = {k: v for k, v in os.environ.items() if not k.startswith("BARYON_")}

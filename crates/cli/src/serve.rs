@@ -33,6 +33,15 @@ pub struct ServeArgs {
     /// credentials file in the data dir.
     #[arg(long = "environment-account", value_name = "ACCOUNT_ID")]
     pub environment_accounts: Vec<String>,
+    /// Map a repository provider to a git base URL (repeatable), e.g.
+    /// `GITHUB=https://git.example.com/`: its linked repositories are then mirrors of
+    /// `<base><owner>/<name>.git`. Unmapped providers use bare repositories Baryon keeps under
+    /// `<data-dir>/repositories/<provider>/<owner>/<name>.git`, which you clone and push to.
+    #[arg(long = "git-remote", value_name = "PROVIDER=BASE_URL", value_parser = parse_remote)]
+    pub git_remotes: Vec<(String, String)>,
+    /// Seconds between template sync passes over the branches sync configs follow.
+    #[arg(long, default_value_t = 2)]
+    pub sync_interval: u64,
     /// Directory of the built console (default: `web/dist` when it exists).
     #[arg(long)]
     pub console_dir: Option<PathBuf>,
@@ -100,6 +109,8 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         region: args.region.clone(),
         account_id: args.account_id.clone(),
         environment_accounts: args.environment_accounts.clone(),
+        git_remotes: args.git_remotes.iter().cloned().collect(),
+        sync_interval: std::time::Duration::from_secs(args.sync_interval.max(1)),
     })
     .await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -176,6 +187,19 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+fn parse_remote(s: &str) -> Result<(String, String), String> {
+    let (provider, base) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected PROVIDER=BASE_URL, got '{s}'"))?;
+    let provider = provider.to_ascii_uppercase();
+    if !["GITHUB", "GITHUB_ENTERPRISE", "BITBUCKET"].contains(&provider.as_str()) {
+        return Err(format!(
+            "unknown provider '{provider}' (GITHUB, GITHUB_ENTERPRISE or BITBUCKET)"
+        ));
+    }
+    Ok((provider, base.to_owned()))
 }
 
 /// Hides a password in a database URL.

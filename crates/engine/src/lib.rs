@@ -19,6 +19,7 @@ pub mod bundle;
 pub mod context;
 pub mod credentials;
 pub mod error;
+pub mod git;
 pub mod handlers;
 pub mod jobs;
 pub mod protocol;
@@ -26,6 +27,7 @@ pub mod provision;
 pub mod server;
 pub mod sigv4;
 pub mod store;
+pub mod template_sync;
 
 pub use error::ApiError;
 
@@ -44,6 +46,12 @@ pub struct EngineConfig {
     /// account (environment account connections); each gets its own key pair, profile
     /// `account-<id>` of `<data-dir>/credentials`.
     pub environment_accounts: Vec<String>,
+    /// Git base URLs by repository provider (`GITHUB` → `https://git.example.com/`): linked
+    /// repositories of a mapped provider are mirrors of `<base><name>.git`; the others are bare
+    /// repositories under `<data-dir>/repositories`.
+    pub git_remotes: std::collections::BTreeMap<String, String>,
+    /// How often template sync looks at the branches it follows.
+    pub sync_interval: std::time::Duration,
 }
 
 /// Failures starting the engine.
@@ -142,6 +150,10 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         ids: Arc::new(context::RandomIds),
         token_key: Arc::new(token_key),
         wake: Arc::new(tokio::sync::Notify::new()),
+        repositories: Arc::new(git::Repositories::new(
+            config.data_dir.join("repositories"),
+            config.git_remotes.clone(),
+        )),
     };
     if cx.store.is_sqlite() {
         // The embedded engine is the only worker on its database: leases still held were
@@ -161,6 +173,7 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         tracing::info!(recovered, "queued work left in progress without a job");
     }
     jobs::spawn_worker(cx.clone());
+    template_sync::spawn(cx.clone(), accounts.clone(), config.sync_interval);
     let keys = std::iter::once((config.account_id.clone(), credentials.clone()))
         .chain(account_credentials.iter().cloned())
         .collect();

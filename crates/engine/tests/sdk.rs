@@ -42,6 +42,8 @@ async fn serve(data_dir: &Path) -> (aws_sdk_proton::Client, String) {
         region: "eu-west-1".into(),
         account_id: "123456789012".into(),
         environment_accounts: Vec::new(),
+        git_remotes: std::collections::BTreeMap::new(),
+        sync_interval: std::time::Duration::from_secs(2),
     })
     .await
     .unwrap();

@@ -56,6 +56,8 @@ async fn engine() -> Upstream {
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
         environment_accounts: Vec::new(),
+        git_remotes: std::collections::BTreeMap::new(),
+        sync_interval: std::time::Duration::from_secs(2),
     })
     .await
     .unwrap();

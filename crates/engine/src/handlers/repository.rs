@@ -48,6 +48,14 @@ pub async fn create(
         status: "",
         arn: &arn,
     };
+    // The git side first: a repository is only linked once it exists.
+    cx.repositories
+        .create(&input.provider, &input.name)
+        .await
+        .map_err(|e| match e {
+            crate::git::GitError::InvalidName(_) => ApiError::Validation(e.to_string()),
+            other => ApiError::InternalServer(format!("could not create the repository: {other}")),
+        })?;
     if !cx
         .store
         .insert(Kind::Repository, &cols, &repository)
