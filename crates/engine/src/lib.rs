@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod protocol;
 pub mod provision;
 pub mod server;
+pub mod service_sync;
 pub mod sigv4;
 pub mod store;
 pub mod template_sync;

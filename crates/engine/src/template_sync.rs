@@ -37,13 +37,17 @@ pub const BUCKET: &str = "baryon-template-sync";
 /// How long a sync waits for a registration to finish.
 const REGISTRATION_WAIT: Duration = Duration::from_mins(1);
 
-/// Starts the sync worker for the given accounts.
+/// Starts the sync worker (template sync, then service sync) for the given accounts.
 pub fn spawn(cx: Cx, accounts: Vec<String>, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             for account in &accounts {
-                if let Err(e) = sync_account(&cx.for_account(account)).await {
+                let cx = cx.for_account(account);
+                if let Err(e) = sync_account(&cx).await {
                     tracing::warn!(account = %account, error = %e, "template sync pass failed");
+                }
+                if let Err(e) = crate::service_sync::sync_account(&cx).await {
+                    tracing::warn!(account = %account, error = %e, "service sync pass failed");
                 }
             }
             tokio::time::sleep(interval).await;
@@ -104,7 +108,7 @@ async fn sync_branch(
         return Ok(());
     };
     let repo_key = repository_status_key(provider, name, branch, &SyncType::TemplateSync);
-    let repo_state = load(cx, &repo_key).await?;
+    let repo_state = load_state(cx, &repo_key).await?;
     // Configs created since the last pass are synced even when the branch did not move.
     let synced: Vec<String> = repo_state["templates"]
         .as_array()
@@ -154,7 +158,7 @@ async fn sync_branch(
             RepositorySyncStatus::Succeeded
         },
     };
-    save(
+    save_state(
         cx,
         &repo_key,
         &json!({ "latestSync": attempt, "commit": head, "templates": wanted }),
@@ -206,7 +210,7 @@ async fn sync_template(
             continue;
         };
         let key = template_status_key(&c.template_type, &c.template_name, &major.to_string());
-        let state = load(cx, &key).await?;
+        let state = load_state(cx, &key).await?;
         if state["tree"].as_str() == Some(tree.as_str()) {
             continue; // this content was synced (or tried) already
         }
@@ -243,7 +247,7 @@ async fn sync_template(
                 }
             }
         }
-        save(cx, &key, &doc).await?;
+        save_state(cx, &key, &doc).await?;
         out.push((
             format!(
                 "{} {} v{major}: {}",
@@ -483,7 +487,8 @@ async fn registration_file(
     Ok((compatible, sources))
 }
 
-async fn load(cx: &Cx, key: &str) -> Result<Value, ApiError> {
+/// A sync state row (`Null` when none).
+pub async fn load_state(cx: &Cx, key: &str) -> Result<Value, ApiError> {
     Ok(cx
         .store
         .get::<Value>(Kind::SyncStatus, key)
@@ -492,7 +497,7 @@ async fn load(cx: &Cx, key: &str) -> Result<Value, ApiError> {
 }
 
 /// Writes a sync state row (insert or replace).
-async fn save(cx: &Cx, key: &str, doc: &Value) -> Result<(), ApiError> {
+pub async fn save_state(cx: &Cx, key: &str, doc: &Value) -> Result<(), ApiError> {
     let arn = cx.arn(&format!("sync-status/{key}"));
     let cols = Columns {
         name: key,
