@@ -30,7 +30,7 @@ use crate::store::{Job, Kind, NewJob};
 /// Runs a deployment through its provisioner.
 pub const DEPLOY: &str = "deploy";
 /// How long a claimed job is a worker's before it is due again.
-pub const LEASE_MILLIS: i64 = 30_000;
+pub const LEASE_MILLIS: i64 = 15_000;
 /// Failures in a row before a job's subject is ended with the reason.
 pub const MAX_ATTEMPTS: i64 = 5;
 /// Jobs run at once.

@@ -144,11 +144,15 @@ fn sections(text: &str) -> Option<(Vec<(String, Value)>, Value)> {
                 .map(|i| {
                     (
                         i.name.clone(),
-                        i.inputs.as_ref().map_or(Value::Null, baryon_model::yaml::Node::to_json),
+                        i.inputs
+                            .as_ref()
+                            .map_or(Value::Null, baryon_model::yaml::Node::to_json),
                     )
                 })
                 .collect(),
-            s.pipeline.as_ref().map_or(Value::Null, baryon_model::yaml::Node::to_json),
+            s.pipeline
+                .as_ref()
+                .map_or(Value::Null, baryon_model::yaml::Node::to_json),
         )),
         Spec::Environment(_) => None,
     }

@@ -138,6 +138,46 @@ pub struct Columns<'a> {
     pub arn: &'a str,
 }
 
+/// A resource row to insert together with others (see [`Store::insert_all`]).
+#[derive(Debug, Clone)]
+pub struct NewRow {
+    /// Kind.
+    pub kind: Kind,
+    /// Name.
+    pub name: String,
+    /// Parent.
+    pub parent: String,
+    /// Status.
+    pub status: String,
+    /// ARN.
+    pub arn: String,
+    /// The document, as JSON text.
+    pub doc: String,
+}
+
+impl NewRow {
+    /// A row of `kind` with these columns and document.
+    pub fn new<T: Serialize>(kind: Kind, cols: &Columns<'_>, doc: &T) -> Result<Self, StoreError> {
+        Ok(Self {
+            kind,
+            name: cols.name.to_owned(),
+            parent: cols.parent.to_owned(),
+            status: cols.status.to_owned(),
+            arn: cols.arn.to_owned(),
+            doc: serde_json::to_string(doc)?,
+        })
+    }
+
+    fn columns(&self) -> Columns<'_> {
+        Columns {
+            name: &self.name,
+            parent: &self.parent,
+            status: &self.status,
+            arn: &self.arn,
+        }
+    }
+}
+
 /// A job to enqueue.
 #[derive(Debug, Clone)]
 pub struct NewJob<'a> {
@@ -439,8 +479,48 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Inserts rows (and enqueues jobs) in one transaction, all or nothing; `Ok(false)` (and
+    /// nothing written) when any name is taken.
+    pub async fn insert_all(
+        &self,
+        rows: &[NewRow],
+        jobs: &[NewJob<'_>],
+    ) -> Result<bool, StoreError> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        if !self.insert_rows(&mut tx, rows, jobs, now).await? {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn insert_rows(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        rows: &[NewRow],
+        jobs: &[NewJob<'_>],
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        for row in rows {
+            let doc: serde_json::Value = serde_json::from_str(&row.doc)?;
+            if !self
+                .insert_row(tx, row.kind, &row.columns(), &doc, now)
+                .await?
+            {
+                return Ok(false);
+            }
+        }
+        for job in jobs {
+            self.enqueue_in(tx, job, now).await?;
+        }
+        Ok(true)
+    }
+
     /// Inserts a new resource together with the hash of the request that created it (under
-    /// `scope`, keyed by name), in one transaction; `Ok(false)` when the name is taken.
+    /// `scope`, keyed by name) and any further rows and jobs that come with it (its first
+    /// deployment), in one transaction; `Ok(false)` (and nothing written) when a name is taken.
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_with_request<T: Serialize>(
         &self,
         kind: Kind,
@@ -448,10 +528,14 @@ impl Store {
         doc: &T,
         scope: &str,
         request_hash: &str,
+        extra: &[NewRow],
+        jobs: &[NewJob<'_>],
     ) -> Result<bool, StoreError> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
-        if !self.insert_row(&mut tx, kind, cols, doc, now).await? {
+        if !self.insert_row(&mut tx, kind, cols, doc, now).await?
+            || !self.insert_rows(&mut tx, extra, jobs, now).await?
+        {
             return Ok(false);
         }
         sqlx::query(

@@ -228,16 +228,8 @@ pub async fn create(
         status: DeploymentStatus::InProgress.as_str(),
         arn: &arn,
     };
-    if let Created::Existing(existing) =
-        idempotent_create(cx, Kind::Component, WHAT, &cols, &input, &doc).await?
-    {
-        return Ok(CreateComponentOutput {
-            component: convert(&existing)?,
-        });
-    }
-    super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
     let target = Target::Component(input.name.clone());
-    let d = deploy::start(
+    let first = deploy::prepare(
         cx,
         deployment_id,
         &target,
@@ -247,9 +239,15 @@ pub async fn create(
         None,
         deploy::state(&target, &doc)?,
         (None, None),
-    )
-    .await?;
-    crate::jobs::enqueue_deployment(cx, &d.id).await?;
+    );
+    if let Created::Existing(existing) =
+        idempotent_create(cx, Kind::Component, WHAT, &cols, &input, &doc, Some(&first)).await?
+    {
+        return Ok(CreateComponentOutput {
+            component: convert(&existing)?,
+        });
+    }
+    super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
     Ok(CreateComponentOutput {
         component: convert(&doc)?,
     })

@@ -15,7 +15,7 @@ use super::deployment::{self, is_terminal};
 use super::template_version::{self as tv, Family};
 use crate::context::Cx;
 use crate::error::ApiError;
-use crate::store::{Columns, Kind};
+use crate::store::{Columns, Kind, NewRow};
 
 /// A resource deployments act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +146,76 @@ pub async fn start(
     goal: DeploymentState,
     previous: (Option<String>, Option<String>),
 ) -> Result<Deployment, ApiError> {
+    let d = prepare(
+        cx,
+        id,
+        target,
+        environment,
+        target_arn,
+        target_created_at,
+        initial,
+        goal,
+        previous,
+    );
+    let r = row(&d)?;
+    if !cx.store.insert_all(&[r], &[]).await? {
+        return Err(ApiError::Conflict(format!(
+            "A deployment with id {} exists; retry.",
+            d.id
+        )));
+    }
+    Ok(d)
+}
+
+/// The deployment row of `d`, to insert with the resource it deploys.
+pub fn row(d: &Deployment) -> Result<NewRow, ApiError> {
+    let cols = Columns {
+        name: &d.id,
+        parent: &d.environment_name,
+        status: d.deployment_status.as_str(),
+        arn: &d.arn,
+    };
+    Ok(NewRow::new(Kind::Deployment, &cols, d)?)
+}
+
+/// Inserts a new target row together with its first deployment and that deployment's job, in
+/// one transaction; `Ok(false)` (nothing written) when the target's name is taken.
+pub async fn insert_with_first<T: serde::Serialize>(
+    cx: &Cx,
+    kind: Kind,
+    cols: &Columns<'_>,
+    doc: &T,
+    d: &Deployment,
+) -> Result<bool, ApiError> {
+    let rows = [NewRow::new(kind, cols, doc)?, row(d)?];
+    let job_id = cx.ids.uuid();
+    let inserted = cx
+        .store
+        .insert_all(
+            &rows,
+            &[crate::jobs::new_job(&job_id, crate::jobs::DEPLOY, &d.id)],
+        )
+        .await?;
+    if inserted {
+        cx.wake.notify_one();
+    }
+    Ok(inserted)
+}
+
+/// A new deployment of `target` (environment `environment`), from `initial` to `goal`, not yet
+/// stored.
+#[allow(clippy::too_many_arguments)]
+pub fn prepare(
+    cx: &Cx,
+    id: String,
+    target: &Target,
+    environment: &str,
+    target_arn: &str,
+    target_created_at: baryon_model::Timestamp,
+    initial: Option<DeploymentState>,
+    goal: DeploymentState,
+    previous: (Option<String>, Option<String>),
+) -> Deployment {
     let now = cx.clock.now();
     let (service_name, service_instance_name, component_name) = match target {
         Target::Environment(_) => (None, None, None),
@@ -161,7 +231,7 @@ pub async fn start(
             )
         }
     };
-    let doc = Deployment {
+    Deployment {
         arn: cx.arn(&format!("deployment/{id}")),
         completed_at: None,
         component_name,
@@ -169,7 +239,7 @@ pub async fn start(
         deployment_status: DeploymentStatus::InProgress,
         deployment_status_message: None,
         environment_name: environment.to_owned(),
-        id: id.clone(),
+        id,
         initial_state: initial,
         last_attempted_deployment_id: previous.0,
         last_modified_at: now,
@@ -180,15 +250,7 @@ pub async fn start(
         target_resource_created_at: target_created_at,
         target_resource_type: target.resource_type(),
         target_state: Some(goal),
-    };
-    let cols = Columns {
-        name: &id,
-        parent: environment,
-        status: doc.deployment_status.as_str(),
-        arn: &doc.arn,
-    };
-    cx.store.insert(Kind::Deployment, &cols, &doc).await?;
-    Ok(doc)
+    }
 }
 
 /// How a deployment ended.

@@ -161,16 +161,8 @@ pub async fn create(
         status: env.deployment_status.as_str(),
         arn: &arn,
     };
-    match idempotent_create(cx, Kind::Environment, WHAT, &cols, &input, &env).await? {
-        Created::Existing(existing) => {
-            return Ok(CreateEnvironmentOutput {
-                environment: existing,
-            });
-        }
-        Created::New => {}
-    }
-    super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
-    let d = deploy::start(
+    // The environment, its first deployment and that deployment's job: one transaction.
+    let first = deploy::prepare(
         cx,
         deployment_id,
         &Target::Environment(env.name.clone()),
@@ -180,9 +172,26 @@ pub async fn create(
         None,
         state_of(&env),
         (None, None),
+    );
+    match idempotent_create(
+        cx,
+        Kind::Environment,
+        WHAT,
+        &cols,
+        &input,
+        &env,
+        Some(&first),
     )
-    .await?;
-    crate::jobs::enqueue_deployment(cx, &d.id).await?;
+    .await?
+    {
+        Created::Existing(existing) => {
+            return Ok(CreateEnvironmentOutput {
+                environment: existing,
+            });
+        }
+        Created::New => {}
+    }
+    super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
     Ok(CreateEnvironmentOutput { environment: env })
 }
 

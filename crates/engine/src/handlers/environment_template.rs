@@ -45,14 +45,23 @@ pub async fn create(
         status: "",
         arn: &arn,
     };
-    let environment_template =
-        match idempotent_create(cx, Kind::EnvironmentTemplate, WHAT, &cols, &input, &doc).await? {
-            Created::New => {
-                super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
-                doc
-            }
-            Created::Existing(existing) => existing,
-        };
+    let environment_template = match idempotent_create(
+        cx,
+        Kind::EnvironmentTemplate,
+        WHAT,
+        &cols,
+        &input,
+        &doc,
+        None,
+    )
+    .await?
+    {
+        Created::New => {
+            super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
+            doc
+        }
+        Created::Existing(existing) => existing,
+    };
     Ok(CreateEnvironmentTemplateOutput {
         environment_template,
     })

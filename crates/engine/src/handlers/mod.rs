@@ -333,7 +333,8 @@ pub async fn mark_modified(cx: &Cx, kind: Kind, name: &str) -> Result<(), ApiErr
     Ok(())
 }
 
-/// Inserts `doc` unless a resource of that name exists, applying the idempotent-create rules.
+/// Inserts `doc` unless a resource of that name exists, applying the idempotent-create rules;
+/// `first` is the resource's first deployment, written in the same transaction with its job.
 pub async fn idempotent_create<T, I>(
     cx: &Cx,
     kind: Kind,
@@ -341,6 +342,7 @@ pub async fn idempotent_create<T, I>(
     cols: &Columns<'_>,
     input: &I,
     doc: &T,
+    first: Option<&baryon_model::proton::Deployment>,
 ) -> Result<Created<T>, ApiError>
 where
     T: Serialize + DeserializeOwned,
@@ -348,11 +350,22 @@ where
 {
     let hash = request_hash(input);
     let scope = format!("create:{}", kind.as_str());
+    let job_id = cx.ids.uuid();
+    let (rows, jobs) = match first {
+        Some(d) => (
+            vec![deploy::row(d)?],
+            vec![crate::jobs::new_job(&job_id, crate::jobs::DEPLOY, &d.id)],
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     if cx
         .store
-        .insert_with_request(kind, cols, doc, &scope, &hash)
+        .insert_with_request(kind, cols, doc, &scope, &hash, &rows, &jobs)
         .await?
     {
+        if first.is_some() {
+            cx.wake.notify_one();
+        }
         return Ok(Created::New);
     }
     let existing = cx.store.get::<T>(kind, cols.name).await?.ok_or_else(|| {

@@ -228,7 +228,7 @@ pub async fn create(cx: &Cx, input: CreateServiceInput) -> Result<CreateServiceO
         arn: &arn,
     };
     if let Created::Existing(existing) =
-        idempotent_create(cx, Kind::Service, WHAT, &cols, &input, &service).await?
+        idempotent_create(cx, Kind::Service, WHAT, &cols, &input, &service, None).await?
     {
         return Ok(CreateServiceOutput {
             service: assemble(cx, existing).await?,
@@ -271,14 +271,13 @@ pub async fn create(cx: &Cx, input: CreateServiceInput) -> Result<CreateServiceO
             status: "IN_PROGRESS",
             arn: &pipeline_arn,
         };
-        cx.store.insert(Kind::ServicePipeline, &pcols, &doc).await?;
         let goal = DeploymentState::ServicePipeline(ServicePipelineState {
             spec: Some(input.spec.clone()),
             template_major_version: version.major_version.clone(),
             template_minor_version: version.minor_version.clone(),
             template_name: input.template_name.clone(),
         });
-        let d = deploy::start(
+        let d = deploy::prepare(
             cx,
             id,
             &target,
@@ -288,9 +287,14 @@ pub async fn create(cx: &Cx, input: CreateServiceInput) -> Result<CreateServiceO
             None,
             goal,
             (None, None),
-        )
-        .await?;
-        crate::jobs::enqueue_deployment(cx, &d.id).await?;
+        );
+        // The pipeline, its first deployment and that deployment's job: one transaction.
+        if !deploy::insert_with_first(cx, Kind::ServicePipeline, &pcols, &doc, &d).await? {
+            return Err(ApiError::Conflict(format!(
+                "The service {} already has a pipeline.",
+                input.name
+            )));
+        }
     }
     Ok(CreateServiceOutput {
         service: assemble(cx, service).await?,
@@ -364,11 +368,6 @@ async fn add_instance(
         status: "IN_PROGRESS",
         arn: &instance_arn,
     };
-    if !cx.store.insert(Kind::ServiceInstance, &cols, &doc).await? {
-        return Err(ApiError::Conflict(format!(
-            "The service {service} already has an instance named {name}."
-        )));
-    }
     let goal = DeploymentState::ServiceInstance(ServiceInstanceState {
         last_successful_component_deployment_ids: None,
         last_successful_environment_deployment_id: env.last_succeeded_deployment_id.clone(),
@@ -378,7 +377,7 @@ async fn add_instance(
         template_minor_version: version.minor_version.clone(),
         template_name: version.template_name.clone(),
     });
-    let d = deploy::start(
+    let d = deploy::prepare(
         cx,
         id,
         &target,
@@ -388,9 +387,13 @@ async fn add_instance(
         None,
         goal,
         (None, None),
-    )
-    .await?;
-    crate::jobs::enqueue_deployment(cx, &d.id).await?;
+    );
+    // The instance, its first deployment and that deployment's job: one transaction.
+    if !deploy::insert_with_first(cx, Kind::ServiceInstance, &cols, &doc, &d).await? {
+        return Err(ApiError::Conflict(format!(
+            "The service {service} already has an instance named {name}."
+        )));
+    }
     Ok(doc)
 }
 

@@ -44,14 +44,23 @@ pub async fn create(
         status: "",
         arn: &arn,
     };
-    let service_template =
-        match idempotent_create(cx, Kind::ServiceTemplate, WHAT, &cols, &input, &doc).await? {
-            Created::New => {
-                super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
-                doc
-            }
-            Created::Existing(existing) => existing,
-        };
+    let service_template = match idempotent_create(
+        cx,
+        Kind::ServiceTemplate,
+        WHAT,
+        &cols,
+        &input,
+        &doc,
+        None,
+    )
+    .await?
+    {
+        Created::New => {
+            super::tags::store_initial(cx, &arn, input.tags.as_deref()).await?;
+            doc
+        }
+        Created::Existing(existing) => existing,
+    };
     Ok(CreateServiceTemplateOutput { service_template })
 }
 
