@@ -123,7 +123,10 @@ fn read_tree(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) -> 
         if path.is_dir() {
             read_tree(root, &path, files)?;
         } else {
-            let rel = path.strip_prefix(root)?.to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(root)?
+                .to_string_lossy()
+                .replace('\\', "/");
             files.insert(rel, std::fs::read(&path)?);
         }
     }

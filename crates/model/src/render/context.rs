@@ -95,8 +95,8 @@ pub struct ServiceInstanceContext {
     /// `service_instance.environment.*` (`name`, `account_id`, `outputs`).
     pub environment: EnvironmentContext,
     /// The attached directly defined component's outputs
-    /// (`service_instance.components.default.outputs.*`); `None` when none is attached, so
-    /// `service_instance.components.default` is undefined.
+    /// (`service_instance.components.default.outputs.*`); `None` when none is attached (the
+    /// namespace then holds no outputs).
     pub components_default_outputs: Option<Params>,
 }
 
@@ -152,6 +152,7 @@ pub struct RenderContext {
     /// The service instance (instance templates, attached components).
     pub service_instance: Option<ServiceInstanceContext>,
     /// Every instance of the service (pipeline templates).
+    #[serde(default)]
     pub service_instances: Vec<ServiceInstanceContext>,
     /// The pipeline (pipeline templates).
     pub pipeline: Option<PipelineContext>,
@@ -238,8 +239,8 @@ impl RenderContext {
     /// - environment: `environment.{name, account_id, inputs}`
     /// - service instance: `environment.{name, account_id, outputs}`, `service.{name,
     ///   branch_name, repository_connection_arn, repository_id}`, `service_instance.{name,
-    ///   inputs, environment.{name, account_id, outputs}, components}` (`components` is
-    ///   `{"default": {"outputs": …}}` when a component is attached, else `{}`)
+    ///   inputs, environment.{name, account_id, outputs}, components.default.outputs}` (empty
+    ///   outputs when no component is attached)
     /// - pipeline: `service`, `pipeline.inputs`, `service_instances: [{name, inputs, outputs,
     ///   environment.{name, account_id, outputs}}]`
     /// - component: `component.{name, inputs}`, `environment.{name, account_id, outputs}`,
@@ -262,13 +263,18 @@ impl RenderContext {
             root.push(("service", service_tree(service)));
         }
         if let Some(instance) = &self.service_instance {
-            let components = match &instance.components_default_outputs {
-                Some(outputs) => Tree::object([(
-                    "default",
-                    Tree::object([("outputs", Tree::params(outputs))]),
-                )]),
-                None => Tree::object([]),
-            };
+            // Without a component, its outputs are empty (not undefined), so the documented
+            // `service_instance.components.default.outputs.x | default("…")` and
+            // `… outputs | length > 0` work either way.
+            let empty = Params::new();
+            let outputs = instance
+                .components_default_outputs
+                .as_ref()
+                .unwrap_or(&empty);
+            let components = Tree::object([(
+                "default",
+                Tree::object([("outputs", Tree::params(outputs))]),
+            )]);
             root.push((
                 "service_instance",
                 Tree::object([
@@ -382,7 +388,10 @@ pub fn ordered_inputs(schema: &TemplateSchema, type_name: &str, inputs: &Value) 
     let Some(map) = inputs.as_object() else {
         return out;
     };
-    if let Some(s) = schema.type_schema(type_name).and_then(|s| schema.resolve(s)) {
+    if let Some(s) = schema
+        .type_schema(type_name)
+        .and_then(|s| schema.resolve(s))
+    {
         for property in &s.properties {
             if let Some(v) = map.get(&property.name) {
                 out.insert(property.name.clone(), v.clone());

@@ -40,7 +40,9 @@ static IAM_POLICY_ARN: LazyLock<Regex> =
 static ARN: LazyLock<Regex> =
     LazyLock::new(|| re(r"^arn:[a-zA-Z0-9-]+:[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:(\d{12})?:\S+$"));
 static YAML_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^0[xXoObB]|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
+    re(
+        r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^0[xXoObB]|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$",
+    )
 });
 
 fn re(pattern: &str) -> Regex {
@@ -49,7 +51,11 @@ fn re(pattern: &str) -> Regex {
 
 /// Renders one Jinja template of a bundle with Proton's namespaces from `ctx`.
 /// `file_name` names the file in errors.
-pub fn render_jinja(file_name: &str, source: &str, ctx: &RenderContext) -> Result<String, RenderError> {
+pub fn render_jinja(
+    file_name: &str,
+    source: &str,
+    ctx: &RenderContext,
+) -> Result<String, RenderError> {
     render_jinja_with_fuel(file_name, source, ctx, DEFAULT_FUEL)
 }
 
@@ -60,22 +66,19 @@ pub fn render_jinja_with_fuel(
     ctx: &RenderContext,
     fuel: u64,
 ) -> Result<String, RenderError> {
-    render_jinja_value(
-        file_name,
-        source,
-        &Value::from(minijinja::value::Serde(&ctx.to_jinja())),
-        fuel,
-    )
+    render_jinja_value(file_name, source, &ctx.to_jinja(), fuel)
 }
 
-/// Renders a template with any context object (a minijinja value), Proton's filters and
-/// Jinja2's defaults. What [`render_jinja`] runs.
-pub fn render_jinja_value(
+/// Renders a template with any serialisable context object (such as the JSON of
+/// [`RenderContext::to_jinja`]), Proton's filters and Jinja2's defaults. What [`render_jinja`]
+/// runs.
+pub fn render_jinja_value<C: serde::Serialize>(
     file_name: &str,
     source: &str,
-    ctx: &Value,
+    ctx: &C,
     fuel: u64,
 ) -> Result<String, RenderError> {
+    let ctx = Value::from(minijinja::value::Serde(ctx));
     if let Some((line, _)) = source
         .lines()
         .enumerate()
@@ -92,7 +95,7 @@ pub fn render_jinja_value(
     let normalized = source.replace("\r\n", "\n").replace('\r', "\n");
     let env = environment(fuel);
     let rendered = env
-        .render_named_str(file_name, &normalized, ctx)
+        .render_named_str(file_name, &normalized, &ctx)
         .map_err(|e| map_error(file_name, &normalized, &e))?;
     Ok(apply_indent_markers(&rendered))
 }
@@ -114,7 +117,10 @@ fn environment(fuel: u64) -> Environment<'static> {
         "proton_cfn_ecs_task_definition_formatted_env_vars",
         ecs_env_vars,
     );
-    env.add_filter("proton_cfn_lambda_function_formatted_env_vars", lambda_env_vars);
+    env.add_filter(
+        "proton_cfn_lambda_function_formatted_env_vars",
+        lambda_env_vars,
+    );
     env.add_filter("proton_cfn_iam_policy_arns", iam_policy_arns);
     env.add_filter("proton_cfn_sanitize", sanitize);
     env
@@ -123,7 +129,10 @@ fn environment(fuel: u64) -> Environment<'static> {
 fn map_error(file: &str, source: &str, e: &Error) -> RenderError {
     let file = file.to_owned();
     let line = e.line().unwrap_or(1);
-    let detail = || e.detail().map_or_else(|| e.kind().to_string(), str::to_owned);
+    let detail = || {
+        e.detail()
+            .map_or_else(|| e.kind().to_string(), str::to_owned)
+    };
     match e.kind() {
         ErrorKind::SyntaxError | ErrorKind::BadEscape => RenderError::Syntax {
             file,
@@ -181,12 +190,9 @@ fn apply_indent_markers(rendered: &str) -> String {
 
 /// What Python's `str()` prints for a value (Jinja2's `{{ value }}`).
 pub fn py_str(value: &Value) -> String {
-    if let Some(s) = value.as_str() {
-        return s.to_owned();
-    }
-    match value.kind() {
-        ValueKind::Undefined => String::new(),
-        _ => py_repr_json(&to_json(value), false),
+    match value.as_str() {
+        Some(s) => s.to_owned(),
+        None => py_repr(value),
     }
 }
 
@@ -194,33 +200,37 @@ fn to_json(value: &Value) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
-/// Python's `repr()` (or `str()` at the top level, where strings print bare) of a JSON value.
-fn py_repr_json(v: &serde_json::Value, quote_strings: bool) -> String {
-    use serde_json::Value as J;
-    match v {
-        J::Null => "None".into(),
-        J::Bool(true) => "True".into(),
-        J::Bool(false) => "False".into(),
-        J::Number(n) => {
-            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                py_float(f, false)
-            } else {
-                n.to_string()
-            }
+/// Python's `repr()` of a value (objects in their order).
+fn py_repr(value: &Value) -> String {
+    match value.kind() {
+        ValueKind::Undefined => String::new(),
+        ValueKind::None => "None".into(),
+        ValueKind::Bool => if value.is_true() { "True" } else { "False" }.into(),
+        ValueKind::Number if !value.is_integer() => {
+            f64::try_from(value.clone()).map_or_else(|_| value.to_string(), |f| py_float(f, false))
         }
-        J::String(s) if quote_strings => py_str_repr(s),
-        J::String(s) => s.clone(),
-        J::Array(items) => {
-            let parts: Vec<String> = items.iter().map(|i| py_repr_json(i, true)).collect();
+        ValueKind::String => py_str_repr(value.as_str().unwrap_or_default()),
+        ValueKind::Seq | ValueKind::Iterable => {
+            let parts: Vec<String> = value
+                .try_iter()
+                .map(|it| it.map(|v| py_repr(&v)).collect())
+                .unwrap_or_default();
             format!("[{}]", parts.join(", "))
         }
-        J::Object(map) => {
-            let parts: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{}: {}", py_str_repr(k), py_repr_json(v, true)))
-                .collect();
+        ValueKind::Map => {
+            let parts: Vec<String> = value
+                .try_iter()
+                .map(|it| {
+                    it.map(|k| {
+                        let v = value.get_item(&k).unwrap_or_default();
+                        format!("{}: {}", py_repr(&k), py_repr(&v))
+                    })
+                    .collect()
+                })
+                .unwrap_or_default();
             format!("{{{}}}", parts.join(", "))
         }
+        _ => value.to_string(),
     }
 }
 
@@ -392,24 +402,24 @@ fn tojson(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<Value,
 }
 
 /// Jinja2's `truncate(s, length=255, killwords=False, end='...', leeway=None)` (leeway 5).
-fn truncate(s: &Value, args: &[Value]) -> Result<Value, Error> {
-    let (length, killwords, end, leeway, kwargs): (
-        Option<usize>,
-        Option<bool>,
-        Option<String>,
-        Option<usize>,
-        Kwargs,
-    ) = minijinja::value::from_args(args)?;
-    let length = kwargs.get::<Option<usize>>("length")?.or(length).unwrap_or(255);
-    let killwords = kwargs
-        .get::<Option<bool>>("killwords")?
-        .or(killwords)
-        .unwrap_or(false);
-    let end = kwargs
-        .get::<Option<String>>("end")?
-        .or(end)
-        .unwrap_or_else(|| "...".to_owned());
-    let leeway = kwargs.get::<Option<usize>>("leeway")?.or(leeway).unwrap_or(5);
+fn truncate(s: &Value, positional: &[Value], kwargs: Kwargs) -> Result<Value, Error> {
+    if positional.len() > 4 {
+        return Err(Error::new(
+            ErrorKind::TooManyArguments,
+            "truncate takes at most length, killwords, end and leeway",
+        ));
+    }
+    let arg = |i: usize, name: &str| -> Result<Option<Value>, Error> {
+        let kw = kwargs.get::<Option<Value>>(name)?;
+        Ok(kw.or_else(|| positional.get(i).cloned()))
+    };
+    let number = |v: Option<Value>, default: usize| -> Result<usize, Error> {
+        v.map_or(Ok(default), usize::try_from)
+    };
+    let length = number(arg(0, "length")?, 255)?;
+    let killwords = arg(1, "killwords")?.is_some_and(|v| v.is_true());
+    let end = arg(2, "end")?.map_or_else(|| "...".to_owned(), |v| py_str(&v));
+    let leeway = number(arg(3, "leeway")?, 5)?;
     kwargs.assert_all_used()?;
     let s = py_str(s);
     let end_len = end.chars().count();
@@ -426,7 +436,8 @@ fn truncate(s: &Value, args: &[Value]) -> Result<Value, Error> {
     let kept = if killwords {
         kept
     } else {
-        kept.rsplit_once(' ').map_or(kept.clone(), |(head, _)| head.to_owned())
+        kept.rsplit_once(' ')
+            .map_or(kept.clone(), |(head, _)| head.to_owned())
     };
     Ok(Value::from(kept + &end))
 }
@@ -541,7 +552,10 @@ fn sanitize(value: &Value) -> Result<Value, Error> {
 /// A YAML scalar: plain when that reads back as the same string, else double-quoted (JSON,
 /// which is valid YAML).
 pub fn yaml_scalar(s: &str) -> String {
-    let plain = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || "_./".contains(c))
+    let plain = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || "_./".contains(c))
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "_./:@=+-".contains(c))
         && !matches!(

@@ -22,7 +22,7 @@ pub use context::{
     ResourceMetadata, ServiceContext, ServiceInstanceContext, SpecRenderOptions, Tree,
     contexts_from_spec, ordered_inputs, params_from_json,
 };
-pub use jinja::{DEFAULT_FUEL, render_jinja, render_jinja_with_fuel};
+pub use jinja::{DEFAULT_FUEL, render_jinja, render_jinja_value, render_jinja_with_fuel};
 pub use terraform::render_terraform;
 
 use crate::manifest::{RenderingEngine, parse_manifest};
@@ -91,6 +91,11 @@ pub struct RenderedFile {
     pub path: String,
     /// Contents.
     pub contents: String,
+    /// The bundle file it comes from (`instance_infrastructure/cloudformation.yaml`); `None`
+    /// for the files Proton adds.
+    pub source: Option<String>,
+    /// How it was made: `jinja` (rendered), `hcl` (copied); `None` for the files Proton adds.
+    pub engine: Option<RenderingEngine>,
 }
 
 /// Renders a template bundle for `ctx.target`: reads `<dir>/manifest.yaml` (dir from
@@ -133,6 +138,8 @@ pub fn render_bundle(
                 out.push(RenderedFile {
                     path: file.to_owned(),
                     contents,
+                    source: Some(path),
+                    engine: Some(RenderingEngine::Jinja),
                 });
             }
             RenderingEngine::Hcl => {
@@ -162,6 +169,8 @@ pub fn render_bundle(
                     out.push(RenderedFile {
                         path: rel.to_owned(),
                         contents,
+                        source: Some(path.clone()),
+                        engine: Some(RenderingEngine::Hcl),
                     });
                 }
             }
@@ -177,7 +186,12 @@ pub fn render_bundle(
     }
     if terraform {
         for (path, contents) in render_terraform(ctx)? {
-            out.push(RenderedFile { path, contents });
+            out.push(RenderedFile {
+                path,
+                contents,
+                source: None,
+                engine: None,
+            });
         }
     }
     Ok(out)

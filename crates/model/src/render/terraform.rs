@@ -202,7 +202,10 @@ fn tf_service(service: &super::context::ServiceContext) -> Tree {
     let get = |k: &str| map.get(k).cloned().unwrap_or(Tree::Value(Value::Null));
     Tree::object([
         ("name", get("name")),
-        ("repository_connection_arn", get("repository_connection_arn")),
+        (
+            "repository_connection_arn",
+            get("repository_connection_arn"),
+        ),
         ("repository_id", get("repository_id")),
         ("branch_name", get("branch_name")),
     ])
@@ -212,8 +215,14 @@ fn deployment_metadata(r: &ResourceMetadata) -> Tree {
     let mut meta = vec![
         ("arn", Tree::string(&r.arn)),
         ("templateArn", Tree::string(&r.template_arn)),
-        ("templateMajorVersion", Tree::string(&r.template_major_version)),
-        ("templateMinorVersion", Tree::string(&r.template_minor_version)),
+        (
+            "templateMajorVersion",
+            Tree::string(&r.template_major_version),
+        ),
+        (
+            "templateMinorVersion",
+            Tree::string(&r.template_minor_version),
+        ),
     ];
     if let Some(env) = &r.environment_arn {
         meta.push(("environmentArn", Tree::string(env)));
