@@ -448,18 +448,16 @@ pub fn contexts_from_spec(
     }
     let schema = crate::schema::parse_schema(schema_yaml)?;
     let inputs = &validation.inputs;
-    if let Some(t) = &schema.environment_input_type {
-        if matches!(
-            crate::spec::parse_spec(spec_yaml),
-            Ok(crate::spec::Spec::Environment(_))
-        ) {
-            return Ok(vec![RenderContext::environment(EnvironmentContext {
-                name: opts.environment_name.clone(),
-                account_id: opts.account_id.clone(),
-                inputs: ordered_inputs(&schema, t, inputs),
-                outputs: Params::new(),
-            })]);
-        }
+    if let (Some(t), Ok(crate::spec::Spec::Environment(_))) = (
+        &schema.environment_input_type,
+        crate::spec::parse_spec(spec_yaml),
+    ) {
+        return Ok(vec![RenderContext::environment(EnvironmentContext {
+            name: opts.environment_name.clone(),
+            account_id: opts.account_id.clone(),
+            inputs: ordered_inputs(&schema, t, inputs),
+            outputs: Params::new(),
+        })]);
     }
     let instance_type = schema.service_input_type.clone().unwrap_or_default();
     let instances: Vec<ServiceInstanceContext> = inputs

@@ -390,6 +390,7 @@ pub fn py_json_string(out: &mut String, s: &str) {
 // ---------------------------------------------------------------------------------------------
 
 /// Jinja2's `tojson`: `json.dumps(value, sort_keys=True)` with `<`, `>`, `&`, `'` escaped.
+#[allow(clippy::needless_pass_by_value)] // minijinja hands filters their Kwargs by value
 fn tojson(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<Value, Error> {
     let indent = kwargs.get::<Option<usize>>("indent")?.or(indent);
     kwargs.assert_all_used()?;
@@ -402,6 +403,7 @@ fn tojson(value: &Value, indent: Option<usize>, kwargs: Kwargs) -> Result<Value,
 }
 
 /// Jinja2's `truncate(s, length=255, killwords=False, end='...', leeway=None)` (leeway 5).
+#[allow(clippy::needless_pass_by_value)] // minijinja hands filters their Kwargs by value
 fn truncate(s: &Value, positional: &[Value], kwargs: Kwargs) -> Result<Value, Error> {
     if positional.len() > 4 {
         return Err(Error::new(
@@ -495,6 +497,7 @@ fn block(lines: &[String]) -> Value {
     Value::from(out)
 }
 
+#[allow(clippy::needless_pass_by_value)] // minijinja hands filters their Kwargs by value
 fn ecs_env_vars(value: &Value, raw: Option<bool>, kwargs: Kwargs) -> Result<Value, Error> {
     let pairs = outputs_of("proton_cfn_ecs_task_definition_formatted_env_vars", value)?;
     check_raw(raw, &kwargs, &pairs)?;
@@ -509,6 +512,7 @@ fn ecs_env_vars(value: &Value, raw: Option<bool>, kwargs: Kwargs) -> Result<Valu
     Ok(block(&lines))
 }
 
+#[allow(clippy::needless_pass_by_value)] // minijinja hands filters their Kwargs by value
 fn lambda_env_vars(value: &Value, raw: Option<bool>, kwargs: Kwargs) -> Result<Value, Error> {
     let pairs = outputs_of("proton_cfn_lambda_function_formatted_env_vars", value)?;
     check_raw(raw, &kwargs, &pairs)?;

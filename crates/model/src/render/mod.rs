@@ -162,7 +162,10 @@ pub fn render_bundle(
                 for path in selected {
                     let rel = &path[prefix.len()..];
                     let contents = text(files, path)?;
-                    let contents = match (&header, rel.ends_with(".tf")) {
+                    let is_tf = std::path::Path::new(rel)
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("tf"));
+                    let contents = match (&header, is_tf) {
                         (Some(h), true) => format!("{h}{contents}"),
                         _ => contents.to_owned(),
                     };
