@@ -3,6 +3,7 @@
 //! endpoint; `validate`, `manifest`, `arn` and `request` run the model's checks so template
 //! authors can lint before they register.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,7 +11,7 @@ mod proxy;
 mod serve;
 
 use anyhow::{Context, Result};
-use baryon_model::{arn, manifest, proton, servicecatalog, spec, validate};
+use baryon_model::{arn, manifest, proton, render, servicecatalog, spec, validate};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -29,6 +30,10 @@ enum Command {
     /// Serve the AWS Proton API (awsJson 1.0, SigV4) on one port, with an embedded SQLite
     /// database by default.
     Serve(serve::ServeArgs),
+    /// Render a template bundle directory for a spec as Proton would (Jinja templates
+    /// rendered, Terraform variable files added) and print the rendered files as JSON:
+    /// `{"renders": [{"target", "name", "context", "files": [{"path", "contents"}] | "error"}]}`.
+    Render(RenderArgs),
     /// Run the console's signing proxy in front of a Proton endpoint, with your AWS
     /// credentials: the browser calls `/api/proton/<Operation>` on the proxy's own origin.
     Proxy(proxy::ProxyArgs),
@@ -83,8 +88,127 @@ fn run_server(server: impl std::future::Future<Output = Result<()>>) -> Result<b
     Ok(true)
 }
 
+/// Arguments of `baryon render`.
+#[derive(clap::Args)]
+struct RenderArgs {
+    /// The template bundle directory (with `schema/schema.yaml`).
+    #[arg(long)]
+    bundle_dir: PathBuf,
+    /// The spec file (EnvironmentSpec or ServiceSpec).
+    #[arg(long)]
+    spec: PathBuf,
+    /// The environment's name, for an EnvironmentSpec.
+    #[arg(long, default_value = "env")]
+    environment_name: String,
+    /// The account the environments are in.
+    #[arg(long, default_value = "123456789012")]
+    account_id: String,
+    /// The service: JSON `{"name", "branch_name", "repository_connection_arn", "repository_id"}`.
+    #[arg(long, default_value = r#"{"name": "service"}"#)]
+    service: String,
+    /// Outputs of the environment(s), as a JSON object.
+    #[arg(long, default_value = "{}")]
+    environment_outputs: String,
+    /// Outputs of each service instance, as a JSON object (pipeline templates read them).
+    #[arg(long, default_value = "{}")]
+    instance_outputs: String,
+    /// Outputs of a directly defined component attached to each instance, as a JSON object.
+    #[arg(long)]
+    component_outputs: Option<String>,
+}
+
+fn read_tree(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            read_tree(root, &path, files)?;
+        } else {
+            let rel = path
+                .strip_prefix(root)?
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.insert(rel, std::fs::read(&path)?);
+        }
+    }
+    Ok(())
+}
+
+fn json_object(what: &str, text: &str) -> Result<render::Params> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).with_context(|| format!("{what} is not JSON"))?;
+    anyhow::ensure!(value.is_object(), "{what} must be a JSON object");
+    // Parsed again into an order-preserving map: the order is kept as written.
+    Ok(serde_json::from_str(text)?)
+}
+
+fn render_command(args: &RenderArgs) -> Result<bool> {
+    let mut files = BTreeMap::new();
+    read_tree(&args.bundle_dir, &args.bundle_dir, &mut files)?;
+    let schema = String::from_utf8(
+        files
+            .get("schema/schema.yaml")
+            .context("the bundle has no schema/schema.yaml")?
+            .clone(),
+    )?;
+    let opts = render::SpecRenderOptions {
+        environment_name: args.environment_name.clone(),
+        account_id: args.account_id.clone(),
+        service: serde_json::from_str(&args.service)
+            .context("--service is not a service JSON object")?,
+        environment_outputs: json_object("--environment-outputs", &args.environment_outputs)?,
+        instance_outputs: json_object("--instance-outputs", &args.instance_outputs)?,
+        component_outputs: args
+            .component_outputs
+            .as_deref()
+            .map(|t| json_object("--component-outputs", t))
+            .transpose()?,
+    };
+    let contexts = match render::contexts_from_spec(&schema, &read(&args.spec)?, &opts) {
+        Ok(c) => c,
+        Err(diagnostics) => {
+            for d in &diagnostics {
+                eprintln!("{}:{d}", args.spec.display());
+            }
+            return Ok(false);
+        }
+    };
+    let mut ok = true;
+    let mut renders = Vec::new();
+    for ctx in &contexts {
+        let name = match ctx.target {
+            render::RenderTarget::Environment => opts.environment_name.clone(),
+            render::RenderTarget::ServiceInstance => ctx
+                .service_instance
+                .as_ref()
+                .map(|i| i.name.clone())
+                .unwrap_or_default(),
+            _ => opts.service.name.clone(),
+        };
+        let dir = ctx.target.bundle_dir();
+        if !files.contains_key(&format!("{dir}/manifest.yaml")) {
+            continue;
+        }
+        let mut entry = serde_json::json!({
+            "target": ctx.target,
+            "name": name,
+            "context": ctx.to_jinja(),
+        });
+        match render::render_bundle(&files, ctx) {
+            Ok(rendered) => entry["files"] = serde_json::to_value(rendered)?,
+            Err(e) => {
+                ok = false;
+                entry["error"] = e.to_string().into();
+            }
+        }
+        renders.push(entry);
+    }
+    println!("{}", serde_json::json!({ "renders": renders }));
+    Ok(ok)
+}
+
 fn run() -> Result<bool> {
     match Cli::parse().command {
+        Command::Render(args) => render_command(&args),
         Command::Serve(args) => run_server(serve::serve(args)),
         Command::Proxy(args) => run_server(proxy::proxy(args)),
         Command::Validate {

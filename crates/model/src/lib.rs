@@ -5,6 +5,7 @@
 //!   by `cargo xtask codegen` (never edited by hand).
 //! - [`validate`]: the AWS-style constraint validator that walks those tables.
 //! - Proton domain logic: spec files, `schema.yaml`, `manifest.yaml`, ARNs, template versions.
+//! - [`render`] (feature `render`): Proton's rendering of template bundles (Jinja, Terraform).
 
 #![warn(missing_docs)]
 
@@ -26,5 +27,7 @@ pub mod yaml;
 pub use generated::{proton, servicecatalog};
 pub use timestamp::Timestamp;
 
+#[cfg(feature = "render")]
+pub mod render;
 #[cfg(feature = "wasm")]
 pub mod wasm;

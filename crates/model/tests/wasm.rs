@@ -130,3 +130,48 @@ fn a_request_is_validated_with_the_aws_message() {
     let ok = js(validate_request("AwsProton20200720.ListServices", "{}").unwrap());
     assert_eq!(ok["ok"], json!(true));
 }
+
+/// Rendering (feature `render`) runs in the browser, as the console's previews need.
+#[cfg(feature = "render")]
+#[wasm_bindgen_test]
+fn a_service_instance_template_renders_in_the_browser() {
+    use baryon_model::render::{
+        EnvironmentContext, RenderContext, ServiceContext, ServiceInstanceContext, render_jinja,
+    };
+    let mut instance = ServiceInstanceContext {
+        name: "web".into(),
+        environment: EnvironmentContext {
+            name: "beta".into(),
+            ..EnvironmentContext::default()
+        },
+        ..ServiceInstanceContext::default()
+    };
+    instance.inputs.insert("port".into(), json!(80));
+    instance.components_default_outputs =
+        Some([("Bucket".to_owned(), json!("b"))].into_iter().collect());
+    let service = ServiceContext {
+        name: "orders".into(),
+        ..ServiceContext::default()
+    };
+    let ctx = RenderContext::service_instance(service, instance);
+    let out = render_jinja(
+        "cloudformation.yaml",
+        "Name: {{ service.name }}-{{ service_instance.name }}:{{ service_instance.inputs.port }}\nEnv:\n  {{ service_instance.components.default.outputs | proton_cfn_ecs_task_definition_formatted_env_vars }}\n",
+        &ctx,
+    )
+    .unwrap();
+    assert_eq!(
+        out,
+        "Name: orders-web:80\nEnv:\n  - Name: Bucket\n    Value: b"
+    );
+    let err = render_jinja(
+        "cloudformation.yaml",
+        "{{ environment.outputs.Nope }}",
+        &ctx,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cloudformation.yaml:1: undefined variable: environment.outputs.Nope is not defined for this render"
+    );
+}
