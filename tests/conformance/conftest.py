@@ -38,7 +38,7 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, database: str | None = None):
+    def __init__(self, data_dir: Path, database: str | None = None, extra_args=(), extra_env=None):
         self.data_dir = data_dir
         self.database = database
         self.port = _free_port()
@@ -48,7 +48,10 @@ class Server:
                 "--environment-account", ENV_ACCOUNT, "--sync-interval", "1"]
         if database:
             args += ["--database", database]
+        args += list(extra_args)
+        self.extra_args, self.extra_env = list(extra_args), dict(extra_env or {})
         env = {k: v for k, v in os.environ.items() if not k.startswith("BARYON_")}
+        env.update(self.extra_env)
         env["RUST_LOG"] = "baryon=debug,baryon_engine=debug"
         self.log = open(data_dir.parent / f"server-{self.port}.log", "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)

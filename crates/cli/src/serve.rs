@@ -42,6 +42,12 @@ pub struct ServeArgs {
     /// Seconds between template sync passes over the branches sync configs follow.
     #[arg(long, default_value_t = 2)]
     pub sync_interval: u64,
+    /// The CloudFormation API (`http://host:port`, e.g. moto) that provisions AWS-managed
+    /// environments, service instances and pipelines, signed with AWS_ACCESS_KEY_ID /
+    /// AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) from the environment. Without it,
+    /// AWS-managed deployments fail saying no provisioner is configured.
+    #[arg(long, value_name = "URL")]
+    pub cloudformation_endpoint: Option<String>,
     /// Directory of the built console (default: `web/dist` when it exists).
     #[arg(long)]
     pub console_dir: Option<PathBuf>,
@@ -111,6 +117,11 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         environment_accounts: args.environment_accounts.clone(),
         git_remotes: args.git_remotes.iter().cloned().collect(),
         sync_interval: std::time::Duration::from_secs(args.sync_interval.max(1)),
+        cloudformation: args
+            .cloudformation_endpoint
+            .as_ref()
+            .map(|endpoint| cloudformation_config(endpoint, &args.region))
+            .transpose()?,
     })
     .await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -187,6 +198,28 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// The CloudFormation endpoint and the credentials to sign for it, from the environment.
+fn cloudformation_config(
+    endpoint: &str,
+    region: &str,
+) -> Result<baryon_engine::cloudformation::CloudFormationConfig> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let (Some(access_key_id), Some(secret_access_key)) =
+        (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
+    else {
+        anyhow::bail!(
+            "--cloudformation-endpoint needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment"
+        );
+    };
+    Ok(baryon_engine::cloudformation::CloudFormationConfig {
+        endpoint: endpoint.to_owned(),
+        region: var("AWS_REGION").unwrap_or_else(|| region.to_owned()),
+        access_key_id,
+        secret_access_key,
+        session_token: var("AWS_SESSION_TOKEN"),
+    })
 }
 
 fn parse_remote(s: &str) -> Result<(String, String), String> {

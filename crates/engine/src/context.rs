@@ -88,6 +88,8 @@ pub struct Cx {
     pub wake: Arc<tokio::sync::Notify>,
     /// Linked git repositories.
     pub repositories: Arc<crate::git::Repositories>,
+    /// The CloudFormation provisioner, when an endpoint is configured.
+    pub cloudformation: Option<Arc<crate::cloudformation::CloudFormation>>,
 }
 
 impl Cx {

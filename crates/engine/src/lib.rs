@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 pub mod artifacts;
 pub mod bundle;
+pub mod cloudformation;
 pub mod context;
 pub mod credentials;
 pub mod error;
@@ -24,6 +25,7 @@ pub mod handlers;
 pub mod jobs;
 pub mod protocol;
 pub mod provision;
+pub mod rendering;
 pub mod server;
 pub mod service_sync;
 pub mod sigv4;
@@ -53,6 +55,9 @@ pub struct EngineConfig {
     pub git_remotes: std::collections::BTreeMap<String, String>,
     /// How often template sync looks at the branches it follows.
     pub sync_interval: std::time::Duration,
+    /// The CloudFormation API AWS-managed deployments are provisioned with; `None`: they fail
+    /// saying no provisioner is configured.
+    pub cloudformation: Option<cloudformation::CloudFormationConfig>,
 }
 
 /// Failures starting the engine.
@@ -139,6 +144,13 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         .chain_update(credentials.secret_access_key.as_bytes())
         .finalize()
         .into();
+    let cfn = config
+        .cloudformation
+        .as_ref()
+        .map(cloudformation::CloudFormation::new)
+        .transpose()
+        .map_err(EngineError::Config)?
+        .map(Arc::new);
     let cx = context::Cx {
         store,
         artifacts: artifacts::ArtifactStore::new(config.data_dir.join("buckets")),
@@ -155,6 +167,7 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
             config.data_dir.join("repositories"),
             config.git_remotes.clone(),
         )),
+        cloudformation: cfn,
     };
     if cx.store.is_sqlite() {
         // The embedded engine is the only worker on its database: leases still held were

@@ -142,10 +142,16 @@ impl Provisioner for Unconfigured {
 }
 
 /// The provisioner that runs a deployment.
-pub async fn for_deployment(cx: &Cx, d: &Deployment) -> Result<&'static dyn Provisioner, ApiError> {
+pub async fn for_deployment<'a>(
+    cx: &'a Cx,
+    d: &Deployment,
+) -> Result<&'a dyn Provisioner, ApiError> {
     if crate::handlers::deploy::self_managed(cx, d).await? {
-        Ok(&SelfManaged)
-    } else {
-        Ok(&Unconfigured)
+        return Ok(&SelfManaged);
+    }
+    let kind = crate::handlers::deploy::Target::of(d).kind();
+    match &cx.cloudformation {
+        Some(cfn) if crate::cloudformation::provisions(kind) => Ok(cfn.as_ref()),
+        _ => Ok(&Unconfigured),
     }
 }

@@ -44,6 +44,7 @@ async fn serve(data_dir: &Path) -> (aws_sdk_proton::Client, String) {
         environment_accounts: Vec::new(),
         git_remotes: std::collections::BTreeMap::new(),
         sync_interval: std::time::Duration::from_secs(2),
+        cloudformation: None,
     })
     .await
     .unwrap();

@@ -58,6 +58,7 @@ async fn engine() -> Upstream {
         environment_accounts: Vec::new(),
         git_remotes: std::collections::BTreeMap::new(),
         sync_interval: std::time::Duration::from_secs(2),
+        cloudformation: None,
     })
     .await
     .unwrap();

@@ -522,14 +522,18 @@ pub async fn list_outputs(
     })
 }
 
-/// ListComponentProvisionedResources (none for self-managed provisioning).
+/// ListComponentProvisionedResources (what a provisioner created; none for self-managed).
 pub async fn list_provisioned_resources(
     cx: &Cx,
     input: ListComponentProvisionedResourcesInput,
 ) -> Result<ListComponentProvisionedResourcesOutput, ApiError> {
-    load(cx, &input.component_name).await?;
+    let (doc, _) = load(cx, &input.component_name).await?;
     Ok(ListComponentProvisionedResourcesOutput {
         next_token: None,
-        provisioned_resources: Vec::new(),
+        provisioned_resources: super::deployment::provisioned_resources(
+            cx,
+            doc["arn"].as_str().unwrap_or_default(),
+        )
+        .await?,
     })
 }

@@ -288,6 +288,52 @@ pub async fn store_outputs(cx: &Cx, target_arn: &str, outputs: &[Output]) -> Res
     Ok(())
 }
 
+/// Stores a resource's provisioned resources (replacing earlier ones).
+pub async fn store_provisioned_resources(
+    cx: &Cx,
+    target_arn: &str,
+    resources: &[baryon_model::proton::ProvisionedResource],
+) -> Result<(), ApiError> {
+    let key = format!("{target_arn}#resources");
+    let cols = Columns {
+        name: &key,
+        parent: target_arn,
+        status: "",
+        arn: &key,
+    };
+    match cx
+        .store
+        .get::<Vec<baryon_model::proton::ProvisionedResource>>(Kind::Outputs, &key)
+        .await?
+    {
+        Some(row) => {
+            cx.store
+                .update(Kind::Outputs, &cols, row.version, &resources)
+                .await?;
+        }
+        None => {
+            cx.store.insert(Kind::Outputs, &cols, &resources).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A resource's provisioned resources (none for self-managed provisioning).
+pub async fn provisioned_resources(
+    cx: &Cx,
+    target_arn: &str,
+) -> Result<Vec<baryon_model::proton::ProvisionedResource>, ApiError> {
+    Ok(cx
+        .store
+        .get::<Vec<baryon_model::proton::ProvisionedResource>>(
+            Kind::Outputs,
+            &format!("{target_arn}#resources"),
+        )
+        .await?
+        .map(|r| r.doc)
+        .unwrap_or_default())
+}
+
 /// A resource's outputs.
 pub async fn outputs(cx: &Cx, target_arn: &str) -> Result<Vec<Output>, ApiError> {
     Ok(cx

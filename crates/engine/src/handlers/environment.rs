@@ -77,10 +77,6 @@ fn state_of(env: &Environment) -> DeploymentState {
     })
 }
 
-fn self_managed(env: &Environment) -> bool {
-    env.provisioning == Some(Provisioning::CustomerManaged)
-}
-
 /// CreateEnvironment (idempotent create).
 pub async fn create(
     cx: &Cx,
@@ -366,8 +362,9 @@ pub async fn delete(
     let deployed = env.last_succeeded_deployment_id.is_some();
     env.deployment_status = DeploymentStatus::DeleteInProgress;
     env.deployment_status_message = None;
-    if self_managed(&env) && deployed {
-        // The infrastructure exists; the self-managed side reports when it is gone.
+    if deployed {
+        // The infrastructure exists: a teardown deployment its provisioner runs (the
+        // self-managed side reports when it is gone; CloudFormation deletes the stack).
         let previous = (
             env.last_attempted_deployment_id.clone(),
             env.last_succeeded_deployment_id.clone(),
@@ -423,9 +420,9 @@ pub async fn list_provisioned_resources(
     cx: &Cx,
     input: ListEnvironmentProvisionedResourcesInput,
 ) -> Result<ListEnvironmentProvisionedResourcesOutput, ApiError> {
-    load(cx, &input.environment_name).await?;
+    let (env, _) = load(cx, &input.environment_name).await?;
     Ok(ListEnvironmentProvisionedResourcesOutput {
         next_token: None,
-        provisioned_resources: Vec::new(),
+        provisioned_resources: deployment::provisioned_resources(cx, &env.arn).await?,
     })
 }

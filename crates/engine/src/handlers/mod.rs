@@ -190,8 +190,28 @@ pub fn request_hash<T: Serialize>(input: &T) -> String {
     if let Value::Object(map) = &mut value {
         map.remove("clientToken");
     }
-    // serde_json's map is ordered by key here (no preserve_order), so this is canonical.
-    hex::encode(Sha256::digest(value.to_string().as_bytes()))
+    hex::encode(Sha256::digest(canonical(&value).as_bytes()))
+}
+
+/// JSON text with every object's keys sorted, whatever order serde_json's maps keep (its
+/// `preserve_order` feature depends on the rest of the build).
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
+        other => other.to_string(),
+    }
 }
 
 /// Page size: the request's `maxResults` or the default.

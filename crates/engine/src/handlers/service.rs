@@ -601,8 +601,8 @@ pub async fn update(cx: &Cx, input: UpdateServiceInput) -> Result<UpdateServiceO
     })
 }
 
-/// Starts removing an instance, the pipeline or a component: a deployed self-managed one gets
-/// a teardown deployment to be reported; anything else is removed at once.
+/// Starts removing an instance, the pipeline or a component: a deployed one gets a teardown
+/// deployment its provisioner runs; anything else is removed at once.
 pub(crate) async fn tear_down(cx: &Cx, target: Target) -> Result<(), ApiError> {
     let Some(row) = cx
         .store
@@ -623,11 +623,9 @@ pub(crate) async fn tear_down(cx: &Cx, target: Target) -> Result<(), ApiError> {
         Some(id) => super::deployment::load(cx, &id).await.ok().map(|(d, _)| d),
         None => None,
     };
-    let self_managed = match &probe {
-        Some(d) => deploy::self_managed(cx, d).await?,
-        None => false,
-    };
-    if !(deployed && self_managed) {
+    // Deployed infrastructure is torn down by its provisioner (the self-managed side reports
+    // it; CloudFormation deletes the stack); anything never deployed goes at once.
+    if !deployed || probe.is_none() {
         cx.store
             .delete(target.kind(), &target.row(), &arn, "")
             .await?;
@@ -777,17 +775,18 @@ pub async fn list_instance_provisioned_resources(
     cx: &Cx,
     input: ListServiceInstanceProvisionedResourcesInput,
 ) -> Result<ListServiceInstanceProvisionedResourcesOutput, ApiError> {
-    get_instance(
+    let instance = get_instance(
         cx,
         GetServiceInstanceInput {
             name: input.service_instance_name,
             service_name: input.service_name,
         },
     )
-    .await?;
+    .await?
+    .service_instance;
     Ok(ListServiceInstanceProvisionedResourcesOutput {
         next_token: None,
-        provisioned_resources: Vec::new(),
+        provisioned_resources: super::deployment::provisioned_resources(cx, &instance.arn).await?,
     })
 }
 
@@ -815,10 +814,10 @@ pub async fn list_pipeline_provisioned_resources(
     cx: &Cx,
     input: ListServicePipelineProvisionedResourcesInput,
 ) -> Result<ListServicePipelineProvisionedResourcesOutput, ApiError> {
-    load_pipeline(cx, &input.service_name).await?;
+    let p = load_pipeline(cx, &input.service_name).await?;
     Ok(ListServicePipelineProvisionedResourcesOutput {
         next_token: None,
-        provisioned_resources: Vec::new(),
+        provisioned_resources: super::deployment::provisioned_resources(cx, &p.arn).await?,
     })
 }
 

@@ -339,6 +339,11 @@ pub async fn create(
     )))
 }
 
+/// The row name of version `major.minor` of `template`.
+pub fn version_row(template: &str, major: &str, minor: &str) -> Result<String, ApiError> {
+    Ok(row_name(template, parse_version(major, minor)?))
+}
+
 /// The row name of a stored version.
 pub fn row_name_of(v: &ServiceTemplateVersion) -> Result<String, ApiError> {
     Ok(row_name(&v.template_name, version_of(v)?))

@@ -391,8 +391,13 @@ fn write_tree(out: &mut String, tree: &Tree, level: usize) {
 fn write_value(out: &mut String, v: &Value, level: usize) {
     match v {
         Value::Object(map) => {
+            // Nested objects in key order, whatever serde_json's map is built with (its
+            // `preserve_order` feature depends on what else is in the build).
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
             let tree = Tree::Object(
-                map.iter()
+                entries
+                    .into_iter()
                     .map(|(k, v)| (k.clone(), Tree::Value(v.clone())))
                     .collect(),
             );
