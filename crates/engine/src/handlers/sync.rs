@@ -386,50 +386,35 @@ pub async fn list_definitions(
         .map(|t| cx.parse_next_token(&scope, t))
         .transpose()?;
     let size = super::page_size(None);
+    let after = after.as_deref();
     let (sync_definitions, next) = match &input.sync_type {
         SyncType::TemplateSync => {
-            let page = cx
-                .store
-                .list::<TemplateSyncConfig>(
-                    Kind::TemplateSyncConfig,
-                    Some(&parent),
-                    after.as_deref(),
-                    size,
-                )
-                .await?;
-            let defs = page
-                .items
-                .into_iter()
-                .map(|c| RepositorySyncDefinition {
-                    branch: c.branch,
-                    directory: c.subdirectory.unwrap_or_default(),
-                    parent: c.template_name.clone(),
-                    target: c.template_name,
-                })
-                .collect();
-            (defs, page.next_after)
+            definitions::<TemplateSyncConfig>(
+                cx,
+                Kind::TemplateSyncConfig,
+                &parent,
+                after,
+                size,
+                |c| {
+                    (
+                        c.branch,
+                        c.subdirectory.unwrap_or_default(),
+                        c.template_name,
+                    )
+                },
+            )
+            .await?
         }
         SyncType::ServiceSync => {
-            let page = cx
-                .store
-                .list::<ServiceSyncConfig>(
-                    Kind::ServiceSyncConfig,
-                    Some(&parent),
-                    after.as_deref(),
-                    size,
-                )
-                .await?;
-            let defs = page
-                .items
-                .into_iter()
-                .map(|c| RepositorySyncDefinition {
-                    branch: c.branch,
-                    directory: c.file_path,
-                    parent: c.service_name.clone(),
-                    target: c.service_name,
-                })
-                .collect();
-            (defs, page.next_after)
+            definitions::<ServiceSyncConfig>(
+                cx,
+                Kind::ServiceSyncConfig,
+                &parent,
+                after,
+                size,
+                |c| (c.branch, c.file_path, c.service_name),
+            )
+            .await?
         }
         SyncType::Unknown(s) => {
             return Err(ApiError::Validation(format!("Unknown syncType {s}.")));
@@ -439,6 +424,36 @@ pub async fn list_definitions(
         next_token: next.map(|a| cx.next_token(&scope, &a)),
         sync_definitions,
     })
+}
+
+/// One page of the sync configs of `kind` on a repository, as definitions: `parts` gives a
+/// config's (branch, directory, resource), the resource being both parent and target.
+async fn definitions<T: serde::de::DeserializeOwned>(
+    cx: &Cx,
+    kind: Kind,
+    repository: &str,
+    after: Option<&str>,
+    size: usize,
+    parts: impl Fn(T) -> (String, String, String),
+) -> Result<(Vec<RepositorySyncDefinition>, Option<String>), ApiError> {
+    let page = cx
+        .store
+        .list::<T>(kind, Some(repository), after, size)
+        .await?;
+    let defs = page
+        .items
+        .into_iter()
+        .map(|c| {
+            let (branch, directory, resource) = parts(c);
+            RepositorySyncDefinition {
+                branch,
+                directory,
+                parent: resource.clone(),
+                target: resource,
+            }
+        })
+        .collect();
+    Ok((defs, page.next_after))
 }
 
 /// The recorded sync state of one resource, as the sync worker writes it.
