@@ -114,6 +114,11 @@ class Server:
             subprocess.run([f"{bindir}/psql", self.database, "-v", "ON_ERROR_STOP=1", "-c", statement],
                            check=True, capture_output=True)
 
+    def log_text(self) -> str:
+        """The last lines of the server's log (for failure reports)."""
+        path = self.data_dir.parent / f"server-{self.port}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-40:]) if path.exists() else ""
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()

@@ -55,13 +55,14 @@ def test_acknowledged_writes_survive_a_kill_and_nothing_stays_in_progress(server
         list(pool.map(one, range(200)))
     k.join()
     server.proc.wait(timeout=10)
-    assert len(acknowledged["templates"]) + len(acknowledged["environments"]) >= 50
+    assert len(acknowledged["templates"]) + len(acknowledged["environments"]) >= 50, acknowledged
 
     again = Server(server.data_dir, server.database)
     try:
         client = again.client()
         templates = {t["name"] for t in client.list_environment_templates()["templates"]}
-        assert {f"t-{i}" for i in acknowledged["templates"]} <= templates
+        missing = {f"t-{i}" for i in acknowledged["templates"]} - templates
+        assert not missing, missing
         envs = {e["name"]: e for e in client.list_environments(maxResults=100)["environments"]}
         token = None
         while True:
@@ -70,12 +71,13 @@ def test_acknowledged_writes_survive_a_kill_and_nothing_stays_in_progress(server
             token = page.get("nextToken")
             if not token:
                 break
-        assert {f"e-{i}" for i in acknowledged["environments"]} <= set(envs)
+        missing = {f"e-{i}" for i in acknowledged["environments"]} - set(envs)
+        assert not missing, missing
         # PostgreSQL may be shared by several engines, so a job the killed engine held is only
         # due again when its lease (15 s) expires; the embedded SQLite engine releases at start.
         for name in envs:
-            env = wait_status(client, name, timeout=45)
-            assert env["deploymentStatus"] == "FAILED", (name, env["deploymentStatus"])
+            env = wait_status(client, name, timeout=60)
+            assert env["deploymentStatus"] == "FAILED", (name, env, again.log_text())
             d = client.get_deployment(id=env["lastAttemptedDeploymentId"])["deployment"]
             assert (d["targetArn"], d["deploymentStatus"]) == (env["arn"], "FAILED")
     finally:
