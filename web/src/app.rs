@@ -1,7 +1,7 @@
 //! The application shell: navigation and the routes (shareable URLs).
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::dashboard::Dashboard;
@@ -26,18 +26,18 @@ pub fn App() -> impl IntoView {
             </header>
             <div class="shell">
                 <nav class="side">
-                    <a href="/">"Dashboard"</a>
+                    <A href="/" exact=true>"Dashboard"</A>
                     <h3>"Templates"</h3>
-                    <a href="/templates/environment">"Environment templates"</a>
-                    <a href="/templates/service">"Service templates"</a>
+                    <A href="/templates/environment">"Environment templates"</A>
+                    <A href="/templates/service">"Service templates"</A>
                     <h3>"Resources"</h3>
-                    <a href="/environments">"Environments"</a>
-                    <a href="/services">"Services"</a>
-                    <a href="/components">"Components"</a>
+                    <A href="/environments">"Environments"</A>
+                    <A href="/services">"Services"</A>
+                    <A href="/components">"Components"</A>
                     <h3>"Settings"</h3>
-                    <a href="/account-connections">"Account connections"</a>
-                    <a href="/repositories">"Repositories"</a>
-                    <a href="/settings">"Account settings"</a>
+                    <A href="/account-connections">"Account connections"</A>
+                    <A href="/repositories">"Repositories"</A>
+                    <A href="/settings">"Account settings"</A>
                 </nav>
                 <main>
                     <Routes fallback=|| view! { <h1>"Not found"</h1><p>"No page has this address."</p> }>

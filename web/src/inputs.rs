@@ -54,7 +54,7 @@ fn field_view(
         move |v: String| {
             values.update(|vals| {
                 vals.insert(name.clone(), v);
-            })
+            });
         }
     };
     let placeholder = f
