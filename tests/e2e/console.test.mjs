@@ -196,6 +196,28 @@ test("the new environment is listed as IN_PROGRESS and on the dashboard", async 
   await shot("dashboard-in-progress");
 });
 
+test("a shared URL opens its page directly", async () => {
+  await page.goto(baseUrl + "/environments/orders-env");
+  await page.locator(".status-line .badge", { hasText: "IN_PROGRESS" }).waitFor();
+  await page.goto(baseUrl + "/templates/environment/queue");
+  await page.locator('tr[data-version="1.0"] .badge', { hasText: "PUBLISHED" }).waitFor();
+});
+
+test("an AWS error is shown readably, as type: message", async () => {
+  await page.goto(baseUrl + "/templates/environment/new");
+  await page.locator('input[name="name"]').fill("queue");
+  const create = page.getByRole("button", { name: "Create template" });
+  await until(async () => !(await create.isDisabled()), "a valid name enables Create template");
+  await create.click();
+  const error = page.locator(".error");
+  await error.waitFor();
+  assert.match(
+    await error.textContent(),
+    /^ValidationException: IdempotentParameterMismatch: .*queue already exists with different parameters/,
+  );
+  await shot("error");
+});
+
 test("the console raised no uncaught errors", () => {
   assert.deepEqual(pageErrors, []);
 });

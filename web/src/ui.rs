@@ -209,7 +209,7 @@ pub fn Deployments(
 /// The console URL and name of what a deployment deploys.
 fn deployment_target(d: &DeploymentSummary) -> (String, String) {
     if let Some(c) = &d.component_name {
-        return (format!("/components/{c}"), c.clone());
+        return ("/components".to_owned(), c.clone());
     }
     match (&d.service_name, &d.service_instance_name) {
         (Some(s), Some(i)) => (format!("/services/{s}/instances/{i}"), format!("{s} / {i}")),
