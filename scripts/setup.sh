@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs what Baryon's build and tests need, idempotently: a second run only checks.
-#   - Rust: wasm32-unknown-unknown target, rustfmt, clippy, wasm-bindgen-cli 0.2.130
+#   - Rust: wasm32-unknown-unknown target, rustfmt, clippy, wasm-bindgen-cli 0.2.130,
+#     trunk 0.21.14 (builds the console)
 #   - Debian: chromium + chromium-driver (headless browser tests), postgresql (storage tests),
 #     git (linked repositories and template sync)
-#   - npm: the test harness packages in tests/package.json (playwright-core)
+#   - npm: the test harness packages in tests/package.json (playwright-core; binaryen 132,
+#     the only wasm-opt the console build uses)
 #   - Python: boto3, awscli and pytest from tests/requirements.txt into tests/.venv
 # Versions and the reasons behind them: ../shared/TOOLCHAIN.md and ARCHITECTURE.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130
+TRUNK_VERSION=0.21.14
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -31,6 +34,14 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
+if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION\$"; then
+  log "installing trunk $TRUNK_VERSION (several minutes, once)"
+  # trunk 0.22 needs a newer rustc; fall back to an unlocked install when the locked
+  # dependency set has gaps in the registry mirror.
+  cargo install trunk --locked --version "$TRUNK_VERSION" --force \
+    || cargo install trunk --version "$TRUNK_VERSION" --force
+fi
+
 apt_packages=()
 command -v git >/dev/null || apt_packages+=(git)
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
@@ -43,6 +54,7 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
 fi
 
 if [ ! -f tests/node_modules/.package-lock.json ] \
+   || [ ! -x tests/node_modules/.bin/wasm-opt ] \
    || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
   log "installing npm test packages"
   (cd tests && npm ci --no-audit --no-fund --loglevel=error)

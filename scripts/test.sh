@@ -5,11 +5,14 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 step() { printf '\n=== %s\n' "$*" >&2; }
+# Where cargo writes binaries (CARGO_TARGET_DIR is honoured, e.g. for a separate worktree).
+target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 
 step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo clippy --package baryon-model --features wasm,render --target wasm32-unknown-unknown --quiet -- -D warnings
+cargo clippy --package baryon-console --target wasm32-unknown-unknown --quiet -- -D warnings
 
 step "native tests (model, codegen freshness, CLI)"
 cargo test --workspace
@@ -19,14 +22,20 @@ export CHROMEDRIVER=/usr/bin/chromedriver
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json"
 export WASM_BINDGEN_TEST_TIMEOUT=120
 cargo test --package baryon-model --features wasm,render --target wasm32-unknown-unknown --test wasm
+# The console's form logic (schema → fields, spec, messages); the UI itself is not needed.
+cargo test --package baryon-console --no-default-features --target wasm32-unknown-unknown --test form
 
 step "conformance: boto3 and awscli against a real baryon serve"
 cargo build --package baryon --quiet
-BARYON_BIN="$PWD/target/debug/baryon" tests/.venv/bin/python -m pytest tests/conformance -q -p no:cacheprovider
+BARYON_BIN="$target_dir/debug/baryon" tests/.venv/bin/python -m pytest tests/conformance -q -p no:cacheprovider
+
+step "console: release build (Trunk) and end-to-end test in Chromium against baryon serve"
+bash scripts/build-console.sh
+BARYON_BIN="$target_dir/debug/baryon" CONSOLE_DIR="$PWD/web/dist" node --test tests/e2e/
 
 step "golden rendering: baryon render against Python's Jinja2 (aws-samples and own fixtures)"
-BARYON_BIN="$PWD/target/debug/baryon" tests/.venv/bin/python -m pytest tests/render -q -p no:cacheprovider -rs
+BARYON_BIN="$target_dir/debug/baryon" tests/.venv/bin/python -m pytest tests/render -q -p no:cacheprovider -rs
 
 step "npm package, Node and Chromium parity with native"
 cargo xtask npm
-BARYON_BIN="$PWD/target/debug/baryon" node --test tests/npm/
+BARYON_BIN="$target_dir/debug/baryon" node --test tests/npm/

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the console in release (profile release-wasm, wasm-opt -Oz) into web/dist with Trunk,
+# offline, with the pinned tools: trunk 0.21.14, wasm-bindgen-cli 0.2.130 and npm binaryen 132
+# (tests/node_modules/.bin first on PATH, so Debian's wasm-opt is never used). Quick when
+# nothing changed (cargo is incremental; Trunk rewrites dist). Installs the tools first when
+# missing. Prints the console's size (wasm + js + css, gzip -9).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v trunk >/dev/null || [ ! -x tests/node_modules/.bin/wasm-opt ] \
+   || ! command -v wasm-bindgen >/dev/null; then
+  bash scripts/setup.sh
+fi
+export PATH="$PWD/tests/node_modules/.bin:$PATH"
+cargo fetch --quiet
+trunk build --release --offline
+total=0
+for f in web/dist/*.wasm web/dist/*.js web/dist/*.css; do
+  total=$((total + $(gzip -9 -c "$f" | wc -c)))
+done
+printf '[console] web/dist: %s bytes wasm+js+css, gzip -9\n' "$total" >&2

@@ -1,0 +1,223 @@
+// The console end to end: Debian's Chromium (playwright-core) drives the built console served
+// by a real `baryon serve --console-dir <dist>` on a free loopback port, through the signing
+// proxy to the engine. Screenshots of each main page go to tests/e2e/artifacts/ (gitignored).
+//
+//   BARYON_BIN=target/debug/baryon CONSOLE_DIR=web/dist node --test tests/e2e/
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, openSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const artifacts = join(repoRoot, "tests/e2e/artifacts");
+const consoleDir = resolve(repoRoot, process.env.CONSOLE_DIR ?? "web/dist");
+const TIMEOUT = 30_000;
+
+let server;
+let serverLog;
+let work;
+let browser;
+let page;
+let baseUrl;
+const pageErrors = [];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitHealthy(url) {
+  const deadline = Date.now() + TIMEOUT;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`baryon serve exited with ${server.exitCode}; log: ${serverLog}`);
+    try {
+      const r = await fetch(url + "/health");
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`baryon serve did not become healthy; log: ${serverLog}`);
+}
+
+// Polls `check` until it returns true (the UI updates asynchronously after an input).
+async function until(check, what) {
+  const deadline = Date.now() + TIMEOUT;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const shot = (name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+
+before(async () => {
+  const bin = process.env.BARYON_BIN;
+  assert.ok(bin, "BARYON_BIN must point at the baryon binary");
+  mkdirSync(artifacts, { recursive: true });
+  work = mkdtempSync(join(tmpdir(), "baryon-console-e2e-"));
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  serverLog = join(work, "server.log");
+  const log = openSync(serverLog, "w");
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("BARYON_")));
+  server = spawn(
+    bin,
+    ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", join(work, "data"), "--console-dir", consoleDir],
+    { stdio: ["ignore", log, log], env },
+  );
+  await waitHealthy(baseUrl);
+  const { chromium } = await import("playwright-core");
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.setDefaultTimeout(TIMEOUT);
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  page.on("dialog", (d) => d.accept());
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill("SIGTERM");
+    await new Promise((r) => server.once("exit", r));
+  }
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test("the dashboard shows the resource counts and empty deployment lists", async () => {
+  await page.goto(baseUrl + "/");
+  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  const card = page.locator('.card[data-kind="Environment templates"]');
+  await card.locator(".count").waitFor();
+  assert.equal(await card.locator(".count").textContent(), "0");
+  assert.equal(await page.locator(".empty", { hasText: "No deployments." }).count(), 2);
+  await shot("dashboard");
+});
+
+test("an environment template is created from the console", async () => {
+  await page.getByRole("link", { name: "Environment templates", exact: true }).click();
+  await page.getByText("No templates yet.").waitFor();
+  await shot("environment-templates-empty");
+  await page.getByRole("link", { name: "Create template" }).click();
+  await page.locator('input[name="name"]').fill("not a name!");
+  await page.locator(".field-error", { hasText: "regular expression pattern" }).waitFor();
+  const create = page.getByRole("button", { name: "Create template" });
+  assert.equal(await create.isDisabled(), true);
+  await page.locator('input[name="name"]').fill("queue");
+  await until(async () => !(await create.isDisabled()), "a valid name enables Create template");
+  await page.locator('input[name="displayName"]').fill("Shared queue");
+  await page.locator('input[name="selfManaged"]').check();
+  await shot("create-environment-template");
+  await page.getByRole("button", { name: "Create template" }).click();
+  await page.waitForURL(baseUrl + "/templates/environment/queue");
+  await page.getByText("CUSTOMER_MANAGED").waitFor();
+});
+
+test("a bundle upload registers a version that is then published", async () => {
+  const bundle = join(work, "queue-env-v1.tar.gz");
+  execFileSync("tar", ["-czf", bundle, "-C", join(repoRoot, "tests/fixtures/templates/queue-env/v1"), "schema", "infrastructure"]);
+  await page.locator('input[name="bundle"]').setInputFiles(bundle);
+  await page.locator('input[name="versionDescription"]').fill("first version");
+  await page.getByRole("button", { name: "Upload and register" }).click();
+  const row = page.locator('tr[data-version="1.0"]');
+  await row.locator(".badge", { hasText: "DRAFT" }).waitFor();
+  await shot("environment-template-draft");
+  await row.getByRole("button", { name: "Publish" }).click();
+  await row.locator(".badge", { hasText: "PUBLISHED" }).waitFor();
+  await row.getByText("recommended").waitFor();
+  await shot("environment-template-published");
+});
+
+test("an environment is created through the form generated from the schema", async () => {
+  await page.getByRole("link", { name: "Create environment" }).click();
+  await page.waitForURL(baseUrl + "/environments/new?template=queue");
+  const queueName = page.locator("#spec-queue_name");
+  await queueName.waitFor();
+  // Every input of the schema got a control of its type.
+  assert.equal(await page.locator('#spec-retention_seconds').getAttribute("placeholder"), "default: 345600");
+  assert.equal(await page.locator('#spec-fifo').getAttribute("type"), "checkbox");
+  await page.locator('input[name="name"]').fill("orders-env");
+  await page.locator('input[name="repoName"]').fill("acme/infrastructure");
+  const submit = page.getByRole("button", { name: "Create environment" });
+
+  // Before anything is typed, the required input is reported on its field.
+  const error = page.locator('.field[data-field="queue_name"] .field-error');
+  await error.filter({ hasText: 'required input "queue_name" is missing' }).waitFor();
+  await queueName.fill("Bad Name");
+  await error.filter({ hasText: "3:15: " }).waitFor();
+  assert.match(await error.textContent(), /^3:15: .*\^\[a-z\]\[a-z0-9-\]\*\$/);
+  assert.equal(await submit.isDisabled(), true);
+  await shot("create-environment-invalid");
+
+  await queueName.fill("orders");
+  await error.waitFor({ state: "detached" });
+  await until(async () => !(await submit.isDisabled()), "a valid spec enables Create environment");
+  await page.getByRole("button", { name: "YAML" }).click();
+  assert.match(await page.locator(".yaml-preview").textContent(), /queue_name: "orders"/);
+  await shot("create-environment-yaml");
+  await submit.click();
+
+  await page.waitForURL(baseUrl + "/environments/orders-env");
+  await page.locator(".status-line .badge", { hasText: "IN_PROGRESS" }).waitFor();
+  assert.match(await page.locator("pre.spec").textContent(), /queue_name: "orders"/);
+  await shot("environment-detail");
+});
+
+test("the new environment is listed as IN_PROGRESS and on the dashboard", async () => {
+  await page.getByRole("link", { name: "Environments", exact: true }).click();
+  const row = page.locator('tr[data-name="orders-env"]');
+  await row.locator(".badge", { hasText: "IN_PROGRESS" }).waitFor();
+  await shot("environments");
+  await page.getByRole("link", { name: "Dashboard" }).click();
+  await page.locator('.card[data-kind="Environments"] .count', { hasText: "1" }).waitFor();
+  await page.locator("td a", { hasText: "orders-env" }).first().waitFor();
+  await shot("dashboard-in-progress");
+});
+
+test("a shared URL opens its page directly", async () => {
+  await page.goto(baseUrl + "/environments/orders-env");
+  await page.locator(".status-line .badge", { hasText: "IN_PROGRESS" }).waitFor();
+  await page.goto(baseUrl + "/templates/environment/queue");
+  await page.locator('tr[data-version="1.0"] .badge', { hasText: "PUBLISHED" }).waitFor();
+});
+
+test("an AWS error is shown readably, as type: message", async () => {
+  await page.goto(baseUrl + "/templates/environment/new");
+  await page.locator('input[name="name"]').fill("queue");
+  const create = page.getByRole("button", { name: "Create template" });
+  await until(async () => !(await create.isDisabled()), "a valid name enables Create template");
+  await create.click();
+  const error = page.locator(".error");
+  await error.waitFor();
+  assert.match(
+    await error.textContent(),
+    /^ValidationException: IdempotentParameterMismatch: .*queue already exists with different parameters/,
+  );
+  await shot("error");
+});
+
+test("the console raised no uncaught errors", () => {
+  assert.deepEqual(pageErrors, []);
+});

@@ -1,0 +1,108 @@
+//! The typed client of the signing proxy: one generic [`call`] over the generated operation
+//! types (`POST /api/proton/<Operation>`), bundle uploads, and [`ApiError`].
+
+use baryon_model::proton::{Operation, TemplateVersionSourceInput};
+use baryon_model::shape::OperationShape;
+use gloo_net::http::{Request, Response};
+use serde::Deserialize;
+
+/// The console's one error type: an AWS error as the engine (or the proxy) answered it, or a
+/// failure before an answer arrived.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct ApiError {
+    /// The AWS error type (`__type`, without any `namespace#` prefix), or `NetworkError` /
+    /// `ClientError` for failures in the browser.
+    pub kind: String,
+    /// The human-readable message.
+    pub message: String,
+}
+
+impl ApiError {
+    fn network(e: &gloo_net::Error) -> Self {
+        Self {
+            kind: "NetworkError".into(),
+            message: e.to_string(),
+        }
+    }
+
+    fn client(message: impl Into<String>) -> Self {
+        Self {
+            kind: "ClientError".into(),
+            message: message.into(),
+        }
+    }
+
+    /// The error a non-2xx answer carries: AWS's `{"__type", "message"}` (also `Message`), or
+    /// the status and body when the answer is not one.
+    fn from_answer(status: u16, body: &str) -> Self {
+        #[derive(Deserialize)]
+        struct Wire {
+            #[serde(rename = "__type")]
+            kind: Option<String>,
+            #[serde(alias = "Message")]
+            message: Option<String>,
+        }
+        let wire: Option<Wire> = serde_json::from_str(body).ok();
+        let kind = wire.as_ref().and_then(|w| w.kind.as_deref()).map_or_else(
+            || format!("HTTP {status}"),
+            |k| k.rsplit('#').next().unwrap_or(k).to_owned(),
+        );
+        let message = wire
+            .and_then(|w| w.message)
+            .unwrap_or_else(|| body.chars().take(300).collect());
+        Self { kind, message }
+    }
+
+    /// Whether the resource asked for does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.kind == "ResourceNotFoundException"
+    }
+}
+
+async fn read<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let status = response.status();
+    let body = response.text().await.map_err(|e| ApiError::network(&e))?;
+    if (200..300).contains(&status) {
+        serde_json::from_str(&body)
+            .map_err(|e| ApiError::client(format!("unexpected answer from the server: {e}")))
+    } else {
+        Err(ApiError::from_answer(status, &body))
+    }
+}
+
+/// Calls one Proton operation through the proxy with its generated input type and decodes its
+/// generated output type.
+pub async fn call<Op>(input: Op::Input) -> Result<Op::Output, ApiError>
+where
+    Op: OperationShape<Op = Operation>,
+{
+    let url = format!("/api/proton/{}", Op::OPERATION.name());
+    let response = Request::post(&url)
+        .header("x-baryon-csrf", "1")
+        .json(&input)
+        .map_err(|e| ApiError::client(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| ApiError::network(&e))?;
+    read(response).await
+}
+
+/// Uploads a template bundle to the engine's artifact store (`PUT /api/bundles/<bucket>/<key>`)
+/// and returns the `source` that CreateXTemplateVersion takes.
+pub async fn upload_bundle(
+    bucket: &str,
+    key: &str,
+    file: web_sys::File,
+) -> Result<TemplateVersionSourceInput, ApiError> {
+    let url = format!("/api/bundles/{bucket}/{key}");
+    let response = Request::put(&url)
+        .header("x-baryon-csrf", "1")
+        .header("content-type", "application/gzip")
+        .body(wasm_bindgen::JsValue::from(file))
+        .map_err(|e| ApiError::client(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| ApiError::network(&e))?;
+    read(response).await
+}

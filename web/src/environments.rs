@@ -1,0 +1,502 @@
+//! Environments: paginated list, detail (spec, outputs, deployment history polled live, tags,
+//! cancel, delete) and the create page whose inputs form is generated from the template
+//! version's schema and validated as the user types.
+
+use baryon_model::diagnostic::Diagnostic;
+use baryon_model::proton::{
+    CancelEnvironmentDeploymentInput, CreateEnvironmentInput, DeleteEnvironmentInput,
+    GetEnvironmentInput, GetEnvironmentTemplateVersionInput, ListDeploymentsInput,
+    ListEnvironmentOutputsInput, ListEnvironmentsInput, RepositoryBranchInput, RepositoryProvider,
+    ops,
+};
+use baryon_model::spec::validate_spec;
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+use crate::api::{ApiError, call};
+use crate::form::{
+    FieldMessages, InputForm, InputSet, Values, environment_spec, field_messages, input_form,
+    request_problems,
+};
+use crate::inputs::InputsForm;
+use crate::templates::{Family, TemplateRow, list_templates, list_versions};
+use crate::ui::{
+    Deployments, Empty, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, confirm, in_progress,
+    poll_while, show, when,
+};
+
+const PAGE_SIZE: i32 = 20;
+
+/// `/environments`.
+#[component]
+pub fn EnvironmentList() -> impl IntoView {
+    let tokens = RwSignal::new(vec![None::<String>]);
+    let page = LocalResource::new(move || {
+        let next_token = tokens.with(|t| t.last().cloned().flatten());
+        call::<ops::ListEnvironments>(ListEnvironmentsInput {
+            next_token,
+            max_results: Some(PAGE_SIZE),
+            ..Default::default()
+        })
+    });
+    let next = Signal::derive(move || page.get().and_then(Result::ok).and_then(|p| p.next_token));
+    view! {
+        <Head title="Environments">
+            <a class="button" href="/environments/new">"Create environment"</a>
+        </Head>
+        {show(page, |p| {
+            if p.environments.is_empty() {
+                return view! { <Empty text="No environments yet." /> }.into_any();
+            }
+            view! {
+                <table class="environments">
+                    <thead>
+                        <tr>
+                            <th>"Name"</th>
+                            <th>"Template"</th>
+                            <th>"Deployment"</th>
+                            <th>"Last attempted"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {p
+                            .environments
+                            .into_iter()
+                            .map(|e| view! {
+                                <tr data-name=e.name.clone()>
+                                    <td><a href=format!("/environments/{}", e.name)>{e.name.clone()}</a></td>
+                                    <td>
+                                        <a href=format!("/templates/environment/{}", e.template_name)>{e.template_name.clone()}</a>
+                                        {format!(" {}.{}", e.template_major_version, e.template_minor_version)}
+                                    </td>
+                                    <td><Status status=e.deployment_status.as_str().to_owned() /></td>
+                                    <td>{when(e.last_deployment_attempted_at)}</td>
+                                </tr>
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        })}
+        <Pager tokens=tokens next=next />
+    }
+}
+
+/// `/environments/:name`.
+#[component]
+pub fn EnvironmentDetail() -> impl IntoView {
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let tick = RwSignal::new(0u32);
+    let env = LocalResource::new(move || {
+        tick.track();
+        call::<ops::GetEnvironment>(GetEnvironmentInput { name: name.get() })
+    });
+    let deployments = LocalResource::new(move || {
+        tick.track();
+        call::<ops::ListDeployments>(ListDeploymentsInput {
+            environment_name: Some(name.get()),
+            ..Default::default()
+        })
+    });
+    let outputs = LocalResource::new(move || {
+        tick.track();
+        call::<ops::ListEnvironmentOutputs>(ListEnvironmentOutputsInput {
+            environment_name: name.get(),
+            ..Default::default()
+        })
+    });
+    poll_while(tick, env, 2000, |e| {
+        in_progress(e.environment.deployment_status.as_str())
+    });
+    let navigate = use_navigate();
+    let action = Action::new_local(move |what: &&'static str| {
+        let (what, n) = (*what, name.get_untracked());
+        async move {
+            if what == "cancel" {
+                call::<ops::CancelEnvironmentDeployment>(CancelEnvironmentDeploymentInput {
+                    environment_name: n,
+                })
+                .await
+                .map(|_| what)
+            } else {
+                call::<ops::DeleteEnvironment>(DeleteEnvironmentInput { name: n })
+                    .await
+                    .map(|_| what)
+            }
+        }
+    });
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok("delete")) => navigate("/environments", NavigateOptions::default()),
+        Some(Ok(_)) => tick.update(|t| *t = t.wrapping_add(1)),
+        _ => {}
+    });
+    let busy = move || {
+        env.get()
+            .and_then(Result::ok)
+            .is_some_and(|e| in_progress(e.environment.deployment_status.as_str()))
+    };
+    view! {
+        <Head title=move || name.get()>
+            <button disabled=move || !busy() on:click=move |_| {
+                if confirm("Cancel the deployment in progress?") {
+                    action.dispatch("cancel");
+                }
+            }>"Cancel deployment"</button>
+            <button class="danger" on:click=move |_| {
+                if confirm(&format!("Delete environment {}? This tears down its infrastructure.", name.get_untracked())) {
+                    action.dispatch("delete");
+                }
+            }>"Delete"</button>
+        </Head>
+        {move || action.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {show(env, |out| {
+            let e = out.environment;
+            let arn = e.arn.clone();
+            view! {
+                <div class="status-line">
+                    <Status status=e.deployment_status.as_str().to_owned() />
+                    {e.deployment_status_message.clone().map(|m| view! { <span class="status-message">{m}</span> })}
+                </div>
+                <Facts rows=vec![
+                    ("Template", Some(format!("{} {}.{}", e.template_name, e.template_major_version, e.template_minor_version))),
+                    ("Description", e.description.clone()),
+                    ("Provisioning", Some(e.provisioning.as_ref().map_or("AWS managed".to_owned(), |p| p.as_str().to_owned()))),
+                    ("Provisioning repository", e.provisioning_repository.as_ref().map(|r| format!("{} {} ({})", r.provider.as_str(), r.name, r.branch))),
+                    ("Service role", e.proton_service_role_arn.clone()),
+                    ("Account connection", e.environment_account_connection_id.clone()),
+                    ("ARN", Some(e.arn.clone())),
+                    ("Created", Some(when(e.created_at))),
+                    ("Last attempted deployment", e.last_attempted_deployment_id.clone()),
+                    ("Last succeeded deployment", e.last_succeeded_deployment_id.clone()),
+                ] />
+                <h2>"Spec"</h2>
+                <pre class="spec">{e.spec.unwrap_or_default()}</pre>
+                <Tags arn=arn />
+            }
+        })}
+        <h2>"Outputs"</h2>
+        {show(outputs, |o| {
+            if o.outputs.is_empty() {
+                return view! { <Empty text="No outputs." /> }.into_any();
+            }
+            view! {
+                <table class="narrow">
+                    <tbody>
+                        {o.outputs.into_iter().map(|o| view! {
+                            <tr><td class="mono">{o.key.unwrap_or_default()}</td><td>{o.value_string.unwrap_or_default()}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        })}
+        <h2>"Deployment history"</h2>
+        {show(deployments, |d| view! { <Deployments rows=d.deployments /> })}
+    }
+}
+
+/// What the create page knows of the chosen template version's schema.
+#[derive(Debug, Clone, PartialEq)]
+enum SchemaState {
+    /// Nothing chosen yet, or still loading.
+    Waiting,
+    /// The form, with the schema text it came from.
+    Ready(InputForm, String),
+    /// The version's schema could not be read.
+    Broken(Vec<Diagnostic>),
+}
+
+/// `/environments/new?template=<name>`.
+#[component]
+pub fn CreateEnvironment() -> impl IntoView {
+    let query = use_query_map();
+    let template = RwSignal::new(query.with_untracked(|q| q.get("template").unwrap_or_default()));
+    let version = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let repo_provider = RwSignal::new("GITHUB".to_owned());
+    let repo_name = RwSignal::new(String::new());
+    let repo_branch = RwSignal::new("main".to_owned());
+    let role_arn = RwSignal::new(String::new());
+    let values = RwSignal::new(Values::new());
+    let yaml_tab = RwSignal::new(false);
+
+    let templates = LocalResource::new(|| list_templates(Family::Environment));
+    let chosen = Memo::new(move |_| -> Option<TemplateRow> {
+        let t = template.get();
+        templates
+            .get()
+            .and_then(Result::ok)
+            .and_then(|ts| ts.into_iter().find(|x| x.name == t))
+    });
+    let versions = LocalResource::new(move || {
+        let t = template.get();
+        async move {
+            if t.is_empty() {
+                return Ok(Vec::new());
+            }
+            let all = list_versions(Family::Environment, t).await?;
+            Ok::<_, ApiError>(
+                all.into_iter()
+                    .filter(|v| v.status == "PUBLISHED")
+                    .map(|v| format!("{}.{}", v.major, v.minor))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    });
+    // Default to the recommended version once the versions are known.
+    Effect::new(move |_| {
+        let recommended = chosen.get().and_then(|t| t.recommended_version);
+        if let Some(Ok(vs)) = versions.get() {
+            let current = version.get_untracked();
+            if !vs.contains(&current) {
+                let pick = recommended
+                    .filter(|r| vs.contains(r))
+                    .or_else(|| vs.first().cloned())
+                    .unwrap_or_default();
+                version.set(pick);
+            }
+        }
+    });
+    let schema = LocalResource::new(move || {
+        let (t, v) = (template.get(), version.get());
+        async move {
+            let Some((major, minor)) = v.split_once('.') else {
+                return Ok(SchemaState::Waiting);
+            };
+            let out =
+                call::<ops::GetEnvironmentTemplateVersion>(GetEnvironmentTemplateVersionInput {
+                    template_name: t,
+                    major_version: major.to_owned(),
+                    minor_version: minor.to_owned(),
+                })
+                .await?;
+            let text = out.environment_template_version.schema.unwrap_or_default();
+            Ok::<_, ApiError>(match input_form(&text, InputSet::Environment) {
+                Ok(Some(form)) => SchemaState::Ready(form, text),
+                Ok(None) => SchemaState::Broken(vec![Diagnostic::new(
+                    "schema",
+                    (1, 1),
+                    "the schema declares no environment_input_type",
+                )]),
+                Err(d) => SchemaState::Broken(d),
+            })
+        }
+    });
+    let state = Memo::new(move |_| match schema.get() {
+        Some(Ok(s)) => Ok(s),
+        Some(Err(e)) => Err(e),
+        None => Ok(SchemaState::Waiting),
+    });
+    // A new form starts from its initial values.
+    Effect::new(move |_| {
+        if let Ok(SchemaState::Ready(form, _)) = state.get() {
+            values.set(form.initial_values());
+        }
+    });
+    let spec_yaml = Memo::new(move |_| match state.get() {
+        Ok(SchemaState::Ready(form, _)) => values.with(|v| environment_spec(&form, v)),
+        _ => String::new(),
+    });
+    let diagnostics = Memo::new(move |_| match state.get() {
+        Ok(SchemaState::Ready(_, schema_text)) => {
+            Some(spec_yaml.with(|spec| validate_spec(&schema_text, spec).diagnostics))
+        }
+        _ => None,
+    });
+    let messages = Signal::derive(move || match state.get() {
+        Ok(SchemaState::Ready(form, _)) => diagnostics
+            .get()
+            .map(|d| field_messages(&d, "spec", &form))
+            .unwrap_or_default(),
+        _ => FieldMessages::default(),
+    });
+    let self_managed = Memo::new(move |_| {
+        chosen
+            .get()
+            .and_then(|t| t.provisioning)
+            .is_some_and(|p| p == "CUSTOMER_MANAGED")
+    });
+    let request = Memo::new(move |_| {
+        let (major, minor) = version
+            .get()
+            .split_once('.')
+            .map(|(a, b)| (a.to_owned(), Some(b.to_owned())))
+            .unwrap_or_default();
+        let opt = |s: String| (!s.trim().is_empty()).then_some(s);
+        let mut input = CreateEnvironmentInput {
+            name: name.get(),
+            template_name: template.get(),
+            template_major_version: major,
+            template_minor_version: minor,
+            description: opt(description.get()),
+            spec: spec_yaml.get(),
+            ..Default::default()
+        };
+        if self_managed.get() {
+            input.provisioning_repository = Some(RepositoryBranchInput {
+                provider: RepositoryProvider::from(repo_provider.get().as_str()),
+                name: repo_name.get(),
+                branch: repo_branch.get(),
+            });
+        } else {
+            input.proton_service_role_arn = Some(role_arn.get());
+        }
+        input
+    });
+    let problems = Memo::new(move |_| request.with(request_problems::<ops::CreateEnvironment>));
+    let problem = move |path: &'static str| move || problems.with(|p| p.get(path).cloned());
+    let valid = Memo::new(move |_| {
+        problems.with(std::collections::BTreeMap::is_empty)
+            && diagnostics.with(|d| d.as_ref().is_some_and(Vec::is_empty))
+    });
+
+    let navigate = use_navigate();
+    let create = Action::new_local(move |input: &CreateEnvironmentInput| {
+        let input = input.clone();
+        async move {
+            let name = input.name.clone();
+            call::<ops::CreateEnvironment>(input).await.map(|_| name)
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(n)) = create.value().get() {
+            navigate(&format!("/environments/{n}"), NavigateOptions::default());
+        }
+    });
+
+    view! {
+        <Head title="Create environment">
+            <a href="/environments">"Cancel"</a>
+        </Head>
+        <form class="panel wide" on:submit=move |ev| {
+            ev.prevent_default();
+            if valid.get_untracked() {
+                create.dispatch(request.get_untracked());
+            }
+        }>
+            <div class="row">
+                <label>
+                    "Environment template"
+                    {show(templates, move |ts| view! {
+                        <select name="template" on:change=move |ev| template.set(event_target_value(&ev))>
+                            <option value="" selected=move || template.get().is_empty()>"— choose —"</option>
+                            {ts.into_iter().map(|t| {
+                                let n = t.name.clone();
+                                view! { <option value=t.name.clone() selected=move || template.get() == n>{t.name.clone()}</option> }
+                            }).collect_view()}
+                        </select>
+                    })}
+                </label>
+                <label>
+                    "Version"
+                    {show(versions, move |vs| {
+                        if vs.is_empty() {
+                            return view! { <span class="muted">"No published version."</span> }.into_any();
+                        }
+                        view! {
+                            <select name="version" on:change=move |ev| version.set(event_target_value(&ev))>
+                                {vs.into_iter().map(|v| {
+                                    let v2 = v.clone();
+                                    view! { <option value=v.clone() selected=move || version.get() == v2>{v.clone()}</option> }
+                                }).collect_view()}
+                            </select>
+                        }
+                        .into_any()
+                    })}
+                </label>
+            </div>
+            <label>
+                "Name"
+                <input name="name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                <span class="field-error">{problem("name")}</span>
+            </label>
+            <label>
+                "Description"
+                <input name="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev)) />
+                <span class="field-error">{problem("description")}</span>
+            </label>
+            {move || if self_managed.get() {
+                view! {
+                    <fieldset>
+                        <legend>"Provisioning repository (self-managed)"</legend>
+                        <div class="row">
+                            <label>
+                                "Provider"
+                                <select name="repoProvider" on:change=move |ev| repo_provider.set(event_target_value(&ev))>
+                                    {RepositoryProvider::VALUES.iter().map(|p| view! {
+                                        <option value=*p selected=move || repo_provider.get() == *p>{*p}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <label>
+                                "Repository (owner/name)"
+                                <input name="repoName" prop:value=move || repo_name.get() on:input=move |ev| repo_name.set(event_target_value(&ev)) />
+                                <span class="field-error">{problem("provisioningRepository.name")}</span>
+                            </label>
+                            <label>
+                                "Branch"
+                                <input name="repoBranch" prop:value=move || repo_branch.get() on:input=move |ev| repo_branch.set(event_target_value(&ev)) />
+                                <span class="field-error">{problem("provisioningRepository.branch")}</span>
+                            </label>
+                        </div>
+                    </fieldset>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <label>
+                        "Proton service role ARN"
+                        <input name="protonServiceRoleArn" placeholder="arn:aws:iam::123456789012:role/proton-service" prop:value=move || role_arn.get() on:input=move |ev| role_arn.set(event_target_value(&ev)) />
+                        <span class="field-error">{problem("protonServiceRoleArn")}</span>
+                    </label>
+                }
+                .into_any()
+            }}
+            <h2>"Inputs"</h2>
+            <div class="tabs">
+                <button type="button" class:active=move || !yaml_tab.get() on:click=move |_| yaml_tab.set(false)>"Form"</button>
+                <button type="button" class:active=move || yaml_tab.get() on:click=move |_| yaml_tab.set(true)>"YAML"</button>
+            </div>
+            {move || match state.get() {
+                Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+                Ok(SchemaState::Waiting) => {
+                    if template.with(String::is_empty) {
+                        view! { <p class="muted">"Choose a template and a published version."</p> }.into_any()
+                    } else {
+                        view! { <Loading /> }.into_any()
+                    }
+                }
+                Ok(SchemaState::Broken(d)) => view! {
+                    <div class="error" role="alert">
+                        "This version's schema cannot be read:"
+                        <ul>{d.into_iter().map(|d| view! { <li>{d.to_string()}</li> }).collect_view()}</ul>
+                    </div>
+                }
+                .into_any(),
+                Ok(SchemaState::Ready(form, _)) => view! {
+                    <div class:hidden=move || yaml_tab.get()>
+                        <InputsForm form=form values=values messages=messages id_prefix="spec" />
+                    </div>
+                    <div class:hidden=move || !yaml_tab.get()>
+                        <pre class="spec yaml-preview">{move || spec_yaml.get()}</pre>
+                    </div>
+                }
+                .into_any(),
+            }}
+            <div class="diagnostics">
+                {move || messages.with(|m| m.general.iter().map(|t| view! { <div class="field-error">{t.clone()}</div> }).collect_view())}
+                {move || diagnostics.get().filter(|d| !d.is_empty()).map(|d| view! {
+                    <p class="muted">{format!("{} problem(s) in the spec", d.len())}</p>
+                })}
+            </div>
+            {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            <button type="submit" class="primary" disabled=move || !valid.get() || create.pending().get()>
+                {move || if create.pending().get() { "Creating…" } else { "Create environment" }}
+            </button>
+        </form>
+    }
+}

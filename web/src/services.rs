@@ -1,0 +1,263 @@
+//! Services: list, detail (spec, pipeline, instances), and service instance detail.
+
+use baryon_model::proton::{
+    CancelServiceInstanceDeploymentInput, DeleteServiceInput, GetServiceInput,
+    GetServiceInstanceInput, ListDeploymentsInput, ListServiceInstanceOutputsInput,
+    ListServiceInstancesInput, ListServicesInput, Output, ops,
+};
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::call;
+use crate::ui::{
+    Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, confirm, in_progress,
+    poll_while, show, when,
+};
+
+/// `/services`.
+#[component]
+pub fn ServiceList() -> impl IntoView {
+    let tokens = RwSignal::new(vec![None::<String>]);
+    let page = LocalResource::new(move || {
+        let next_token = tokens.with(|t| t.last().cloned().flatten());
+        call::<ops::ListServices>(ListServicesInput {
+            next_token,
+            max_results: Some(20),
+        })
+    });
+    let next = Signal::derive(move || page.get().and_then(Result::ok).and_then(|p| p.next_token));
+    view! {
+        <Head title="Services">
+            <a class="button" href="/templates/service">"Service templates"</a>
+        </Head>
+        {show(page, |p| {
+            if p.services.is_empty() {
+                return view! { <Empty text="No services yet." /> }.into_any();
+            }
+            view! {
+                <table>
+                    <thead>
+                        <tr><th>"Name"</th><th>"Template"</th><th>"Status"</th><th>"Created"</th></tr>
+                    </thead>
+                    <tbody>
+                        {p.services.into_iter().map(|s| view! {
+                            <tr>
+                                <td><a href=format!("/services/{}", s.name)>{s.name.clone()}</a></td>
+                                <td><a href=format!("/templates/service/{}", s.template_name)>{s.template_name.clone()}</a></td>
+                                <td><Status status=s.status.as_str().to_owned() /></td>
+                                <td>{when(s.created_at)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        })}
+        <Pager tokens=tokens next=next />
+    }
+}
+
+/// `/services/:name`.
+#[component]
+pub fn ServiceDetail() -> impl IntoView {
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let tick = RwSignal::new(0u32);
+    let service = LocalResource::new(move || {
+        tick.track();
+        call::<ops::GetService>(GetServiceInput { name: name.get() })
+    });
+    let instances = LocalResource::new(move || {
+        tick.track();
+        call::<ops::ListServiceInstances>(ListServiceInstancesInput {
+            service_name: Some(name.get()),
+            ..Default::default()
+        })
+    });
+    poll_while(tick, service, 2000, |s| {
+        s.service
+            .as_ref()
+            .is_some_and(|s| in_progress(s.status.as_str()))
+    });
+    let navigate = use_navigate();
+    let delete = Action::new_local(move |(): &()| {
+        let n = name.get_untracked();
+        async move { call::<ops::DeleteService>(DeleteServiceInput { name: n }).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = delete.value().get() {
+            navigate("/services", NavigateOptions::default());
+        }
+    });
+    view! {
+        <Head title=move || name.get()>
+            <button class="danger" on:click=move |_| {
+                if confirm(&format!("Delete service {} with its instances and pipeline?", name.get_untracked())) {
+                    delete.dispatch(());
+                }
+            }>"Delete"</button>
+        </Head>
+        {move || delete.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {show(service, |out| {
+            let Some(s) = out.service else {
+                return view! { <Empty text="No such service." /> }.into_any();
+            };
+            let arn = s.arn.clone();
+            view! {
+                <div class="status-line">
+                    <Status status=s.status.as_str().to_owned() />
+                    {s.status_message.clone().map(|m| view! { <span class="status-message">{m}</span> })}
+                </div>
+                <Facts rows=vec![
+                    ("Template", Some(s.template_name.clone())),
+                    ("Description", s.description.clone()),
+                    ("Repository", s.repository_id.clone().map(|r| format!("{r} ({})", s.branch_name.clone().unwrap_or_default()))),
+                    ("ARN", Some(s.arn.clone())),
+                    ("Created", Some(when(s.created_at))),
+                ] />
+                <h2>"Pipeline"</h2>
+                {match s.pipeline {
+                    None => view! { <Empty text="This service has no pipeline." /> }.into_any(),
+                    Some(p) => view! {
+                        <Facts rows=vec![
+                            ("Status", Some(p.deployment_status.as_str().to_owned())),
+                            ("Message", p.deployment_status_message),
+                            ("Template version", Some(format!("{}.{}", p.template_major_version, p.template_minor_version))),
+                            ("Last attempted", Some(when(p.last_deployment_attempted_at))),
+                        ] />
+                    }
+                    .into_any(),
+                }}
+                <h2>"Spec"</h2>
+                <pre class="spec">{s.spec}</pre>
+                <Tags arn=arn />
+            }
+            .into_any()
+        })}
+        <h2>"Instances"</h2>
+        {show(instances, |out| {
+            if out.service_instances.is_empty() {
+                return view! { <Empty text="No instances." /> }.into_any();
+            }
+            view! {
+                <table>
+                    <thead>
+                        <tr><th>"Instance"</th><th>"Environment"</th><th>"Template version"</th><th>"Deployment"</th></tr>
+                    </thead>
+                    <tbody>
+                        {out.service_instances.into_iter().map(|i| view! {
+                            <tr>
+                                <td><a href=format!("/services/{}/instances/{}", i.service_name, i.name)>{i.name.clone()}</a></td>
+                                <td><a href=format!("/environments/{}", i.environment_name)>{i.environment_name.clone()}</a></td>
+                                <td>{format!("{}.{}", i.template_major_version, i.template_minor_version)}</td>
+                                <td><Status status=i.deployment_status.as_str().to_owned() /></td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any()
+        })}
+    }
+}
+
+/// `/services/:name/instances/:instance`.
+#[component]
+pub fn InstanceDetail() -> impl IntoView {
+    let params = use_params_map();
+    let service = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let name = Memo::new(move |_| params.with(|p| p.get("instance").unwrap_or_default()));
+    let tick = RwSignal::new(0u32);
+    let instance = LocalResource::new(move || {
+        tick.track();
+        call::<ops::GetServiceInstance>(GetServiceInstanceInput {
+            service_name: service.get(),
+            name: name.get(),
+        })
+    });
+    let outputs = LocalResource::new(move || {
+        tick.track();
+        call::<ops::ListServiceInstanceOutputs>(ListServiceInstanceOutputsInput {
+            service_name: service.get(),
+            service_instance_name: name.get(),
+            ..Default::default()
+        })
+    });
+    let deployments = LocalResource::new(move || {
+        tick.track();
+        call::<ops::ListDeployments>(ListDeploymentsInput {
+            service_name: Some(service.get()),
+            service_instance_name: Some(name.get()),
+            ..Default::default()
+        })
+    });
+    poll_while(tick, instance, 2000, |i| {
+        in_progress(i.service_instance.deployment_status.as_str())
+    });
+    let cancel = Action::new_local(move |(): &()| {
+        let (s, n) = (service.get_untracked(), name.get_untracked());
+        async move {
+            call::<ops::CancelServiceInstanceDeployment>(CancelServiceInstanceDeploymentInput {
+                service_name: s,
+                service_instance_name: n,
+            })
+            .await
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = cancel.value().get() {
+            tick.update(|t| *t = t.wrapping_add(1));
+        }
+    });
+    view! {
+        <Head title=move || format!("{} / {}", service.get(), name.get())>
+            <a href=move || format!("/services/{}", service.get())>"Service"</a>
+            <button on:click=move |_| {
+                if confirm("Cancel the deployment in progress?") {
+                    cancel.dispatch(());
+                }
+            }>"Cancel deployment"</button>
+        </Head>
+        {move || cancel.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {show(instance, |out| {
+            let i = out.service_instance;
+            let arn = i.arn.clone();
+            view! {
+                <div class="status-line">
+                    <Status status=i.deployment_status.as_str().to_owned() />
+                    {i.deployment_status_message.clone().map(|m| view! { <span class="status-message">{m}</span> })}
+                </div>
+                <Facts rows=vec![
+                    ("Environment", Some(i.environment_name.clone())),
+                    ("Template", Some(format!("{} {}.{}", i.template_name, i.template_major_version, i.template_minor_version))),
+                    ("ARN", Some(i.arn.clone())),
+                    ("Created", Some(when(i.created_at))),
+                ] />
+                <h2>"Spec"</h2>
+                <pre class="spec">{i.spec.unwrap_or_default()}</pre>
+                <Tags arn=arn />
+            }
+        })}
+        <h2>"Outputs"</h2>
+        {show(outputs, |o| outputs_table(o.outputs))}
+        <h2>"Deployment history"</h2>
+        {show(deployments, |d| view! { <Deployments rows=d.deployments /> })}
+    }
+}
+
+fn outputs_table(outputs: Vec<Output>) -> AnyView {
+    if outputs.is_empty() {
+        return view! { <Empty text="No outputs." /> }.into_any();
+    }
+    view! {
+        <table class="narrow">
+            <tbody>
+                {outputs.into_iter().map(|o| view! {
+                    <tr><td class="mono">{o.key.unwrap_or_default()}</td><td>{o.value_string.unwrap_or_default()}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

@@ -1,0 +1,215 @@
+//! The schema-driven form logic, run in headless Chromium by `wasm-bindgen-test`
+//! (`cargo test -p baryon-console --no-default-features --target wasm32-unknown-unknown --test form`).
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used)] // a panic is a test's failure report
+
+use baryon_console::form::{
+    Choice, FieldKind, InputSet, InstanceInputs, environment_spec, field_messages, input_form,
+    request_problems, service_spec,
+};
+use baryon_model::proton::{CreateEnvironmentTemplateInput, ops};
+use baryon_model::spec::validate_spec;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const QUEUE_SCHEMA: &str =
+    include_str!("../../tests/fixtures/templates/queue-env/v1/schema/schema.yaml");
+const WORKER_SCHEMA: &str =
+    include_str!("../../tests/fixtures/templates/worker-svc/v1/schema/schema.yaml");
+
+#[wasm_bindgen_test]
+fn environment_schema_becomes_one_field_per_input_with_kind_default_and_constraints() {
+    let form = input_form(QUEUE_SCHEMA, InputSet::Environment)
+        .unwrap()
+        .unwrap();
+    assert_eq!(form.type_name, "QueueEnvironmentInput");
+    let names: Vec<_> = form.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "queue_name",
+            "retention_seconds",
+            "fifo",
+            "alarm_email",
+            "owners"
+        ]
+    );
+    let queue = &form.fields[0];
+    assert_eq!(queue.kind, FieldKind::Text);
+    assert!(queue.required);
+    assert_eq!(
+        queue.description.as_deref(),
+        Some("Name of the shared queue")
+    );
+    assert_eq!(queue.hint, "pattern ^[a-z][a-z0-9-]*$ · 3–80 characters");
+    let retention = &form.fields[1];
+    assert_eq!(retention.kind, FieldKind::Number { integer: false });
+    assert_eq!(retention.default.as_deref(), Some("345600"));
+    assert_eq!(retention.hint, "60 ≤ n ≤ 1209600");
+    assert_eq!(form.fields[2].kind, FieldKind::Boolean);
+    assert_eq!(form.fields[2].default.as_deref(), Some("false"));
+    assert_eq!(form.fields[4].kind, FieldKind::Yaml);
+    assert_eq!(form.fields[4].default.as_deref(), Some("[]"));
+}
+
+#[wasm_bindgen_test]
+fn enums_become_choices_and_a_schema_without_pipeline_has_no_pipeline_form() {
+    let form = input_form(WORKER_SCHEMA, InputSet::ServiceInstance)
+        .unwrap()
+        .unwrap();
+    let level = form.fields.iter().find(|f| f.name == "log_level").unwrap();
+    let FieldKind::Choice(choices) = &level.kind else {
+        panic!("log_level should be a choice, is {:?}", level.kind);
+    };
+    assert_eq!(
+        choices[0],
+        Choice {
+            label: "debug".into(),
+            literal: "\"debug\"".into()
+        }
+    );
+    assert_eq!(level.default.as_deref(), Some("\"info\""));
+    let batch = form.fields.iter().find(|f| f.name == "batch_size").unwrap();
+    assert_eq!(batch.kind, FieldKind::Number { integer: true });
+    assert!(
+        input_form(WORKER_SCHEMA, InputSet::Pipeline)
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        input_form(QUEUE_SCHEMA, InputSet::Pipeline)
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_broken_schema_reports_its_diagnostics() {
+    let diags = input_form("schema: [", InputSet::Environment).unwrap_err();
+    assert!(!diags.is_empty());
+}
+
+#[wasm_bindgen_test]
+fn initial_values_give_a_spec_that_only_misses_the_required_input() {
+    let form = input_form(QUEUE_SCHEMA, InputSet::Environment)
+        .unwrap()
+        .unwrap();
+    let values = form.initial_values();
+    let spec = environment_spec(&form, &values);
+    assert_eq!(spec, "proton: EnvironmentSpec\nspec:\n  fifo: false\n");
+    let result = validate_spec(QUEUE_SCHEMA, &spec);
+    let messages = field_messages(&result.diagnostics, "spec", &form);
+    assert_eq!(
+        messages.of("queue_name"),
+        ["2:1: required input \"queue_name\" is missing"]
+    );
+    assert!(messages.general.is_empty());
+}
+
+#[wasm_bindgen_test]
+fn a_value_breaking_the_pattern_is_reported_on_its_field_with_line_and_column() {
+    let form = input_form(QUEUE_SCHEMA, InputSet::Environment)
+        .unwrap()
+        .unwrap();
+    let mut values = form.initial_values();
+    values.insert("queue_name".into(), "Bad Name".into());
+    let spec = environment_spec(&form, &values);
+    let result = validate_spec(QUEUE_SCHEMA, &spec);
+    assert!(!result.ok);
+    let messages = field_messages(&result.diagnostics, "spec", &form);
+    let queue = messages.of("queue_name");
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    assert!(queue[0].starts_with("3:15: "), "{}", queue[0]);
+    assert!(queue[0].contains("^[a-z][a-z0-9-]*$"), "{}", queue[0]);
+}
+
+#[wasm_bindgen_test]
+fn a_number_field_holding_text_is_a_type_error_on_that_field() {
+    let form = input_form(QUEUE_SCHEMA, InputSet::Environment)
+        .unwrap()
+        .unwrap();
+    let mut values = form.initial_values();
+    values.insert("queue_name".into(), "orders".into());
+    values.insert("retention_seconds".into(), "four days".into());
+    let spec = environment_spec(&form, &values);
+    assert!(
+        spec.contains("  retention_seconds: \"four days\"\n"),
+        "{spec}"
+    );
+    let result = validate_spec(QUEUE_SCHEMA, &spec);
+    let messages = field_messages(&result.diagnostics, "spec", &form);
+    assert_eq!(messages.of("retention_seconds").len(), 1);
+    assert!(messages.of("queue_name").is_empty());
+}
+
+#[wasm_bindgen_test]
+fn valid_values_give_a_valid_spec_with_defaults_applied() {
+    let form = input_form(QUEUE_SCHEMA, InputSet::Environment)
+        .unwrap()
+        .unwrap();
+    let mut values = form.initial_values();
+    values.insert("queue_name".into(), "orders".into());
+    values.insert("owners".into(), "[ana, bo]".into());
+    let result = validate_spec(QUEUE_SCHEMA, &environment_spec(&form, &values));
+    assert!(result.ok, "{:?}", result.diagnostics);
+    assert_eq!(result.inputs["retention_seconds"], 345_600);
+    assert_eq!(result.inputs["owners"][1], "bo");
+}
+
+#[wasm_bindgen_test]
+fn a_service_spec_carries_pipeline_and_instance_inputs_and_maps_messages_per_instance() {
+    let instance = input_form(WORKER_SCHEMA, InputSet::ServiceInstance)
+        .unwrap()
+        .unwrap();
+    let pipeline = input_form(WORKER_SCHEMA, InputSet::Pipeline)
+        .unwrap()
+        .unwrap();
+    let mut good = instance.initial_values();
+    good.insert("batch_size".into(), "20".into());
+    let mut bad = instance.initial_values();
+    bad.insert("batch_size".into(), "0".into());
+    let pipeline_values = pipeline.initial_values();
+    let spec = service_spec(
+        Some((&pipeline, &pipeline_values)),
+        &[
+            InstanceInputs {
+                name: "a",
+                environment: "beta",
+                form: &instance,
+                values: &good,
+            },
+            InstanceInputs {
+                name: "b",
+                environment: "prod",
+                form: &instance,
+                values: &bad,
+            },
+        ],
+    );
+    let result = validate_spec(WORKER_SCHEMA, &spec);
+    assert!(!result.ok);
+    let first = field_messages(&result.diagnostics, "instances[0].spec", &instance);
+    let second = field_messages(&result.diagnostics, "instances[1].spec", &instance);
+    assert!(first.is_empty(), "{first:?}");
+    assert_eq!(second.of("batch_size").len(), 1, "{second:?}");
+}
+
+#[wasm_bindgen_test]
+fn request_problems_use_the_api_model_constraints() {
+    let problems =
+        request_problems::<ops::CreateEnvironmentTemplate>(&CreateEnvironmentTemplateInput {
+            name: "not a name!".into(),
+            ..Default::default()
+        });
+    let name = problems.get("name").unwrap();
+    assert!(
+        name.starts_with("Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern"),
+        "{name}"
+    );
+    let ok = request_problems::<ops::CreateEnvironmentTemplate>(&CreateEnvironmentTemplateInput {
+        name: "queue".into(),
+        ..Default::default()
+    });
+    assert!(ok.is_empty(), "{ok:?}");
+}
