@@ -91,6 +91,13 @@ impl CloudFormation {
         })
     }
 
+    /// The SDK client, for other users of the same endpoint (Service Catalog's provisioned
+    /// products).
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     async fn describe(
         &self,
         stack: &str,
