@@ -38,10 +38,10 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, database: str | None = None, extra_args=(), extra_env=None):
+    def __init__(self, data_dir: Path, database: str | None = None, extra_args=(), extra_env=None, port=None):
         self.data_dir = data_dir
         self.database = database
-        self.port = _free_port()
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [str(_binary()), "serve", "--listen", f"127.0.0.1:{self.port}",
                 "--data-dir", str(data_dir), "--region", REGION, "--account-id", ACCOUNT,

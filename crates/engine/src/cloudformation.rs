@@ -23,7 +23,7 @@ use baryon_model::proton::{Deployment, Output, ProvisionedResource, ProvisionedR
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::handlers::deploy::Target;
-use crate::provision::{BoxFuture, Progress, Provisioner};
+use crate::provision::{BoxFuture, Progress, Provisioner, tears_down};
 use crate::store::Kind;
 
 /// Where the CloudFormation API is and how to sign for it.
@@ -111,7 +111,7 @@ impl CloudFormation {
 
     async fn start_deployment(&self, cx: &Cx, d: &Deployment) -> Result<Progress, ApiError> {
         let stack = stack_name(cx, d);
-        if deleting(cx, d).await? {
+        if tears_down(cx, d).await? {
             if self.describe(&stack).await?.is_none() {
                 return Ok(Progress::Succeeded(Vec::new()));
             }
@@ -207,7 +207,7 @@ impl CloudFormation {
 
     async fn poll_deployment(&self, cx: &Cx, d: &Deployment) -> Result<Progress, ApiError> {
         let stack = stack_name(cx, d);
-        let teardown = deleting(cx, d).await?;
+        let teardown = tears_down(cx, d).await?;
         let Some(s) = self.describe(&stack).await? else {
             return Ok(if teardown {
                 Progress::Succeeded(Vec::new())
@@ -315,16 +315,6 @@ fn sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
         str::to_owned,
     );
     ApiError::InternalServer(format!("CloudFormation {op} failed: {detail}"))
-}
-
-/// Whether the deployment tears its target down.
-async fn deleting(cx: &Cx, d: &Deployment) -> Result<bool, ApiError> {
-    let target = Target::of(d);
-    Ok(cx
-        .store
-        .get::<serde_json::Value>(target.kind(), &target.row())
-        .await?
-        .is_some_and(|r| r.doc["deploymentStatus"] == "DELETE_IN_PROGRESS"))
 }
 
 /// `baryon-<account>-<resource>`: deterministic, within CloudFormation's name rules.

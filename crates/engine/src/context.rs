@@ -90,6 +90,8 @@ pub struct Cx {
     pub repositories: Arc<crate::git::Repositories>,
     /// The CloudFormation provisioner, when an endpoint is configured.
     pub cloudformation: Option<Arc<crate::cloudformation::CloudFormation>>,
+    /// The CodeBuild-style provisioner, when enabled.
+    pub codebuild: Option<Arc<crate::codebuild::CodeBuild>>,
 }
 
 impl Cx {

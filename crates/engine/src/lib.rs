@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 pub mod artifacts;
 pub mod bundle;
 pub mod cloudformation;
+pub mod codebuild;
 pub mod context;
 pub mod credentials;
 pub mod error;
@@ -58,6 +59,18 @@ pub struct EngineConfig {
     /// The CloudFormation API AWS-managed deployments are provisioned with; `None`: they fail
     /// saying no provisioner is configured.
     pub cloudformation: Option<cloudformation::CloudFormationConfig>,
+    /// CodeBuild-style provisioning (runs template commands on this machine); `None`: off, and
+    /// codebuild templates' deployments fail saying so.
+    pub codebuild: Option<CodeBuildOptions>,
+}
+
+/// How `rendering_engine: codebuild` templates' commands run.
+#[derive(Debug, Clone)]
+pub struct CodeBuildOptions {
+    /// The URL the commands reach this engine at (`AWS_ENDPOINT_URL`).
+    pub endpoint_url: String,
+    /// How long the commands of one deployment may run.
+    pub timeout: std::time::Duration,
 }
 
 /// Failures starting the engine.
@@ -151,6 +164,17 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         .transpose()
         .map_err(EngineError::Config)?
         .map(Arc::new);
+    let codebuild = config.codebuild.as_ref().map(|o| {
+        Arc::new(codebuild::CodeBuild::new(codebuild::CodeBuildConfig {
+            root: config.data_dir.join("codebuild"),
+            endpoint_url: o.endpoint_url.clone(),
+            region: config.region.clone(),
+            credentials: std::iter::once((config.account_id.clone(), credentials.clone()))
+                .chain(account_credentials.iter().cloned())
+                .collect(),
+            timeout: o.timeout,
+        }))
+    });
     let cx = context::Cx {
         store,
         artifacts: artifacts::ArtifactStore::new(config.data_dir.join("buckets")),
@@ -168,6 +192,7 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
             config.git_remotes.clone(),
         )),
         cloudformation: cfn,
+        codebuild,
     };
     if cx.store.is_sqlite() {
         // The embedded engine is the only worker on its database: leases still held were

@@ -11,6 +11,9 @@ use baryon_model::render::{
     Params, RenderContext, RenderTarget, RenderedFile, ServiceContext, SpecRenderOptions,
     contexts_from_spec, render_bundle,
 };
+use std::collections::BTreeMap;
+
+use baryon_model::manifest::{Manifest, RenderingEngine, parse_manifest};
 use serde_json::Value;
 
 use crate::bundle;
@@ -26,6 +29,74 @@ pub async fn render_deployment(
     cx: &Cx,
     d: &Deployment,
 ) -> Result<Result<Vec<RenderedFile>, String>, ApiError> {
+    Ok(match prepare(cx, d).await? {
+        Ok(p) => render_bundle(&p.files, &p.context).map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    })
+}
+
+/// What a deployment is rendered from: its template version's bundle and its parameter
+/// namespaces.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The bundle's files by path.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The parameter namespaces.
+    pub context: RenderContext,
+}
+
+impl Prepared {
+    /// The bundle directory this deployment uses (`infrastructure`, `instance_infrastructure`,
+    /// `pipeline_infrastructure`; empty for a component).
+    #[must_use]
+    pub fn dir(&self) -> &'static str {
+        self.context.target.bundle_dir()
+    }
+
+    /// The parsed `manifest.yaml` of [`Self::dir`], or why it can't be read.
+    pub fn manifest(&self) -> Result<Manifest, String> {
+        let path = if self.dir().is_empty() {
+            "manifest.yaml".to_owned()
+        } else {
+            format!("{}/manifest.yaml", self.dir())
+        };
+        let bytes = self
+            .files
+            .get(&path)
+            .ok_or_else(|| format!("the template bundle has no {path}"))?;
+        let text = std::str::from_utf8(bytes).map_err(|e| format!("{path} is not UTF-8: {e}"))?;
+        parse_manifest(text).map_err(|diags| {
+            format!(
+                "{path}: {}",
+                diags
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })
+    }
+}
+
+/// How the deployment's template provisions (the first template of its manifest), `None`
+/// when that can't be told (the deployment then fails with the reason when rendered).
+pub async fn rendering_engine(
+    cx: &Cx,
+    d: &Deployment,
+) -> Result<Option<RenderingEngine>, ApiError> {
+    Ok(prepare(cx, d).await?.ok().and_then(|p| {
+        p.manifest().ok().and_then(|m| {
+            m.infrastructure
+                .templates
+                .first()
+                .map(|t| t.rendering_engine)
+        })
+    }))
+}
+
+/// Reads the bundle and builds the parameter namespaces of a deployment, or says why it can't
+/// (a problem of the template or the spec). Storage trouble is an `ApiError` (retried).
+pub async fn prepare(cx: &Cx, d: &Deployment) -> Result<Result<Prepared, String>, ApiError> {
     let (spec, template, major, minor, target) = match &d.target_state {
         Some(DeploymentState::Environment(s)) => (
             s.spec.clone().unwrap_or_default(),
@@ -153,10 +224,10 @@ pub async fn render_deployment(
             }
         )));
     };
-    Ok(
-        render_bundle(&files, &with_environment(ctx, &d.environment_name))
-            .map_err(|e| e.to_string()),
-    )
+    Ok(Ok(Prepared {
+        files,
+        context: with_environment(ctx, &d.environment_name),
+    }))
 }
 
 /// An environment render's context names the environment (a spec does not).
