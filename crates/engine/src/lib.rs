@@ -26,6 +26,7 @@ pub mod handlers;
 pub mod jobs;
 pub mod protocol;
 pub mod provision;
+pub mod pull_request;
 pub mod rendering;
 pub mod server;
 pub mod service_sync;

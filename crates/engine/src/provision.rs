@@ -68,7 +68,8 @@ pub trait Provisioner: Send + Sync + std::fmt::Debug {
     ) -> BoxFuture<'a, Result<Progress, ApiError>>;
 }
 
-/// Self-managed provisioning: the customer's own pipeline does the work and reports the
+/// Self-managed provisioning: the rendered files are proposed to the provisioning repository
+/// ([`crate::pull_request`]); the customer's own pipeline does the work and reports the
 /// outcome with NotifyResourceDeploymentStatusChange.
 #[derive(Debug)]
 pub struct SelfManaged;
@@ -80,10 +81,10 @@ impl Provisioner for SelfManaged {
 
     fn start<'a>(
         &'a self,
-        _: &'a Cx,
-        _: &'a Deployment,
+        cx: &'a Cx,
+        d: &'a Deployment,
     ) -> BoxFuture<'a, Result<Progress, ApiError>> {
-        Box::pin(async { Ok(Progress::AwaitingReport) })
+        Box::pin(crate::pull_request::propose(cx, d))
     }
 
     fn poll<'a>(

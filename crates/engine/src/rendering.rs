@@ -8,8 +8,8 @@ use baryon_model::proton::{
     Deployment, DeploymentState, Environment, Output, Service, TemplateVersionSourceInput,
 };
 use baryon_model::render::{
-    Params, RenderContext, RenderTarget, RenderedFile, ServiceContext, SpecRenderOptions,
-    contexts_from_spec, render_bundle,
+    Params, RenderContext, RenderTarget, RenderedFile, ResourceMetadata, ServiceContext,
+    SpecRenderOptions, contexts_from_spec, render_bundle,
 };
 use std::collections::BTreeMap;
 
@@ -224,9 +224,25 @@ pub async fn prepare(cx: &Cx, d: &Deployment) -> Result<Result<Prepared, String>
             }
         )));
     };
+    let resource = ResourceMetadata {
+        arn: d.target_arn.clone(),
+        template_arn: cx.arn(&format!(
+            "{}/{template}",
+            if family == Family::Environment {
+                "environment-template"
+            } else {
+                "service-template"
+            }
+        )),
+        template_major_version: major,
+        template_minor_version: minor,
+        deployment_id: d.id.clone(),
+        environment_arn: (target != RenderTarget::Environment)
+            .then(|| cx.arn(&format!("environment/{}", d.environment_name))),
+    };
     Ok(Ok(Prepared {
         files,
-        context: with_environment(ctx, &d.environment_name),
+        context: with_environment(ctx, &d.environment_name).with_resource(resource),
     }))
 }
 
