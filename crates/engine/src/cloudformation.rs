@@ -18,7 +18,9 @@ use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::types::{Capability, StackStatus, Tag};
 use baryon_model::manifest::RenderingEngine;
-use baryon_model::proton::{Deployment, Output, ProvisionedResource, ProvisionedResourceEngine};
+use baryon_model::proton::{
+    Deployment, DeploymentStatus, Output, ProvisionedResource, ProvisionedResourceEngine,
+};
 
 use crate::context::Cx;
 use crate::error::ApiError;
@@ -211,6 +213,8 @@ impl CloudFormation {
         let Some(s) = self.describe(&stack).await? else {
             return Ok(if teardown {
                 Progress::Succeeded(Vec::new())
+            } else if d.deployment_status == DeploymentStatus::Cancelling {
+                Progress::Cancelled
             } else {
                 Progress::Failed(format!("The stack {stack} disappeared"))
             });
@@ -220,8 +224,13 @@ impl CloudFormation {
             .cloned()
             .unwrap_or(StackStatus::ReviewInProgress);
         let reason = s.stack_status_reason().unwrap_or_default().to_owned();
+        let cancelling = d.deployment_status == DeploymentStatus::Cancelling;
         Ok(match status {
             StackStatus::DeleteComplete if teardown => Progress::Succeeded(Vec::new()),
+            // A cancelled update rolled back; a cancelled create was deleted.
+            StackStatus::UpdateRollbackComplete | StackStatus::DeleteComplete if cancelling => {
+                Progress::Cancelled
+            }
             StackStatus::CreateComplete | StackStatus::UpdateComplete if !teardown => {
                 self.record_resources(cx, &stack, &d.target_arn).await?;
                 Progress::Succeeded(outputs(&s))
@@ -236,6 +245,57 @@ impl CloudFormation {
                 Progress::Failed(format!("The stack {stack} ended {}: {why}", other.as_str()))
             }
         })
+    }
+
+    /// Cancels what CloudFormation is doing for a deployment: an update is cancelled
+    /// (CancelUpdateStack; the stack rolls back and the deployment ends CANCELLED), a create is
+    /// stopped by deleting the half-made stack; a teardown can't be cancelled.
+    async fn cancel_deployment(&self, cx: &Cx, d: &Deployment) -> Result<Progress, ApiError> {
+        let stack = stack_name(cx, d);
+        let Some(s) = self.describe(&stack).await? else {
+            // The deployment had not reached CloudFormation: it stops here.
+            return Ok(Progress::Cancelled);
+        };
+        match s.stack_status() {
+            Some(StackStatus::UpdateInProgress) => {
+                match self
+                    .client
+                    .cancel_update_stack()
+                    .stack_name(&stack)
+                    .send()
+                    .await
+                {
+                    Ok(_) => {}
+                    // The update got past the point of cancelling (it is completing): the
+                    // polls report how it ended.
+                    Err(e) if e.code() == Some("ValidationError") => {
+                        tracing::info!(%stack, reason = e.message().unwrap_or_default(), "the update could not be cancelled");
+                    }
+                    Err(e) => return Err(sdk_error("CancelUpdateStack", &e)),
+                }
+                Ok(Progress::InProgress { poll_after: POLL })
+            }
+            Some(StackStatus::CreateInProgress) => {
+                self.client
+                    .delete_stack()
+                    .stack_name(&stack)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("DeleteStack", &e))?;
+                Ok(Progress::InProgress { poll_after: POLL })
+            }
+            Some(StackStatus::DeleteInProgress) => Err(ApiError::Conflict(format!(
+                "The stack {stack} is being deleted; a deletion can't be cancelled."
+            ))),
+            Some(other) if other.as_str().ends_with("_IN_PROGRESS") => {
+                Err(ApiError::Conflict(format!(
+                    "The stack {stack} is {}; CloudFormation can't cancel that.",
+                    other.as_str()
+                )))
+            }
+            // The stack already settled; the next poll concludes the deployment.
+            _ => Ok(Progress::InProgress { poll_after: POLL }),
+        }
     }
 
     /// The first failure CloudFormation recorded for the stack.
@@ -358,23 +418,7 @@ impl Provisioner for CloudFormation {
         cx: &'a Cx,
         d: &'a Deployment,
     ) -> BoxFuture<'a, Result<Progress, ApiError>> {
-        Box::pin(async move {
-            let stack = stack_name(cx, d);
-            match self.describe(&stack).await? {
-                Some(s)
-                    if s.stack_status()
-                        .is_some_and(|st| st.as_str().ends_with("_IN_PROGRESS")) =>
-                {
-                    Err(ApiError::Conflict(format!(
-                        "The stack {stack} is {}; this engine can't cancel a CloudFormation operation in progress yet.",
-                        s.stack_status().map_or("", StackStatus::as_str)
-                    )))
-                }
-                // Nothing is running (the deployment had not reached CloudFormation, or the
-                // stack already settled): the deployment stops here.
-                _ => Ok(Progress::Cancelled),
-            }
-        })
+        Box::pin(self.cancel_deployment(cx, d))
     }
 }
 
