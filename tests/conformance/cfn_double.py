@@ -5,6 +5,7 @@ CancelUpdateStack. It runs in the test's process (a thread); the test reads and 
 stacks directly and scripts failures per action."""
 
 import datetime
+import ssl
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +28,8 @@ class Stack:
 
 
 class Double:
-    def __init__(self):
+    def __init__(self, tls=None):
+        """`tls`: (certificate chain file, key file) to serve HTTPS instead of HTTP."""
         self.stacks: dict[str, Stack] = {}
         self.calls: list[str] = []
         # Action -> list of (HTTP status, error code, message) answered before the real work,
@@ -35,7 +37,13 @@ class Double:
         self.failures: dict[str, list[tuple[int, str, str]]] = {}
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

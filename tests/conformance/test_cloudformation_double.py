@@ -170,3 +170,71 @@ def test_an_engine_restart_in_the_middle_of_a_poll_resumes_and_finishes(engine, 
         assert double.count("CreateStack") == 1
     finally:
         again.stop()
+
+
+def certificate_authority(directory):
+    """A CA and a certificate for 127.0.0.1 it signed (files: ca.pem, cert.pem, key.pem)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("baryon test CA")).issuer_name(name("baryon test CA"))
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    (directory / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (directory / "cert.pem").write_bytes(cert.public_bytes(pem))
+    (directory / "key.pem").write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    return directory / "ca.pem", (str(directory / "cert.pem"), str(directory / "key.pem"))
+
+
+def test_an_https_endpoint_is_reached_over_tls_with_the_trusted_roots(tmp_path):
+    ca, tls = certificate_authority(tmp_path)
+    double = Double(tls=tls)
+    assert double.url.startswith("https://")
+    engine = Server(tmp_path / "data", None, extra_args=["--cloudformation-endpoint", double.url],
+                    extra_env={**MOTO_ENV, "SSL_CERT_FILE": str(ca)})
+    try:
+        proton = create(engine, double)
+        double.set(STACK, "CREATE_COMPLETE", outputs={"QueueUrl": "https://q/orders"})
+        assert wait_status(proton, "dev")["deploymentStatus"] == "SUCCEEDED"
+    finally:
+        engine.stop()
+        double.stop()
+
+
+def test_an_https_endpoint_with_an_untrusted_certificate_is_not_used(tmp_path):
+    _, tls = certificate_authority(tmp_path)
+    double = Double(tls=tls)
+    engine = Server(tmp_path / "data", None, extra_args=["--cloudformation-endpoint", double.url],
+                    extra_env=MOTO_ENV)
+    try:
+        proton = engine.client()
+        proton.create_environment_template(name="queue-env")
+        publish(proton, engine, "queue-env")
+        proton.create_environment(name="dev", templateName="queue-env", templateMajorVersion="1", spec=SPEC,
+                                  protonServiceRoleArn=ROLE)
+        until(lambda: "invalid peer certificate" in engine.log_text() or "UnknownIssuer" in engine.log_text())
+        assert double.calls == []
+    finally:
+        engine.stop()
+        double.stop()

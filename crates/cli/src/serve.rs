@@ -42,11 +42,13 @@ pub struct ServeArgs {
     /// Seconds between template sync passes over the branches sync configs follow.
     #[arg(long, default_value_t = 2)]
     pub sync_interval: u64,
-    /// The CloudFormation API (`http://host:port`, e.g. moto) that provisions AWS-managed
-    /// environments, service instances and pipelines, signed with AWS_ACCESS_KEY_ID /
-    /// AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) from the environment. Without it,
-    /// AWS-managed deployments fail saying no provisioner is configured.
-    #[arg(long, value_name = "URL")]
+    /// The CloudFormation API that provisions AWS-managed environments, service instances and
+    /// pipelines: `aws` for AWS CloudFormation itself (in AWS_REGION, else --region), or the
+    /// `https://` / `http://` URL of a CloudFormation-compatible endpoint (e.g. moto on
+    /// loopback). Signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN)
+    /// from the environment. Without it, AWS-managed deployments fail saying no provisioner is
+    /// configured.
+    #[arg(long, value_name = "aws|URL")]
     pub cloudformation_endpoint: Option<String>,
     /// Allow CodeBuild-style provisioning: `rendering_engine: codebuild` templates' `provision`
     /// and `deprovision` commands run with `sh` on this machine, as the user running Baryon.
@@ -226,7 +228,7 @@ fn cloudformation_config(
         );
     };
     Ok(baryon_engine::cloudformation::CloudFormationConfig {
-        endpoint: endpoint.to_owned(),
+        endpoint: (endpoint != "aws").then(|| endpoint.to_owned()),
         region: var("AWS_REGION").unwrap_or_else(|| region.to_owned()),
         access_key_id,
         secret_access_key,

@@ -8,9 +8,9 @@
 //! Stack names are deterministic (`baryon-<account>-<resource>`), so every step can run again
 //! after a crash: a create that already happened finds its stack and updates it instead.
 //!
-//! The client is AWS's own SDK with a plain-HTTP connector: a CloudFormation endpoint on a
-//! trusted network or loopback (such as moto). HTTPS endpoints need a TLS connector, which this
-//! build does not include; they are refused when the engine starts.
+//! The client is AWS's own SDK over rustls: AWS CloudFormation itself (the regional endpoint,
+//! system trust roots) or any CloudFormation-compatible endpoint, `https://` or plain `http://`
+//! on a trusted network or loopback (such as moto).
 
 use std::time::Duration;
 
@@ -31,8 +31,8 @@ use crate::store::Kind;
 /// Where the CloudFormation API is and how to sign for it.
 #[derive(Clone)]
 pub struct CloudFormationConfig {
-    /// `http://host:port` of the CloudFormation API.
-    pub endpoint: String,
+    /// `http(s)://host:port` of the CloudFormation API; `None`: AWS's endpoint for the region.
+    pub endpoint: Option<String>,
     /// The region to sign for.
     pub region: String,
     /// Access key id.
@@ -63,12 +63,14 @@ pub struct CloudFormation {
 const POLL: Duration = Duration::from_secs(2);
 
 impl CloudFormation {
-    /// A provisioner for this endpoint; `Err` for an endpoint it can't reach (not `http://`).
+    /// A provisioner for this endpoint (`http://` or `https://`; `None`: AWS's regional
+    /// endpoint); `Err` for an endpoint that is neither.
     pub fn new(config: &CloudFormationConfig) -> Result<Self, String> {
-        if !config.endpoint.starts_with("http://") {
+        if let Some(endpoint) = &config.endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
             return Err(format!(
-                "the CloudFormation endpoint must be http:// (this build has no TLS client): {}",
-                config.endpoint
+                "the CloudFormation endpoint must be an http:// or https:// URL: {endpoint}"
             ));
         }
         let credentials = aws_credential_types::Credentials::new(
@@ -78,16 +80,20 @@ impl CloudFormation {
             None,
             "baryon",
         );
-        let http = aws_smithy_http_client::Builder::new().build_http();
-        let conf = aws_sdk_cloudformation::Config::builder()
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut conf = aws_sdk_cloudformation::Config::builder()
             .behavior_version(aws_sdk_cloudformation::config::BehaviorVersion::latest())
             .region(aws_sdk_cloudformation::config::Region::new(
                 config.region.clone(),
             ))
-            .endpoint_url(config.endpoint.clone())
             .credentials_provider(credentials)
-            .http_client(http)
-            .build();
+            .http_client(http);
+        conf.set_endpoint_url(config.endpoint.clone());
+        let conf = conf.build();
         Ok(Self {
             client: Client::from_conf(conf),
         })
