@@ -432,6 +432,6 @@ impl Provisioner for CloudFormation {
 pub fn provisions(kind: Kind) -> bool {
     matches!(
         kind,
-        Kind::Environment | Kind::ServiceInstance | Kind::ServicePipeline
+        Kind::Environment | Kind::ServiceInstance | Kind::ServicePipeline | Kind::Component
     )
 }
