@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, openSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -58,6 +58,46 @@ async function until(check, what) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+
+// Calls the engine through the console's own proxy (set-up steps a test does not click through).
+async function api(op, body) {
+  const r = await fetch(`${baseUrl}/api/proton/${op}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-baryon-csrf": "1" },
+    body: JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${op}: ${r.status} ${text}`);
+  return JSON.parse(text);
+}
+
+// Self-managed provisioning reports success for a resource's last deployment.
+async function succeed(resourceArn) {
+  await api("NotifyResourceDeploymentStatusChange", { resourceArn, status: "SUCCEEDED" });
+}
+
+// Uploads a fixture bundle and registers it as a version, waits for DRAFT and publishes it.
+async function publishVersion(family, templateName, fixture, extra = {}) {
+  const bundle = join(work, `${templateName}-${Date.now()}.tar.gz`);
+  const dir = join(repoRoot, "tests/fixtures/templates", fixture);
+  execFileSync("tar", ["-czf", bundle, "-C", dir, ...readdirSync(dir)]);
+  const key = `${templateName}/${Date.now()}.tar.gz`;
+  const up = await fetch(`${baseUrl}/api/bundles/templates/${key}`, {
+    method: "PUT",
+    headers: { "content-type": "application/gzip", "x-baryon-csrf": "1" },
+    body: readFileSync(bundle),
+  });
+  assert.equal(up.status, 200, await up.clone().text());
+  const source = await up.json();
+  const Family = family === "environment" ? "Environment" : "Service";
+  const created = await api(`Create${Family}TemplateVersion`, { templateName, source, ...extra });
+  const v = created[`${family}TemplateVersion`];
+  const id = { templateName, majorVersion: v.majorVersion, minorVersion: v.minorVersion };
+  await until(async () => (await api(`Get${Family}TemplateVersion`, id))[`${family}TemplateVersion`].status === "DRAFT", `${templateName} ${v.majorVersion}.${v.minorVersion} is DRAFT`);
+  await api(`Update${Family}TemplateVersion`, { ...id, status: "PUBLISHED" });
+  return `${v.majorVersion}.${v.minorVersion}`;
 }
 
 const shot = (name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
@@ -216,6 +256,100 @@ test("an AWS error is shown readably, as type: message", async () => {
     /^ValidationException: IdempotentParameterMismatch: .*queue already exists with different parameters/,
   );
   await shot("error");
+});
+
+test("a service with two instances is created through the wizard", async () => {
+  // Two deployed environments on queue 1.0, and a published service template with a pipeline.
+  const orders = (await api("GetEnvironment", { name: "orders-env" })).environment;
+  await succeed(orders.arn);
+  const beta = await api("CreateEnvironment", {
+    name: "beta-env", templateName: "queue", templateMajorVersion: "1",
+    spec: 'proton: EnvironmentSpec\nspec:\n  queue_name: "beta"\n',
+    provisioningRepository: { provider: "GITHUB", name: "acme/infrastructure", branch: "main" },
+  });
+  await succeed(beta.environment.arn);
+  await api("CreateServiceTemplate", { name: "worker", pipelineProvisioning: "CUSTOMER_MANAGED" });
+  await publishVersion("service", "worker", "worker-svc/v1", {
+    compatibleEnvironmentTemplates: [{ templateName: "queue", majorVersion: "1" }],
+  });
+
+  await page.goto(baseUrl + "/services");
+  await page.getByRole("link", { name: "Create service" }).click();
+  await page.waitForURL(baseUrl + "/services/new");
+  await page.locator('select[name="template"]').selectOption("worker");
+  await page.locator('select[name="version"] option[value="1.0"]').waitFor({ state: "attached" });
+  await page.getByText("With a pipeline.").waitFor();
+  const next = page.getByRole("button", { name: "Next" });
+  await next.click();
+
+  // Details: the pipeline makes the repository required.
+  await page.locator('input[name="name"]').fill("orders-worker");
+  await page.locator(".field-error", { hasText: "this template version has a pipeline" }).first().waitFor();
+  assert.equal(await next.isDisabled(), true);
+  await page.locator('input[name="repositoryConnectionArn"]').fill("arn:aws:codestar-connections:us-east-1:123456789012:connection/abc");
+  await page.locator('input[name="repositoryId"]').fill("acme/worker");
+  await until(async () => !(await next.isDisabled()), "the details are valid");
+  await shot("create-service-details");
+  await next.click();
+
+  // Instances: two, each on its own environment; a bad input is refused before submit.
+  await page.locator('input[name="instance-0-name"]').fill("orders");
+  await page.locator('select[name="instance-0-environment"]').selectOption("orders-env");
+  await page.getByRole("button", { name: "Add instance" }).click();
+  await page.locator('input[name="instance-1-name"]').fill("beta");
+  await page.locator('select[name="instance-1-environment"]').selectOption("beta-env");
+  await page.locator("#i1-spec-batch_size").fill("0");
+  await page.locator('.instance[data-instance="1"] .field[data-field="batch_size"] .field-error').waitFor();
+  assert.equal(await next.isDisabled(), true);
+  await shot("create-service-instances-invalid");
+  await page.locator("#i1-spec-batch_size").fill("25");
+  await page.locator("#i0-spec-log_level").selectOption('"warn"');
+  await until(async () => !(await next.isDisabled()), "the instances are valid");
+  await next.click();
+
+  // Pipeline inputs, then the review of the generated spec.
+  await page.locator("#pipeline-test_command").fill("cargo test");
+  await next.click();
+  const spec = await page.locator(".yaml-preview").textContent();
+  assert.match(spec, /^proton: ServiceSpec\npipeline:\n  test_command: "cargo test"\ninstances:\n  - name: "orders"\n    environment: "orders-env"\n/);
+  assert.match(spec, /  - name: "beta"\n    environment: "beta-env"\n    spec:\n      batch_size: 25\n/);
+  await shot("create-service-review");
+  await page.getByRole("button", { name: "Create service" }).click();
+  await page.waitForURL(baseUrl + "/services/orders-worker");
+  await page.locator(".status-line .badge", { hasText: "CREATE_IN_PROGRESS" }).waitFor();
+
+  // The self-managed deployments finish; the page follows until the service is ACTIVE.
+  const service = (await api("GetService", { name: "orders-worker" })).service;
+  await succeed(`${service.arn}/service-instance/orders`);
+  await succeed(`${service.arn}/service-instance/beta`);
+  await succeed(`${service.arn}/pipeline`);
+  await page.locator(".status-line .badge", { hasText: "ACTIVE" }).waitFor();
+  await page.locator("td a", { hasText: "orders" }).first().waitFor();
+  await page.locator("td a", { hasText: "beta-env" }).waitFor();
+  assert.equal(await page.locator("tbody tr", { has: page.locator('a[href^="/services/orders-worker/instances/"]') }).count(), 2);
+  await shot("service-detail");
+});
+
+test("an error from CreateService is shown as type: message", async () => {
+  await page.goto(baseUrl + "/services/new?template=worker");
+  await page.locator('select[name="version"] option[value="1.0"]').waitFor({ state: "attached" });
+  await page.getByText("With a pipeline.").waitFor();
+  const next = page.getByRole("button", { name: "Next" });
+  await next.click();
+  await page.locator('input[name="name"]').fill("orders-worker");
+  await page.locator('input[name="description"]').fill("a different one");
+  await page.locator('input[name="repositoryConnectionArn"]').fill("arn:aws:codestar-connections:us-east-1:123456789012:connection/abc");
+  await page.locator('input[name="repositoryId"]').fill("acme/worker");
+  await next.click();
+  await page.locator('input[name="instance-0-name"]').fill("one");
+  await page.locator('select[name="instance-0-environment"]').selectOption("beta-env");
+  await until(async () => !(await next.isDisabled()), "the instance is valid");
+  await next.click();
+  await next.click();
+  await page.getByRole("button", { name: "Create service" }).click();
+  const error = page.locator(".error");
+  await error.waitFor();
+  assert.match(await error.textContent(), /^\w+Exception: .*orders-worker/);
 });
 
 test("the console raised no uncaught errors", () => {

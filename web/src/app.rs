@@ -9,6 +9,7 @@ use crate::environments::{CreateEnvironment, EnvironmentDetail, EnvironmentList}
 use crate::others::{AccountConnections, Components, Repositories, Settings};
 use crate::services::{InstanceDetail, ServiceDetail, ServiceList};
 use crate::templates::{CreateTemplate, Family, TemplateDetail, TemplateList};
+use crate::wizard::CreateService;
 
 /// Mounts the console on `<body>`.
 pub fn start() {
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/environments/new") view=CreateEnvironment />
                         <Route path=path!("/environments/:name") view=EnvironmentDetail />
                         <Route path=path!("/services") view=ServiceList />
+                        <Route path=path!("/services/new") view=CreateService />
                         <Route path=path!("/services/:name") view=ServiceDetail />
                         <Route path=path!("/services/:name/instances/:instance") view=InstanceDetail />
                         <Route path=path!("/components") view=Components />

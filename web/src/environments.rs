@@ -20,7 +20,7 @@ use crate::form::{
     request_problems,
 };
 use crate::inputs::InputsForm;
-use crate::templates::{Family, TemplateRow, list_templates, list_versions};
+use crate::templates::{Family, TemplateRow, VersionPicker};
 use crate::ui::{
     Deployments, Empty, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, confirm, in_progress,
     poll_while, show, when,
@@ -224,43 +224,7 @@ pub fn CreateEnvironment() -> impl IntoView {
     let values = RwSignal::new(Values::new());
     let yaml_tab = RwSignal::new(false);
 
-    let templates = LocalResource::new(|| list_templates(Family::Environment));
-    let chosen = Memo::new(move |_| -> Option<TemplateRow> {
-        let t = template.get();
-        templates
-            .get()
-            .and_then(Result::ok)
-            .and_then(|ts| ts.into_iter().find(|x| x.name == t))
-    });
-    let versions = LocalResource::new(move || {
-        let t = template.get();
-        async move {
-            if t.is_empty() {
-                return Ok(Vec::new());
-            }
-            let all = list_versions(Family::Environment, t).await?;
-            Ok::<_, ApiError>(
-                all.into_iter()
-                    .filter(|v| v.status == "PUBLISHED")
-                    .map(|v| format!("{}.{}", v.major, v.minor))
-                    .collect::<Vec<_>>(),
-            )
-        }
-    });
-    // Default to the recommended version once the versions are known.
-    Effect::new(move |_| {
-        let recommended = chosen.get().and_then(|t| t.recommended_version);
-        if let Some(Ok(vs)) = versions.get() {
-            let current = version.get_untracked();
-            if !vs.contains(&current) {
-                let pick = recommended
-                    .filter(|r| vs.contains(r))
-                    .or_else(|| vs.first().cloned())
-                    .unwrap_or_default();
-                version.set(pick);
-            }
-        }
-    });
+    let chosen = RwSignal::new(None::<TemplateRow>);
     let schema = LocalResource::new(move || {
         let (t, v) = (template.get(), version.get());
         async move {
@@ -378,37 +342,7 @@ pub fn CreateEnvironment() -> impl IntoView {
                 create.dispatch(request.get_untracked());
             }
         }>
-            <div class="row">
-                <label>
-                    "Environment template"
-                    {show(templates, move |ts| view! {
-                        <select name="template" on:change=move |ev| template.set(event_target_value(&ev))>
-                            <option value="" selected=move || template.get().is_empty()>"— choose —"</option>
-                            {ts.into_iter().map(|t| {
-                                let n = t.name.clone();
-                                view! { <option value=t.name.clone() selected=move || template.get() == n>{t.name.clone()}</option> }
-                            }).collect_view()}
-                        </select>
-                    })}
-                </label>
-                <label>
-                    "Version"
-                    {show(versions, move |vs| {
-                        if vs.is_empty() {
-                            return view! { <span class="muted">"No published version."</span> }.into_any();
-                        }
-                        view! {
-                            <select name="version" on:change=move |ev| version.set(event_target_value(&ev))>
-                                {vs.into_iter().map(|v| {
-                                    let v2 = v.clone();
-                                    view! { <option value=v.clone() selected=move || version.get() == v2>{v.clone()}</option> }
-                                }).collect_view()}
-                            </select>
-                        }
-                        .into_any()
-                    })}
-                </label>
-            </div>
+            <VersionPicker family=Family::Environment template=template version=version chosen=chosen />
             <label>
                 "Name"
                 <input name="name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />

@@ -7,7 +7,8 @@
 //! - [`form`]: schema-driven input forms and spec generation (pure logic; always built).
 //! - Browser only (`wasm32` with feature `ui`): `api` (the typed client), `app` (shell and
 //!   routes), `ui` (shared views), `inputs` (the generated form's view), and one module per
-//!   resource family: `dashboard`, `templates`, `environments`, `services`, `others`.
+//!   resource family: `dashboard`, `templates`, `environments`, `services`, `others`, and
+//!   `wizard` (create a service).
 
 #![warn(missing_docs)]
 
@@ -31,3 +32,5 @@ pub mod services;
 pub mod templates;
 #[cfg(all(target_arch = "wasm32", feature = "ui"))]
 pub mod ui;
+#[cfg(all(target_arch = "wasm32", feature = "ui"))]
+pub mod wizard;

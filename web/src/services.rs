@@ -29,7 +29,8 @@ pub fn ServiceList() -> impl IntoView {
     let next = Signal::derive(move || page.get().and_then(Result::ok).and_then(|p| p.next_token));
     view! {
         <Head title="Services">
-            <a class="button" href="/templates/service">"Service templates"</a>
+            <a href="/templates/service">"Service templates"</a>
+            <a class="button" href="/services/new">"Create service"</a>
         </Head>
         {show(page, |p| {
             if p.services.is_empty() {

@@ -798,3 +798,94 @@ fn NewVersion(family: Family, name: Memo<String>, on_created: Callback<()>) -> i
         </form>
     }
 }
+
+/// The template and published-version selects of the create pages: `template` and `version`
+/// (`major.minor`) are written as the user picks; the version starts at the template's
+/// recommended one. `chosen` receives the template's row (for its provisioning).
+#[component]
+pub fn VersionPicker(
+    /// Which templates.
+    family: Family,
+    /// The chosen template's name.
+    template: RwSignal<String>,
+    /// The chosen version, `major.minor` (empty until one is known).
+    version: RwSignal<String>,
+    /// The chosen template, once the list is loaded.
+    chosen: RwSignal<Option<TemplateRow>>,
+) -> impl IntoView {
+    let templates = LocalResource::new(move || list_templates(family));
+    Effect::new(move |_| {
+        let t = template.get();
+        let row = templates
+            .get()
+            .and_then(Result::ok)
+            .and_then(|ts| ts.into_iter().find(|x| x.name == t));
+        chosen.set(row);
+    });
+    let versions = LocalResource::new(move || {
+        let t = template.get();
+        async move {
+            if t.is_empty() {
+                return Ok(Vec::new());
+            }
+            let all = list_versions(family, t).await?;
+            Ok::<_, ApiError>(
+                all.into_iter()
+                    .filter(|v| v.status == "PUBLISHED")
+                    .map(|v| format!("{}.{}", v.major, v.minor))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    });
+    // Default to the recommended version once the versions are known.
+    Effect::new(move |_| {
+        let recommended = chosen.get().and_then(|t| t.recommended_version);
+        if let Some(Ok(vs)) = versions.get() {
+            let current = version.get_untracked();
+            if !vs.contains(&current) {
+                let pick = recommended
+                    .filter(|r| vs.contains(r))
+                    .or_else(|| vs.first().cloned())
+                    .unwrap_or_default();
+                version.set(pick);
+            }
+        }
+    });
+    let label = match family {
+        Family::Environment => "Environment template",
+        Family::Service => "Service template",
+    };
+    view! {
+        <div class="row">
+            <label>
+                {label}
+                {show(templates, move |ts| view! {
+                    <select name="template" on:change=move |ev| template.set(event_target_value(&ev))>
+                        <option value="" selected=move || template.get().is_empty()>"— choose —"</option>
+                        {ts.into_iter().map(|t| {
+                            let n = t.name.clone();
+                            view! { <option value=t.name.clone() selected=move || template.get() == n>{t.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                })}
+            </label>
+            <label>
+                "Version"
+                {show(versions, move |vs| {
+                    if vs.is_empty() {
+                        return view! { <span class="muted">"No published version."</span> }.into_any();
+                    }
+                    view! {
+                        <select name="version" on:change=move |ev| version.set(event_target_value(&ev))>
+                            {vs.into_iter().map(|v| {
+                                let v2 = v.clone();
+                                view! { <option value=v.clone() selected=move || version.get() == v2>{v.clone()}</option> }
+                            }).collect_view()}
+                        </select>
+                    }
+                    .into_any()
+                })}
+            </label>
+        </div>
+    }
+}
