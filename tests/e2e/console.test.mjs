@@ -352,6 +352,27 @@ test("an error from CreateService is shown as type: message", async () => {
   assert.match(await error.textContent(), /^\w+Exception: .*orders-worker/);
 });
 
+test("an environment is updated to a newer minor version from its page", async () => {
+  const v = await publishVersion("environment", "queue", "queue-env/v1", { majorVersion: "1" });
+  assert.equal(v, "1.1");
+  await page.goto(baseUrl + "/environments/beta-env");
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+  const update = page.getByRole("button", { name: "Update to 1.1" });
+  await update.waitFor();
+  await shot("environment-update-offered");
+  await update.click();
+  await page.locator(".status-line .badge", { hasText: "IN_PROGRESS" }).waitFor();
+  await page.locator("dd", { hasText: "queue 1.1" }).waitFor();
+  const env = (await api("GetEnvironment", { name: "beta-env" })).environment;
+  assert.equal(env.templateMinorVersion, "1");
+  const deployments = (await api("ListDeployments", { environmentName: "beta-env" })).deployments;
+  assert.ok(deployments.length >= 2);
+  await succeed(env.arn);
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: /^Update to/ }).count(), 0);
+  await shot("environment-updated");
+});
+
 test("the console raised no uncaught errors", () => {
   assert.deepEqual(pageErrors, []);
 });

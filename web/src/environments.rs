@@ -25,6 +25,7 @@ use crate::ui::{
     Deployments, Empty, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, confirm, in_progress,
     poll_while, show, when,
 };
+use crate::upgrade::{Target, Upgrade};
 
 const PAGE_SIZE: i32 = 20;
 
@@ -152,14 +153,25 @@ pub fn EnvironmentDetail() -> impl IntoView {
             }>"Delete"</button>
         </Head>
         {move || action.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-        {show(env, |out| {
+        {show(env, move |out| {
             let e = out.environment;
             let arn = e.arn.clone();
+            let upgrade = (!in_progress(e.deployment_status.as_str())).then(|| view! {
+                <Upgrade
+                    target=Target::Environment(e.name.clone())
+                    template=e.template_name.clone()
+                    major=e.template_major_version.clone()
+                    minor=e.template_minor_version.clone()
+                    spec=e.spec.clone().unwrap_or_default()
+                    on_done=Callback::new(move |()| tick.update(|t| *t = t.wrapping_add(1)))
+                />
+            });
             view! {
                 <div class="status-line">
                     <Status status=e.deployment_status.as_str().to_owned() />
                     {e.deployment_status_message.clone().map(|m| view! { <span class="status-message">{m}</span> })}
                 </div>
+                {upgrade}
                 <Facts rows=vec![
                     ("Template", Some(format!("{} {}.{}", e.template_name, e.template_major_version, e.template_minor_version))),
                     ("Description", e.description.clone()),

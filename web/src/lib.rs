@@ -8,7 +8,7 @@
 //! - Browser only (`wasm32` with feature `ui`): `api` (the typed client), `app` (shell and
 //!   routes), `ui` (shared views), `inputs` (the generated form's view), and one module per
 //!   resource family: `dashboard`, `templates`, `environments`, `services`, `others`, and
-//!   `wizard` (create a service).
+//!   `wizard` (create a service), `upgrade` (update to a newer version).
 
 #![warn(missing_docs)]
 
@@ -32,5 +32,7 @@ pub mod services;
 pub mod templates;
 #[cfg(all(target_arch = "wasm32", feature = "ui"))]
 pub mod ui;
+#[cfg(all(target_arch = "wasm32", feature = "ui"))]
+pub mod upgrade;
 #[cfg(all(target_arch = "wasm32", feature = "ui"))]
 pub mod wizard;

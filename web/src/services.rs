@@ -14,6 +14,7 @@ use crate::ui::{
     Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, confirm, in_progress,
     poll_while, show, when,
 };
+use crate::upgrade::{Target, Upgrade};
 
 /// `/services`.
 #[component]
@@ -221,14 +222,25 @@ pub fn InstanceDetail() -> impl IntoView {
             }>"Cancel deployment"</button>
         </Head>
         {move || cancel.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-        {show(instance, |out| {
+        {show(instance, move |out| {
             let i = out.service_instance;
             let arn = i.arn.clone();
+            let upgrade = (!in_progress(i.deployment_status.as_str())).then(|| view! {
+                <Upgrade
+                    target=Target::Instance(i.service_name.clone(), i.name.clone(), i.environment_name.clone())
+                    template=i.template_name.clone()
+                    major=i.template_major_version.clone()
+                    minor=i.template_minor_version.clone()
+                    spec=i.spec.clone().unwrap_or_default()
+                    on_done=Callback::new(move |()| tick.update(|t| *t = t.wrapping_add(1)))
+                />
+            });
             view! {
                 <div class="status-line">
                     <Status status=i.deployment_status.as_str().to_owned() />
                     {i.deployment_status_message.clone().map(|m| view! { <span class="status-message">{m}</span> })}
                 </div>
+                {upgrade}
                 <Facts rows=vec![
                     ("Environment", Some(i.environment_name.clone())),
                     ("Template", Some(format!("{} {}.{}", i.template_name, i.template_major_version, i.template_minor_version))),
