@@ -314,6 +314,10 @@ test("a service with two instances is created through the wizard", async () => {
   assert.match(spec, /^proton: ServiceSpec\npipeline:\n  test_command: "cargo test"\ninstances:\n  - name: "orders"\n    environment: "orders-env"\n/);
   assert.match(spec, /  - name: "beta"\n    environment: "beta-env"\n    spec:\n      batch_size: 25\n/);
   await shot("create-service-review");
+  // The steps stay mounted: going back to a step keeps what was typed.
+  await page.getByRole("button", { name: "2. Details" }).click();
+  assert.equal(await page.locator('input[name="name"]').inputValue(), "orders-worker");
+  await page.getByRole("button", { name: "5. Review" }).click();
   await page.getByRole("button", { name: "Create service" }).click();
   await page.waitForURL(baseUrl + "/services/orders-worker");
   await page.locator(".status-line .badge", { hasText: "CREATE_IN_PROGRESS" }).waitFor();

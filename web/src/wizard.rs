@@ -288,7 +288,7 @@ pub fn CreateService() -> impl IntoView {
                             type="button"
                             class:active=move || step.get() == i
                             aria-current=move || (step.get() == i).then_some("step")
-                            disabled=move || i > 0 && !step_ok(0)
+                            disabled=move || { i > 0 && !step_ok(0) }
                             on:click=move |_| step.set(i)
                         >
                             {format!("{}. {label}", i + 1)}
