@@ -22,8 +22,8 @@ use crate::form::{
 use crate::inputs::InputsForm;
 use crate::templates::{Family, TemplateRow, VersionPicker};
 use crate::ui::{
-    Deployments, Empty, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, confirm, in_progress,
-    poll_while, show, when,
+    Deployments, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, TextField, confirm,
+    create_then_open, in_progress, list, outputs_table, poll_while, show, when,
 };
 use crate::upgrade::{Target, Upgrade};
 
@@ -46,40 +46,18 @@ pub fn EnvironmentList() -> impl IntoView {
         <Head title="Environments">
             <a class="button" href="/environments/new">"Create environment"</a>
         </Head>
-        {show(page, |p| {
-            if p.environments.is_empty() {
-                return view! { <Empty text="No environments yet." /> }.into_any();
-            }
-            view! {
-                <table class="environments">
-                    <thead>
-                        <tr>
-                            <th>"Name"</th>
-                            <th>"Template"</th>
-                            <th>"Deployment"</th>
-                            <th>"Last attempted"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {p
-                            .environments
-                            .into_iter()
-                            .map(|e| view! {
-                                <tr data-name=e.name.clone()>
-                                    <td><a href=format!("/environments/{}", e.name)>{e.name.clone()}</a></td>
-                                    <td>
-                                        <a href=format!("/templates/environment/{}", e.template_name)>{e.template_name.clone()}</a>
-                                        {format!(" {}.{}", e.template_major_version, e.template_minor_version)}
-                                    </td>
-                                    <td><Status status=e.deployment_status.as_str().to_owned() /></td>
-                                    <td>{when(e.last_deployment_attempted_at)}</td>
-                                </tr>
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
+        {list(page, &["Name", "Template", "Deployment", "Last attempted"], "No environments yet.", |p| {
+            p.environments.into_iter().map(|e| view! {
+                <tr data-name=e.name.clone()>
+                    <td><a href=format!("/environments/{}", e.name)>{e.name.clone()}</a></td>
+                    <td>
+                        <a href=format!("/templates/environment/{}", e.template_name)>{e.template_name.clone()}</a>
+                        {format!(" {}.{}", e.template_major_version, e.template_minor_version)}
+                    </td>
+                    <td><Status status=e.deployment_status.as_str().to_owned() /></td>
+                    <td>{when(e.last_deployment_attempted_at)}</td>
+                </tr>
+            }.into_any()).collect()
         })}
         <Pager tokens=tokens next=next />
     }
@@ -190,21 +168,7 @@ pub fn EnvironmentDetail() -> impl IntoView {
             }
         })}
         <h2>"Outputs"</h2>
-        {show(outputs, |o| {
-            if o.outputs.is_empty() {
-                return view! { <Empty text="No outputs." /> }.into_any();
-            }
-            view! {
-                <table class="narrow">
-                    <tbody>
-                        {o.outputs.into_iter().map(|o| view! {
-                            <tr><td class="mono">{o.key.unwrap_or_default()}</td><td>{o.value_string.unwrap_or_default()}</td></tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
-        })}
+        {show(outputs, |o| outputs_table(o.outputs))}
         <h2>"Deployment history"</h2>
         {show(deployments, |d| view! { <Deployments rows=d.deployments /> })}
     }
@@ -324,25 +288,14 @@ pub fn CreateEnvironment() -> impl IntoView {
         input
     });
     let problems = Memo::new(move |_| request.with(request_problems::<ops::CreateEnvironment>));
-    let problem = move |path: &'static str| move || problems.with(|p| p.get(path).cloned());
+    let problem =
+        move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
     let valid = Memo::new(move |_| {
         problems.with(std::collections::BTreeMap::is_empty)
             && diagnostics.with(|d| d.as_ref().is_some_and(Vec::is_empty))
     });
 
-    let navigate = use_navigate();
-    let create = Action::new_local(move |input: &CreateEnvironmentInput| {
-        let input = input.clone();
-        async move {
-            let name = input.name.clone();
-            call::<ops::CreateEnvironment>(input).await.map(|_| name)
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(n)) = create.value().get() {
-            navigate(&format!("/environments/{n}"), NavigateOptions::default());
-        }
-    });
+    let create = create_then_open::<ops::CreateEnvironment>("/environments");
 
     view! {
         <Head title="Create environment">
@@ -355,16 +308,8 @@ pub fn CreateEnvironment() -> impl IntoView {
             }
         }>
             <VersionPicker family=Family::Environment template=template version=version chosen=chosen />
-            <label>
-                "Name"
-                <input name="name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                <span class="field-error">{problem("name")}</span>
-            </label>
-            <label>
-                "Description"
-                <input name="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev)) />
-                <span class="field-error">{problem("description")}</span>
-            </label>
+            <TextField label="Name" name="name" value=name error=problem("name") />
+            <TextField label="Description" name="description" value=description error=problem("description") />
             {move || if self_managed.get() {
                 view! {
                     <fieldset>
@@ -378,27 +323,15 @@ pub fn CreateEnvironment() -> impl IntoView {
                                     }).collect_view()}
                                 </select>
                             </label>
-                            <label>
-                                "Repository (owner/name)"
-                                <input name="repoName" prop:value=move || repo_name.get() on:input=move |ev| repo_name.set(event_target_value(&ev)) />
-                                <span class="field-error">{problem("provisioningRepository.name")}</span>
-                            </label>
-                            <label>
-                                "Branch"
-                                <input name="repoBranch" prop:value=move || repo_branch.get() on:input=move |ev| repo_branch.set(event_target_value(&ev)) />
-                                <span class="field-error">{problem("provisioningRepository.branch")}</span>
-                            </label>
+                            <TextField label="Repository (owner/name)" name="repoName" value=repo_name error=problem("provisioningRepository.name") />
+                            <TextField label="Branch" name="repoBranch" value=repo_branch error=problem("provisioningRepository.branch") />
                         </div>
                     </fieldset>
                 }
                 .into_any()
             } else {
                 view! {
-                    <label>
-                        "Proton service role ARN"
-                        <input name="protonServiceRoleArn" placeholder="arn:aws:iam::123456789012:role/proton-service" prop:value=move || role_arn.get() on:input=move |ev| role_arn.set(event_target_value(&ev)) />
-                        <span class="field-error">{problem("protonServiceRoleArn")}</span>
-                    </label>
+                    <TextField label="Proton service role ARN" name="protonServiceRoleArn" value=role_arn error=problem("protonServiceRoleArn") placeholder="arn:aws:iam::123456789012:role/proton-service" />
                 }
                 .into_any()
             }}

@@ -263,6 +263,15 @@ impl InputForm {
 }
 
 impl InputForm {
+    /// A form without fields (a version whose schema declares no such inputs).
+    pub fn empty() -> Self {
+        Self {
+            type_name: String::new(),
+            description: None,
+            fields: Vec::new(),
+        }
+    }
+
     /// The values of a spec's inputs mapping as this form edits them (the inverse of
     /// [`InputForm::yaml_lines`]): what is not in `inputs` keeps its initial value. Used to
     /// re-check current inputs against another template version's schema.

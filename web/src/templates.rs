@@ -20,7 +20,10 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{ApiError, call, upload_bundle};
 use crate::form::request_problems;
-use crate::ui::{ErrorBox, Facts, Head, Loaded, Status, Tags, confirm, poll_while, show, when};
+use crate::sync::TemplateSync;
+use crate::ui::{
+    ErrorBox, Facts, Head, Loaded, Status, Tags, TextField, confirm, poll_while, show, table, when,
+};
 
 /// The two template families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +96,23 @@ fn provisioning(p: Option<&Provisioning>) -> Option<String> {
     p.map(|p| p.as_str().to_owned())
 }
 
+/// A [`TemplateRow`] from either family's template (or summary) `$t`, whose provisioning is
+/// in its field `$prov`.
+macro_rules! template_row {
+    ($t:expr, $prov:ident) => {{
+        let t = $t;
+        TemplateRow {
+            provisioning: provisioning(t.$prov.as_ref()),
+            name: t.name,
+            arn: t.arn,
+            display_name: t.display_name,
+            description: t.description,
+            recommended_version: t.recommended_version,
+            created_at: t.created_at,
+        }
+    }};
+}
+
 /// Every template of a family.
 pub async fn list_templates(family: Family) -> Result<Vec<TemplateRow>, ApiError> {
     let mut rows = Vec::new();
@@ -105,15 +125,11 @@ pub async fn list_templates(family: Family) -> Result<Vec<TemplateRow>, ApiError
                     ..Default::default()
                 })
                 .await?;
-                rows.extend(out.templates.into_iter().map(|t| TemplateRow {
-                    provisioning: provisioning(t.provisioning.as_ref()),
-                    name: t.name,
-                    arn: t.arn,
-                    display_name: t.display_name,
-                    description: t.description,
-                    recommended_version: t.recommended_version,
-                    created_at: t.created_at,
-                }));
+                rows.extend(
+                    out.templates
+                        .into_iter()
+                        .map(|t| template_row!(t, provisioning)),
+                );
                 out.next_token
             }
             Family::Service => {
@@ -122,15 +138,11 @@ pub async fn list_templates(family: Family) -> Result<Vec<TemplateRow>, ApiError
                     ..Default::default()
                 })
                 .await?;
-                rows.extend(out.templates.into_iter().map(|t| TemplateRow {
-                    provisioning: provisioning(t.pipeline_provisioning.as_ref()),
-                    name: t.name,
-                    arn: t.arn,
-                    display_name: t.display_name,
-                    description: t.description,
-                    recommended_version: t.recommended_version,
-                    created_at: t.created_at,
-                }));
+                rows.extend(
+                    out.templates
+                        .into_iter()
+                        .map(|t| template_row!(t, pipeline_provisioning)),
+                );
                 out.next_token
             }
         };
@@ -148,29 +160,13 @@ pub async fn get_template(family: Family, name: String) -> Result<TemplateRow, A
             let t = call::<ops::GetEnvironmentTemplate>(GetEnvironmentTemplateInput { name })
                 .await?
                 .environment_template;
-            TemplateRow {
-                provisioning: provisioning(t.provisioning.as_ref()),
-                name: t.name,
-                arn: t.arn,
-                display_name: t.display_name,
-                description: t.description,
-                recommended_version: t.recommended_version,
-                created_at: t.created_at,
-            }
+            template_row!(t, provisioning)
         }
         Family::Service => {
             let t = call::<ops::GetServiceTemplate>(GetServiceTemplateInput { name })
                 .await?
                 .service_template;
-            TemplateRow {
-                provisioning: provisioning(t.pipeline_provisioning.as_ref()),
-                name: t.name,
-                arn: t.arn,
-                display_name: t.display_name,
-                description: t.description,
-                recommended_version: t.recommended_version,
-                created_at: t.created_at,
-            }
+            template_row!(t, pipeline_provisioning)
         }
     })
 }
@@ -273,40 +269,24 @@ pub fn TemplateList(
                 }
                     .into_any();
             }
-            view! {
-                <table>
-                    <thead>
+            let rows = rows
+                .into_iter()
+                .map(|t| {
+                    view! {
                         <tr>
-                            <th>"Name"</th>
-                            <th>"Display name"</th>
-                            <th>"Recommended version"</th>
-                            <th>"Provisioning"</th>
-                            <th>"Created"</th>
+                            <td>
+                                <a href=format!("/templates/{}/{}", family.slug(), t.name)>{t.name.clone()}</a>
+                            </td>
+                            <td>{t.display_name.unwrap_or_default()}</td>
+                            <td>{t.recommended_version.unwrap_or_else(|| "—".into())}</td>
+                            <td>{t.provisioning.unwrap_or_else(|| "AWS managed".into())}</td>
+                            <td>{when(t.created_at)}</td>
                         </tr>
-                    </thead>
-                    <tbody>
-                        {rows
-                            .into_iter()
-                            .map(|t| {
-                                view! {
-                                    <tr>
-                                        <td>
-                                            <a href=format!("/templates/{}/{}", family.slug(), t.name)>
-                                                {t.name.clone()}
-                                            </a>
-                                        </td>
-                                        <td>{t.display_name.unwrap_or_default()}</td>
-                                        <td>{t.recommended_version.unwrap_or_else(|| "—".into())}</td>
-                                        <td>{t.provisioning.unwrap_or_else(|| "AWS managed".into())}</td>
-                                        <td>{when(t.created_at)}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            }
-                .into_any()
+                    }
+                    .into_any()
+                })
+                .collect();
+            table(&["Name", "Display name", "Recommended version", "Provisioning", "Created"], "", rows)
         })}
     }
 }
@@ -386,7 +366,8 @@ pub fn CreateTemplate(
             );
         }
     });
-    let problem = move |path: &'static str| move || problems.with(|p| p.get(path).cloned());
+    let problem =
+        move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
     view! {
         <Head title=format!("Create {}", family.title().trim_end_matches('s').to_lowercase())>
             <a href=format!("/templates/{}", family.slug())>"Cancel"</a>
@@ -395,16 +376,8 @@ pub fn CreateTemplate(
             ev.prevent_default();
             create.dispatch(());
         }>
-            <label>
-                "Name"
-                <input name="name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                <span class="field-error">{problem("name")}</span>
-            </label>
-            <label>
-                "Display name"
-                <input name="displayName" prop:value=move || display_name.get() on:input=move |ev| display_name.set(event_target_value(&ev)) />
-                <span class="field-error">{problem("displayName")}</span>
-            </label>
+            <TextField label="Name" name="name" value=name error=problem("name") />
+            <TextField label="Display name" name="displayName" value=display_name error=problem("displayName") />
             <label>
                 "Description"
                 <textarea name="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev)) />
@@ -478,9 +451,10 @@ pub fn TemplateDetail(
     };
     view! {
         <Head title=move || name.get()>
-            {move || (family == Family::Environment).then(|| view! {
-                <a class="button" href=format!("/environments/new?template={}", name.get())>"Create environment"</a>
-            })}
+            {move || match family {
+                Family::Environment => view! { <a class="button" href=format!("/environments/new?template={}", name.get())>"Create environment"</a> },
+                Family::Service => view! { <a class="button" href=format!("/services/new?template={}", name.get())>"Create service"</a> },
+            }}
             <button class="danger" on:click=move |_| {
                 if confirm(&format!("Delete template {}? Its versions must be deleted first.", name.get_untracked())) {
                     delete.dispatch(());
@@ -505,6 +479,7 @@ pub fn TemplateDetail(
         <h2>"Versions"</h2>
         {show(versions, move |vs| view! { <VersionTable family=family name=name.get_untracked() versions=vs on_change=Callback::new(move |()| refresh()) /> })}
         <NewVersion family=family name=name on_created=Callback::new(move |()| refresh()) />
+        <TemplateSync family=family name=name />
     }
 }
 

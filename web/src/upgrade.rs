@@ -15,7 +15,7 @@ use crate::form::{
     InputForm, InputSet, InstanceInputs, environment_spec, field_messages, input_form,
     service_spec, spec_inputs,
 };
-use crate::inputs::InputsForm;
+use crate::inputs::{InputsForm, instance_form, schema_error};
 use crate::templates::{Family, get_template, list_versions};
 use crate::ui::{ErrorBox, confirm};
 
@@ -145,24 +145,12 @@ async fn major_form(
         }
     }
     .unwrap_or_default();
-    let set = match target {
-        Target::Environment(_) => InputSet::Environment,
-        Target::Instance(..) => InputSet::ServiceInstance,
+    let form = match target {
+        Target::Environment(_) => input_form(&schema, InputSet::Environment)
+            .map_err(|d| schema_error(&d))?
+            .unwrap_or_else(InputForm::empty),
+        Target::Instance(..) => instance_form(&schema)?,
     };
-    let form = input_form(&schema, set)
-        .map_err(|d| ApiError {
-            kind: "SchemaError".into(),
-            message: d
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        })?
-        .unwrap_or_else(|| InputForm {
-            type_name: String::new(),
-            description: None,
-            fields: Vec::new(),
-        });
     Ok((schema, form))
 }
 

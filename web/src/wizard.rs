@@ -6,24 +6,22 @@
 
 use std::collections::BTreeSet;
 
-use baryon_model::diagnostic::Diagnostic;
 use baryon_model::proton::{
     CreateServiceInput, EnvironmentSummary, GetServiceTemplateVersionInput, ListEnvironmentsInput,
     ops,
 };
 use baryon_model::spec::validate_spec;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::api::{ApiError, call};
 use crate::form::{
     InputForm, InputSet, InstanceInputs, Values, field_messages, input_form, request_problems,
     service_spec,
 };
-use crate::inputs::InputsForm;
+use crate::inputs::{InputsForm, instance_form, schema_error};
 use crate::templates::{Family, TemplateRow, VersionPicker};
-use crate::ui::{ErrorBox, Head, Loading};
+use crate::ui::{ErrorBox, Head, Loading, TextField, create_then_open};
 
 /// The steps, in order.
 const STEPS: [&str; 5] = ["Template", "Details", "Instances", "Pipeline", "Review"];
@@ -62,22 +60,8 @@ async fn load_version(template: String, version: String) -> Result<Option<Versio
     .await?
     .service_template_version;
     let schema = v.schema.unwrap_or_default();
-    let broken = |d: Vec<Diagnostic>| ApiError {
-        kind: "SchemaError".into(),
-        message: d
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; "),
-    };
-    let instance = input_form(&schema, InputSet::ServiceInstance)
-        .map_err(broken)?
-        .unwrap_or_else(|| InputForm {
-            type_name: String::new(),
-            description: None,
-            fields: Vec::new(),
-        });
-    let pipeline = input_form(&schema, InputSet::Pipeline).map_err(broken)?;
+    let instance = instance_form(&schema)?;
+    let pipeline = input_form(&schema, InputSet::Pipeline).map_err(|d| schema_error(&d))?;
     Ok(Some(Version {
         schema,
         instance,
@@ -216,7 +200,8 @@ pub fn CreateService() -> impl IntoView {
         }
         p
     });
-    let problem = move |path: &'static str| move || problems.with(|p| p.get(path).cloned());
+    let problem =
+        move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
     // Instance names must be given and distinct; each needs an environment.
     let instance_problems = Memo::new(move |_| {
         let mut seen = BTreeSet::new();
@@ -263,19 +248,7 @@ pub fn CreateService() -> impl IntoView {
         }
     };
 
-    let navigate = use_navigate();
-    let create = Action::new_local(move |input: &CreateServiceInput| {
-        let input = input.clone();
-        async move {
-            let name = input.name.clone();
-            call::<ops::CreateService>(input).await.map(|_| name)
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(n)) = create.value().get() {
-            navigate(&format!("/services/{n}"), NavigateOptions::default());
-        }
-    });
+    let create = create_then_open::<ops::CreateService>("/services");
 
     let step_nav = move || {
         STEPS
@@ -403,34 +376,14 @@ pub fn CreateService() -> impl IntoView {
                 }}
             </section>
             <section class:hidden=move || step.get() != 1 aria-label="Details">
-                <label>
-                    "Name"
-                    <input name="name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                    <span class="field-error">{problem("name")}</span>
-                </label>
-                <label>
-                    "Description"
-                    <input name="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev)) />
-                    <span class="field-error">{problem("description")}</span>
-                </label>
+                <TextField label="Name" name="name" value=name error=problem("name") />
+                <TextField label="Description" name="description" value=description error=problem("description") />
                 <fieldset>
                     <legend>{move || if has_pipeline.get() { "Source repository (for the pipeline)" } else { "Source repository (optional: no pipeline)" }}</legend>
-                    <label>
-                        "Repository connection ARN"
-                        <input name="repositoryConnectionArn" placeholder="arn:aws:codestar-connections:us-east-1:123456789012:connection/…" prop:value=move || connection.get() on:input=move |ev| connection.set(event_target_value(&ev)) />
-                        <span class="field-error">{problem("repositoryConnectionArn")}</span>
-                    </label>
+                    <TextField label="Repository connection ARN" name="repositoryConnectionArn" value=connection error=problem("repositoryConnectionArn") placeholder="arn:aws:codestar-connections:us-east-1:123456789012:connection/…" />
                     <div class="row">
-                        <label>
-                            "Repository (owner/name)"
-                            <input name="repositoryId" prop:value=move || repository.get() on:input=move |ev| repository.set(event_target_value(&ev)) />
-                            <span class="field-error">{problem("repositoryId")}</span>
-                        </label>
-                        <label>
-                            "Branch"
-                            <input name="branchName" prop:value=move || branch.get() on:input=move |ev| branch.set(event_target_value(&ev)) />
-                            <span class="field-error">{problem("branchName")}</span>
-                        </label>
+                        <TextField label="Repository (owner/name)" name="repositoryId" value=repository error=problem("repositoryId") />
+                        <TextField label="Branch" name="branchName" value=branch error=problem("branchName") />
                     </div>
                 </fieldset>
             </section>
