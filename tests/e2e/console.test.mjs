@@ -377,6 +377,58 @@ test("an environment is updated to a newer minor version from its page", async (
   await shot("environment-updated");
 });
 
+test("a component's page shows where it runs, its outputs and deployments", async () => {
+  await api("CreateComponent", {
+    name: "cache",
+    environmentName: "orders-env",
+    manifest: 'infrastructure:\n  templates:\n    - file: "cloudformation.yaml"\n      rendering_engine: jinja\n      template_language: cloudformation\n',
+    templateFile: "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n",
+  });
+  await page.goto(baseUrl + "/components");
+  await page.getByRole("link", { name: "cache" }).click();
+  await page.waitForURL(baseUrl + "/components/cache");
+  await page.locator(".status-line .badge", { hasText: "IN_PROGRESS" }).waitFor();
+  await page.locator("dd.attached", { hasText: "directly defined" }).waitFor();
+  await page.locator("dd a", { hasText: "orders-env" }).waitFor();
+  const c = (await api("GetComponent", { name: "cache" })).component;
+  await api("NotifyResourceDeploymentStatusChange", {
+    resourceArn: c.arn, status: "SUCCEEDED", outputs: [{ key: "BucketName", valueString: "cache-bucket" }],
+  });
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+  await page.reload();
+  await page.locator("td", { hasText: "cache-bucket" }).waitFor();
+  await page.locator("td .badge", { hasText: "SUCCEEDED" }).first().waitFor();
+  await shot("component-detail");
+});
+
+test("a linked repository and a template's sync config are managed from the console", async () => {
+  const connectionArn = "arn:aws:codestar-connections:us-east-1:123456789012:connection/abc";
+  await api("CreateRepository", { provider: "GITHUB", name: "acme/templates", connectionArn });
+  await page.goto(baseUrl + "/repositories");
+  await page.getByRole("link", { name: "acme/templates" }).click();
+  await page.waitForURL(baseUrl + "/repositories/GITHUB/acme/templates");
+  await page.locator("dd", { hasText: connectionArn }).waitFor();
+  await page.getByText("No sync has run for this branch yet.").waitFor();
+  await shot("repository-detail");
+
+  await page.goto(baseUrl + "/templates/environment/queue");
+  const panel = page.locator(".template-sync");
+  await panel.getByText("Not synced from a repository.").waitFor();
+  await panel.locator('input[name="syncRepository"]').fill("acme/templates");
+  await panel.getByRole("button", { name: "Sync from repository" }).click();
+  await panel.locator(".synced", { hasText: "Synced from GITHUB acme/templates branch main" }).waitFor();
+  const stored = await api("GetTemplateSyncConfig", { templateName: "queue", templateType: "ENVIRONMENT" });
+  assert.equal(stored.templateSyncConfig.branch, "main");
+  await panel.locator('input[name="syncBranch"]').fill("release");
+  await panel.locator('input[name="syncSubdirectory"]').fill("queue");
+  await panel.getByRole("button", { name: "Update sync" }).click();
+  await panel.locator(".synced", { hasText: "branch release, directory queue" }).waitFor();
+  await panel.getByText("Latest sync: none yet.").waitFor();
+  await shot("template-sync");
+  await panel.getByRole("button", { name: "Delete sync" }).click();
+  await panel.getByText("Not synced from a repository.").waitFor();
+});
+
 test("the console raised no uncaught errors", () => {
   assert.deepEqual(pageErrors, []);
 });
