@@ -32,6 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use baryon_engine::artifacts::ArtifactStore;
 use http_body_util::{BodyExt as _, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -131,12 +132,33 @@ pub fn generate_login_token() -> Result<String, ProxyError> {
     Ok(token)
 }
 
+/// The HTTP(S) connector: TLS with the system's roots (or `SSL_CERT_FILE`) for an `https://`
+/// upstream; an `http://` upstream needs no roots (none are loaded, so a machine without CA
+/// certificates can still proxy to a loopback engine).
+fn connector(upstream: &Upstream) -> Result<HttpsConnector<HttpConnector>, ProxyError> {
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let builder = hyper_rustls::HttpsConnectorBuilder::new();
+    let builder = if upstream.uri().scheme_str() == Some("https") {
+        builder
+            .with_provider_and_native_roots(provider)
+            .map_err(|e| ProxyError::Config(format!("no trusted CA certificates: {e}")))?
+    } else {
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ProxyError::Config(format!("TLS configuration: {e}")))?
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        builder.with_tls_config(config)
+    };
+    Ok(builder.https_or_http().enable_http1().build())
+}
+
 #[derive(Debug)]
 struct Inner {
     config: ProxyConfig,
     upstream: Upstream,
     artifacts: Option<ArtifactStore>,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
 /// A configured proxy: cheap to clone, the state of [`router`].
@@ -174,7 +196,7 @@ impl Proxy {
             _ => {}
         }
         let artifacts = config.artifacts_dir.clone().map(ArtifactStore::new);
-        let client = Client::builder(TokioExecutor::new()).build_http();
+        let client = Client::builder(TokioExecutor::new()).build(connector(&upstream)?);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

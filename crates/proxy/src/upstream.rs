@@ -2,9 +2,9 @@
 //! request, and the HTTP client that sends it.
 //!
 //! The upstream is fixed when the proxy starts ([`Upstream::parse`]); nothing in a browser
-//! request chooses where it goes. Only plain `http://` upstreams are supported: the proxy has no
-//! TLS client (a loopback engine, or a trusted network, needs none); an `https://` upstream is a
-//! clear configuration error rather than a silent downgrade.
+//! request chooses where it goes. `https://` upstreams are reached over rustls (system roots, or
+//! `SSL_CERT_FILE`); plain `http://` suits a loopback engine or a trusted network. The scheme is
+//! kept as given: an `https://` upstream is never downgraded.
 
 use std::time::SystemTime;
 
@@ -70,24 +70,19 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    /// Parses `http://host[:port][/path]`. Refused: other schemes (`https` with a message
-    /// saying it is not supported yet), user info, query, fragment.
+    /// Parses `https://host[:port][/path]` or `http://…`. Refused: other schemes, user info,
+    /// query, fragment.
     pub fn parse(url: &str) -> Result<Self, ProxyError> {
         let invalid = |reason: &str| ProxyError::InvalidUpstream {
             url: url.to_owned(),
             reason: reason.to_owned(),
         };
         let uri: Uri = url.parse().map_err(|_| invalid("not a URL"))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
-                return Err(invalid(
-                    "https upstreams are not supported yet (the proxy has no TLS client); use an \
-                     http:// upstream on loopback or a trusted network",
-                ));
-            }
-            _ => return Err(invalid("the scheme must be http://")),
-        }
+        let scheme = match uri.scheme_str() {
+            Some("http") => "http",
+            Some("https") => "https",
+            _ => return Err(invalid("the scheme must be https:// or http://")),
+        };
         let authority = uri.authority().cloned().ok_or_else(|| invalid("no host"))?;
         if authority.as_str().contains('@') {
             return Err(invalid("user info is not allowed in the upstream URL"));
@@ -106,7 +101,7 @@ impl Upstream {
             uri.path()
         };
         let uri = Uri::builder()
-            .scheme("http")
+            .scheme(scheme)
             .authority(authority.clone())
             .path_and_query(PathAndQuery::try_from(path).map_err(|_| invalid("invalid path"))?)
             .build()
@@ -194,12 +189,11 @@ mod tests {
     }
 
     #[test]
-    fn an_https_upstream_is_refused_with_a_clear_message() {
-        let e = Upstream::parse("https://proton.us-east-1.amazonaws.com").unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("https upstreams are not supported yet"),
-            "{e}"
+    fn an_https_upstream_keeps_its_scheme() {
+        let u = Upstream::parse("https://proton.us-east-1.amazonaws.com").unwrap();
+        assert_eq!(
+            u.uri().to_string(),
+            "https://proton.us-east-1.amazonaws.com/"
         );
     }
 
