@@ -9,6 +9,7 @@ import ssl
 import subprocess
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -69,12 +70,13 @@ def front(server, tmp_path):
     f.stop()
 
 
-def start_proxy(server, upstream, env):
+def start_proxy(server, upstream, env, *extra):
     creds = configparser.ConfigParser()
     creds.read(server.data_dir / "credentials")
     port = _free_port()
     proc = subprocess.Popen(
-        [str(_binary()), "proxy", "--upstream", upstream, "--listen", f"127.0.0.1:{port}", "--region", REGION],
+        [str(_binary()), "proxy", "--upstream", upstream, "--listen", f"127.0.0.1:{port}", "--region", REGION,
+         *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={"PATH": "/usr/bin:/bin", "AWS_ACCESS_KEY_ID": creds["default"]["aws_access_key_id"],
              "AWS_SECRET_ACCESS_KEY": creds["default"]["aws_secret_access_key"], **env})
@@ -113,6 +115,51 @@ def test_the_proxy_refuses_an_https_upstream_with_an_untrusted_certificate(serve
         status, body = call(url, "ListEnvironmentTemplates", {})
         assert status == 502, body
         assert front.forwarded == 0
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+# --- bundle uploads to an S3-compatible store (moto's S3 on loopback) ----------------------------
+
+from test_cloudformation import aws, moto_url  # noqa: E402,F401  (moto_url is a fixture)
+
+
+def upload(proxy_url, bucket, key, data):
+    path = urllib.parse.quote(f"/api/bundles/{bucket}/{key}")
+    request = urllib.request.Request(f"{proxy_url}{path}", data=data, method="PUT",
+                                     headers={"content-type": "application/gzip", "x-baryon-csrf": "1"})
+    try:
+        with urllib.request.urlopen(request, timeout=15) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_a_bundle_uploaded_through_a_proxy_with_an_s3_store_lands_in_the_bucket(server, moto_url):
+    s3 = aws(moto_url, "s3")
+    s3.create_bucket(Bucket="bundles", CreateBucketConfiguration={"LocationConstraint": REGION})
+    proc, url = start_proxy(server, server.url, {}, "--bundle-store", moto_url)
+    try:
+        data = bytes(range(256)) * 64
+        assert upload(url, "bundles", "env/v1 bundle.tar.gz", data) == (
+            200, {"s3": {"bucket": "bundles", "key": "env/v1 bundle.tar.gz"}})
+        assert s3.get_object(Bucket="bundles", Key="env/v1 bundle.tar.gz")["Body"].read() == data
+    finally:
+        proc.kill()
+        proc.wait()
+        for o in s3.list_objects_v2(Bucket="bundles").get("Contents", []):
+            s3.delete_object(Bucket="bundles", Key=o["Key"])
+        s3.delete_bucket(Bucket="bundles")
+
+
+def test_an_upload_to_a_missing_bucket_answers_502_with_s3s_reason(server, moto_url):
+    proc, url = start_proxy(server, server.url, {}, "--bundle-store", moto_url)
+    try:
+        status, body = upload(url, "no-such-bucket", "b.tar.gz", b"x")
+        assert status == 502
+        assert body["__type"] == "BadGatewayException"
+        assert body["message"].startswith("The bundle store refused the upload (404): NoSuchBucket: ")
     finally:
         proc.kill()
         proc.wait()

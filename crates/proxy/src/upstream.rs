@@ -113,6 +113,11 @@ impl Upstream {
     pub fn uri(&self) -> &Uri {
         &self.uri
     }
+
+    /// `host[:port]`.
+    pub fn authority(&self) -> &Authority {
+        &self.authority
+    }
 }
 
 /// Builds the signed awsJson request for one operation: `POST <upstream>`, `Host`,
