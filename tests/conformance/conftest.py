@@ -38,14 +38,15 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, database: str | None = None, extra_args=(), extra_env=None, port=None):
+    def __init__(self, data_dir: Path, database: str | None = None, extra_args=(), extra_env=None, port=None,
+                 sync_interval=1):
         self.data_dir = data_dir
         self.database = database
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [str(_binary()), "serve", "--listen", f"127.0.0.1:{self.port}",
                 "--data-dir", str(data_dir), "--region", REGION, "--account-id", ACCOUNT,
-                "--environment-account", ENV_ACCOUNT, "--sync-interval", "1"]
+                "--environment-account", ENV_ACCOUNT, "--sync-interval", str(sync_interval)]
         if database:
             args += ["--database", database]
         args += list(extra_args)

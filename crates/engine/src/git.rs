@@ -98,19 +98,24 @@ impl Repositories {
             return Ok(());
         }
         let dir = self.dir(provider, name)?;
-        if dir.join("HEAD").exists() {
-            return Ok(());
+        if !dir.join("HEAD").exists() {
+            tokio::fs::create_dir_all(&dir)
+                .await
+                .map_err(|e| GitError::Spawn(e.to_string()))?;
+            run(
+                &dir,
+                &["init", "--bare", "--quiet", "--initial-branch=main"],
+                false,
+            )
+            .await?;
         }
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| GitError::Spawn(e.to_string()))?;
-        run(
-            &dir,
-            &["init", "--bare", "--quiet", "--initial-branch=main"],
-            false,
-        )
-        .await?;
-        Ok(())
+        install_push_hook(&dir).await
+    }
+
+    /// The file every local repository's `post-receive` hook touches after a push: the sync
+    /// worker watches it (`<data-dir>/repositories/.pushed`).
+    pub fn push_trigger(&self) -> PathBuf {
+        self.root.join(".pushed")
     }
 
     /// Brings a remote repository's mirror up to date (clones it the first time); nothing for
@@ -138,6 +143,27 @@ impl Repositories {
         }
         Ok(())
     }
+}
+
+/// Installs (or refreshes) the `post-receive` hook of a bare repository under the root
+/// (`<root>/<provider>/<owner>/<name>.git`): it touches `<root>/.pushed`, relative to the
+/// repository, so no path is ever written into a shell script.
+async fn install_push_hook(dir: &Path) -> Result<(), GitError> {
+    use std::os::unix::fs::PermissionsExt;
+    let io = |e: std::io::Error| GitError::Spawn(format!("installing the push hook: {e}"));
+    let hooks = dir.join("hooks");
+    tokio::fs::create_dir_all(&hooks).await.map_err(io)?;
+    let hook = hooks.join("post-receive");
+    tokio::fs::write(
+        &hook,
+        "#!/bin/sh\n# Baryon: a push starts template and service sync at once.\ntouch ../../../.pushed 2>/dev/null || true\n",
+    )
+    .await
+    .map_err(io)?;
+    tokio::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
+        .await
+        .map_err(io)?;
+    Ok(())
 }
 
 /// Who Baryon's commits are by.

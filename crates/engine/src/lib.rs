@@ -188,6 +188,7 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         ids: Arc::new(context::RandomIds),
         token_key: Arc::new(token_key),
         wake: Arc::new(tokio::sync::Notify::new()),
+        sync_wake: Arc::new(tokio::sync::Notify::new()),
         repositories: Arc::new(git::Repositories::new(
             config.data_dir.join("repositories"),
             config.git_remotes.clone(),

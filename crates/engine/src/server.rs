@@ -30,11 +30,12 @@ pub struct AppState {
     pub credentials: Arc<Vec<(String, Credentials)>>,
 }
 
-/// The router: `POST /` for the Proton API, `GET /health`.
+/// The router: `POST /` for the Proton API, `GET /health`, `POST /sync` (sync webhook).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", post(proton))
         .route("/health", get(health))
+        .route("/sync", post(trigger_sync))
         .with_state(state)
 }
 
@@ -43,6 +44,18 @@ async fn health() -> impl IntoResponse {
         StatusCode::OK,
         [("content-type", "application/json")],
         "{\"status\":\"ok\"}",
+    )
+}
+
+/// `POST /sync`: starts a template and service sync pass now — the webhook a git server calls
+/// on push. It takes no input and changes nothing itself (passes are spaced at least 0.5 s
+/// apart), so it needs no signature.
+async fn trigger_sync(State(state): State<AppState>) -> impl IntoResponse {
+    state.cx.sync_wake.notify_one();
+    (
+        StatusCode::ACCEPTED,
+        [("content-type", "application/json")],
+        "{\"status\":\"sync started\"}",
     )
 }
 
