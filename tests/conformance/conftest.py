@@ -105,15 +105,16 @@ class Server:
                               capture_output=True, text=True, env=env, timeout=60)
 
     def sql(self, statement: str):
-        """Runs one SQL statement on the engine's database (to simulate a crash's leftovers)."""
+        """Runs one SQL statement on the engine's database (to simulate a crash's leftovers, or
+        to count rows); returns the rows, values as text."""
         if self.database is None:
             import sqlite3
             with sqlite3.connect(self.data_dir / "baryon.db") as db:
-                db.execute(statement)
-        else:
-            bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
-            subprocess.run([f"{bindir}/psql", self.database, "-v", "ON_ERROR_STOP=1", "-c", statement],
-                           check=True, capture_output=True)
+                return [tuple(str(v) for v in row) for row in db.execute(statement).fetchall()]
+        bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+        out = subprocess.run([f"{bindir}/psql", self.database, "-v", "ON_ERROR_STOP=1", "-At", "-c", statement],
+                             check=True, capture_output=True, text=True).stdout
+        return [tuple(line.split("|")) for line in out.splitlines() if line]
 
     def log_text(self) -> str:
         """The last lines of the server's log (for failure reports)."""
