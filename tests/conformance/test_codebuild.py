@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bundles import fixture_files, put, tar_gz
+from bundles import fixture_files, publish_environment_template
 from conftest import Server, _binary, error_of
 from test_environments import wait_status
 
@@ -57,16 +57,7 @@ def spec(**inputs):
 def create(server, name="dev", **inputs):
     proton = server.client()
     if not proton.list_environment_templates()["templates"]:
-        proton.create_environment_template(name="build-env")
-        src = put(server, "build-env/bundle.tar.gz", tar_gz(fixture_files("build-env")))
-        v = proton.create_environment_template_version(templateName="build-env", source=src)[
-            "environmentTemplateVersion"]
-        deadline = time.monotonic() + 20
-        while proton.get_environment_template_version(templateName="build-env", majorVersion="1", minorVersion="0")[
-                "environmentTemplateVersion"]["status"] == "REGISTRATION_IN_PROGRESS" and time.monotonic() < deadline:
-            time.sleep(0.05)
-        proton.update_environment_template_version(templateName="build-env", majorVersion=v["majorVersion"],
-                                                   minorVersion=v["minorVersion"], status="PUBLISHED")
+        publish_environment_template(proton, server, "build-env", fixture_files("build-env"))
     proton.create_environment(name=name, templateName="build-env", templateMajorVersion="1", spec=spec(**inputs),
                               codebuildRoleArn=ROLE, protonServiceRoleArn=ROLE)
     return proton

@@ -8,7 +8,7 @@ import json
 import subprocess
 import time
 
-from bundles import fixture_files, put, tar_gz
+from bundles import fixture_files, publish_environment_template
 from test_environments import wait_status
 
 REPO = {"provider": "GITHUB", "name": "acme/infra", "branch": "main"}
@@ -21,15 +21,7 @@ def git(*args, cwd=None):
 
 
 def publish_tf(proton, server):
-    proton.create_environment_template(name="tf-env", provisioning="CUSTOMER_MANAGED")
-    src = put(server, "tf-env/bundle.tar.gz", tar_gz(fixture_files("tf-env")))
-    v = proton.create_environment_template_version(templateName="tf-env", source=src)["environmentTemplateVersion"]
-    deadline = time.monotonic() + 20
-    while proton.get_environment_template_version(templateName="tf-env", majorVersion="1", minorVersion="0")[
-            "environmentTemplateVersion"]["status"] == "REGISTRATION_IN_PROGRESS" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proton.update_environment_template_version(templateName="tf-env", majorVersion=v["majorVersion"],
-                                               minorVersion=v["minorVersion"], status="PUBLISHED")
+    publish_environment_template(proton, server, "tf-env", fixture_files("tf-env"), provisioning="CUSTOMER_MANAGED")
 
 
 def wait_branch(server, branch, timeout=20):

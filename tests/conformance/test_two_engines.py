@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bundles import put, tar_gz
+from bundles import publish_environment_template
 from conftest import Server
 
 VENV_BIN = Path(sys.executable).parent
@@ -61,16 +61,8 @@ def engines(postgres, tmp_path):
 def test_concurrent_deployments_through_two_engines_each_run_exactly_once(engines, tmp_path):
     first, second = engines
     proton = first.client()
-    proton.create_environment_template(name="count-env")
-    src = put(first, "count-env/v1.tar.gz", tar_gz({"schema/schema.yaml": SCHEMA,
-                                                    "infrastructure/manifest.yaml": MANIFEST}))
-    proton.create_environment_template_version(templateName="count-env", source=src)
-    deadline = time.monotonic() + 20
-    while proton.get_environment_template_version(templateName="count-env", majorVersion="1", minorVersion="0")[
-            "environmentTemplateVersion"]["status"] == "REGISTRATION_IN_PROGRESS" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proton.update_environment_template_version(templateName="count-env", majorVersion="1", minorVersion="0",
-                                               status="PUBLISHED")
+    publish_environment_template(proton, first, "count-env", {"schema/schema.yaml": SCHEMA,
+                                                              "infrastructure/manifest.yaml": MANIFEST})
     clients = [first.client(), second.client()]
     errors = []
 

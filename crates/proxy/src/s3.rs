@@ -5,14 +5,13 @@
 use std::time::SystemTime;
 
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
-    UriPathNormalizationMode, sign,
+    PayloadChecksumKind, PercentEncodingMode, SigningSettings, UriPathNormalizationMode,
 };
 use axum::body::Bytes;
 
 use crate::ProxyCredentials;
 use crate::error::ProxyError;
-use crate::upstream::Upstream;
+use crate::upstream::{Signing, Upstream, sign_request};
 
 /// `PUT <store>/<bucket>/<key>`, signed.
 pub fn signed_put(
@@ -24,7 +23,6 @@ pub fn signed_put(
     body: Bytes,
     time: SystemTime,
 ) -> Result<http::Request<Bytes>, ProxyError> {
-    let internal = |what: &str| ProxyError::Internal(format!("could not sign the upload: {what}"));
     let base = store.uri().to_string();
     let encoded_key = key
         .split('/')
@@ -38,46 +36,23 @@ pub fn signed_put(
     );
     let host = store.authority().as_str();
     let fields = [("host", host), ("content-type", "application/gzip")];
-    let signable = SignableRequest::new(
-        "PUT",
-        uri.as_str(),
-        fields.iter().copied(),
-        SignableBody::Bytes(&body),
-    )
-    .map_err(|_| internal("unsignable request"))?;
-    let identity = aws_credential_types::Credentials::new(
-        credentials.access_key_id.clone(),
-        credentials.secret_access_key.clone(),
-        credentials.session_token.clone(),
-        None,
-        "baryon-proxy",
-    )
-    .into();
     let mut settings = SigningSettings::default();
     settings.percent_encoding_mode = PercentEncodingMode::Single;
     settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
     settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name("s3")
-        .time(time)
-        .settings(settings)
-        .build()
-        .map_err(|_| internal("incomplete signing parameters"))?
-        .into();
-    let (instructions, _signature) = sign(signable, &params)
-        .map_err(|_| internal("signing failed"))?
-        .into_parts();
-    let mut builder = http::Request::builder().method(http::Method::PUT).uri(uri);
-    for (name, value) in fields {
-        builder = builder.header(name, value);
-    }
-    let mut request = builder
-        .body(body)
-        .map_err(|_| internal("invalid header value"))?;
-    instructions.apply_to_request_http1x(&mut request);
-    Ok(request)
+    sign_request(
+        &Signing {
+            method: http::Method::PUT,
+            uri,
+            fields: &fields,
+            region,
+            service: "s3",
+            settings,
+            time,
+        },
+        credentials,
+        body,
+    )
 }
 
 /// S3's `<Code>` and `<Message>` of an error body, for the console.

@@ -120,9 +120,8 @@ impl Upstream {
     }
 }
 
-/// Builds the signed awsJson request for one operation: `POST <upstream>`, `Host`,
-/// `Content-Type`, `X-Amz-Target`, and the SigV4 headers (`X-Amz-Date`, `Authorization`,
-/// `X-Amz-Security-Token` with temporary credentials) from the `aws-sigv4` crate.
+/// The signed awsJson request for one operation: `POST` to the upstream with `host`,
+/// `content-type` and `x-amz-target` signed for the service's signing name.
 pub fn signed_request(
     upstream: &Upstream,
     region: &str,
@@ -132,19 +131,56 @@ pub fn signed_request(
     body: Bytes,
     time: SystemTime,
 ) -> Result<http::Request<Bytes>, ProxyError> {
-    let internal = |what: &str| ProxyError::Internal(format!("could not sign the request: {what}"));
     let target = format!("{}.{operation}", service.target_prefix());
-    let host = upstream.authority.as_str();
     let fields = [
-        ("host", host),
+        ("host", upstream.authority.as_str()),
         ("content-type", service.content_type()),
         ("x-amz-target", target.as_str()),
     ];
-    let uri = upstream.uri.to_string();
+    sign_request(
+        &Signing {
+            method: http::Method::POST,
+            uri: upstream.uri.to_string(),
+            fields: &fields,
+            region,
+            service: service.signing_name(),
+            settings: SigningSettings::default(),
+            time,
+        },
+        credentials,
+        body,
+    )
+}
+
+/// What [`sign_request`] signs.
+pub struct Signing<'a> {
+    /// The method.
+    pub method: http::Method,
+    /// The full URI.
+    pub uri: String,
+    /// The headers sent and signed.
+    pub fields: &'a [(&'a str, &'a str)],
+    /// The region signed for.
+    pub region: &'a str,
+    /// The signing name (`proton`, `servicecatalog`, `s3`).
+    pub service: &'a str,
+    /// Encoding and payload settings (S3 differs from the JSON services).
+    pub settings: SigningSettings,
+    /// The signing time.
+    pub time: SystemTime,
+}
+
+/// A request signed by the `aws-sigv4` crate (no hand-written signing).
+pub fn sign_request(
+    signing: &Signing<'_>,
+    credentials: &ProxyCredentials,
+    body: Bytes,
+) -> Result<http::Request<Bytes>, ProxyError> {
+    let internal = |what: &str| ProxyError::Internal(format!("could not sign the request: {what}"));
     let signable = SignableRequest::new(
-        "POST",
-        uri.as_str(),
-        fields.iter().copied(),
+        signing.method.as_str(),
+        signing.uri.as_str(),
+        signing.fields.iter().copied(),
         SignableBody::Bytes(&body),
     )
     .map_err(|_| internal("unsignable request"))?;
@@ -158,10 +194,10 @@ pub fn signed_request(
     .into();
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
-        .region(region)
-        .name(service.signing_name())
-        .time(time)
-        .settings(SigningSettings::default())
+        .region(signing.region)
+        .name(signing.service)
+        .time(signing.time)
+        .settings(signing.settings.clone())
         .build()
         .map_err(|_| internal("incomplete signing parameters"))?
         .into();
@@ -169,10 +205,10 @@ pub fn signed_request(
         .map_err(|_| internal("signing failed"))?
         .into_parts();
     let mut builder = http::Request::builder()
-        .method(http::Method::POST)
-        .uri(upstream.uri.clone());
-    for (name, value) in fields {
-        builder = builder.header(name, value);
+        .method(signing.method.clone())
+        .uri(signing.uri.as_str());
+    for (name, value) in signing.fields {
+        builder = builder.header(*name, *value);
     }
     let mut request = builder
         .body(body)
