@@ -345,7 +345,7 @@ pub async fn proxy_vs_direct(engine: &Engine, settings: &Settings) -> Result<Fig
     println!("  GetService p50: direct {d:.3} ms, through the proxy {p:.3} ms");
     Ok(Figure {
         name: "proxy round trip added at p50 (GetService)".into(),
-        value: p - d,
+        value: Some(p - d),
         unit: "ms".into(),
         baseline: Some(d),
         baseline_name: "direct signed GetService p50".into(),
