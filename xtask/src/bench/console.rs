@@ -173,7 +173,7 @@ pub async fn run(root: &Path, bin: &Path, dist: &Path, work: &Path) -> Result<Ve
             "KB",
             "@baryon/model wasm alone, gzip -9",
         );
-        f.target = "≤ 400 KB".to_owned();
+        "≤ 400 KB".clone_into(&mut f.target);
         f.met = Some(kb(total) <= 400.0);
         f
     } else {
@@ -189,8 +189,16 @@ pub async fn run(root: &Path, bin: &Path, dist: &Path, work: &Path) -> Result<Ve
             note: String::new(),
         }
     };
-    println!("  console: {:.0} KB gzip -9 ({:.0} KB raw)", kb(total), kb(raw));
-    let size = size.note(format!("{} ({:.0} KB uncompressed)", dist.display(), kb(raw)));
+    println!(
+        "  console: {:.0} KB gzip -9 ({:.0} KB raw)",
+        kb(total),
+        kb(raw)
+    );
+    let size = size.note(format!(
+        "{} ({:.0} KB uncompressed)",
+        dist.display(),
+        kb(raw)
+    ));
     let fcp = match first_contentful_paint(root, bin, dist, work).await {
         Ok(f) => f,
         Err(e) => Figure::not_measured(FCP, "—", &format!("error: {e:#}")),

@@ -40,8 +40,8 @@ impl std::fmt::Debug for Credentials {
 impl Credentials {
     /// Profile `default` of the shared-credentials file `baryon serve` writes.
     fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut in_default = false;
         let (mut id, mut secret) = (None, None);
         for line in text.lines().map(str::trim) {
@@ -219,8 +219,11 @@ impl Engine {
     /// Calls one operation; fails unless it answers 200.
     pub async fn call(&self, operation: &str, input: &Value) -> Result<Value> {
         let body = Bytes::from(serde_json::to_vec(input)?);
-        let (status, answer) =
-            load::once(self.addr, signed(self.addr, &self.credentials, operation, &body)?).await?;
+        let (status, answer) = load::once(
+            self.addr,
+            signed(self.addr, &self.credentials, operation, &body)?,
+        )
+        .await?;
         if status != http::StatusCode::OK {
             bail!(
                 "{operation} answered {status}: {}",
@@ -337,7 +340,7 @@ pub fn fixture(root: &Path, name: &str) -> Result<Vec<(String, String)>> {
 pub struct Postgres {
     bin: PathBuf,
     dir: PathBuf,
-    as_postgres: bool,
+    runuser: bool,
     port: u16,
 }
 
@@ -370,7 +373,7 @@ impl Postgres {
         let pg = Self {
             bin,
             dir: dir.to_owned(),
-            as_postgres,
+            runuser: as_postgres,
             port,
         };
         let data = dir.join("data");
@@ -404,7 +407,15 @@ impl Postgres {
         )?;
         pg.run(
             "createdb",
-            &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "baryon"],
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "postgres",
+                "baryon",
+            ],
         )?;
         Ok(pg)
     }
@@ -416,7 +427,7 @@ impl Postgres {
 
     fn command(&self, tool: &str) -> Command {
         let exe = self.bin.join(tool);
-        if self.as_postgres {
+        if self.runuser {
             let mut c = Command::new("runuser");
             c.args(["-u", "postgres", "--"]).arg(exe);
             c

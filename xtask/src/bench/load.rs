@@ -153,13 +153,13 @@ where
                     sender.ready().await.context("connection closed")?;
                     let sent = Instant::now();
                     let response = sender.send_request(request).await?;
-                    let status = response.status();
-                    let body = response.into_body().collect().await?.to_bytes();
+                    let code = response.status();
+                    let answer = response.into_body().collect().await?.to_bytes();
                     let took = sent.elapsed();
-                    if status == http::StatusCode::OK {
+                    if code == http::StatusCode::OK {
                         Ok::<_, anyhow::Error>(took)
                     } else {
-                        bail!("HTTP {status}: {}", String::from_utf8_lossy(&body))
+                        bail!("HTTP {code}: {}", String::from_utf8_lossy(&answer))
                     }
                 }
                 .await;

@@ -108,7 +108,13 @@ pub struct Figure {
 
 impl Figure {
     /// A figure with its baseline and their ratio, no target.
-    pub fn with_ratio(name: &str, value: f64, baseline: f64, unit: &str, baseline_name: &str) -> Self {
+    pub fn with_ratio(
+        name: &str,
+        value: f64,
+        baseline: f64,
+        unit: &str,
+        baseline_name: &str,
+    ) -> Self {
         Self {
             name: name.to_owned(),
             value: Some(value),
@@ -224,7 +230,8 @@ fn print_table(figures: &[Figure]) {
                     Some(_) => format!("{} ({})", number(f.baseline, &f.unit), f.baseline_name),
                     None => "—".to_owned(),
                 },
-                f.ratio.map_or_else(|| "—".to_owned(), |r| format!("{r:.2}×")),
+                f.ratio
+                    .map_or_else(|| "—".to_owned(), |r| format!("{r:.2}×")),
                 f.target.clone(),
                 match (f.met, f.value) {
                     (_, None) => "not measured".to_owned(),
@@ -408,7 +415,7 @@ async fn run(root: &Path, args: &BenchArgs) -> Result<()> {
     group(&mut figures, "create → SUCCEEDED", "< 1000 ms", provision);
 
     println!("spec validation, native vs wasm in Node …");
-    let validation = validation::run(root, &work.join("validation"), &settings).await;
+    let validation = validation::run(root, &work.join("validation"), settings);
     group(&mut figures, "spec validation", "≤ 2×", validation);
 
     println!("console …");

@@ -117,7 +117,10 @@ pub async fn run(bin: &Path, data: &Path, settings: &Settings) -> Result<Vec<Fig
     engine.stop()?;
 
     copy_rows(&db, 1_000, 99_999)?;
-    ensure!(count_rows(&db)? == 100_000, "expected 100,000 template rows");
+    ensure!(
+        count_rows(&db)? == 100_000,
+        "expected 100,000 template rows"
+    );
     let engine = Engine::start(bin, data, &options).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_100k_start = engine.rss_kib()?;

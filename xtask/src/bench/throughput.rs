@@ -19,8 +19,7 @@ use super::{Figure, Settings};
 
 const SERVICE_SPEC: &str = "proton: ServiceSpec\npipeline:\n  test_command: \"cargo test\"\n\
 instances:\n  - name: \"worker-dev\"\n    environment: \"dev\"\n    spec:\n      batch_size: 5\n";
-const CONNECTION: &str =
-    "arn:aws:codestar-connections:us-east-1:123456789012:connection/0b1c2d3e-aaaa-bbbb-cccc-123456789012";
+const CONNECTION: &str = "arn:aws:codestar-connections:us-east-1:123456789012:connection/0b1c2d3e-aaaa-bbbb-cccc-123456789012";
 
 /// Registers `template`'s fixture bundle as version 1.0 and publishes it.
 pub async fn publish(
@@ -154,7 +153,14 @@ async fn signed_load(
 ) -> Result<Stats> {
     let make = {
         let credentials = credentials.clone();
-        move || engine::signed(addr, &credentials, operation, &Bytes::from_static(body.as_bytes()))
+        move || {
+            engine::signed(
+                addr,
+                &credentials,
+                operation,
+                &Bytes::from_static(body.as_bytes()),
+            )
+        }
     };
     load::run(addr, settings.warm_up(load.connections), make.clone()).await?;
     let stats = load::run(addr, load, make).await?;
@@ -243,9 +249,7 @@ impl Drop for Bare {
 async fn answers(engine: &Engine) -> Result<Vec<(String, Bytes)>> {
     let mut out = Vec::new();
     for (operation, body) in OPERATIONS {
-        let answer = engine
-            .call(operation, &serde_json::from_str(body)?)
-            .await?;
+        let answer = engine.call(operation, &serde_json::from_str(body)?).await?;
         out.push((
             format!("AwsProton20200720.{operation}"),
             Bytes::from(serde_json::to_vec(&answer)?),
@@ -265,7 +269,7 @@ pub async fn engine_vs_bare(
     let load = settings.throughput_load();
     let mut figures = Vec::new();
     for (operation, body) in OPERATIONS {
-        let base = signed_load(
+        let bare_stats = signed_load(
             bare.addr,
             &engine.credentials,
             operation,
@@ -286,14 +290,17 @@ pub async fn engine_vs_bare(
         println!(
             "  {operation} on {database}: {:.0} req/s (bare {:.0}), p50 {:.3} ms, p99 {:.3} ms",
             got.rps(),
-            base.rps(),
+            bare_stats.rps(),
             got.percentile_ms(50.0),
             got.percentile_ms(99.0)
         );
         figures.push(Figure::ratio_at_least(
-            &format!("{operation} req/s, {database}, SigV4, {} conns", load.connections),
+            &format!(
+                "{operation} req/s, {database}, SigV4, {} conns",
+                load.connections
+            ),
             got.rps(),
-            base.rps(),
+            bare_stats.rps(),
             "req/s",
             "bare axum handler",
             0.5,
@@ -301,14 +308,14 @@ pub async fn engine_vs_bare(
         figures.push(Figure::info(
             &format!("{operation} p50 latency, {database}"),
             got.percentile_ms(50.0),
-            base.percentile_ms(50.0),
+            bare_stats.percentile_ms(50.0),
             "ms",
             "bare axum handler",
         ));
         figures.push(Figure::info(
             &format!("{operation} p99 latency, {database}"),
             got.percentile_ms(99.0),
-            base.percentile_ms(99.0),
+            bare_stats.percentile_ms(99.0),
             "ms",
             "bare axum handler",
         ));
@@ -332,11 +339,13 @@ pub async fn proxy_vs_direct(engine: &Engine, settings: &Settings) -> Result<Fig
     .await?;
     let addr = engine.addr;
     let make = move || {
-        Ok(http::Request::post(format!("http://{addr}/api/proton/GetService"))
-            .header("host", addr.to_string())
-            .header("content-type", "application/json")
-            .header("x-baryon-csrf", "1")
-            .body(Full::new(Bytes::from_static(br#"{"name":"worker"}"#)))?)
+        Ok(
+            http::Request::post(format!("http://{addr}/api/proton/GetService"))
+                .header("host", addr.to_string())
+                .header("content-type", "application/json")
+                .header("x-baryon-csrf", "1")
+                .body(Full::new(Bytes::from_static(br#"{"name":"worker"}"#)))?,
+        )
     };
     load::run(addr, settings.warm_up(1), make).await?;
     let proxied = load::run(addr, load, make).await?;

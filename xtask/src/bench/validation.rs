@@ -14,7 +14,9 @@ use super::{Figure, Settings};
 
 /// A valid ServiceSpec of at least `bytes` bytes: a pipeline and as many instances as it takes.
 fn big_spec(bytes: usize) -> String {
-    let mut s = String::from("proton: ServiceSpec\npipeline:\n  test_command: \"cargo test\"\ninstances:\n");
+    let mut s = String::from(
+        "proton: ServiceSpec\npipeline:\n  test_command: \"cargo test\"\ninstances:\n",
+    );
     let mut i = 0u32;
     while s.len() < bytes {
         let _ = write!(
@@ -53,7 +55,7 @@ console.log(JSON.stringify({ ok: result.ok, diagnostics: result.diagnostics.leng
 "#;
 
 /// Runs the group.
-pub async fn run(root: &Path, work: &Path, settings: &Settings) -> Result<Vec<Figure>> {
+pub fn run(root: &Path, work: &Path, settings: Settings) -> Result<Vec<Figure>> {
     std::fs::create_dir_all(work)?;
     let schema_path = root.join("tests/fixtures/templates/worker-svc/v1/schema/schema.yaml");
     let schema = std::fs::read_to_string(&schema_path)?;
@@ -88,12 +90,14 @@ pub async fn run(root: &Path, work: &Path, settings: &Settings) -> Result<Vec<Fi
     if !pkg.join("package.json").exists() {
         println!("  building the npm package (cargo xtask npm) …");
         if let Err(e) = crate::npm::build(root) {
-            return Ok(vec![Figure::not_measured(
-                &name,
-                "≤ 2×",
-                &format!("the npm package could not be built: {e:#}"),
-            )
-            .note(format!("native {native:.1} ms"))]);
+            return Ok(vec![
+                Figure::not_measured(
+                    &name,
+                    "≤ 2×",
+                    &format!("the npm package could not be built: {e:#}"),
+                )
+                .note(format!("native {native:.1} ms")),
+            ]);
         }
     }
     let script = work.join("validate.mjs");
