@@ -47,6 +47,7 @@ command -v git >/dev/null || apt_packages+=(git)
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
 [ -x /usr/bin/chromedriver ] || apt_packages+=(chromium-driver)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_packages+=(postgresql)
+command -v sqlite3 >/dev/null || apt_packages+=(sqlite3)  # cargo xtask bench seeds 100k rows with it
 if [ ${#apt_packages[@]} -gt 0 ]; then
   log "installing ${apt_packages[*]} from Debian"
   as_root apt-get update -qq

@@ -21,6 +21,9 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
+    /// Run the benchmarks (bounded loads on loopback; see `xtask/src/bench/mod.rs`) and print
+    /// the table; JSON in `<target-dir>/bench/bench.json`. Not part of the test command.
+    Bench(xtask::bench::BenchArgs),
     /// Build the `@baryon/model` npm package into `build/npm/baryon-model`.
     Npm,
     /// Refresh `crates/model/api/` from an unpacked botocore package directory.
@@ -44,6 +47,7 @@ fn main() -> Result<()> {
                 bail!("stale generated files (run `cargo xtask codegen`): {stale:?}")
             }
         }
+        Cmd::Bench(args) => xtask::bench::main(&root, &args),
         Cmd::Npm => xtask::npm::build(&root).map(|_| ()),
         Cmd::VendorModel { botocore } => xtask::vendor::run(&root, &botocore),
     }
