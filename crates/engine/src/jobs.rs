@@ -97,6 +97,18 @@ pub fn spawn_worker(cx: Cx) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// Wakes the worker when a job deferred this long is due, so a quick poll (a CodeBuild-style
+/// run checked every 100 ms) does not wait for the worker's one-second idle sleep.
+fn wake_after(cx: &Cx, after: Duration) {
+    if after < Duration::from_secs(1) {
+        let wake = cx.wake.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            wake.notify_one();
+        });
+    }
+}
+
 async fn run(cx: &Cx, job: Job) {
     let acx = cx.for_account(&job.account_id);
     let result = match job.kind.as_str() {
@@ -114,7 +126,9 @@ async fn run(cx: &Cx, job: Job) {
         Ok(Next::Done) => cx.store.finish_job(&job.id).await,
         Ok(Next::PollAfter(after)) => {
             let at = now.saturating_add(i64::try_from(after.as_millis()).unwrap_or(i64::MAX));
-            cx.store.defer_job(&job.id, "poll", at, true).await
+            let deferred = cx.store.defer_job(&job.id, "poll", at, true).await;
+            wake_after(cx, after);
+            deferred
         }
         Err(e) if job.attempts < MAX_ATTEMPTS => {
             let backoff = 500 * (1_i64 << job.attempts.clamp(0, 6));
