@@ -391,7 +391,7 @@ fn log_tail(dir: &Path) -> String {
 
 /// `proton-outputs.json`: `{"key": "value"}`, the AWS CDK's `--outputs-file` form
 /// `{"Stack": {"key": "value"}}`, or a list of `{"key", "valueString"}` as
-/// NotifyResourceDeploymentStatusChange takes.
+/// NotifyResourceDeploymentStatusChange takes; sorted by key.
 fn outputs_file(bytes: &[u8]) -> Result<Vec<Output>, String> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     let text = |v: &serde_json::Value| match v {
@@ -430,6 +430,8 @@ fn outputs_file(bytes: &[u8]) -> Result<Vec<Output>, String> {
         }
         _ => return Err("expected a JSON object or list".into()),
     }
+    // Object members come in key order whatever serde_json's map is built with.
+    out.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(out)
 }
 
@@ -459,12 +461,12 @@ mod tests {
             out,
             vec![
                 Output {
-                    key: Some("QueueUrl".into()),
-                    value_string: Some("http://q".into())
-                },
-                Output {
                     key: Some("Count".into()),
                     value_string: Some("3".into())
+                },
+                Output {
+                    key: Some("QueueUrl".into()),
+                    value_string: Some("http://q".into())
                 },
             ]
         );
