@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 pub mod artifacts;
 pub mod bundle;
+pub mod cbor;
 pub mod cloudformation;
 pub mod context;
 pub mod credentials;
@@ -28,6 +29,7 @@ pub mod provision;
 pub mod rendering;
 pub mod server;
 pub mod service_sync;
+pub mod servicecatalog;
 pub mod sigv4;
 pub mod store;
 pub mod template_sync;
