@@ -72,7 +72,9 @@ impl ApiError {
         match self {
             Self::Validation(_) => "ValidationException",
             Self::Conflict(_) => "ConflictException",
-            Self::ResourceNotFound(_) => "ResourceNotFoundException",
+            Self::ResourceNotFound(_) | Self::CatalogResourceNotFound(_) => {
+                "ResourceNotFoundException"
+            }
             Self::AccessDenied(_) => "AccessDeniedException",
             Self::ServiceQuotaExceeded(_) => "ServiceQuotaExceededException",
             Self::Throttling(_) => "ThrottlingException",
@@ -84,7 +86,6 @@ impl ApiError {
             Self::NotImplemented(_) => "NotImplementedException",
             Self::Signature(e) => e.aws_type(),
             Self::InvalidParameters(_) => "InvalidParametersException",
-            Self::CatalogResourceNotFound(_) => "ResourceNotFoundException",
             Self::DuplicateResource(_) => "DuplicateResourceException",
             Self::ResourceInUse(_) => "ResourceInUseException",
             Self::InvalidState(_) => "InvalidStateException",

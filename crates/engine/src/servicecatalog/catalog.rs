@@ -117,9 +117,9 @@ struct Principal {
     #[serde(rename = "PortfolioId")]
     portfolio_id: String,
     #[serde(rename = "PrincipalARN")]
-    principal_arn: String,
+    arn: String,
     #[serde(rename = "PrincipalType")]
-    principal_type: PrincipalType,
+    kind: PrincipalType,
 }
 
 fn not_found(what: &str, id: &str) -> ApiError {
@@ -623,7 +623,6 @@ fn matches_filters(p: &ProductDoc, filters: Option<&BTreeMap<String, Vec<String>
                         }),
                     "Owner" => s.owner.as_deref() == Some(v),
                     "ProductType" => s.r#type.as_ref().is_some_and(|t| t.as_str() == v),
-                    "SourceProductId" => false,
                     _ => false,
                 }
             })
@@ -1056,8 +1055,8 @@ pub async fn associate_principal(
     let arn_ = format!("{}#{name}", arn(cx, "catalog", "portfolio-principal"));
     let doc = Principal {
         portfolio_id: input.portfolio_id.clone(),
-        principal_arn: input.principal_arn.clone(),
-        principal_type: input.principal_type.clone(),
+        arn: input.principal_arn.clone(),
+        kind: input.principal_type.clone(),
     };
     cx.store
         .insert(

@@ -117,6 +117,7 @@ where
 /// A new resource id: `<prefix>-` and 26 lowercase characters that sort in creation order
 /// (the time-ordered UUID of the id generator, in base 32), within the model's `Id` pattern.
 pub fn new_id(cx: &Cx, prefix: &str) -> String {
+    const DIGITS: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
     let hex: String = cx
         .ids
         .uuid()
@@ -124,7 +125,6 @@ pub fn new_id(cx: &Cx, prefix: &str) -> String {
         .filter(char::is_ascii_hexdigit)
         .collect();
     let n = u128::from_str_radix(&hex, 16).unwrap_or(0);
-    const DIGITS: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
     let mut out = String::with_capacity(prefix.len() + 27);
     out.push_str(prefix);
     out.push('-');
@@ -172,6 +172,7 @@ pub async fn token_used<I: Serialize>(
 /// One page of rows of `kind` (optionally under `parent`) in name order, keeping those `keep`
 /// accepts, continuing after the tamper-evident `PageToken` for `scope`; rows are read in
 /// pages until `size` are kept or the rows run out, so a page costs O(rows read).
+#[allow(clippy::too_many_arguments)]
 pub async fn scan_page<T: DeserializeOwned>(
     cx: &Cx,
     kind: crate::store::Kind,

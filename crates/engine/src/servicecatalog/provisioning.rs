@@ -679,8 +679,8 @@ pub async fn describe(
 fn check_access(filter: Option<&AccessLevelFilter>) -> Result<(), ApiError> {
     let Some(f) = filter else { return Ok(()) };
     match (&f.key, f.value.as_deref()) {
-        (Some(AccessLevelFilterKey::Account), _) | (None, _) => Ok(()),
-        (Some(AccessLevelFilterKey::User | AccessLevelFilterKey::Role), Some("self")) => Ok(()),
+        (Some(AccessLevelFilterKey::Account) | None, _)
+        | (Some(AccessLevelFilterKey::User | AccessLevelFilterKey::Role), Some("self")) => Ok(()),
         (Some(k), v) => Err(ApiError::InvalidParameters(format!(
             "AccessLevelFilter {}={} is not supported; use Account or User=self.",
             k.as_str(),
@@ -1089,12 +1089,11 @@ async fn start_create(
     rec: &RecordDoc,
 ) -> Result<Option<Outcome>, ApiError> {
     // A rerun after a crash finds the stack it created: carry on polling it.
-    if let Some(s) = describe_stack(client, stack).await? {
-        if s.stack_status()
+    if let Some(s) = describe_stack(client, stack).await?
+        && s.stack_status()
             .is_some_and(|st| st.as_str() != "DELETE_COMPLETE")
-        {
-            return Ok(None);
-        }
+    {
+        return Ok(None);
     }
     let sent = client
         .create_stack()
@@ -1181,7 +1180,7 @@ async fn conclude(cx: &Cx, record_id: &str, outcome: Outcome) -> Result<(), ApiE
     match outcome {
         Outcome::Succeeded(outputs) => {
             rec.detail.status = Some(RecordStatus::Succeeded);
-            rec.outputs = outputs.clone();
+            rec.outputs.clone_from(&outputs);
             if let Some(pr) = &pp_row {
                 let mut pp = pr.doc.clone();
                 if rec.kind() == TERMINATE {
@@ -1191,12 +1190,13 @@ async fn conclude(cx: &Cx, record_id: &str, outcome: Outcome) -> Result<(), ApiE
                     pp.detail.status = Some(ProvisionedProductStatus::Available);
                     pp.detail.status_message = None;
                     pp.detail.last_successful_provisioning_record_id = Some(record_id.to_owned());
-                    pp.detail.provisioning_artifact_id =
-                        rec.detail.provisioning_artifact_id.clone();
+                    pp.detail
+                        .provisioning_artifact_id
+                        .clone_from(&rec.detail.provisioning_artifact_id);
                     pp.parameters = rec.parameters.clone();
                     pp.outputs = outputs;
                     if rec.detail.path_id.is_some() {
-                        pp.path_id = rec.detail.path_id.clone();
+                        pp.path_id.clone_from(&rec.detail.path_id);
                     }
                     updates.push((pr.version, pp));
                 }

@@ -22,7 +22,7 @@ pub fn s3_location(url: &str) -> Option<(String, String)> {
         percent_decode_str(k)
             .decode_utf8()
             .ok()
-            .map(|k| k.into_owned())
+            .map(std::borrow::Cow::into_owned)
     };
     if let Some(rest) = url.strip_prefix("s3://") {
         let (bucket, key) = rest.split_once('/')?;
