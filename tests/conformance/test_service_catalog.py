@@ -440,7 +440,7 @@ def test_a_portfolio_is_created_described_listed_in_pages_and_deleted(sc):
     assert r["Tags"] == [{"Key": "k", "Value": "v"}]
     assert sc.create_portfolio(DisplayName="Shared", ProviderName="Platform team", Description="Everything",
                                IdempotencyToken="p1", Tags=[{"Key": "k", "Value": "v"}])["PortfolioDetail"] == detail
-    described = sc.describe_portfolio(Id=detail["Id"])
+    described = sc.describe_portfolio(Id=detail["Id"], AcceptLanguage="jp")
     assert described["PortfolioDetail"] == detail and described["Tags"] == r["Tags"]
     second = create_portfolio(sc, "Other", token="p2")["PortfolioDetail"]
     page = sc.list_portfolios(PageSize=1)
@@ -617,6 +617,28 @@ def test_a_provisioned_product_under_change_refuses_updates_and_termination(sc, 
     with pytest.raises(ClientError) as e:
         sc.terminate_provisioned_product(ProvisionedProductName="orders", TerminateToken="t1")
     assert error_of(e) == ("InvalidStateException", message, 400)
+
+
+def test_a_record_left_in_progress_by_a_crash_is_finished_at_start_up(sc, server, cbor_model_dir):
+    product_id, artifact_id, _ = launchable(sc, server)
+    record = provision(sc, product_id, artifact_id)
+    wait_record(sc, record["RecordId"])
+    server.stop()
+    # What a crash between accepting the request and running its job leaves behind.
+    server.sql("UPDATE resources SET status = 'IN_PROGRESS', doc = replace(doc, '\"Status\":\"FAILED\"', "
+               "'\"Status\":\"IN_PROGRESS\"') WHERE kind = 'sc_record'")
+    server.sql("DELETE FROM jobs")
+    again = Server(server.data_dir, server.database)
+    try:
+        protocol = "cbor" if sc.meta.service_model.resolved_protocol == "smithy-rpc-v2-cbor" else "json"
+        client = catalog_client(again, protocol, cbor_model_dir)
+        assert client.describe_record(Id=record["RecordId"])["RecordDetail"]["Status"] in ("IN_PROGRESS", "FAILED")
+        done = wait_record(client, record["RecordId"])
+        assert done["RecordDetail"]["Status"] == "FAILED"
+        assert done["RecordDetail"]["RecordErrors"] == [
+            {"Code": "ProvisionerNotConfigured", "Description": NOT_CONFIGURED}]
+    finally:
+        again.stop()
 
 
 def test_records_and_provisioned_products_are_listed_scanned_and_searched_in_pages(sc, server):
