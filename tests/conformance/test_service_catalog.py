@@ -345,6 +345,30 @@ def test_search_products_as_admin_filters_and_pages(sc, server):
     assert [d["ProductViewSummary"]["ProductId"] for d in in_port["ProductViewDetails"]] == [ids[2]]
 
 
+def test_search_products_as_admin_sorts_by_title_or_version_count_either_way(sc, server):
+    ids = {name: create_product(sc, server, name=name, token=name)["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+           for name in ("beta", "Alpha", "gamma")}
+    url = put_template(server, "gamma/v2.json", BUCKET_TEMPLATE)
+    sc.create_provisioning_artifact(ProductId=ids["gamma"], IdempotencyToken="g2", Parameters=artifact_params(url, "v2"))
+
+    def names(r):
+        return [d["ProductViewSummary"]["Name"] for d in r["ProductViewDetails"]]
+
+    assert names(sc.search_products_as_admin(SortBy="Title")) == ["Alpha", "beta", "gamma"]
+    first = sc.search_products_as_admin(SortBy="Title", SortOrder="DESCENDING", PageSize=2)
+    assert names(first) == ["gamma", "beta"]
+    rest = sc.search_products_as_admin(SortBy="Title", SortOrder="DESCENDING", PageSize=2,
+                                       PageToken=first["NextPageToken"])
+    assert names(rest) == ["Alpha"] and "NextPageToken" not in rest
+    assert names(sc.search_products_as_admin(SortBy="VersionCount", SortOrder="DESCENDING"))[0] == "gamma"
+    assert names(sc.search_products_as_admin(SortBy="CreationDate", SortOrder="DESCENDING")) == [
+        "gamma", "Alpha", "beta"]
+    with pytest.raises(ClientError) as e:
+        sc.search_products_as_admin(SortBy="Title", PageToken=first["NextPageToken"])
+    assert error_of(e) == ("InvalidParametersException", f"The PageToken '{first['NextPageToken']}' is not valid.",
+                           400)
+
+
 def test_a_tampered_page_token_is_invalid_parameters(sc, server):
     for i in range(2):
         create_product(sc, server, name=f"p{i}", token=f"t{i}")
@@ -663,6 +687,15 @@ def test_records_and_provisioned_products_are_listed_scanned_and_searched_in_pag
     assert (beta["Name"], beta["ProductId"], beta["ProductName"], beta["Status"]) == ("beta", product_id, "queue", "ERROR")
     page = sc.search_provisioned_products(Filters={"SearchQuery": ["status:ERROR"]}, PageSize=1)
     assert page["TotalResultsCount"] == 3 and len(page["ProvisionedProducts"]) == 1 and "NextPageToken" in page
+    newest_first = sc.search_provisioned_products(SortBy="name", SortOrder="DESCENDING", PageSize=2)
+    assert [p["Name"] for p in newest_first["ProvisionedProducts"]] == ["gamma", "beta"]
+    assert [p["Name"] for p in sc.search_provisioned_products(
+        SortBy="name", SortOrder="DESCENDING", PageToken=newest_first["NextPageToken"])["ProvisionedProducts"]] == [
+        "alpha"]
+    with pytest.raises(ClientError) as e:
+        sc.search_provisioned_products(SortBy="colour")
+    assert error_of(e) == ("InvalidParametersException", "SortBy 'colour' is not one of arn, id, name, lastRecordId.",
+                           400)
     with pytest.raises(ClientError) as e:
         sc.search_provisioned_products(Filters={"Owner": ["x"]})
     assert error_of(e) == (
@@ -780,3 +813,35 @@ def test_a_stack_that_cloudformation_refuses_fails_the_record_with_its_reason(sc
                                     "Fn::GetAtt references undefined resource Nope")
     pp = sc.describe_provisioned_product(Name="orders")["ProvisionedProductDetail"]
     assert (pp["Status"], pp["StatusMessage"]) == ("ERROR", error["Description"])
+
+
+TOPIC_YAML = """\
+Parameters:
+  TopicName:
+    Type: String
+    Description: The topic's name
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: !Ref TopicName
+Outputs:
+  TopicArn:
+    Value: !Ref Topic
+    Description: Subscribe here
+"""
+
+
+def test_a_yaml_template_with_short_form_tags_is_read_and_provisioned(sc_cfn, cfn_server, moto_url):
+    sc = sc_cfn
+    product_id, v1, port = launchable(sc, cfn_server, name="topic", template=TOPIC_YAML)
+    params = sc.describe_provisioning_parameters(ProductId=product_id, ProvisioningArtifactId=v1)
+    assert params["ProvisioningArtifactParameters"] == [
+        {"ParameterKey": "TopicName", "ParameterType": "String", "IsNoEcho": False,
+         "Description": "The topic's name", "ParameterConstraints": {}}]
+    done = wait_record(sc, provision(sc, product_id, v1, name="alerts",
+                                     params=[{"Key": "TopicName", "Value": "alerts"}])["RecordId"])
+    arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"
+    assert done["RecordDetail"]["Status"] == "SUCCEEDED", done
+    assert done["RecordOutputs"] == [{"OutputKey": "TopicArn", "OutputValue": arn, "Description": "Subscribe here"}]
+    assert arn in [t["TopicArn"] for t in moto(moto_url, "sns").list_topics()["Topics"]]

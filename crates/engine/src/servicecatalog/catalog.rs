@@ -22,16 +22,18 @@ use baryon_model::servicecatalog::{
     DisassociateProductFromPortfolioOutput, LaunchPath, LaunchPathSummary, ListLaunchPathsInput,
     ListLaunchPathsOutput, ListPortfoliosInput, ListPortfoliosOutput,
     ListProvisioningArtifactsInput, ListProvisioningArtifactsOutput, PortfolioDetail,
-    PrincipalType, ProductType, ProductViewDetail, ProductViewSummary, ProvisioningArtifact,
-    ProvisioningArtifactDetail, ProvisioningArtifactGuidance, ProvisioningArtifactProperties,
-    ProvisioningArtifactSummary, ProvisioningArtifactType, SearchProductsAsAdminInput,
-    SearchProductsAsAdminOutput, SearchProductsInput, SearchProductsOutput, Status, Tag,
-    UpdateProductInput, UpdateProductOutput, UpdateProvisioningArtifactInput,
-    UpdateProvisioningArtifactOutput,
+    PrincipalType, ProductType, ProductViewDetail, ProductViewSortBy, ProductViewSummary,
+    ProvisioningArtifact, ProvisioningArtifactDetail, ProvisioningArtifactGuidance,
+    ProvisioningArtifactProperties, ProvisioningArtifactSummary, ProvisioningArtifactType,
+    SearchProductsAsAdminInput, SearchProductsAsAdminOutput, SearchProductsInput,
+    SearchProductsOutput, SortOrder, Status, Tag, UpdateProductInput, UpdateProductOutput,
+    UpdateProvisioningArtifactInput, UpdateProvisioningArtifactOutput,
 };
 use serde::{Deserialize, Serialize};
 
-use super::{all, all_prefixed, arn, new_id, page_size, scan_page, template, token_used};
+use super::{
+    all, all_prefixed, arn, new_id, page_size, scan_page, sorted_page, template, token_used,
+};
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind, NewRow, Row_};
@@ -640,6 +642,56 @@ fn check_filters(filters: Option<&BTreeMap<String, Vec<String>>>) -> Result<(), 
     Ok(())
 }
 
+/// Paging and order of a product search.
+struct Page<'a> {
+    token: Option<&'a str>,
+    size: i32,
+    sort_by: Option<&'a ProductViewSortBy>,
+    sort_order: Option<&'a SortOrder>,
+}
+
+/// One page of the products `keep` accepts. Creation order (the default, `CreationDate`
+/// ascending) pages the name index; other orders (`Title`, `VersionCount`, descending) sort
+/// the matches in memory and page them by the last item's sort key and id.
+async fn search(
+    cx: &Cx,
+    scope: &str,
+    page: Page<'_>,
+    keep: impl Fn(&ProductDoc) -> bool,
+) -> Result<(Vec<ProductDoc>, Option<String>), ApiError> {
+    let descending = page.sort_order == Some(&SortOrder::Descending);
+    let by = page.sort_by.unwrap_or(&ProductViewSortBy::CreationDate);
+    if *by == ProductViewSortBy::CreationDate && !descending {
+        return scan_page(
+            cx,
+            Kind::CatalogProduct,
+            None,
+            scope,
+            page.token,
+            page.size,
+            ProductDoc::id,
+            keep,
+        )
+        .await;
+    }
+    let mut items = Vec::new();
+    for p in all::<ProductDoc>(cx, Kind::CatalogProduct, None).await? {
+        if !keep(&p) {
+            continue;
+        }
+        let key = match by {
+            ProductViewSortBy::Title => p.name().to_lowercase(),
+            ProductViewSortBy::VersionCount => {
+                format!("{:010}", artifacts(cx, &p.id()).await?.len())
+            }
+            _ => p.id(),
+        };
+        items.push((key, p.id(), p));
+    }
+    let scope = format!("{scope}:{}:{descending}", by.as_str());
+    sorted_page(cx, &scope, page.token, page.size, items, descending)
+}
+
 pub async fn search_products(
     cx: &Cx,
     input: SearchProductsInput,
@@ -647,14 +699,15 @@ pub async fn search_products(
     check_filters(input.filters.as_ref())?;
     let filters = input.filters.as_ref();
     let launchable = products_in(cx, None).await?;
-    let (items, next) = scan_page::<ProductDoc>(
+    let (items, next) = search(
         cx,
-        Kind::CatalogProduct,
-        None,
         "sc:SearchProducts",
-        input.page_token.as_deref(),
-        page_size(input.page_size),
-        ProductDoc::id,
+        Page {
+            token: input.page_token.as_deref(),
+            size: page_size(input.page_size),
+            sort_by: input.sort_by.as_ref(),
+            sort_order: input.sort_order.as_ref(),
+        },
         |p: &ProductDoc| matches_filters(p, filters) && launchable.contains(&p.id()),
     )
     .await?;
@@ -683,14 +736,15 @@ pub async fn search_products_as_admin(
         Some(port) => Some(products_in(cx, Some(port)).await?),
         None => None,
     };
-    let (items, next) = scan_page::<ProductDoc>(
+    let (items, next) = search(
         cx,
-        Kind::CatalogProduct,
-        None,
         "sc:SearchProductsAsAdmin",
-        input.page_token.as_deref(),
-        page_size(input.page_size),
-        ProductDoc::id,
+        Page {
+            token: input.page_token.as_deref(),
+            size: page_size(input.page_size),
+            sort_by: input.sort_by.as_ref(),
+            sort_order: input.sort_order.as_ref(),
+        },
         |p: &ProductDoc| {
             in_portfolio
                 .as_ref()

@@ -254,3 +254,47 @@ pub async fn all_prefixed<T: DeserializeOwned>(
         }
     }
 }
+
+/// One page of `items` (`(sort key, id, item)`) in sort-key then id order (reversed when
+/// `descending`), continuing after the item the tamper-evident `PageToken` for `scope` names.
+pub fn sorted_page<T>(
+    cx: &Cx,
+    scope: &str,
+    token: Option<&str>,
+    size: i32,
+    mut items: Vec<(String, String, T)>,
+    descending: bool,
+) -> Result<(Vec<T>, Option<String>), ApiError> {
+    items.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    if descending {
+        items.reverse();
+    }
+    let after = match token {
+        Some(t) if !t.is_empty() => {
+            let payload = cx.parse_next_token(scope, t).map_err(|_| {
+                ApiError::InvalidParameters(format!("The PageToken '{t}' is not valid."))
+            })?;
+            let (key, id) = payload.split_once('\n').ok_or_else(|| {
+                ApiError::InvalidParameters(format!("The PageToken '{t}' is not valid."))
+            })?;
+            Some((key.to_owned(), id.to_owned()))
+        }
+        _ => None,
+    };
+    let size = usize::try_from(size).unwrap_or(20);
+    let mut rest: Vec<(String, String, T)> = items
+        .into_iter()
+        .filter(|(key, id, _)| {
+            after.as_ref().is_none_or(|(k, i)| {
+                let ord = (key, id).cmp(&(k, i));
+                if descending { ord.is_lt() } else { ord.is_gt() }
+            })
+        })
+        .collect();
+    let next = (rest.len() > size)
+        .then(|| rest.get(size - 1))
+        .flatten()
+        .map(|(key, id, _)| cx.next_token(scope, &format!("{key}\n{id}")));
+    rest.truncate(size);
+    Ok((rest.into_iter().map(|(_, _, item)| item).collect(), next))
+}

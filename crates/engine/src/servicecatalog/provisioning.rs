@@ -18,13 +18,13 @@ use baryon_model::servicecatalog::{
     ProvisionedProductAttribute, ProvisionedProductDetail, ProvisionedProductStatus, RecordDetail,
     RecordError, RecordOutput, RecordStatus, RecordTag, ScanProvisionedProductsInput,
     ScanProvisionedProductsOutput, SearchProvisionedProductsInput, SearchProvisionedProductsOutput,
-    Tag, TerminateProvisionedProductInput, TerminateProvisionedProductOutput,
+    SortOrder, Tag, TerminateProvisionedProductInput, TerminateProvisionedProductOutput,
     UpdateProvisionedProductInput, UpdateProvisionedProductOutput,
 };
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{self, ArtifactDoc};
-use super::{all, arn, new_id, page_size, scan_page, template, token_used};
+use super::{all, arn, new_id, page_size, scan_page, sorted_page, template, token_used};
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::store::{Columns, Kind, NewJob, NewRow, Row_};
@@ -778,22 +778,57 @@ pub async fn search(
         }
         queries.extend(values.iter().cloned());
     }
-    let total = all::<ProvisionedDoc>(cx, Kind::CatalogProvisionedProduct, None)
-        .await?
-        .iter()
-        .filter(|p| matches_query(p, &queries))
-        .count();
-    let (items, next) = scan_page::<ProvisionedDoc>(
-        cx,
-        Kind::CatalogProvisionedProduct,
-        None,
-        "sc:SearchProvisionedProducts",
-        input.page_token.as_deref(),
-        page_size(input.page_size),
-        ProvisionedDoc::id,
-        |p| matches_query(p, &queries),
-    )
-    .await?;
+    let matching: Vec<ProvisionedDoc> =
+        all::<ProvisionedDoc>(cx, Kind::CatalogProvisionedProduct, None)
+            .await?
+            .into_iter()
+            .filter(|p| matches_query(p, &queries))
+            .collect();
+    let total = matching.len();
+    let descending = input.sort_order == Some(SortOrder::Descending);
+    let (items, next) = match (input.sort_by.as_deref(), descending) {
+        (None, false) => {
+            scan_page::<ProvisionedDoc>(
+                cx,
+                Kind::CatalogProvisionedProduct,
+                None,
+                "sc:SearchProvisionedProducts",
+                input.page_token.as_deref(),
+                page_size(input.page_size),
+                ProvisionedDoc::id,
+                |p| matches_query(p, &queries),
+            )
+            .await?
+        }
+        (by, _) => {
+            let by = by.unwrap_or("id");
+            let key = |p: &ProvisionedDoc| -> Result<String, ApiError> {
+                Ok(match by {
+                    "arn" => p.detail.arn.clone().unwrap_or_default(),
+                    "id" => p.id(),
+                    "name" => p.name(),
+                    "lastRecordId" => p.detail.last_record_id.clone().unwrap_or_default(),
+                    other => {
+                        return Err(ApiError::InvalidParameters(format!(
+                            "SortBy '{other}' is not one of arn, id, name, lastRecordId."
+                        )));
+                    }
+                })
+            };
+            let items = matching
+                .into_iter()
+                .map(|p| Ok((key(&p)?, p.id(), p)))
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            sorted_page(
+                cx,
+                &format!("sc:SearchProvisionedProducts:{by}:{descending}"),
+                input.page_token.as_deref(),
+                page_size(input.page_size),
+                items,
+                descending,
+            )?
+        }
+    };
     Ok(SearchProvisionedProductsOutput {
         provisioned_products: Some(items.into_iter().map(attribute).collect()),
         total_results_count: Some(i32::try_from(total).unwrap_or(i32::MAX)),

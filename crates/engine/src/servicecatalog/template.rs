@@ -86,15 +86,47 @@ pub async fn load(
     Ok(text)
 }
 
-/// The template as a JSON object with a `Resources` object.
+/// The template (JSON, or YAML with CloudFormation's short-form tags such as `!Ref`, which are
+/// read as the untagged value: only the template's structure is looked at here, and the text
+/// goes to CloudFormation unchanged) as a JSON object with a `Resources` object.
 pub fn parse(text: &str) -> Result<Value, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        format!("it is not a JSON CloudFormation template ({e}); this engine reads JSON templates")
-    })?;
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(json) if text.trim_start().starts_with('{') => {
+            return Err(format!("it is not valid JSON ({json})"));
+        }
+        Err(_) => baryon_model::yaml::parse(text)
+            .map(|node| yaml_to_json(&node))
+            .map_err(|e| format!("it is not valid YAML ({e})"))?,
+    };
     if !value.get("Resources").is_some_and(Value::is_object) {
         return Err("it has no Resources section".to_owned());
     }
     Ok(value)
+}
+
+fn yaml_to_json(node: &baryon_model::yaml::Node) -> Value {
+    use baryon_model::yaml::NodeValue;
+    match &node.value {
+        NodeValue::Null => Value::Null,
+        NodeValue::Bool(b) => Value::Bool(*b),
+        NodeValue::Int(i) => Value::Number((*i).into()),
+        NodeValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        NodeValue::String(s) => Value::String(s.clone()),
+        NodeValue::Seq(items) => Value::Array(items.iter().map(yaml_to_json).collect()),
+        NodeValue::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = match yaml_to_json(k) {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (key, yaml_to_json(v))
+                })
+                .collect(),
+        ),
+    }
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -204,6 +236,21 @@ mod tests {
     #[test]
     fn a_template_without_resources_is_refused() {
         assert_eq!(parse("{}").unwrap_err(), "it has no Resources section");
-        assert!(parse("Resources: {}").is_err());
+        assert_eq!(
+            parse("Resources: []").unwrap_err(),
+            "it has no Resources section"
+        );
+        assert!(
+            parse("{\"Resources\": ")
+                .unwrap_err()
+                .starts_with("it is not valid JSON")
+        );
+    }
+
+    #[test]
+    fn a_yaml_template_with_short_form_tags_is_read() {
+        let t = "Parameters:\n  Name:\n    Type: String\n    Default: orders\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Ref Name\nOutputs:\n  Url:\n    Value: !GetAtt Q.QueueUrl\n    Description: the URL\n";
+        assert_eq!(parameters(t)[0].default_value.as_deref(), Some("orders"));
+        assert_eq!(outputs(t)[0].description.as_deref(), Some("the URL"));
     }
 }
