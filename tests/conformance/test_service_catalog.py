@@ -9,6 +9,7 @@ provisioned products become stacks on moto's CloudFormation."""
 import datetime
 import json
 import time
+import urllib.error
 import urllib.request
 
 import botocore.auth
@@ -170,6 +171,27 @@ def test_a_request_signed_for_proton_is_refused(server):
                                                       headers=dict(prepared.headers), method="POST"))
     assert e.value.code == 403
     assert json.loads(e.value.read())["__type"] == "InvalidSignatureException"
+
+
+def test_the_consoles_signing_proxy_reaches_service_catalog(server):
+    def call(operation, body):
+        request = urllib.request.Request(
+            f"{server.url}/api/servicecatalog/{operation}", data=json.dumps(body).encode(), method="POST",
+            headers={"content-type": "application/json", "x-baryon-csrf": "1"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return r.status, r.headers["content-type"], json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers["content-type"], json.loads(e.read())
+
+    status, content_type, body = call("CreatePortfolio", {
+        "DisplayName": "Shared", "ProviderName": "Platform team", "IdempotencyToken": "console"})
+    assert (status, content_type) == (200, "application/x-amz-json-1.1")
+    port = body["PortfolioDetail"]["Id"]
+    assert call("ListPortfolios", {})[2]["PortfolioDetails"][0]["Id"] == port
+    assert call("DescribePortfolio", {"Id": "port-nope"}) == (
+        400, "application/x-amz-json-1.1",
+        {"__type": "ResourceNotFoundException", "message": "Portfolio port-nope not found."})
 
 
 def test_an_operation_not_served_yet_is_not_implemented(sc):

@@ -117,13 +117,13 @@ where
 /// A new resource id: `<prefix>-` and 26 lowercase characters that sort in creation order
 /// (the time-ordered UUID of the id generator, in base 32), within the model's `Id` pattern.
 pub fn new_id(cx: &Cx, prefix: &str) -> String {
+    id_from_uuid(prefix, &cx.ids.uuid())
+}
+
+/// `<prefix>-` and the 128 bits of `uuid` in 26 base-32 digits (most significant first).
+fn id_from_uuid(prefix: &str, uuid: &str) -> String {
     const DIGITS: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
-    let hex: String = cx
-        .ids
-        .uuid()
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .collect();
+    let hex: String = uuid.chars().filter(char::is_ascii_hexdigit).collect();
     let n = u128::from_str_radix(&hex, 16).unwrap_or(0);
     let mut out = String::with_capacity(prefix.len() + 27);
     out.push_str(prefix);
@@ -297,4 +297,21 @@ pub fn sorted_page<T>(
         .map(|(key, id, _)| cx.next_token(scope, &format!("{key}\n{id}")));
     rest.truncate(size);
     Ok((rest.into_iter().map(|(_, _, item)| item).collect(), next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_sort_like_the_time_ordered_uuids_they_come_from() {
+        let a = id_from_uuid("rec", "0190a1b2-c3d4-7000-8000-00000000ffff");
+        let b = id_from_uuid("rec", "0190a1b2-c3d5-7000-8000-000000000000");
+        assert!(a < b);
+        assert_eq!(a.len(), "rec-".len() + 26);
+        assert_eq!(
+            id_from_uuid("pp", "00000000-0000-0000-0000-000000000021"),
+            "pp-00000000000000000000000011"
+        );
+    }
 }
