@@ -16,6 +16,7 @@ import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 import botocore.loaders
+import botocore.parsers
 import botocore.session
 import pytest
 from botocore.config import Config
@@ -158,19 +159,54 @@ def test_both_protocols_answer_with_their_content_type(sc):
     assert r["PortfolioDetails"] == []
 
 
-def test_a_request_signed_for_proton_is_refused(server):
-    request = botocore.awsrequest.AWSRequest(
-        method="POST", url=server.url + "/", data=b"{}",
-        headers={"X-Amz-Target": "AWS242ServiceCatalogService.ListPortfolios",
-                 "Content-Type": "application/x-amz-json-1.1"})
+def signed_post(server, path, body=b"", headers=None, service="servicecatalog"):
+    """A raw request signed with botocore's SigV4 signer: (status, headers, body bytes)."""
+    request = botocore.awsrequest.AWSRequest(method="POST", url=server.url + path, data=body,
+                                             headers=dict(headers or {}))
     creds = botocore.credentials.Credentials(server.access_key, server.secret_key)
-    botocore.auth.SigV4Auth(creds, "proton", REGION).add_auth(request)
+    botocore.auth.SigV4Auth(creds, service, REGION).add_auth(request)
     prepared = request.prepare()
-    with pytest.raises(urllib.error.HTTPError) as e:
-        urllib.request.urlopen(urllib.request.Request(prepared.url, data=prepared.body,
-                                                      headers=dict(prepared.headers), method="POST"))
-    assert e.value.code == 403
-    assert json.loads(e.value.read())["__type"] == "InvalidSignatureException"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(prepared.url, data=prepared.body,
+                                                           headers=dict(prepared.headers), method="POST")) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def decode_cbor(data):
+    """CBOR bytes through botocore's own rpc-v2-cbor decoder."""
+    return botocore.parsers.RpcV2CBORParser()._initial_body_parse(data)
+
+
+def test_a_cbor_request_without_the_smithy_protocol_header_is_refused_in_cbor(server):
+    status, headers, body = signed_post(server, "/service/AWS242ServiceCatalogService/operation/ListPortfolios")
+    assert (status, headers["content-type"], headers["smithy-protocol"]) == (400, "application/cbor", "rpc-v2-cbor")
+    assert decode_cbor(body) == {"__type": "com.amazonaws.servicecatalog#SerializationException",
+                                 "message": "The smithy-protocol header must be rpc-v2-cbor, got ''"}
+
+
+def test_an_unknown_cbor_operation_is_refused_in_cbor(server):
+    status, headers, body = signed_post(server, "/service/AWS242ServiceCatalogService/operation/ListWidgets",
+                                        headers={"smithy-protocol": "rpc-v2-cbor"})
+    assert (status, headers["content-type"]) == (400, "application/cbor")
+    assert decode_cbor(body) == {"__type": "com.amazonaws.servicecatalog#UnknownOperationException",
+                                 "message": "Unknown operation AWS242ServiceCatalogService.ListWidgets"}
+
+
+def test_an_empty_cbor_body_is_an_empty_request(server):
+    status, headers, body = signed_post(server, "/service/AWS242ServiceCatalogService/operation/ListPortfolios",
+                                        headers={"smithy-protocol": "rpc-v2-cbor"})
+    assert (status, headers["content-type"], headers["smithy-protocol"]) == (200, "application/cbor", "rpc-v2-cbor")
+    assert decode_cbor(body) == {"PortfolioDetails": []}
+
+
+def test_a_request_signed_for_proton_is_refused(server):
+    status, _, body = signed_post(server, "/", b"{}", service="proton", headers={
+        "X-Amz-Target": "AWS242ServiceCatalogService.ListPortfolios",
+        "Content-Type": "application/x-amz-json-1.1"})
+    assert status == 403
+    assert json.loads(body)["__type"] == "InvalidSignatureException"
 
 
 def test_the_consoles_signing_proxy_reaches_service_catalog(server):
