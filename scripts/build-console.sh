@@ -12,6 +12,9 @@ if ! command -v trunk >/dev/null || [ ! -x tests/node_modules/.bin/wasm-opt ] \
 fi
 export PATH="$PWD/tests/node_modules/.bin:$PATH"
 cargo fetch --quiet
+# Leptos' `erase_components`: component views are type-erased (smaller wasm; see ARCHITECTURE).
+# With `--target` (Trunk passes one), RUSTFLAGS reach only the wasm crates, not build scripts.
+export RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components"
 trunk build --release --offline
 total=0
 for f in web/dist/*.wasm web/dist/*.js web/dist/*.css; do

@@ -30,3 +30,19 @@ def put(server, key: str, data: bytes, bucket: str = "templates") -> dict:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return {"s3": {"bucket": bucket, "key": key}}
+
+
+def publish_environment_template(proton, server, name, files, **template_kw):
+    """Creates environment template `name`, registers `files` as its version 1.0 and publishes
+    it (as an administrator would)."""
+    import time
+    proton.create_environment_template(name=name, **template_kw)
+    src = put(server, f"{name}/v1.tar.gz", tar_gz(files))
+    proton.create_environment_template_version(templateName=name, source=src)
+    deadline = time.monotonic() + 20
+    while (v := proton.get_environment_template_version(templateName=name, majorVersion="1", minorVersion="0")[
+            "environmentTemplateVersion"])["status"] == "REGISTRATION_IN_PROGRESS" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert v["status"] == "DRAFT", v.get("statusMessage")
+    proton.update_environment_template_version(templateName=name, majorVersion="1", minorVersion="0",
+                                               status="PUBLISHED")

@@ -38,14 +38,15 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, database: str | None = None, extra_args=(), extra_env=None):
+    def __init__(self, data_dir: Path, database: str | None = None, extra_args=(), extra_env=None, port=None,
+                 sync_interval=1):
         self.data_dir = data_dir
         self.database = database
-        self.port = _free_port()
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [str(_binary()), "serve", "--listen", f"127.0.0.1:{self.port}",
                 "--data-dir", str(data_dir), "--region", REGION, "--account-id", ACCOUNT,
-                "--environment-account", ENV_ACCOUNT, "--sync-interval", "1"]
+                "--environment-account", ENV_ACCOUNT, "--sync-interval", str(sync_interval)]
         if database:
             args += ["--database", database]
         args += list(extra_args)
@@ -104,15 +105,16 @@ class Server:
                               capture_output=True, text=True, env=env, timeout=60)
 
     def sql(self, statement: str):
-        """Runs one SQL statement on the engine's database (to simulate a crash's leftovers)."""
+        """Runs one SQL statement on the engine's database (to simulate a crash's leftovers, or
+        to count rows); returns the rows, values as text."""
         if self.database is None:
             import sqlite3
             with sqlite3.connect(self.data_dir / "baryon.db") as db:
-                db.execute(statement)
-        else:
-            bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
-            subprocess.run([f"{bindir}/psql", self.database, "-v", "ON_ERROR_STOP=1", "-c", statement],
-                           check=True, capture_output=True)
+                return [tuple(str(v) for v in row) for row in db.execute(statement).fetchall()]
+        bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+        out = subprocess.run([f"{bindir}/psql", self.database, "-v", "ON_ERROR_STOP=1", "-At", "-c", statement],
+                             check=True, capture_output=True, text=True).stdout
+        return [tuple(line.split("|")) for line in out.splitlines() if line]
 
     def log_text(self) -> str:
         """The last lines of the server's log (for failure reports)."""

@@ -133,3 +133,57 @@ def test_deleting_an_environment_deletes_its_stack(cfn, moto_url):
     assert proton.list_environments()["environments"] == []
     stacks = aws(moto_url, "cloudformation").list_stacks()["StackSummaries"]
     assert [(s["StackName"], s["StackStatus"]) for s in stacks] == [("baryon-123456789012-env-dev", "DELETE_COMPLETE")]
+
+
+COMPONENT_MANIFEST = """infrastructure:
+  templates:
+    - file: "cloudformation.yaml"
+      rendering_engine: jinja
+      template_language: cloudformation
+"""
+# JSON (moto reads it reliably); the parameter's value comes from the instance's inputs and the
+# environment's outputs, its name from the component's.
+COMPONENT_TEMPLATE = """{
+  "Resources": {
+    "Note": {
+      "Type": "AWS::SSM::Parameter",
+      "Properties": {
+        "Name": "/baryon/{{ component.name }}/{{ service_instance.name }}",
+        "Type": "String",
+        "Value": "{{ service_instance.inputs.topic_display_name }} via {{ environment.outputs.QueueUrl }}"
+      }
+    }
+  },
+  "Outputs": {"NoteName": {"Value": {"Ref": "Note"}}}
+}
+"""
+
+
+def test_an_attached_component_becomes_a_stack_rendered_with_its_instance_and_environment(cfn, moto_url):
+    proton = cfn.client()
+    proton.create_environment_template(name="queue-env")
+    publish(proton, cfn, "queue-env")
+    proton.create_environment(name="dev", templateName="queue-env", templateMajorVersion="1", spec=SPEC,
+                              protonServiceRoleArn=ROLE, componentRoleArn=ROLE)
+    assert wait_status(proton, "dev")["deploymentStatus"] == "SUCCEEDED"
+    publish_service(proton, cfn, supportedComponentSources=["DIRECTLY_DEFINED"])
+    spec = "proton: ServiceSpec\npipeline:\n  test_command: \"t\"\ninstances:\n  - name: \"worker-dev\"\n" \
+           "    environment: \"dev\"\n    spec:\n      topic_display_name: \"jobs\"\n"
+    proton.create_service(name="worker", templateName="worker-svc", templateMajorVersion="1", spec=spec,
+                          repositoryConnectionArn=CONNECTION, repositoryId="acme/worker", branchName="main")
+    proton.create_component(name="notes", manifest=COMPONENT_MANIFEST, templateFile=COMPONENT_TEMPLATE,
+                            serviceName="worker", serviceInstanceName="worker-dev")
+    deadline = time.monotonic() + 30
+    while (c := proton.get_component(name="notes")["component"])["deploymentStatus"] == "IN_PROGRESS" \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert c["deploymentStatus"] == "SUCCEEDED", c.get("deploymentStatusMessage")
+    assert proton.list_component_outputs(componentName="notes")["outputs"] == [
+        {"key": "NoteName", "valueString": "/baryon/notes/worker-dev"}]
+    queue_url = {o["key"]: o["valueString"] for o in proton.list_environment_outputs(environmentName="dev")[
+        "outputs"]}["QueueUrl"]
+    assert aws(moto_url, "ssm").get_parameter(Name="/baryon/notes/worker-dev")["Parameter"]["Value"] == (
+        f"jobs via {queue_url}")
+    stacks = aws(moto_url, "cloudformation").describe_stacks(
+        StackName="baryon-123456789012-component-notes")["Stacks"]
+    assert stacks[0]["StackStatus"] == "CREATE_COMPLETE"

@@ -101,6 +101,43 @@ def test_a_body_altered_after_signing_is_refused_and_nothing_is_written(server, 
     assert proton.list_environment_templates()["templates"] == []
 
 
+def signed_headers(server, target="AwsProton20200720.CreateEnvironmentTemplate", body=b'{"name": "x"}'):
+    req = AWSRequest(method="POST", url=server.url + "/", data=body,
+                     headers={"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target})
+    SigV4Auth(Credentials(server.access_key, server.secret_key), "proton", REGION).add_auth(req)
+    prepared = req.prepare()
+    return prepared.url, prepared.body, dict(prepared.headers)
+
+
+def send(url, body, headers):
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers, method="POST"),
+                                    timeout=10) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+def test_a_signed_header_missing_from_the_request_is_refused_and_nothing_is_written(server, proton):
+    url, body, headers = signed_headers(server)
+    # X-Amz-Target was signed; without it the canonical request can't be rebuilt.
+    del headers["X-Amz-Target"]
+    status, answer = send(url, body, headers)
+    assert (status, answer["__type"]) == (403, "InvalidSignatureException")
+    assert proton.list_environment_templates()["templates"] == []
+
+
+def test_a_signature_that_does_not_sign_the_host_is_refused(server):
+    url, body, headers = signed_headers(server, "AwsProton20200720.ListServices", b"{}")
+    auth = headers["Authorization"]
+    signed = auth.split("SignedHeaders=")[1].split(",")[0]
+    headers["Authorization"] = auth.replace(
+        f"SignedHeaders={signed}", "SignedHeaders=" + ";".join(h for h in signed.split(";") if h != "host"))
+    assert send(url, body, headers) == (403, {
+        "__type": "InvalidSignatureException",
+        "message": "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."})
+
+
 def test_an_unknown_operation_is_refused(server):
     status, _, body = raw(server, "AwsProton20200720.ListWidgets", {})
     assert (status, body["__type"]) == (400, "UnknownOperationException")

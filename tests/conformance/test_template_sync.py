@@ -78,7 +78,9 @@ def test_a_pushed_template_directory_registers_a_version(proton, checkout):
                                         "branch": "main", "directory": "templates/queue-env/v1", "sha": sha}
     assert sync_status(proton)["desiredState"]["sha"] == sha
     assert [e["type"] for e in status["events"]] == ["SYNC_STARTED", "VERSION_CREATED", "SYNC_SUCCEEDED"]
-    repo = proton.get_repository_sync_status(branch="main", syncType="TEMPLATE_SYNC", **REPO)["latestSync"]
+    # The repository's attempt is recorded when the pass over the branch ends.
+    repo = wait_for(lambda: proton.get_repository_sync_status(branch="main", syncType="TEMPLATE_SYNC",
+                                                              **REPO).get("latestSync"))
     assert repo["status"] == "SUCCEEDED"
     assert repo["events"][-1]["event"] == "ENVIRONMENT queue-env v1: version 1.0 DRAFT"
 
@@ -143,3 +145,56 @@ def test_a_skipped_major_is_refused_with_the_reason(proton, checkout):
     assert status["status"] == "FAILED"
     assert "next new major version is 1" in status["events"][-1]["event"]
     assert versions(proton) == []
+
+
+# --- what starts a sync pass before the interval ends ---------------------------------------------
+
+@pytest.fixture()
+def slow_sync(request, tmp_path):
+    """An engine whose sync interval (an hour) never ends during a test."""
+    from conftest import Server
+    s = Server(tmp_path / "data", None, sync_interval=3600)
+    yield s
+    s.stop()
+
+
+def slow_checkout(server, tmp_path):
+    proton = server.client()
+    proton.create_repository(provider="GITHUB", name="acme/templates", connectionArn=CONNECTION)
+    bare = server.data_dir / "repositories" / "github" / "acme" / "templates.git"
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "--quiet", str(bare), str(work))
+    git(work, "checkout", "--quiet", "-b", "main")
+    proton.create_environment_template(name="queue-env")
+    shutil.copytree(FIXTURES / "queue-env" / "v1", work / "queue-env" / "v1")
+    return proton, bare, work
+
+
+def test_a_push_to_a_local_repository_syncs_at_once_through_its_hook(slow_sync, tmp_path):
+    proton, bare, work = slow_checkout(slow_sync, tmp_path)
+    proton.create_template_sync_config(templateName="queue-env", templateType="ENVIRONMENT", branch="main", **REPO)
+    time.sleep(1)  # the pass the new config started has run (and found no branch yet)
+    assert os.access(bare / "hooks" / "post-receive", os.X_OK)
+    push(work, "queue-env v1")
+    assert wait_for(lambda: versions(proton), timeout=10) == [("1", "0", "DRAFT")]
+
+
+def test_the_sync_webhook_starts_a_pass_at_once(slow_sync, tmp_path):
+    import urllib.request
+    proton, bare, work = slow_checkout(slow_sync, tmp_path)
+    (bare / "hooks" / "post-receive").unlink()  # as for a repository whose pushes Baryon doesn't see
+    proton.create_template_sync_config(templateName="queue-env", templateType="ENVIRONMENT", branch="main", **REPO)
+    time.sleep(1)
+    push(work, "queue-env v1")
+    time.sleep(1)
+    assert versions(proton) == []
+    with urllib.request.urlopen(urllib.request.Request(slow_sync.url + "/sync", method="POST"), timeout=5) as r:
+        assert (r.status, r.read()) == (202, b'{"status":"sync started"}')
+    assert wait_for(lambda: versions(proton), timeout=10) == [("1", "0", "DRAFT")]
+
+
+def test_a_new_sync_config_starts_a_pass_at_once(slow_sync, tmp_path):
+    proton, bare, work = slow_checkout(slow_sync, tmp_path)
+    push(work, "queue-env v1")
+    proton.create_template_sync_config(templateName="queue-env", templateType="ENVIRONMENT", branch="main", **REPO)
+    assert wait_for(lambda: versions(proton), timeout=10) == [("1", "0", "DRAFT")]

@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, openSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -58,6 +58,46 @@ async function until(check, what) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+
+// Calls the engine through the console's own proxy (set-up steps a test does not click through).
+async function api(op, body) {
+  const r = await fetch(`${baseUrl}/api/proton/${op}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-baryon-csrf": "1" },
+    body: JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${op}: ${r.status} ${text}`);
+  return JSON.parse(text);
+}
+
+// Self-managed provisioning reports success for a resource's last deployment.
+async function succeed(resourceArn) {
+  await api("NotifyResourceDeploymentStatusChange", { resourceArn, status: "SUCCEEDED" });
+}
+
+// Uploads a fixture bundle and registers it as a version, waits for DRAFT and publishes it.
+async function publishVersion(family, templateName, fixture, extra = {}) {
+  const bundle = join(work, `${templateName}-${Date.now()}.tar.gz`);
+  const dir = join(repoRoot, "tests/fixtures/templates", fixture);
+  execFileSync("tar", ["-czf", bundle, "-C", dir, ...readdirSync(dir)]);
+  const key = `${templateName}/${Date.now()}.tar.gz`;
+  const up = await fetch(`${baseUrl}/api/bundles/templates/${key}`, {
+    method: "PUT",
+    headers: { "content-type": "application/gzip", "x-baryon-csrf": "1" },
+    body: readFileSync(bundle),
+  });
+  assert.equal(up.status, 200, await up.clone().text());
+  const source = await up.json();
+  const Family = family === "environment" ? "Environment" : "Service";
+  const created = await api(`Create${Family}TemplateVersion`, { templateName, source, ...extra });
+  const v = created[`${family}TemplateVersion`];
+  const id = { templateName, majorVersion: v.majorVersion, minorVersion: v.minorVersion };
+  await until(async () => (await api(`Get${Family}TemplateVersion`, id))[`${family}TemplateVersion`].status === "DRAFT", `${templateName} ${v.majorVersion}.${v.minorVersion} is DRAFT`);
+  await api(`Update${Family}TemplateVersion`, { ...id, status: "PUBLISHED" });
+  return `${v.majorVersion}.${v.minorVersion}`;
 }
 
 const shot = (name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
@@ -216,6 +256,177 @@ test("an AWS error is shown readably, as type: message", async () => {
     /^ValidationException: IdempotentParameterMismatch: .*queue already exists with different parameters/,
   );
   await shot("error");
+});
+
+test("a service with two instances is created through the wizard", async () => {
+  // Two deployed environments on queue 1.0, and a published service template with a pipeline.
+  const orders = (await api("GetEnvironment", { name: "orders-env" })).environment;
+  await succeed(orders.arn);
+  const beta = await api("CreateEnvironment", {
+    name: "beta-env", templateName: "queue", templateMajorVersion: "1",
+    spec: 'proton: EnvironmentSpec\nspec:\n  queue_name: "beta"\n',
+    provisioningRepository: { provider: "GITHUB", name: "acme/infrastructure", branch: "main" },
+  });
+  await succeed(beta.environment.arn);
+  await api("CreateServiceTemplate", { name: "worker", pipelineProvisioning: "CUSTOMER_MANAGED" });
+  await publishVersion("service", "worker", "worker-svc/v1", {
+    compatibleEnvironmentTemplates: [{ templateName: "queue", majorVersion: "1" }],
+  });
+
+  await page.goto(baseUrl + "/services");
+  await page.getByRole("link", { name: "Create service" }).click();
+  await page.waitForURL(baseUrl + "/services/new");
+  await page.locator('select[name="template"]').selectOption("worker");
+  await page.locator('select[name="version"] option[value="1.0"]').waitFor({ state: "attached" });
+  await page.getByText("With a pipeline.").waitFor();
+  const next = page.getByRole("button", { name: "Next" });
+  await next.click();
+
+  // Details: the pipeline makes the repository required.
+  await page.locator('input[name="name"]').fill("orders-worker");
+  await page.locator(".field-error", { hasText: "this template version has a pipeline" }).first().waitFor();
+  assert.equal(await next.isDisabled(), true);
+  await page.locator('input[name="repositoryConnectionArn"]').fill("arn:aws:codestar-connections:us-east-1:123456789012:connection/abc");
+  await page.locator('input[name="repositoryId"]').fill("acme/worker");
+  await until(async () => !(await next.isDisabled()), "the details are valid");
+  await shot("create-service-details");
+  await next.click();
+
+  // Instances: two, each on its own environment; a bad input is refused before submit.
+  await page.locator('input[name="instance-0-name"]').fill("orders");
+  await page.locator('select[name="instance-0-environment"]').selectOption("orders-env");
+  await page.getByRole("button", { name: "Add instance" }).click();
+  await page.locator('input[name="instance-1-name"]').fill("beta");
+  await page.locator('select[name="instance-1-environment"]').selectOption("beta-env");
+  await page.locator("#i1-spec-batch_size").fill("0");
+  await page.locator('.instance[data-instance="1"] .field[data-field="batch_size"] .field-error').waitFor();
+  assert.equal(await next.isDisabled(), true);
+  await shot("create-service-instances-invalid");
+  await page.locator("#i1-spec-batch_size").fill("25");
+  await page.locator("#i0-spec-log_level").selectOption('"warn"');
+  await until(async () => !(await next.isDisabled()), "the instances are valid");
+  await next.click();
+
+  // Pipeline inputs, then the review of the generated spec.
+  await page.locator("#pipeline-test_command").fill("cargo test");
+  await next.click();
+  const spec = await page.locator(".yaml-preview").textContent();
+  assert.match(spec, /^proton: ServiceSpec\npipeline:\n  test_command: "cargo test"\ninstances:\n  - name: "orders"\n    environment: "orders-env"\n/);
+  assert.match(spec, /  - name: "beta"\n    environment: "beta-env"\n    spec:\n      batch_size: 25\n/);
+  await shot("create-service-review");
+  // The steps stay mounted: going back to a step keeps what was typed.
+  await page.getByRole("button", { name: "2. Details" }).click();
+  assert.equal(await page.locator('input[name="name"]').inputValue(), "orders-worker");
+  await page.getByRole("button", { name: "5. Review" }).click();
+  await page.getByRole("button", { name: "Create service" }).click();
+  await page.waitForURL(baseUrl + "/services/orders-worker");
+  await page.locator(".status-line .badge", { hasText: "CREATE_IN_PROGRESS" }).waitFor();
+
+  // The self-managed deployments finish; the page follows until the service is ACTIVE.
+  const service = (await api("GetService", { name: "orders-worker" })).service;
+  await succeed(`${service.arn}/service-instance/orders`);
+  await succeed(`${service.arn}/service-instance/beta`);
+  await succeed(`${service.arn}/pipeline`);
+  await page.locator(".status-line .badge", { hasText: "ACTIVE" }).waitFor();
+  await page.locator("td a", { hasText: "orders" }).first().waitFor();
+  await page.locator("td a", { hasText: "beta-env" }).waitFor();
+  assert.equal(await page.locator("tbody tr", { has: page.locator('a[href^="/services/orders-worker/instances/"]') }).count(), 2);
+  await shot("service-detail");
+});
+
+test("an error from CreateService is shown as type: message", async () => {
+  await page.goto(baseUrl + "/services/new?template=worker");
+  await page.locator('select[name="version"] option[value="1.0"]').waitFor({ state: "attached" });
+  await page.getByText("With a pipeline.").waitFor();
+  const next = page.getByRole("button", { name: "Next" });
+  await next.click();
+  await page.locator('input[name="name"]').fill("orders-worker");
+  await page.locator('input[name="description"]').fill("a different one");
+  await page.locator('input[name="repositoryConnectionArn"]').fill("arn:aws:codestar-connections:us-east-1:123456789012:connection/abc");
+  await page.locator('input[name="repositoryId"]').fill("acme/worker");
+  await next.click();
+  await page.locator('input[name="instance-0-name"]').fill("one");
+  await page.locator('select[name="instance-0-environment"]').selectOption("beta-env");
+  await until(async () => !(await next.isDisabled()), "the instance is valid");
+  await next.click();
+  await next.click();
+  await page.getByRole("button", { name: "Create service" }).click();
+  const error = page.locator(".error");
+  await error.waitFor();
+  assert.match(await error.textContent(), /^\w+Exception: .*orders-worker/);
+});
+
+test("an environment is updated to a newer minor version from its page", async () => {
+  const v = await publishVersion("environment", "queue", "queue-env/v1", { majorVersion: "1" });
+  assert.equal(v, "1.1");
+  await page.goto(baseUrl + "/environments/beta-env");
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+  const update = page.getByRole("button", { name: "Update to 1.1" });
+  await update.waitFor();
+  await shot("environment-update-offered");
+  await update.click();
+  await page.locator(".status-line .badge", { hasText: "IN_PROGRESS" }).waitFor();
+  await page.locator("dd", { hasText: "queue 1.1" }).waitFor();
+  const env = (await api("GetEnvironment", { name: "beta-env" })).environment;
+  assert.equal(env.templateMinorVersion, "1");
+  const deployments = (await api("ListDeployments", { environmentName: "beta-env" })).deployments;
+  assert.ok(deployments.length >= 2);
+  await succeed(env.arn);
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: /^Update to/ }).count(), 0);
+  await shot("environment-updated");
+});
+
+test("a component's page shows where it runs, its outputs and deployments", async () => {
+  await api("CreateComponent", {
+    name: "cache",
+    environmentName: "orders-env",
+    manifest: 'infrastructure:\n  templates:\n    - file: "cloudformation.yaml"\n      rendering_engine: jinja\n      template_language: cloudformation\n',
+    templateFile: "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n",
+  });
+  await page.goto(baseUrl + "/components");
+  await page.getByRole("link", { name: "cache" }).click();
+  await page.waitForURL(baseUrl + "/components/cache");
+  await page.locator(".status-line .badge", { hasText: "IN_PROGRESS" }).waitFor();
+  await page.locator("dd.attached", { hasText: "directly defined" }).waitFor();
+  await page.locator("dd a", { hasText: "orders-env" }).waitFor();
+  const c = (await api("GetComponent", { name: "cache" })).component;
+  await api("NotifyResourceDeploymentStatusChange", {
+    resourceArn: c.arn, status: "SUCCEEDED", outputs: [{ key: "BucketName", valueString: "cache-bucket" }],
+  });
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+  await page.reload();
+  await page.locator("td", { hasText: "cache-bucket" }).waitFor();
+  await page.locator("td .badge", { hasText: "SUCCEEDED" }).first().waitFor();
+  await shot("component-detail");
+});
+
+test("a linked repository and a template's sync config are managed from the console", async () => {
+  const connectionArn = "arn:aws:codestar-connections:us-east-1:123456789012:connection/abc";
+  await api("CreateRepository", { provider: "GITHUB", name: "acme/templates", connectionArn });
+  await page.goto(baseUrl + "/repositories");
+  await page.getByRole("link", { name: "acme/templates" }).click();
+  await page.waitForURL(baseUrl + "/repositories/GITHUB/acme/templates");
+  await page.locator("dd", { hasText: connectionArn }).waitFor();
+  await page.getByText("No sync has run for this branch yet.").waitFor();
+  await shot("repository-detail");
+
+  await page.goto(baseUrl + "/templates/environment/queue");
+  const panel = page.locator(".template-sync");
+  await panel.getByText("Not synced from a repository.").waitFor();
+  await panel.locator('input[name="syncRepository"]').fill("acme/templates");
+  await panel.getByRole("button", { name: "Sync from repository" }).click();
+  await panel.locator(".synced", { hasText: "Synced from GITHUB acme/templates branch main" }).waitFor();
+  const stored = await api("GetTemplateSyncConfig", { templateName: "queue", templateType: "ENVIRONMENT" });
+  assert.equal(stored.templateSyncConfig.branch, "main");
+  await panel.locator('input[name="syncBranch"]').fill("release");
+  await panel.locator('input[name="syncSubdirectory"]').fill("queue");
+  await panel.getByRole("button", { name: "Update sync" }).click();
+  await panel.locator(".synced", { hasText: "branch release, directory queue" }).waitFor();
+  await panel.getByText("Latest sync: none yet.").waitFor();
+  await shot("template-sync");
+  await panel.getByRole("button", { name: "Delete sync" }).click();
+  await panel.getByText("Not synced from a repository.").waitFor();
 });
 
 test("the console raised no uncaught errors", () => {

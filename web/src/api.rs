@@ -60,32 +60,42 @@ impl ApiError {
     }
 }
 
-async fn read<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+/// The body of a 2xx answer, or the error a non-2xx one carries. Not generic, so the
+/// request and response handling is compiled once, not once per operation.
+async fn answer(response: Result<Response, gloo_net::Error>) -> Result<String, ApiError> {
+    let response = response.map_err(|e| ApiError::network(&e))?;
     let status = response.status();
     let body = response.text().await.map_err(|e| ApiError::network(&e))?;
     if (200..300).contains(&status) {
-        serde_json::from_str(&body)
-            .map_err(|e| ApiError::client(format!("unexpected answer from the server: {e}")))
+        Ok(body)
     } else {
         Err(ApiError::from_answer(status, &body))
     }
 }
 
+fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, ApiError> {
+    serde_json::from_str(body)
+        .map_err(|e| ApiError::client(format!("unexpected answer from the server: {e}")))
+}
+
+/// `POST /api/proton/<operation>` with a JSON body; the answer's body.
+async fn post(operation: &'static str, body: String) -> Result<String, ApiError> {
+    let request = Request::post(&format!("/api/proton/{operation}"))
+        .header("x-baryon-csrf", "1")
+        .header("content-type", "application/json")
+        .body(body)
+        .map_err(|e| ApiError::client(e.to_string()))?;
+    answer(request.send().await).await
+}
+
 /// Calls one Proton operation through the proxy with its generated input type and decodes its
-/// generated output type.
+/// generated output type. Only the encoding and decoding are generic.
 pub async fn call<Op>(input: Op::Input) -> Result<Op::Output, ApiError>
 where
     Op: OperationShape<Op = Operation>,
 {
-    let url = format!("/api/proton/{}", Op::OPERATION.name());
-    let response = Request::post(&url)
-        .header("x-baryon-csrf", "1")
-        .json(&input)
-        .map_err(|e| ApiError::client(e.to_string()))?
-        .send()
-        .await
-        .map_err(|e| ApiError::network(&e))?;
-    read(response).await
+    let body = serde_json::to_string(&input).map_err(|e| ApiError::client(e.to_string()))?;
+    decode(&post(Op::OPERATION.name(), body).await?)
 }
 
 /// Uploads a template bundle to the engine's artifact store (`PUT /api/bundles/<bucket>/<key>`)
@@ -100,9 +110,6 @@ pub async fn upload_bundle(
         .header("x-baryon-csrf", "1")
         .header("content-type", "application/gzip")
         .body(wasm_bindgen::JsValue::from(file))
-        .map_err(|e| ApiError::client(e.to_string()))?
-        .send()
-        .await
-        .map_err(|e| ApiError::network(&e))?;
-    read(response).await
+        .map_err(|e| ApiError::client(e.to_string()))?;
+    decode(&answer(response.send().await).await?)
 }

@@ -6,9 +6,11 @@ use leptos_router::path;
 
 use crate::dashboard::Dashboard;
 use crate::environments::{CreateEnvironment, EnvironmentDetail, EnvironmentList};
-use crate::others::{AccountConnections, Components, Repositories, Settings};
+use crate::others::{AccountConnections, ComponentDetail, Components, Settings};
 use crate::services::{InstanceDetail, ServiceDetail, ServiceList};
+use crate::sync::{Repositories, RepositoryDetail};
 use crate::templates::{CreateTemplate, Family, TemplateDetail, TemplateList};
+use crate::wizard::CreateService;
 
 /// Mounts the console on `<body>`.
 pub fn start() {
@@ -70,11 +72,14 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/environments/new") view=CreateEnvironment />
                         <Route path=path!("/environments/:name") view=EnvironmentDetail />
                         <Route path=path!("/services") view=ServiceList />
+                        <Route path=path!("/services/new") view=CreateService />
                         <Route path=path!("/services/:name") view=ServiceDetail />
                         <Route path=path!("/services/:name/instances/:instance") view=InstanceDetail />
                         <Route path=path!("/components") view=Components />
+                        <Route path=path!("/components/:name") view=ComponentDetail />
                         <Route path=path!("/account-connections") view=AccountConnections />
                         <Route path=path!("/repositories") view=Repositories />
+                        <Route path=path!("/repositories/:provider/*name") view=RepositoryDetail />
                         <Route path=path!("/settings") view=Settings />
                     </Routes>
                 </main>

@@ -20,11 +20,12 @@ use crate::form::{
     request_problems,
 };
 use crate::inputs::InputsForm;
-use crate::templates::{Family, TemplateRow, list_templates, list_versions};
+use crate::templates::{Family, TemplateRow, VersionPicker};
 use crate::ui::{
-    Deployments, Empty, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, confirm, in_progress,
-    poll_while, show, when,
+    Deployments, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, TextField, confirm,
+    create_then_open, in_progress, list, outputs_table, poll_while, show, when,
 };
+use crate::upgrade::{Target, Upgrade};
 
 const PAGE_SIZE: i32 = 20;
 
@@ -45,40 +46,18 @@ pub fn EnvironmentList() -> impl IntoView {
         <Head title="Environments">
             <a class="button" href="/environments/new">"Create environment"</a>
         </Head>
-        {show(page, |p| {
-            if p.environments.is_empty() {
-                return view! { <Empty text="No environments yet." /> }.into_any();
-            }
-            view! {
-                <table class="environments">
-                    <thead>
-                        <tr>
-                            <th>"Name"</th>
-                            <th>"Template"</th>
-                            <th>"Deployment"</th>
-                            <th>"Last attempted"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {p
-                            .environments
-                            .into_iter()
-                            .map(|e| view! {
-                                <tr data-name=e.name.clone()>
-                                    <td><a href=format!("/environments/{}", e.name)>{e.name.clone()}</a></td>
-                                    <td>
-                                        <a href=format!("/templates/environment/{}", e.template_name)>{e.template_name.clone()}</a>
-                                        {format!(" {}.{}", e.template_major_version, e.template_minor_version)}
-                                    </td>
-                                    <td><Status status=e.deployment_status.as_str().to_owned() /></td>
-                                    <td>{when(e.last_deployment_attempted_at)}</td>
-                                </tr>
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
+        {list(page, &["Name", "Template", "Deployment", "Last attempted"], "No environments yet.", |p| {
+            p.environments.into_iter().map(|e| view! {
+                <tr data-name=e.name.clone()>
+                    <td><a href=format!("/environments/{}", e.name)>{e.name.clone()}</a></td>
+                    <td>
+                        <a href=format!("/templates/environment/{}", e.template_name)>{e.template_name.clone()}</a>
+                        {format!(" {}.{}", e.template_major_version, e.template_minor_version)}
+                    </td>
+                    <td><Status status=e.deployment_status.as_str().to_owned() /></td>
+                    <td>{when(e.last_deployment_attempted_at)}</td>
+                </tr>
+            }.into_any()).collect()
         })}
         <Pager tokens=tokens next=next />
     }
@@ -152,14 +131,25 @@ pub fn EnvironmentDetail() -> impl IntoView {
             }>"Delete"</button>
         </Head>
         {move || action.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-        {show(env, |out| {
+        {show(env, move |out| {
             let e = out.environment;
             let arn = e.arn.clone();
+            let upgrade = (!in_progress(e.deployment_status.as_str())).then(|| view! {
+                <Upgrade
+                    target=Target::Environment(e.name.clone())
+                    template=e.template_name.clone()
+                    major=e.template_major_version.clone()
+                    minor=e.template_minor_version.clone()
+                    spec=e.spec.clone().unwrap_or_default()
+                    on_done=Callback::new(move |()| tick.update(|t| *t = t.wrapping_add(1)))
+                />
+            });
             view! {
                 <div class="status-line">
                     <Status status=e.deployment_status.as_str().to_owned() />
                     {e.deployment_status_message.clone().map(|m| view! { <span class="status-message">{m}</span> })}
                 </div>
+                {upgrade}
                 <Facts rows=vec![
                     ("Template", Some(format!("{} {}.{}", e.template_name, e.template_major_version, e.template_minor_version))),
                     ("Description", e.description.clone()),
@@ -178,21 +168,7 @@ pub fn EnvironmentDetail() -> impl IntoView {
             }
         })}
         <h2>"Outputs"</h2>
-        {show(outputs, |o| {
-            if o.outputs.is_empty() {
-                return view! { <Empty text="No outputs." /> }.into_any();
-            }
-            view! {
-                <table class="narrow">
-                    <tbody>
-                        {o.outputs.into_iter().map(|o| view! {
-                            <tr><td class="mono">{o.key.unwrap_or_default()}</td><td>{o.value_string.unwrap_or_default()}</td></tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
-        })}
+        {show(outputs, |o| outputs_table(o.outputs))}
         <h2>"Deployment history"</h2>
         {show(deployments, |d| view! { <Deployments rows=d.deployments /> })}
     }
@@ -224,43 +200,7 @@ pub fn CreateEnvironment() -> impl IntoView {
     let values = RwSignal::new(Values::new());
     let yaml_tab = RwSignal::new(false);
 
-    let templates = LocalResource::new(|| list_templates(Family::Environment));
-    let chosen = Memo::new(move |_| -> Option<TemplateRow> {
-        let t = template.get();
-        templates
-            .get()
-            .and_then(Result::ok)
-            .and_then(|ts| ts.into_iter().find(|x| x.name == t))
-    });
-    let versions = LocalResource::new(move || {
-        let t = template.get();
-        async move {
-            if t.is_empty() {
-                return Ok(Vec::new());
-            }
-            let all = list_versions(Family::Environment, t).await?;
-            Ok::<_, ApiError>(
-                all.into_iter()
-                    .filter(|v| v.status == "PUBLISHED")
-                    .map(|v| format!("{}.{}", v.major, v.minor))
-                    .collect::<Vec<_>>(),
-            )
-        }
-    });
-    // Default to the recommended version once the versions are known.
-    Effect::new(move |_| {
-        let recommended = chosen.get().and_then(|t| t.recommended_version);
-        if let Some(Ok(vs)) = versions.get() {
-            let current = version.get_untracked();
-            if !vs.contains(&current) {
-                let pick = recommended
-                    .filter(|r| vs.contains(r))
-                    .or_else(|| vs.first().cloned())
-                    .unwrap_or_default();
-                version.set(pick);
-            }
-        }
-    });
+    let chosen = RwSignal::new(None::<TemplateRow>);
     let schema = LocalResource::new(move || {
         let (t, v) = (template.get(), version.get());
         async move {
@@ -348,25 +288,14 @@ pub fn CreateEnvironment() -> impl IntoView {
         input
     });
     let problems = Memo::new(move |_| request.with(request_problems::<ops::CreateEnvironment>));
-    let problem = move |path: &'static str| move || problems.with(|p| p.get(path).cloned());
+    let problem =
+        move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
     let valid = Memo::new(move |_| {
         problems.with(std::collections::BTreeMap::is_empty)
             && diagnostics.with(|d| d.as_ref().is_some_and(Vec::is_empty))
     });
 
-    let navigate = use_navigate();
-    let create = Action::new_local(move |input: &CreateEnvironmentInput| {
-        let input = input.clone();
-        async move {
-            let name = input.name.clone();
-            call::<ops::CreateEnvironment>(input).await.map(|_| name)
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(n)) = create.value().get() {
-            navigate(&format!("/environments/{n}"), NavigateOptions::default());
-        }
-    });
+    let create = create_then_open::<ops::CreateEnvironment>("/environments");
 
     view! {
         <Head title="Create environment">
@@ -378,47 +307,9 @@ pub fn CreateEnvironment() -> impl IntoView {
                 create.dispatch(request.get_untracked());
             }
         }>
-            <div class="row">
-                <label>
-                    "Environment template"
-                    {show(templates, move |ts| view! {
-                        <select name="template" on:change=move |ev| template.set(event_target_value(&ev))>
-                            <option value="" selected=move || template.get().is_empty()>"— choose —"</option>
-                            {ts.into_iter().map(|t| {
-                                let n = t.name.clone();
-                                view! { <option value=t.name.clone() selected=move || template.get() == n>{t.name.clone()}</option> }
-                            }).collect_view()}
-                        </select>
-                    })}
-                </label>
-                <label>
-                    "Version"
-                    {show(versions, move |vs| {
-                        if vs.is_empty() {
-                            return view! { <span class="muted">"No published version."</span> }.into_any();
-                        }
-                        view! {
-                            <select name="version" on:change=move |ev| version.set(event_target_value(&ev))>
-                                {vs.into_iter().map(|v| {
-                                    let v2 = v.clone();
-                                    view! { <option value=v.clone() selected=move || version.get() == v2>{v.clone()}</option> }
-                                }).collect_view()}
-                            </select>
-                        }
-                        .into_any()
-                    })}
-                </label>
-            </div>
-            <label>
-                "Name"
-                <input name="name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                <span class="field-error">{problem("name")}</span>
-            </label>
-            <label>
-                "Description"
-                <input name="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev)) />
-                <span class="field-error">{problem("description")}</span>
-            </label>
+            <VersionPicker family=Family::Environment template=template version=version chosen=chosen />
+            <TextField label="Name" name="name" value=name error=problem("name") />
+            <TextField label="Description" name="description" value=description error=problem("description") />
             {move || if self_managed.get() {
                 view! {
                     <fieldset>
@@ -432,27 +323,15 @@ pub fn CreateEnvironment() -> impl IntoView {
                                     }).collect_view()}
                                 </select>
                             </label>
-                            <label>
-                                "Repository (owner/name)"
-                                <input name="repoName" prop:value=move || repo_name.get() on:input=move |ev| repo_name.set(event_target_value(&ev)) />
-                                <span class="field-error">{problem("provisioningRepository.name")}</span>
-                            </label>
-                            <label>
-                                "Branch"
-                                <input name="repoBranch" prop:value=move || repo_branch.get() on:input=move |ev| repo_branch.set(event_target_value(&ev)) />
-                                <span class="field-error">{problem("provisioningRepository.branch")}</span>
-                            </label>
+                            <TextField label="Repository (owner/name)" name="repoName" value=repo_name error=problem("provisioningRepository.name") />
+                            <TextField label="Branch" name="repoBranch" value=repo_branch error=problem("provisioningRepository.branch") />
                         </div>
                     </fieldset>
                 }
                 .into_any()
             } else {
                 view! {
-                    <label>
-                        "Proton service role ARN"
-                        <input name="protonServiceRoleArn" placeholder="arn:aws:iam::123456789012:role/proton-service" prop:value=move || role_arn.get() on:input=move |ev| role_arn.set(event_target_value(&ev)) />
-                        <span class="field-error">{problem("protonServiceRoleArn")}</span>
-                    </label>
+                    <TextField label="Proton service role ARN" name="protonServiceRoleArn" value=role_arn error=problem("protonServiceRoleArn") placeholder="arn:aws:iam::123456789012:role/proton-service" />
                 }
                 .into_any()
             }}

@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use baryon_model::diagnostic::Diagnostic;
 use baryon_model::schema::{Schema, SchemaType, TemplateSchema, parse_schema};
 use baryon_model::shape::OperationShape;
+use baryon_model::spec::{Spec, parse_spec};
 use baryon_model::yaml::{Node, NodeValue, quote_short};
 
 /// Which of a schema's input types a form is for.
@@ -258,6 +259,52 @@ impl InputForm {
             }
         }
         out
+    }
+}
+
+impl InputForm {
+    /// A form without fields (a version whose schema declares no such inputs).
+    pub fn empty() -> Self {
+        Self {
+            type_name: String::new(),
+            description: None,
+            fields: Vec::new(),
+        }
+    }
+
+    /// The values of a spec's inputs mapping as this form edits them (the inverse of
+    /// [`InputForm::yaml_lines`]): what is not in `inputs` keeps its initial value. Used to
+    /// re-check current inputs against another template version's schema.
+    pub fn values_from(&self, inputs: Option<&Node>) -> Values {
+        let mut values = self.initial_values();
+        let Some(inputs) = inputs else {
+            return values;
+        };
+        for f in &self.fields {
+            if let Some(node) = inputs.get(&f.name) {
+                let v = match f.kind {
+                    FieldKind::Choice(_) => literal_of(node),
+                    _ => display(node),
+                };
+                values.insert(f.name.clone(), v);
+            }
+        }
+        values
+    }
+}
+
+/// The inputs of a spec: an `EnvironmentSpec`'s `spec:`, or, in a `ServiceSpec`, the `spec:` of
+/// the instance named `instance` (its `pipeline:` when `instance` is `None`). `None` when the
+/// spec cannot be read or has no such inputs.
+pub fn spec_inputs(spec_yaml: &str, instance: Option<&str>) -> Option<Node> {
+    match (parse_spec(spec_yaml).ok()?, instance) {
+        (Spec::Environment(e), _) => e.inputs,
+        (Spec::Service(s), None) => s.pipeline,
+        (Spec::Service(s), Some(name)) => s
+            .instances
+            .into_iter()
+            .find(|i| i.name == name)
+            .and_then(|i| i.inputs),
     }
 }
 

@@ -3,7 +3,29 @@
 
 use leptos::prelude::*;
 
-use crate::form::{Field, FieldKind, FieldMessages, InputForm, Values};
+use baryon_model::diagnostic::Diagnostic;
+
+use crate::api::ApiError;
+use crate::form::{Field, FieldKind, FieldMessages, InputForm, InputSet, Values, input_form};
+
+/// A schema that cannot be read, as the console's error.
+pub fn schema_error(diagnostics: &[Diagnostic]) -> ApiError {
+    ApiError {
+        kind: "SchemaError".into(),
+        message: diagnostics
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+/// A service template version's instance inputs form (empty when it declares none).
+pub fn instance_form(schema: &str) -> Result<InputForm, ApiError> {
+    Ok(input_form(schema, InputSet::ServiceInstance)
+        .map_err(|d| schema_error(&d))?
+        .unwrap_or_else(InputForm::empty))
+}
 
 /// Renders `form`'s fields, editing `values`; `messages` are shown next to their fields.
 /// `id_prefix` keeps control ids unique when several forms share a page.

@@ -7,27 +7,34 @@
 //! - [`form`]: schema-driven input forms and spec generation (pure logic; always built).
 //! - Browser only (`wasm32` with feature `ui`): `api` (the typed client), `app` (shell and
 //!   routes), `ui` (shared views), `inputs` (the generated form's view), and one module per
-//!   resource family: `dashboard`, `templates`, `environments`, `services`, `others`.
+//!   resource family: `dashboard`, `templates`, `environments`, `services`, `others`, and
+//!   `wizard` (create a service), `upgrade` (update to a newer version), `sync` (repositories and git sync).
 
 #![warn(missing_docs)]
 
 pub mod form;
 
-#[cfg(all(target_arch = "wasm32", feature = "ui"))]
-pub mod api;
-#[cfg(all(target_arch = "wasm32", feature = "ui"))]
-pub mod app;
-#[cfg(all(target_arch = "wasm32", feature = "ui"))]
-pub mod dashboard;
-#[cfg(all(target_arch = "wasm32", feature = "ui"))]
-pub mod environments;
-#[cfg(all(target_arch = "wasm32", feature = "ui"))]
-pub mod inputs;
-#[cfg(all(target_arch = "wasm32", feature = "ui"))]
-pub mod others;
-#[cfg(all(target_arch = "wasm32", feature = "ui"))]
-pub mod services;
-#[cfg(all(target_arch = "wasm32", feature = "ui"))]
-pub mod templates;
-#[cfg(all(target_arch = "wasm32", feature = "ui"))]
-pub mod ui;
+/// Declares the browser-only modules (`wasm32` with feature `ui`).
+macro_rules! ui_modules {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[cfg(all(target_arch = "wasm32", feature = "ui"))]
+            pub mod $name;
+        )*
+    };
+}
+
+ui_modules!(
+    api,
+    app,
+    dashboard,
+    environments,
+    inputs,
+    others,
+    services,
+    sync,
+    templates,
+    ui,
+    upgrade,
+    wizard
+);

@@ -1,58 +1,140 @@
-//! Simple list pages: components, environment account connections, repositories, account
-//! settings.
+//! Components (list and detail), environment account connections, account settings.
 
 use baryon_model::proton::{
-    EnvironmentAccountConnectionRequesterAccountType, GetAccountSettingsInput, ListComponentsInput,
-    ListEnvironmentAccountConnectionsInput, ListRepositoriesInput, ops,
+    EnvironmentAccountConnectionRequesterAccountType, GetAccountSettingsInput, GetComponentInput,
+    ListComponentOutputsInput, ListComponentProvisionedResourcesInput, ListComponentsInput,
+    ListDeploymentsInput, ListEnvironmentAccountConnectionsInput, ops,
 };
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 
 use crate::api::call;
-use crate::ui::{Empty, Facts, Head, Status, show, when};
+use crate::ui::{
+    Deployments, Empty, Facts, Head, Status, Tags, in_progress, list, outputs_table, poll_while,
+    show, when,
+};
 
 /// `/components`.
 #[component]
 pub fn Components() -> impl IntoView {
-    let list = LocalResource::new(|| call::<ops::ListComponents>(ListComponentsInput::default()));
+    let page = LocalResource::new(|| call::<ops::ListComponents>(ListComponentsInput::default()));
     view! {
         <Head title="Components" />
-        {show(list, |out| {
-            if out.components.is_empty() {
-                return view! { <Empty text="No components." /> }.into_any();
-            }
+        {list(page, &["Name", "Environment", "Attached to", "Deployment", "Modified"], "No components.", |out| {
+            out.components.into_iter().map(|c| view! {
+                <tr>
+                    <td><a href=format!("/components/{}", c.name)>{c.name.clone()}</a></td>
+                    <td><a href=format!("/environments/{}", c.environment_name)>{c.environment_name.clone()}</a></td>
+                    <td>{attached(c.service_name.as_deref(), c.service_instance_name.as_deref())}</td>
+                    <td><Status status=c.deployment_status.as_str().to_owned() /></td>
+                    <td>{when(c.last_modified_at)}</td>
+                </tr>
+            }.into_any()).collect()
+        })}
+    }
+}
+
+/// The service instance a component is attached to, as a link.
+fn attached(service: Option<&str>, instance: Option<&str>) -> AnyView {
+    match (service, instance) {
+        (Some(s), Some(i)) => {
+            view! { <a href=format!("/services/{s}/instances/{i}")>{format!("{s} / {i}")}</a> }
+                .into_any()
+        }
+        _ => view! { <span class="muted">"— (directly defined)"</span> }.into_any(),
+    }
+}
+
+/// `/components/:name`: status, the instance it is attached to, outputs, provisioned
+/// resources and deployments (polled while one runs).
+#[component]
+pub fn ComponentDetail() -> impl IntoView {
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let tick = RwSignal::new(0u32);
+    let component = LocalResource::new(move || {
+        tick.track();
+        call::<ops::GetComponent>(GetComponentInput { name: name.get() })
+    });
+    let outputs = LocalResource::new(move || {
+        tick.track();
+        call::<ops::ListComponentOutputs>(ListComponentOutputsInput {
+            component_name: name.get(),
+            deployment_id: None,
+            next_token: None,
+        })
+    });
+    let resources = LocalResource::new(move || {
+        tick.track();
+        call::<ops::ListComponentProvisionedResources>(ListComponentProvisionedResourcesInput {
+            component_name: name.get(),
+            next_token: None,
+        })
+    });
+    let deployments = LocalResource::new(move || {
+        tick.track();
+        call::<ops::ListDeployments>(ListDeploymentsInput {
+            component_name: Some(name.get()),
+            ..Default::default()
+        })
+    });
+    poll_while(tick, component, 2000, |c| {
+        c.component
+            .as_ref()
+            .is_some_and(|c| in_progress(c.deployment_status.as_str()))
+    });
+    view! {
+        <Head title=move || name.get()>
+            <a href="/components">"Components"</a>
+        </Head>
+        {show(component, |out| {
+            let Some(c) = out.component else {
+                return view! { <Empty text="No such component." /> }.into_any();
+            };
             view! {
-                <table>
-                    <thead>
-                        <tr><th>"Name"</th><th>"Environment"</th><th>"Attached to"</th><th>"Deployment"</th><th>"Modified"</th></tr>
-                    </thead>
-                    <tbody>
-                        {out.components.into_iter().map(|c| {
-                            let attached = match (&c.service_name, &c.service_instance_name) {
-                                (Some(s), Some(i)) => view! { <a href=format!("/services/{s}/instances/{i}")>{format!("{s} / {i}")}</a> }.into_any(),
-                                _ => view! { <span class="muted">"—"</span> }.into_any(),
-                            };
-                            view! {
-                                <tr>
-                                    <td>{c.name.clone()}</td>
-                                    <td><a href=format!("/environments/{}", c.environment_name)>{c.environment_name.clone()}</a></td>
-                                    <td>{attached}</td>
-                                    <td><Status status=c.deployment_status.as_str().to_owned() /></td>
-                                    <td>{when(c.last_modified_at)}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                <div class="status-line">
+                    <Status status=c.deployment_status.as_str().to_owned() />
+                    {c.deployment_status_message.clone().map(|m| view! { <span class="status-message">{m}</span> })}
+                </div>
+                <dl class="facts">
+                    <dt>"Attached to"</dt>
+                    <dd class="attached">{attached(c.service_name.as_deref(), c.service_instance_name.as_deref())}</dd>
+                    <dt>"Environment"</dt>
+                    <dd><a href=format!("/environments/{}", c.environment_name)>{c.environment_name.clone()}</a></dd>
+                </dl>
+                <Facts rows=vec![
+                    ("Description", c.description.clone()),
+                    ("ARN", Some(c.arn.clone())),
+                    ("Created", Some(when(c.created_at))),
+                    ("Last attempted deployment", c.last_attempted_deployment_id.clone()),
+                    ("Last succeeded deployment", c.last_succeeded_deployment_id.clone()),
+                ] />
+                {c.service_spec.clone().map(|s| view! { <h2>"Service spec"</h2><pre class="spec">{s}</pre> })}
+                <Tags arn=c.arn />
             }
             .into_any()
         })}
+        <h2>"Outputs"</h2>
+        {show(outputs, |o| outputs_table(o.outputs))}
+        <h2>"Provisioned resources"</h2>
+        {list(resources, &["Name", "Identifier", "Engine"], "No provisioned resources.", |out| {
+            out.provisioned_resources.into_iter().map(|r| view! {
+                <tr>
+                    <td>{r.name.unwrap_or_default()}</td>
+                    <td class="mono">{r.identifier.unwrap_or_default()}</td>
+                    <td>{r.provisioning_engine.map(|e| e.as_str().to_owned()).unwrap_or_default()}</td>
+                </tr>
+            }.into_any()).collect()
+        })}
+        <h2>"Deployment history"</h2>
+        {show(deployments, |d| view! { <Deployments rows=d.deployments /> })}
     }
 }
 
 /// `/account-connections`: the connections this (management) account was asked for.
 #[component]
 pub fn AccountConnections() -> impl IntoView {
-    let list = LocalResource::new(|| {
+    let page = LocalResource::new(|| {
         call::<ops::ListEnvironmentAccountConnections>(ListEnvironmentAccountConnectionsInput {
             requested_by: EnvironmentAccountConnectionRequesterAccountType::ManagementAccount,
             environment_name: None,
@@ -63,62 +145,17 @@ pub fn AccountConnections() -> impl IntoView {
     });
     view! {
         <Head title="Environment account connections" />
-        {show(list, |out| {
-            if out.environment_account_connections.is_empty() {
-                return view! { <Empty text="No environment account connections." /> }.into_any();
-            }
-            view! {
-                <table>
-                    <thead>
-                        <tr><th>"Id"</th><th>"Environment"</th><th>"Environment account"</th><th>"Role"</th><th>"Status"</th><th>"Requested"</th></tr>
-                    </thead>
-                    <tbody>
-                        {out.environment_account_connections.into_iter().map(|c| view! {
-                            <tr>
-                                <td class="mono">{c.id.clone()}</td>
-                                <td>{c.environment_name.clone()}</td>
-                                <td>{c.environment_account_id.clone()}</td>
-                                <td class="mono">{c.role_arn.clone()}</td>
-                                <td><Status status=c.status.as_str().to_owned() /></td>
-                                <td>{when(c.requested_at)}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
-        })}
-    }
-}
-
-/// `/repositories`.
-#[component]
-pub fn Repositories() -> impl IntoView {
-    let list =
-        LocalResource::new(|| call::<ops::ListRepositories>(ListRepositoriesInput::default()));
-    view! {
-        <Head title="Repositories" />
-        {show(list, |out| {
-            if out.repositories.is_empty() {
-                return view! { <Empty text="No linked repositories." /> }.into_any();
-            }
-            view! {
-                <table>
-                    <thead>
-                        <tr><th>"Name"</th><th>"Provider"</th><th>"Connection"</th></tr>
-                    </thead>
-                    <tbody>
-                        {out.repositories.into_iter().map(|r| view! {
-                            <tr>
-                                <td>{r.name.clone()}</td>
-                                <td>{r.provider.as_str().to_owned()}</td>
-                                <td class="mono">{r.connection_arn.clone()}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
+        {list(page, &["Id", "Environment", "Environment account", "Role", "Status", "Requested"], "No environment account connections.", |out| {
+            out.environment_account_connections.into_iter().map(|c| view! {
+                <tr>
+                    <td class="mono">{c.id.clone()}</td>
+                    <td>{c.environment_name.clone()}</td>
+                    <td>{c.environment_account_id.clone()}</td>
+                    <td class="mono">{c.role_arn.clone()}</td>
+                    <td><Status status=c.status.as_str().to_owned() /></td>
+                    <td>{when(c.requested_at)}</td>
+                </tr>
+            }.into_any()).collect()
         })}
     }
 }

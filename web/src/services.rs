@@ -3,17 +3,19 @@
 use baryon_model::proton::{
     CancelServiceInstanceDeploymentInput, DeleteServiceInput, GetServiceInput,
     GetServiceInstanceInput, ListDeploymentsInput, ListServiceInstanceOutputsInput,
-    ListServiceInstancesInput, ListServicesInput, Output, ops,
+    ListServiceInstancesInput, ListServicesInput, ops,
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::call;
+use crate::sync::ServiceSync;
 use crate::ui::{
-    Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, confirm, in_progress,
-    poll_while, show, when,
+    Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, confirm, in_progress, list,
+    outputs_table, poll_while, show, when,
 };
+use crate::upgrade::{Target, Upgrade};
 
 /// `/services`.
 #[component]
@@ -29,30 +31,18 @@ pub fn ServiceList() -> impl IntoView {
     let next = Signal::derive(move || page.get().and_then(Result::ok).and_then(|p| p.next_token));
     view! {
         <Head title="Services">
-            <a class="button" href="/templates/service">"Service templates"</a>
+            <a href="/templates/service">"Service templates"</a>
+            <a class="button" href="/services/new">"Create service"</a>
         </Head>
-        {show(page, |p| {
-            if p.services.is_empty() {
-                return view! { <Empty text="No services yet." /> }.into_any();
-            }
-            view! {
-                <table>
-                    <thead>
-                        <tr><th>"Name"</th><th>"Template"</th><th>"Status"</th><th>"Created"</th></tr>
-                    </thead>
-                    <tbody>
-                        {p.services.into_iter().map(|s| view! {
-                            <tr>
-                                <td><a href=format!("/services/{}", s.name)>{s.name.clone()}</a></td>
-                                <td><a href=format!("/templates/service/{}", s.template_name)>{s.template_name.clone()}</a></td>
-                                <td><Status status=s.status.as_str().to_owned() /></td>
-                                <td>{when(s.created_at)}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
+        {list(page, &["Name", "Template", "Status", "Created"], "No services yet.", |p| {
+            p.services.into_iter().map(|s| view! {
+                <tr>
+                    <td><a href=format!("/services/{}", s.name)>{s.name.clone()}</a></td>
+                    <td><a href=format!("/templates/service/{}", s.template_name)>{s.template_name.clone()}</a></td>
+                    <td><Status status=s.status.as_str().to_owned() /></td>
+                    <td>{when(s.created_at)}</td>
+                </tr>
+            }.into_any()).collect()
         })}
         <Pager tokens=tokens next=next />
     }
@@ -135,29 +125,17 @@ pub fn ServiceDetail() -> impl IntoView {
             }
             .into_any()
         })}
+        <ServiceSync name=name />
         <h2>"Instances"</h2>
-        {show(instances, |out| {
-            if out.service_instances.is_empty() {
-                return view! { <Empty text="No instances." /> }.into_any();
-            }
-            view! {
-                <table>
-                    <thead>
-                        <tr><th>"Instance"</th><th>"Environment"</th><th>"Template version"</th><th>"Deployment"</th></tr>
-                    </thead>
-                    <tbody>
-                        {out.service_instances.into_iter().map(|i| view! {
-                            <tr>
-                                <td><a href=format!("/services/{}/instances/{}", i.service_name, i.name)>{i.name.clone()}</a></td>
-                                <td><a href=format!("/environments/{}", i.environment_name)>{i.environment_name.clone()}</a></td>
-                                <td>{format!("{}.{}", i.template_major_version, i.template_minor_version)}</td>
-                                <td><Status status=i.deployment_status.as_str().to_owned() /></td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
+        {list(instances, &["Instance", "Environment", "Template version", "Deployment"], "No instances.", |out| {
+            out.service_instances.into_iter().map(|i| view! {
+                <tr>
+                    <td><a href=format!("/services/{}/instances/{}", i.service_name, i.name)>{i.name.clone()}</a></td>
+                    <td><a href=format!("/environments/{}", i.environment_name)>{i.environment_name.clone()}</a></td>
+                    <td>{format!("{}.{}", i.template_major_version, i.template_minor_version)}</td>
+                    <td><Status status=i.deployment_status.as_str().to_owned() /></td>
+                </tr>
+            }.into_any()).collect()
         })}
     }
 }
@@ -220,14 +198,25 @@ pub fn InstanceDetail() -> impl IntoView {
             }>"Cancel deployment"</button>
         </Head>
         {move || cancel.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-        {show(instance, |out| {
+        {show(instance, move |out| {
             let i = out.service_instance;
             let arn = i.arn.clone();
+            let upgrade = (!in_progress(i.deployment_status.as_str())).then(|| view! {
+                <Upgrade
+                    target=Target::Instance(i.service_name.clone(), i.name.clone(), i.environment_name.clone())
+                    template=i.template_name.clone()
+                    major=i.template_major_version.clone()
+                    minor=i.template_minor_version.clone()
+                    spec=i.spec.clone().unwrap_or_default()
+                    on_done=Callback::new(move |()| tick.update(|t| *t = t.wrapping_add(1)))
+                />
+            });
             view! {
                 <div class="status-line">
                     <Status status=i.deployment_status.as_str().to_owned() />
                     {i.deployment_status_message.clone().map(|m| view! { <span class="status-message">{m}</span> })}
                 </div>
+                {upgrade}
                 <Facts rows=vec![
                     ("Environment", Some(i.environment_name.clone())),
                     ("Template", Some(format!("{} {}.{}", i.template_name, i.template_major_version, i.template_minor_version))),
@@ -244,20 +233,4 @@ pub fn InstanceDetail() -> impl IntoView {
         <h2>"Deployment history"</h2>
         {show(deployments, |d| view! { <Deployments rows=d.deployments /> })}
     }
-}
-
-fn outputs_table(outputs: Vec<Output>) -> AnyView {
-    if outputs.is_empty() {
-        return view! { <Empty text="No outputs." /> }.into_any();
-    }
-    view! {
-        <table class="narrow">
-            <tbody>
-                {outputs.into_iter().map(|o| view! {
-                    <tr><td class="mono">{o.key.unwrap_or_default()}</td><td>{o.value_string.unwrap_or_default()}</td></tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-    }
-    .into_any()
 }

@@ -20,7 +20,10 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{ApiError, call, upload_bundle};
 use crate::form::request_problems;
-use crate::ui::{ErrorBox, Facts, Head, Loaded, Status, Tags, confirm, poll_while, show, when};
+use crate::sync::TemplateSync;
+use crate::ui::{
+    ErrorBox, Facts, Head, Loaded, Status, Tags, TextField, confirm, poll_while, show, table, when,
+};
 
 /// The two template families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +96,23 @@ fn provisioning(p: Option<&Provisioning>) -> Option<String> {
     p.map(|p| p.as_str().to_owned())
 }
 
+/// A [`TemplateRow`] from either family's template (or summary) `$t`, whose provisioning is
+/// in its field `$prov`.
+macro_rules! template_row {
+    ($t:expr, $prov:ident) => {{
+        let t = $t;
+        TemplateRow {
+            provisioning: provisioning(t.$prov.as_ref()),
+            name: t.name,
+            arn: t.arn,
+            display_name: t.display_name,
+            description: t.description,
+            recommended_version: t.recommended_version,
+            created_at: t.created_at,
+        }
+    }};
+}
+
 /// Every template of a family.
 pub async fn list_templates(family: Family) -> Result<Vec<TemplateRow>, ApiError> {
     let mut rows = Vec::new();
@@ -105,15 +125,11 @@ pub async fn list_templates(family: Family) -> Result<Vec<TemplateRow>, ApiError
                     ..Default::default()
                 })
                 .await?;
-                rows.extend(out.templates.into_iter().map(|t| TemplateRow {
-                    provisioning: provisioning(t.provisioning.as_ref()),
-                    name: t.name,
-                    arn: t.arn,
-                    display_name: t.display_name,
-                    description: t.description,
-                    recommended_version: t.recommended_version,
-                    created_at: t.created_at,
-                }));
+                rows.extend(
+                    out.templates
+                        .into_iter()
+                        .map(|t| template_row!(t, provisioning)),
+                );
                 out.next_token
             }
             Family::Service => {
@@ -122,15 +138,11 @@ pub async fn list_templates(family: Family) -> Result<Vec<TemplateRow>, ApiError
                     ..Default::default()
                 })
                 .await?;
-                rows.extend(out.templates.into_iter().map(|t| TemplateRow {
-                    provisioning: provisioning(t.pipeline_provisioning.as_ref()),
-                    name: t.name,
-                    arn: t.arn,
-                    display_name: t.display_name,
-                    description: t.description,
-                    recommended_version: t.recommended_version,
-                    created_at: t.created_at,
-                }));
+                rows.extend(
+                    out.templates
+                        .into_iter()
+                        .map(|t| template_row!(t, pipeline_provisioning)),
+                );
                 out.next_token
             }
         };
@@ -148,29 +160,13 @@ pub async fn get_template(family: Family, name: String) -> Result<TemplateRow, A
             let t = call::<ops::GetEnvironmentTemplate>(GetEnvironmentTemplateInput { name })
                 .await?
                 .environment_template;
-            TemplateRow {
-                provisioning: provisioning(t.provisioning.as_ref()),
-                name: t.name,
-                arn: t.arn,
-                display_name: t.display_name,
-                description: t.description,
-                recommended_version: t.recommended_version,
-                created_at: t.created_at,
-            }
+            template_row!(t, provisioning)
         }
         Family::Service => {
             let t = call::<ops::GetServiceTemplate>(GetServiceTemplateInput { name })
                 .await?
                 .service_template;
-            TemplateRow {
-                provisioning: provisioning(t.pipeline_provisioning.as_ref()),
-                name: t.name,
-                arn: t.arn,
-                display_name: t.display_name,
-                description: t.description,
-                recommended_version: t.recommended_version,
-                created_at: t.created_at,
-            }
+            template_row!(t, pipeline_provisioning)
         }
     })
 }
@@ -273,40 +269,24 @@ pub fn TemplateList(
                 }
                     .into_any();
             }
-            view! {
-                <table>
-                    <thead>
+            let rows = rows
+                .into_iter()
+                .map(|t| {
+                    view! {
                         <tr>
-                            <th>"Name"</th>
-                            <th>"Display name"</th>
-                            <th>"Recommended version"</th>
-                            <th>"Provisioning"</th>
-                            <th>"Created"</th>
+                            <td>
+                                <a href=format!("/templates/{}/{}", family.slug(), t.name)>{t.name.clone()}</a>
+                            </td>
+                            <td>{t.display_name.unwrap_or_default()}</td>
+                            <td>{t.recommended_version.unwrap_or_else(|| "—".into())}</td>
+                            <td>{t.provisioning.unwrap_or_else(|| "AWS managed".into())}</td>
+                            <td>{when(t.created_at)}</td>
                         </tr>
-                    </thead>
-                    <tbody>
-                        {rows
-                            .into_iter()
-                            .map(|t| {
-                                view! {
-                                    <tr>
-                                        <td>
-                                            <a href=format!("/templates/{}/{}", family.slug(), t.name)>
-                                                {t.name.clone()}
-                                            </a>
-                                        </td>
-                                        <td>{t.display_name.unwrap_or_default()}</td>
-                                        <td>{t.recommended_version.unwrap_or_else(|| "—".into())}</td>
-                                        <td>{t.provisioning.unwrap_or_else(|| "AWS managed".into())}</td>
-                                        <td>{when(t.created_at)}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            }
-                .into_any()
+                    }
+                    .into_any()
+                })
+                .collect();
+            table(&["Name", "Display name", "Recommended version", "Provisioning", "Created"], "", rows)
         })}
     }
 }
@@ -386,7 +366,8 @@ pub fn CreateTemplate(
             );
         }
     });
-    let problem = move |path: &'static str| move || problems.with(|p| p.get(path).cloned());
+    let problem =
+        move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
     view! {
         <Head title=format!("Create {}", family.title().trim_end_matches('s').to_lowercase())>
             <a href=format!("/templates/{}", family.slug())>"Cancel"</a>
@@ -395,16 +376,8 @@ pub fn CreateTemplate(
             ev.prevent_default();
             create.dispatch(());
         }>
-            <label>
-                "Name"
-                <input name="name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-                <span class="field-error">{problem("name")}</span>
-            </label>
-            <label>
-                "Display name"
-                <input name="displayName" prop:value=move || display_name.get() on:input=move |ev| display_name.set(event_target_value(&ev)) />
-                <span class="field-error">{problem("displayName")}</span>
-            </label>
+            <TextField label="Name" name="name" value=name error=problem("name") />
+            <TextField label="Display name" name="displayName" value=display_name error=problem("displayName") />
             <label>
                 "Description"
                 <textarea name="description" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev)) />
@@ -478,9 +451,10 @@ pub fn TemplateDetail(
     };
     view! {
         <Head title=move || name.get()>
-            {move || (family == Family::Environment).then(|| view! {
-                <a class="button" href=format!("/environments/new?template={}", name.get())>"Create environment"</a>
-            })}
+            {move || match family {
+                Family::Environment => view! { <a class="button" href=format!("/environments/new?template={}", name.get())>"Create environment"</a> },
+                Family::Service => view! { <a class="button" href=format!("/services/new?template={}", name.get())>"Create service"</a> },
+            }}
             <button class="danger" on:click=move |_| {
                 if confirm(&format!("Delete template {}? Its versions must be deleted first.", name.get_untracked())) {
                     delete.dispatch(());
@@ -505,6 +479,7 @@ pub fn TemplateDetail(
         <h2>"Versions"</h2>
         {show(versions, move |vs| view! { <VersionTable family=family name=name.get_untracked() versions=vs on_change=Callback::new(move |()| refresh()) /> })}
         <NewVersion family=family name=name on_created=Callback::new(move |()| refresh()) />
+        <TemplateSync family=family name=name />
     }
 }
 
@@ -796,5 +771,96 @@ fn NewVersion(family: Family, name: Memo<String>, on_created: Callback<()>) -> i
                 {move || if create.pending().get() { "Uploading…" } else { "Upload and register" }}
             </button>
         </form>
+    }
+}
+
+/// The template and published-version selects of the create pages: `template` and `version`
+/// (`major.minor`) are written as the user picks; the version starts at the template's
+/// recommended one. `chosen` receives the template's row (for its provisioning).
+#[component]
+pub fn VersionPicker(
+    /// Which templates.
+    family: Family,
+    /// The chosen template's name.
+    template: RwSignal<String>,
+    /// The chosen version, `major.minor` (empty until one is known).
+    version: RwSignal<String>,
+    /// The chosen template, once the list is loaded.
+    chosen: RwSignal<Option<TemplateRow>>,
+) -> impl IntoView {
+    let templates = LocalResource::new(move || list_templates(family));
+    Effect::new(move |_| {
+        let t = template.get();
+        let row = templates
+            .get()
+            .and_then(Result::ok)
+            .and_then(|ts| ts.into_iter().find(|x| x.name == t));
+        chosen.set(row);
+    });
+    let versions = LocalResource::new(move || {
+        let t = template.get();
+        async move {
+            if t.is_empty() {
+                return Ok(Vec::new());
+            }
+            let all = list_versions(family, t).await?;
+            Ok::<_, ApiError>(
+                all.into_iter()
+                    .filter(|v| v.status == "PUBLISHED")
+                    .map(|v| format!("{}.{}", v.major, v.minor))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    });
+    // Default to the recommended version once the versions are known.
+    Effect::new(move |_| {
+        let recommended = chosen.get().and_then(|t| t.recommended_version);
+        if let Some(Ok(vs)) = versions.get() {
+            let current = version.get_untracked();
+            if !vs.contains(&current) {
+                let pick = recommended
+                    .filter(|r| vs.contains(r))
+                    .or_else(|| vs.first().cloned())
+                    .unwrap_or_default();
+                version.set(pick);
+            }
+        }
+    });
+    let label = match family {
+        Family::Environment => "Environment template",
+        Family::Service => "Service template",
+    };
+    view! {
+        <div class="row">
+            <label>
+                {label}
+                {show(templates, move |ts| view! {
+                    <select name="template" on:change=move |ev| template.set(event_target_value(&ev))>
+                        <option value="" selected=move || template.get().is_empty()>"— choose —"</option>
+                        {ts.into_iter().map(|t| {
+                            let n = t.name.clone();
+                            view! { <option value=t.name.clone() selected=move || template.get() == n>{t.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                })}
+            </label>
+            <label>
+                "Version"
+                {show(versions, move |vs| {
+                    if vs.is_empty() {
+                        return view! { <span class="muted">"No published version."</span> }.into_any();
+                    }
+                    view! {
+                        <select name="version" on:change=move |ev| version.set(event_target_value(&ev))>
+                            {vs.into_iter().map(|v| {
+                                let v2 = v.clone();
+                                view! { <option value=v.clone() selected=move || version.get() == v2>{v.clone()}</option> }
+                            }).collect_view()}
+                        </select>
+                    }
+                    .into_any()
+                })}
+            </label>
+        </div>
     }
 }

@@ -4,8 +4,12 @@
 use std::time::Duration;
 
 use baryon_model::Timestamp;
-use baryon_model::proton::{DeploymentSummary, ListTagsForResourceInput, ops};
+use baryon_model::proton::{DeploymentSummary, ListTagsForResourceInput, Output, ops};
+use baryon_model::proton::Operation;
+use baryon_model::shape::OperationShape;
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
 
 use crate::api::{ApiError, call};
 
@@ -164,52 +168,37 @@ pub fn Deployments(
     /// The deployments.
     rows: Vec<DeploymentSummary>,
 ) -> impl IntoView {
-    if rows.is_empty() {
-        return view! { <Empty text="No deployments." /> }.into_any();
-    }
-    view! {
-        <table>
-            <thead>
+    let rows = rows
+        .into_iter()
+        .map(|d| {
+            let (href, target) = deployment_target(&d);
+            view! {
                 <tr>
-                    <th>"Deployment"</th>
-                    <th>"Target"</th>
-                    <th>"Status"</th>
-                    <th>"Started"</th>
-                    <th>"Completed"</th>
+                    <td class="mono">{d.id.clone()}</td>
+                    <td>
+                        <a href=href>{target}</a>
+                        " "
+                        <span class="muted">{d.target_resource_type.as_str().to_owned()}</span>
+                    </td>
+                    <td><Status status=d.deployment_status.as_str().to_owned() /></td>
+                    <td>{when(d.created_at)}</td>
+                    <td>{d.completed_at.map(when).unwrap_or_default()}</td>
                 </tr>
-            </thead>
-            <tbody>
-                {rows
-                    .into_iter()
-                    .map(|d| {
-                        let (href, target) = deployment_target(&d);
-                        view! {
-                            <tr>
-                                <td class="mono">{d.id.clone()}</td>
-                                <td>
-                                    <a href=href>{target}</a>
-                                    " "
-                                    <span class="muted">{d.target_resource_type.as_str().to_owned()}</span>
-                                </td>
-                                <td>
-                                    <Status status=d.deployment_status.as_str().to_owned() />
-                                </td>
-                                <td>{when(d.created_at)}</td>
-                                <td>{d.completed_at.map(when).unwrap_or_default()}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-    }
-    .into_any()
+            }
+            .into_any()
+        })
+        .collect();
+    table(
+        &["Deployment", "Target", "Status", "Started", "Completed"],
+        "No deployments.",
+        rows,
+    )
 }
 
 /// The console URL and name of what a deployment deploys.
 fn deployment_target(d: &DeploymentSummary) -> (String, String) {
     if let Some(c) = &d.component_name {
-        return ("/components".to_owned(), c.clone());
+        return (format!("/components/{c}"), c.clone());
     }
     match (&d.service_name, &d.service_instance_name) {
         (Some(s), Some(i)) => (format!("/services/{s}/instances/{i}"), format!("{s} / {i}")),
@@ -288,5 +277,119 @@ pub fn Pager(
                 "Next →"
             </button>
         </div>
+    }
+}
+
+/// A list as a table with `headers`, or the empty state `empty` when there is no row. Rows
+/// are built by the caller (so this is one function, not one copy per row type).
+pub fn table(headers: &'static [&'static str], empty: &'static str, rows: Vec<AnyView>) -> AnyView {
+    if rows.is_empty() {
+        return view! { <Empty text=empty /> }.into_any();
+    }
+    view! {
+        <table>
+            <thead>
+                <tr>{headers.iter().map(|h| view! { <th>{*h}</th> }).collect_view()}</tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// A list page's body: the loader's rows (`rows` turns a loaded page into table rows) as a
+/// [`table`], with the loading, error and empty states.
+pub fn list<T, F>(
+    res: Loaded<T>,
+    headers: &'static [&'static str],
+    empty: &'static str,
+    rows: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> Vec<AnyView> + Send + Sync + 'static,
+{
+    show(res, move |v| table(headers, empty, rows(v)))
+}
+
+/// A labelled one-line text input bound to `value`, with the request problem `error` under it.
+#[component]
+pub fn TextField(
+    /// The label.
+    label: &'static str,
+    /// The input's `name`.
+    name: &'static str,
+    /// The value edited.
+    value: RwSignal<String>,
+    /// The problem to show, if any.
+    #[prop(into, optional)]
+    error: Option<Signal<Option<String>>>,
+    /// Placeholder text.
+    #[prop(optional)]
+    placeholder: &'static str,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input name=name placeholder=placeholder prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev)) />
+            <span class="field-error">{move || error.and_then(|e| e.get())}</span>
+        </label>
+    }
+}
+
+/// A two-column table of a resource's outputs.
+pub fn outputs_table(outputs: Vec<Output>) -> AnyView {
+    if outputs.is_empty() {
+        return view! { <Empty text="No outputs." /> }.into_any();
+    }
+    view! {
+        <table class="narrow">
+            <tbody>
+                {outputs.into_iter().map(|o| view! {
+                    <tr><td class="mono">{o.key.unwrap_or_default()}</td><td>{o.value_string.unwrap_or_default()}</td></tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// The create action of a create page: calls `Op` with the request, then opens `<base>/<name>`.
+pub fn create_then_open<Op>(base: &'static str) -> Action<Op::Input, Result<String, ApiError>>
+where
+    Op: OperationShape<Op = Operation> + 'static,
+    Op::Input: Clone + HasName + 'static,
+{
+    let navigate = use_navigate();
+    let create = Action::new_local(move |input: &Op::Input| {
+        let input = input.clone();
+        async move {
+            let name = input.name().to_owned();
+            call::<Op>(input).await.map(|_| name)
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(n)) = create.value().get() {
+            navigate(&format!("{base}/{n}"), NavigateOptions::default());
+        }
+    });
+    create
+}
+
+/// A create request's resource name.
+pub trait HasName {
+    /// The name of the resource created.
+    fn name(&self) -> &str;
+}
+
+impl HasName for baryon_model::proton::CreateEnvironmentInput {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl HasName for baryon_model::proton::CreateServiceInput {
+    fn name(&self) -> &str {
+        &self.name
     }
 }

@@ -5,7 +5,7 @@
 
 use baryon_console::form::{
     Choice, FieldKind, InputSet, InstanceInputs, environment_spec, field_messages, input_form,
-    request_problems, service_spec,
+    request_problems, service_spec, spec_inputs,
 };
 use baryon_model::proton::{CreateEnvironmentTemplateInput, ops};
 use baryon_model::spec::validate_spec;
@@ -212,4 +212,33 @@ fn request_problems_use_the_api_model_constraints() {
         ..Default::default()
     });
     assert!(ok.is_empty(), "{ok:?}");
+}
+
+#[wasm_bindgen_test]
+fn current_inputs_read_back_into_a_form_give_the_same_spec() {
+    let form = input_form(QUEUE_SCHEMA, InputSet::Environment)
+        .unwrap()
+        .unwrap();
+    let spec = "proton: EnvironmentSpec\nspec:\n  queue_name: \"orders\"\n  retention_seconds: 600\n  fifo: true\n  owners: [ana, bo]\n";
+    let values = form.values_from(spec_inputs(spec, None).as_ref());
+    assert_eq!(values["queue_name"], "orders");
+    assert_eq!(values["retention_seconds"], "600");
+    assert_eq!(values["fifo"], "true");
+    assert_eq!(values["alarm_email"], "");
+    let again = environment_spec(&form, &values);
+    assert!(validate_spec(QUEUE_SCHEMA, &again).ok, "{again}");
+    assert_eq!(
+        spec_inputs(&again, None).unwrap().to_json(),
+        spec_inputs(spec, None).unwrap().to_json()
+    );
+
+    let instance = input_form(WORKER_SCHEMA, InputSet::ServiceInstance)
+        .unwrap()
+        .unwrap();
+    let service = "proton: ServiceSpec\ninstances:\n  - name: a\n    environment: beta\n  - name: b\n    environment: prod\n    spec:\n      log_level: warn\n      batch_size: 5\n";
+    let b = instance.values_from(spec_inputs(service, Some("b")).as_ref());
+    assert_eq!(b["log_level"], "\"warn\"");
+    assert_eq!(b["batch_size"], "5");
+    assert!(spec_inputs(service, Some("a")).is_none());
+    assert!(spec_inputs("not: a spec", Some("a")).is_none());
 }

@@ -37,6 +37,15 @@ enum Command {
     /// Run the console's signing proxy in front of a Proton endpoint, with your AWS
     /// credentials: the browser calls `/api/proton/<Operation>` on the proxy's own origin.
     Proxy(proxy::ProxyArgs),
+    /// Print the log of a CodeBuild-provisioned deployment's commands (kept under
+    /// `<data-dir>/codebuild`).
+    Logs {
+        /// The deployment id (as GetDeployment shows it).
+        deployment_id: String,
+        /// The engine's data directory.
+        #[arg(long, default_value = "./baryon-data")]
+        data_dir: PathBuf,
+    },
     /// Validate a spec file (EnvironmentSpec or ServiceSpec) against a template's schema.yaml.
     Validate {
         /// The template's `schema/schema.yaml`.
@@ -241,6 +250,23 @@ fn run() -> Result<bool> {
                 Ok(false)
             }
         },
+        Command::Logs {
+            deployment_id,
+            data_dir,
+        } => {
+            let root = data_dir.join("codebuild");
+            let Some(path) = baryon_engine::codebuild::find_log(&root, &deployment_id) else {
+                eprintln!(
+                    "no CodeBuild log for deployment {deployment_id} under {}",
+                    root.display()
+                );
+                return Ok(false);
+            };
+            let log =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            std::io::Write::write_all(&mut std::io::stdout(), &log)?;
+            Ok(true)
+        }
         Command::Arn { arn: text } => match arn::ProtonArn::parse(&text) {
             Ok(a) => {
                 println!("{}", serde_json::to_string_pretty(&a)?);

@@ -12,10 +12,15 @@ use crate::serve::{console_dir, shutdown_signal};
 /// Options of `baryon proxy`.
 #[derive(clap::Args)]
 pub struct ProxyArgs {
-    /// The Proton endpoint to forward to, `http://host[:port]`. Fixed for the proxy's life:
-    /// browsers cannot choose where requests go. https upstreams are not supported yet.
+    /// The Proton endpoint to forward to, `https://host[:port]` (or `http://` on a trusted
+    /// network). Fixed for the proxy's life: browsers cannot choose where requests go.
     #[arg(long)]
     pub upstream: String,
+    /// Where the console's bundle uploads go: an S3-compatible store (`https://host[:port]`,
+    /// path-style buckets) or `aws` for Amazon S3 in the signing region, with the same
+    /// credentials. Without it uploads answer 501 (upload bundles to S3 yourself).
+    #[arg(long, value_name = "aws|URL")]
+    pub bundle_store: Option<String>,
     /// Address to listen on. Anything but loopback needs `--allow-remote`.
     #[arg(long, default_value = "127.0.0.1:8081")]
     pub listen: SocketAddr,
@@ -68,6 +73,7 @@ pub async fn proxy(args: ProxyArgs) -> Result<()> {
     let mut config = ProxyConfig::new(args.upstream, region.clone(), credentials);
     config.bind_remote = remote;
     config.login_token.clone_from(&login_token);
+    config.bundle_store = args.bundle_store;
     let proxy = Proxy::new(config)?;
     let upstream = proxy.upstream().uri().to_string();
     let console = console_dir(args.console_dir)?;

@@ -42,12 +42,22 @@ pub struct ServeArgs {
     /// Seconds between template sync passes over the branches sync configs follow.
     #[arg(long, default_value_t = 2)]
     pub sync_interval: u64,
-    /// The CloudFormation API (`http://host:port`, e.g. moto) that provisions AWS-managed
-    /// environments, service instances and pipelines, signed with AWS_ACCESS_KEY_ID /
-    /// AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) from the environment. Without it,
-    /// AWS-managed deployments fail saying no provisioner is configured.
-    #[arg(long, value_name = "URL")]
+    /// The CloudFormation API that provisions AWS-managed environments, service instances and
+    /// pipelines: `aws` for AWS CloudFormation itself (in AWS_REGION, else --region), or the
+    /// `https://` / `http://` URL of a CloudFormation-compatible endpoint (e.g. moto on
+    /// loopback). Signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN)
+    /// from the environment. Without it, AWS-managed deployments fail saying no provisioner is
+    /// configured.
+    #[arg(long, value_name = "aws|URL")]
     pub cloudformation_endpoint: Option<String>,
+    /// Allow CodeBuild-style provisioning: `rendering_engine: codebuild` templates' `provision`
+    /// and `deprovision` commands run with `sh` on this machine, as the user running Baryon.
+    /// Off by default; without it those deployments fail saying so.
+    #[arg(long)]
+    pub codebuild: bool,
+    /// Seconds the commands of one CodeBuild-style deployment may run before they are stopped.
+    #[arg(long, default_value_t = 3600)]
+    pub codebuild_timeout: u64,
     /// Directory of the built console (default: `web/dist` when it exists).
     #[arg(long)]
     pub console_dir: Option<PathBuf>,
@@ -109,6 +119,10 @@ pub(crate) async fn shutdown_signal() {
 
 /// Runs the server until SIGINT/SIGTERM.
 pub async fn serve(args: ServeArgs) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let addr = listener.local_addr()?;
     let engine = start(EngineConfig {
         data_dir: args.data_dir.clone(),
         database_url: args.database.clone(),
@@ -122,12 +136,12 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             .as_ref()
             .map(|endpoint| cloudformation_config(endpoint, &args.region))
             .transpose()?,
+        codebuild: args.codebuild.then(|| baryon_engine::CodeBuildOptions {
+            endpoint_url: format!("http://{}", own_address(addr)),
+            timeout: std::time::Duration::from_secs(args.codebuild_timeout.max(1)),
+        }),
     })
     .await?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("binding {}", args.listen))?;
-    let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
     let remote = !addr.ip().is_loopback();
     let login_token = match args.login_token {
@@ -214,7 +228,7 @@ fn cloudformation_config(
         );
     };
     Ok(baryon_engine::cloudformation::CloudFormationConfig {
-        endpoint: endpoint.to_owned(),
+        endpoint: (endpoint != "aws").then(|| endpoint.to_owned()),
         region: var("AWS_REGION").unwrap_or_else(|| region.to_owned()),
         access_key_id,
         secret_access_key,

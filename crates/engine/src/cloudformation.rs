@@ -8,9 +8,9 @@
 //! Stack names are deterministic (`baryon-<account>-<resource>`), so every step can run again
 //! after a crash: a create that already happened finds its stack and updates it instead.
 //!
-//! The client is AWS's own SDK with a plain-HTTP connector: a CloudFormation endpoint on a
-//! trusted network or loopback (such as moto). HTTPS endpoints need a TLS connector, which this
-//! build does not include; they are refused when the engine starts.
+//! The client is AWS's own SDK over rustls: AWS CloudFormation itself (the regional endpoint,
+//! system trust roots) or any CloudFormation-compatible endpoint, `https://` or plain `http://`
+//! on a trusted network or loopback (such as moto).
 
 use std::time::Duration;
 
@@ -18,19 +18,21 @@ use aws_sdk_cloudformation::Client;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::types::{Capability, StackStatus, Tag};
 use baryon_model::manifest::RenderingEngine;
-use baryon_model::proton::{Deployment, Output, ProvisionedResource, ProvisionedResourceEngine};
+use baryon_model::proton::{
+    Deployment, DeploymentStatus, Output, ProvisionedResource, ProvisionedResourceEngine,
+};
 
 use crate::context::Cx;
 use crate::error::ApiError;
 use crate::handlers::deploy::Target;
-use crate::provision::{BoxFuture, Progress, Provisioner};
+use crate::provision::{BoxFuture, Progress, Provisioner, tears_down};
 use crate::store::Kind;
 
 /// Where the CloudFormation API is and how to sign for it.
 #[derive(Clone)]
 pub struct CloudFormationConfig {
-    /// `http://host:port` of the CloudFormation API.
-    pub endpoint: String,
+    /// `http(s)://host:port` of the CloudFormation API; `None`: AWS's endpoint for the region.
+    pub endpoint: Option<String>,
     /// The region to sign for.
     pub region: String,
     /// Access key id.
@@ -61,12 +63,14 @@ pub struct CloudFormation {
 const POLL: Duration = Duration::from_secs(2);
 
 impl CloudFormation {
-    /// A provisioner for this endpoint; `Err` for an endpoint it can't reach (not `http://`).
+    /// A provisioner for this endpoint (`http://` or `https://`; `None`: AWS's regional
+    /// endpoint); `Err` for an endpoint that is neither.
     pub fn new(config: &CloudFormationConfig) -> Result<Self, String> {
-        if !config.endpoint.starts_with("http://") {
+        if let Some(endpoint) = &config.endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
             return Err(format!(
-                "the CloudFormation endpoint must be http:// (this build has no TLS client): {}",
-                config.endpoint
+                "the CloudFormation endpoint must be an http:// or https:// URL: {endpoint}"
             ));
         }
         let credentials = aws_credential_types::Credentials::new(
@@ -76,16 +80,20 @@ impl CloudFormation {
             None,
             "baryon",
         );
-        let http = aws_smithy_http_client::Builder::new().build_http();
-        let conf = aws_sdk_cloudformation::Config::builder()
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut conf = aws_sdk_cloudformation::Config::builder()
             .behavior_version(aws_sdk_cloudformation::config::BehaviorVersion::latest())
             .region(aws_sdk_cloudformation::config::Region::new(
                 config.region.clone(),
             ))
-            .endpoint_url(config.endpoint.clone())
             .credentials_provider(credentials)
-            .http_client(http)
-            .build();
+            .http_client(http);
+        conf.set_endpoint_url(config.endpoint.clone());
+        let conf = conf.build();
         Ok(Self {
             client: Client::from_conf(conf),
         })
@@ -111,7 +119,7 @@ impl CloudFormation {
 
     async fn start_deployment(&self, cx: &Cx, d: &Deployment) -> Result<Progress, ApiError> {
         let stack = stack_name(cx, d);
-        if deleting(cx, d).await? {
+        if tears_down(cx, d).await? {
             if self.describe(&stack).await?.is_none() {
                 return Ok(Progress::Succeeded(Vec::new()));
             }
@@ -207,10 +215,12 @@ impl CloudFormation {
 
     async fn poll_deployment(&self, cx: &Cx, d: &Deployment) -> Result<Progress, ApiError> {
         let stack = stack_name(cx, d);
-        let teardown = deleting(cx, d).await?;
+        let teardown = tears_down(cx, d).await?;
         let Some(s) = self.describe(&stack).await? else {
             return Ok(if teardown {
                 Progress::Succeeded(Vec::new())
+            } else if d.deployment_status == DeploymentStatus::Cancelling {
+                Progress::Cancelled
             } else {
                 Progress::Failed(format!("The stack {stack} disappeared"))
             });
@@ -220,8 +230,13 @@ impl CloudFormation {
             .cloned()
             .unwrap_or(StackStatus::ReviewInProgress);
         let reason = s.stack_status_reason().unwrap_or_default().to_owned();
+        let cancelling = d.deployment_status == DeploymentStatus::Cancelling;
         Ok(match status {
             StackStatus::DeleteComplete if teardown => Progress::Succeeded(Vec::new()),
+            // A cancelled update rolled back; a cancelled create was deleted.
+            StackStatus::UpdateRollbackComplete | StackStatus::DeleteComplete if cancelling => {
+                Progress::Cancelled
+            }
             StackStatus::CreateComplete | StackStatus::UpdateComplete if !teardown => {
                 self.record_resources(cx, &stack, &d.target_arn).await?;
                 Progress::Succeeded(outputs(&s))
@@ -236,6 +251,57 @@ impl CloudFormation {
                 Progress::Failed(format!("The stack {stack} ended {}: {why}", other.as_str()))
             }
         })
+    }
+
+    /// Cancels what CloudFormation is doing for a deployment: an update is cancelled
+    /// (CancelUpdateStack; the stack rolls back and the deployment ends CANCELLED), a create is
+    /// stopped by deleting the half-made stack; a teardown can't be cancelled.
+    async fn cancel_deployment(&self, cx: &Cx, d: &Deployment) -> Result<Progress, ApiError> {
+        let stack = stack_name(cx, d);
+        let Some(s) = self.describe(&stack).await? else {
+            // The deployment had not reached CloudFormation: it stops here.
+            return Ok(Progress::Cancelled);
+        };
+        match s.stack_status() {
+            Some(StackStatus::UpdateInProgress) => {
+                match self
+                    .client
+                    .cancel_update_stack()
+                    .stack_name(&stack)
+                    .send()
+                    .await
+                {
+                    Ok(_) => {}
+                    // The update got past the point of cancelling (it is completing): the
+                    // polls report how it ended.
+                    Err(e) if e.code() == Some("ValidationError") => {
+                        tracing::info!(%stack, reason = e.message().unwrap_or_default(), "the update could not be cancelled");
+                    }
+                    Err(e) => return Err(sdk_error("CancelUpdateStack", &e)),
+                }
+                Ok(Progress::InProgress { poll_after: POLL })
+            }
+            Some(StackStatus::CreateInProgress) => {
+                self.client
+                    .delete_stack()
+                    .stack_name(&stack)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("DeleteStack", &e))?;
+                Ok(Progress::InProgress { poll_after: POLL })
+            }
+            Some(StackStatus::DeleteInProgress) => Err(ApiError::Conflict(format!(
+                "The stack {stack} is being deleted; a deletion can't be cancelled."
+            ))),
+            Some(other) if other.as_str().ends_with("_IN_PROGRESS") => {
+                Err(ApiError::Conflict(format!(
+                    "The stack {stack} is {}; CloudFormation can't cancel that.",
+                    other.as_str()
+                )))
+            }
+            // The stack already settled; the next poll concludes the deployment.
+            _ => Ok(Progress::InProgress { poll_after: POLL }),
+        }
     }
 
     /// The first failure CloudFormation recorded for the stack.
@@ -317,16 +383,6 @@ fn sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     ApiError::InternalServer(format!("CloudFormation {op} failed: {detail}"))
 }
 
-/// Whether the deployment tears its target down.
-async fn deleting(cx: &Cx, d: &Deployment) -> Result<bool, ApiError> {
-    let target = Target::of(d);
-    Ok(cx
-        .store
-        .get::<serde_json::Value>(target.kind(), &target.row())
-        .await?
-        .is_some_and(|r| r.doc["deploymentStatus"] == "DELETE_IN_PROGRESS"))
-}
-
 /// `baryon-<account>-<resource>`: deterministic, within CloudFormation's name rules.
 pub fn stack_name(cx: &Cx, d: &Deployment) -> String {
     let resource = match Target::of(d) {
@@ -368,23 +424,7 @@ impl Provisioner for CloudFormation {
         cx: &'a Cx,
         d: &'a Deployment,
     ) -> BoxFuture<'a, Result<Progress, ApiError>> {
-        Box::pin(async move {
-            let stack = stack_name(cx, d);
-            match self.describe(&stack).await? {
-                Some(s)
-                    if s.stack_status()
-                        .is_some_and(|st| st.as_str().ends_with("_IN_PROGRESS")) =>
-                {
-                    Err(ApiError::Conflict(format!(
-                        "The stack {stack} is {}; this engine can't cancel a CloudFormation operation in progress yet.",
-                        s.stack_status().map_or("", StackStatus::as_str)
-                    )))
-                }
-                // Nothing is running (the deployment had not reached CloudFormation, or the
-                // stack already settled): the deployment stops here.
-                _ => Ok(Progress::Cancelled),
-            }
-        })
+        Box::pin(self.cancel_deployment(cx, d))
     }
 }
 
@@ -392,6 +432,6 @@ impl Provisioner for CloudFormation {
 pub fn provisions(kind: Kind) -> bool {
     matches!(
         kind,
-        Kind::Environment | Kind::ServiceInstance | Kind::ServicePipeline
+        Kind::Environment | Kind::ServiceInstance | Kind::ServicePipeline | Kind::Component
     )
 }

@@ -86,10 +86,14 @@ pub struct Cx {
     pub token_key: Arc<[u8; 32]>,
     /// Wakes the job worker when a job is enqueued.
     pub wake: Arc<tokio::sync::Notify>,
+    /// Wakes the sync worker before its interval ends (a push, a webhook, a new sync config).
+    pub sync_wake: Arc<tokio::sync::Notify>,
     /// Linked git repositories.
     pub repositories: Arc<crate::git::Repositories>,
     /// The CloudFormation provisioner, when an endpoint is configured.
     pub cloudformation: Option<Arc<crate::cloudformation::CloudFormation>>,
+    /// The CodeBuild-style provisioner, when enabled.
+    pub codebuild: Option<Arc<crate::codebuild::CodeBuild>>,
 }
 
 impl Cx {

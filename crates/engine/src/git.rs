@@ -98,19 +98,24 @@ impl Repositories {
             return Ok(());
         }
         let dir = self.dir(provider, name)?;
-        if dir.join("HEAD").exists() {
-            return Ok(());
+        if !dir.join("HEAD").exists() {
+            tokio::fs::create_dir_all(&dir)
+                .await
+                .map_err(|e| GitError::Spawn(e.to_string()))?;
+            run(
+                &dir,
+                &["init", "--bare", "--quiet", "--initial-branch=main"],
+                false,
+            )
+            .await?;
         }
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| GitError::Spawn(e.to_string()))?;
-        run(
-            &dir,
-            &["init", "--bare", "--quiet", "--initial-branch=main"],
-            false,
-        )
-        .await?;
-        Ok(())
+        install_push_hook(&dir).await
+    }
+
+    /// The file every local repository's `post-receive` hook touches after a push: the sync
+    /// worker watches it (`<data-dir>/repositories/.pushed`).
+    pub fn push_trigger(&self) -> PathBuf {
+        self.root.join(".pushed")
     }
 
     /// Brings a remote repository's mirror up to date (clones it the first time); nothing for
@@ -140,22 +145,204 @@ impl Repositories {
     }
 }
 
+/// Installs (or refreshes) the `post-receive` hook of a bare repository under the root
+/// (`<root>/<provider>/<owner>/<name>.git`): it touches `<root>/.pushed`, relative to the
+/// repository, so no path is ever written into a shell script.
+async fn install_push_hook(dir: &Path) -> Result<(), GitError> {
+    use std::os::unix::fs::PermissionsExt;
+    let io = |e: std::io::Error| GitError::Spawn(format!("installing the push hook: {e}"));
+    let hooks = dir.join("hooks");
+    tokio::fs::create_dir_all(&hooks).await.map_err(io)?;
+    let hook = hooks.join("post-receive");
+    tokio::fs::write(
+        &hook,
+        "#!/bin/sh\n# Baryon: a push starts template and service sync at once.\ntouch ../../../.pushed 2>/dev/null || true\n",
+    )
+    .await
+    .map_err(io)?;
+    tokio::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))
+        .await
+        .map_err(io)?;
+    Ok(())
+}
+
+/// Who Baryon's commits are by.
+const IDENTITY: [(&str, &str); 4] = [
+    ("GIT_AUTHOR_NAME", "Baryon"),
+    ("GIT_AUTHOR_EMAIL", "baryon@localhost"),
+    ("GIT_COMMITTER_NAME", "Baryon"),
+    ("GIT_COMMITTER_EMAIL", "baryon@localhost"),
+];
+
+impl Repositories {
+    /// Proposes a change as a branch, the way Proton opens a pull request: a commit on
+    /// `new_branch`, based on `base_branch` (when it exists), whose tree is the base's with
+    /// `dir/` replaced by `files` (paths relative to `dir`; none removes the directory). A
+    /// remote repository's branch is pushed to the remote. Idempotent: an existing
+    /// `new_branch` is kept. Returns the branch's commit.
+    pub async fn propose(
+        &self,
+        provider: &RepositoryProvider,
+        name: &str,
+        change: &Change<'_>,
+    ) -> Result<String, GitError> {
+        self.create(provider, name).await?;
+        self.refresh(provider, name).await?;
+        let repo = self.dir(provider, name)?;
+        let commit = match branch_head(&repo, change.new_branch).await? {
+            Some(existing) => existing,
+            None => commit_tree(&repo, change).await?,
+        };
+        if let Some(base) = self.remotes.get(provider.as_str()) {
+            let url = format!("{base}{name}.git");
+            let refspec = format!("refs/heads/{0}:refs/heads/{0}", change.new_branch);
+            run(&repo, &["push", "--quiet", &url, &refspec], true).await?;
+        }
+        Ok(commit)
+    }
+}
+
+/// A change [`Repositories::propose`] makes.
+#[derive(Debug)]
+pub struct Change<'a> {
+    /// The branch it is based on.
+    pub base_branch: &'a str,
+    /// The branch it creates.
+    pub new_branch: &'a str,
+    /// The directory it replaces (no leading or trailing `/`).
+    pub dir: &'a str,
+    /// The directory's new files (paths relative to `dir`).
+    pub files: &'a [(String, Vec<u8>)],
+    /// The commit message.
+    pub message: &'a str,
+}
+
+async fn commit_tree(repo: &Path, change: &Change<'_>) -> Result<String, GitError> {
+    let invalid = |what: &str| GitError::InvalidName(what.to_owned());
+    if change.new_branch.starts_with('-') || change.new_branch.contains("..") {
+        return Err(invalid(change.new_branch));
+    }
+    let base = branch_head(repo, change.base_branch).await?;
+    let index = repo.join(format!(
+        "baryon-index-{}",
+        change.new_branch.replace(['/', '.'], "-")
+    ));
+    let index_str = index.to_string_lossy().into_owned();
+    let env = [("GIT_INDEX_FILE", index_str.as_str())];
+    let result = async {
+        match &base {
+            Some(commit) => run_with(repo, &["read-tree", commit], &env, None, false).await?,
+            None => run_with(repo, &["read-tree", "--empty"], &env, None, false).await?,
+        };
+        let prefix = format!("{}/", change.dir);
+        let listed = run_with(repo, &["ls-files", "-z", "--", &prefix], &env, None, false).await?;
+        let mut info = Vec::new();
+        for old in listed.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+            info.extend_from_slice(b"0 0000000000000000000000000000000000000000\t");
+            info.extend_from_slice(old);
+            info.push(0);
+        }
+        for (path, bytes) in change.files {
+            if path
+                .split('/')
+                .any(|part| part.is_empty() || part == "." || part == "..")
+            {
+                return Err(invalid(path));
+            }
+            let blob = run_with(
+                repo,
+                &["hash-object", "-w", "--stdin"],
+                &[],
+                Some(bytes),
+                false,
+            )
+            .await?;
+            let blob = String::from_utf8_lossy(&blob).trim().to_owned();
+            info.extend_from_slice(format!("100644 {blob}\t{prefix}{path}").as_bytes());
+            info.push(0);
+        }
+        run_with(
+            repo,
+            &["update-index", "-z", "--index-info"],
+            &env,
+            Some(&info),
+            false,
+        )
+        .await?;
+        let tree = run_with(repo, &["write-tree"], &env, None, false).await?;
+        let tree = String::from_utf8_lossy(&tree).trim().to_owned();
+        let mut args = vec!["commit-tree", tree.as_str(), "-m", change.message];
+        if let Some(parent) = &base {
+            args.extend(["-p", parent.as_str()]);
+        }
+        let commit = run_with(repo, &args, &IDENTITY, None, false).await?;
+        let commit = String::from_utf8_lossy(&commit).trim().to_owned();
+        let reference = format!("refs/heads/{}", change.new_branch);
+        // Create-only: a concurrent run that created the branch first wins.
+        run(
+            repo,
+            &[
+                "update-ref",
+                &reference,
+                &commit,
+                "0000000000000000000000000000000000000000",
+            ],
+            false,
+        )
+        .await?;
+        Ok(commit)
+    }
+    .await;
+    let _ = tokio::fs::remove_file(&index).await;
+    match result {
+        Err(GitError::Failed { command, .. }) if command == "update-ref" => {
+            branch_head(repo, change.new_branch)
+                .await?
+                .ok_or_else(|| invalid(change.new_branch))
+        }
+        other => other,
+    }
+}
+
 /// Runs `git <args>` in `dir`; `hide_stderr` when the output could name a remote URL.
 async fn run(dir: &Path, args: &[&str], hide_stderr: bool) -> Result<Vec<u8>, GitError> {
+    run_with(dir, args, &[], None, hide_stderr).await
+}
+
+/// [`run`] with extra environment variables and bytes on stdin.
+async fn run_with(
+    dir: &Path,
+    args: &[&str],
+    envs: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+    hide_stderr: bool,
+) -> Result<Vec<u8>, GitError> {
+    use tokio::io::AsyncWriteExt;
     let command = args.first().copied().unwrap_or_default().to_owned();
-    let child = tokio::process::Command::new("git")
+    let mut child = tokio::process::Command::new("git")
         .args(args)
         .current_dir(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("LC_ALL", "C")
-        .stdin(std::process::Stdio::null())
+        .envs(envs.iter().copied())
+        .stdin(if stdin.is_some() {
+            std::process::Stdio::piped()
+        } else {
+            std::process::Stdio::null()
+        })
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| GitError::Spawn(e.to_string()))?;
+    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(bytes)
+            .await
+            .map_err(|e| GitError::Spawn(e.to_string()))?;
+        drop(pipe);
+    }
     let output = tokio::time::timeout(TIMEOUT, child.wait_with_output())
         .await
         .map_err(|_| GitError::Timeout(command.clone()))?

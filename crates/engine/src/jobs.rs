@@ -196,14 +196,16 @@ async fn give_up(cx: &Cx, job: &Job, error: &ApiError) -> Result<(), ApiError> {
 /// job gets one. Returns how many.
 pub async fn recover(cx: &Cx) -> Result<usize, ApiError> {
     let mut n = 0;
-    for d in cx
-        .store
-        .list_by_status::<Deployment>(Kind::Deployment, DeploymentStatus::InProgress.as_str())
-        .await?
-    {
-        if !cx.store.has_job(DEPLOY, &d.id).await? {
-            enqueue_deployment(cx, &d.id).await?;
-            n += 1;
+    for status in [DeploymentStatus::InProgress, DeploymentStatus::Cancelling] {
+        for d in cx
+            .store
+            .list_by_status::<Deployment>(Kind::Deployment, status.as_str())
+            .await?
+        {
+            if !cx.store.has_job(DEPLOY, &d.id).await? {
+                enqueue_deployment(cx, &d.id).await?;
+                n += 1;
+            }
         }
     }
     for family in [Family::Environment, Family::Service] {

@@ -18,6 +18,7 @@ pub mod artifacts;
 pub mod bundle;
 pub mod cbor;
 pub mod cloudformation;
+pub mod codebuild;
 pub mod context;
 pub mod credentials;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod handlers;
 pub mod jobs;
 pub mod protocol;
 pub mod provision;
+pub mod pull_request;
 pub mod rendering;
 pub mod server;
 pub mod service_sync;
@@ -60,6 +62,18 @@ pub struct EngineConfig {
     /// The CloudFormation API AWS-managed deployments are provisioned with; `None`: they fail
     /// saying no provisioner is configured.
     pub cloudformation: Option<cloudformation::CloudFormationConfig>,
+    /// CodeBuild-style provisioning (runs template commands on this machine); `None`: off, and
+    /// codebuild templates' deployments fail saying so.
+    pub codebuild: Option<CodeBuildOptions>,
+}
+
+/// How `rendering_engine: codebuild` templates' commands run.
+#[derive(Debug, Clone)]
+pub struct CodeBuildOptions {
+    /// The URL the commands reach this engine at (`AWS_ENDPOINT_URL`).
+    pub endpoint_url: String,
+    /// How long the commands of one deployment may run.
+    pub timeout: std::time::Duration,
 }
 
 /// Failures starting the engine.
@@ -153,6 +167,17 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         .transpose()
         .map_err(EngineError::Config)?
         .map(Arc::new);
+    let codebuild = config.codebuild.as_ref().map(|o| {
+        Arc::new(codebuild::CodeBuild::new(codebuild::CodeBuildConfig {
+            root: config.data_dir.join("codebuild"),
+            endpoint_url: o.endpoint_url.clone(),
+            region: config.region.clone(),
+            credentials: std::iter::once((config.account_id.clone(), credentials.clone()))
+                .chain(account_credentials.iter().cloned())
+                .collect(),
+            timeout: o.timeout,
+        }))
+    });
     let cx = context::Cx {
         store,
         artifacts: artifacts::ArtifactStore::new(config.data_dir.join("buckets")),
@@ -165,11 +190,13 @@ pub async fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         ids: Arc::new(context::RandomIds),
         token_key: Arc::new(token_key),
         wake: Arc::new(tokio::sync::Notify::new()),
+        sync_wake: Arc::new(tokio::sync::Notify::new()),
         repositories: Arc::new(git::Repositories::new(
             config.data_dir.join("repositories"),
             config.git_remotes.clone(),
         )),
         cloudformation: cfn,
+        codebuild,
     };
     if cx.store.is_sqlite() {
         // The embedded engine is the only worker on its database: leases still held were

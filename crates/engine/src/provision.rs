@@ -7,8 +7,10 @@
 //! self-managed targets (environment `provisioning: CUSTOMER_MANAGED`, its instances and
 //! components, pipelines of `pipelineProvisioning: CUSTOMER_MANAGED` templates) use
 //! [`SelfManaged`], which waits for `NotifyResourceDeploymentStatusChange`; AWS-managed ones
-//! use the provisioner configured for them — none is yet ([`Unconfigured`] fails the deployment
-//! with a message saying what is missing, never a pretend success).
+//! use the provisioner their template asks for: [`crate::codebuild::CodeBuild`] for
+//! `rendering_engine: codebuild` templates, else [`crate::cloudformation::CloudFormation`] —
+//! when configured; otherwise [`Unavailable`] fails the deployment with a message saying what
+//! is missing, never a pretend success.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -66,7 +68,8 @@ pub trait Provisioner: Send + Sync + std::fmt::Debug {
     ) -> BoxFuture<'a, Result<Progress, ApiError>>;
 }
 
-/// Self-managed provisioning: the customer's own pipeline does the work and reports the
+/// Self-managed provisioning: the rendered files are proposed to the provisioning repository
+/// ([`crate::pull_request`]); the customer's own pipeline does the work and reports the
 /// outcome with NotifyResourceDeploymentStatusChange.
 #[derive(Debug)]
 pub struct SelfManaged;
@@ -78,10 +81,10 @@ impl Provisioner for SelfManaged {
 
     fn start<'a>(
         &'a self,
-        _: &'a Cx,
-        _: &'a Deployment,
+        cx: &'a Cx,
+        d: &'a Deployment,
     ) -> BoxFuture<'a, Result<Progress, ApiError>> {
-        Box::pin(async { Ok(Progress::AwaitingReport) })
+        Box::pin(crate::pull_request::propose(cx, d))
     }
 
     fn poll<'a>(
@@ -107,13 +110,20 @@ pub const NO_PROVISIONER: &str = "AWS-managed provisioning needs a CloudFormatio
      configured in this Baryon engine; use a CUSTOMER_MANAGED (self-managed) template, or configure \
      CloudFormation provisioning when this engine offers it.";
 
-/// AWS-managed provisioning with no provisioner configured: every deployment fails, saying so.
+/// A provisioning mode this engine can't run as configured: every deployment fails, saying
+/// why, never a pretend success.
 #[derive(Debug)]
-pub struct Unconfigured;
+pub struct Unavailable(pub &'static str);
 
-impl Provisioner for Unconfigured {
+/// AWS-managed provisioning with no CloudFormation provisioner configured.
+pub static UNCONFIGURED: Unavailable = Unavailable(NO_PROVISIONER);
+
+/// CodeBuild provisioning while it is off.
+pub static CODEBUILD_OFF: Unavailable = Unavailable(crate::codebuild::DISABLED);
+
+impl Provisioner for Unavailable {
     fn name(&self) -> &'static str {
-        "unconfigured"
+        "unavailable"
     }
 
     fn start<'a>(
@@ -121,7 +131,7 @@ impl Provisioner for Unconfigured {
         _: &'a Cx,
         _: &'a Deployment,
     ) -> BoxFuture<'a, Result<Progress, ApiError>> {
-        Box::pin(async { Ok(Progress::Failed(NO_PROVISIONER.to_owned())) })
+        Box::pin(async { Ok(Progress::Failed(self.0.to_owned())) })
     }
 
     fn poll<'a>(
@@ -129,7 +139,7 @@ impl Provisioner for Unconfigured {
         _: &'a Cx,
         _: &'a Deployment,
     ) -> BoxFuture<'a, Result<Progress, ApiError>> {
-        Box::pin(async { Ok(Progress::Failed(NO_PROVISIONER.to_owned())) })
+        Box::pin(async { Ok(Progress::Failed(self.0.to_owned())) })
     }
 
     fn cancel<'a>(
@@ -141,6 +151,16 @@ impl Provisioner for Unconfigured {
     }
 }
 
+/// Whether the deployment tears its target down (the target is `DELETE_IN_PROGRESS`).
+pub async fn tears_down(cx: &Cx, d: &Deployment) -> Result<bool, ApiError> {
+    let target = crate::handlers::deploy::Target::of(d);
+    Ok(cx
+        .store
+        .get::<serde_json::Value>(target.kind(), &target.row())
+        .await?
+        .is_some_and(|r| r.doc["deploymentStatus"] == "DELETE_IN_PROGRESS"))
+}
+
 /// The provisioner that runs a deployment.
 pub async fn for_deployment<'a>(
     cx: &'a Cx,
@@ -149,9 +169,15 @@ pub async fn for_deployment<'a>(
     if crate::handlers::deploy::self_managed(cx, d).await? {
         return Ok(&SelfManaged);
     }
+    if crate::codebuild::uses_codebuild(crate::rendering::rendering_engine(cx, d).await?) {
+        return Ok(match &cx.codebuild {
+            Some(codebuild) => codebuild.as_ref(),
+            None => &CODEBUILD_OFF,
+        });
+    }
     let kind = crate::handlers::deploy::Target::of(d).kind();
     match &cx.cloudformation {
         Some(cfn) if crate::cloudformation::provisions(kind) => Ok(cfn.as_ref()),
-        _ => Ok(&Unconfigured),
+        _ => Ok(&UNCONFIGURED),
     }
 }

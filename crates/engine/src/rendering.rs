@@ -8,9 +8,12 @@ use baryon_model::proton::{
     Deployment, DeploymentState, Environment, Output, Service, TemplateVersionSourceInput,
 };
 use baryon_model::render::{
-    Params, RenderContext, RenderTarget, RenderedFile, ServiceContext, SpecRenderOptions,
-    contexts_from_spec, render_bundle,
+    Params, RenderContext, RenderTarget, RenderedFile, ResourceMetadata, ServiceContext,
+    SpecRenderOptions, contexts_from_spec, render_bundle,
 };
+use std::collections::BTreeMap;
+
+use baryon_model::manifest::{Manifest, RenderingEngine, parse_manifest};
 use serde_json::Value;
 
 use crate::bundle;
@@ -26,6 +29,74 @@ pub async fn render_deployment(
     cx: &Cx,
     d: &Deployment,
 ) -> Result<Result<Vec<RenderedFile>, String>, ApiError> {
+    Ok(match prepare(cx, d).await? {
+        Ok(p) => render_bundle(&p.files, &p.context).map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    })
+}
+
+/// What a deployment is rendered from: its template version's bundle and its parameter
+/// namespaces.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The bundle's files by path.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The parameter namespaces.
+    pub context: RenderContext,
+}
+
+impl Prepared {
+    /// The bundle directory this deployment uses (`infrastructure`, `instance_infrastructure`,
+    /// `pipeline_infrastructure`; empty for a component).
+    #[must_use]
+    pub fn dir(&self) -> &'static str {
+        self.context.target.bundle_dir()
+    }
+
+    /// The parsed `manifest.yaml` of [`Self::dir`], or why it can't be read.
+    pub fn manifest(&self) -> Result<Manifest, String> {
+        let path = if self.dir().is_empty() {
+            "manifest.yaml".to_owned()
+        } else {
+            format!("{}/manifest.yaml", self.dir())
+        };
+        let bytes = self
+            .files
+            .get(&path)
+            .ok_or_else(|| format!("the template bundle has no {path}"))?;
+        let text = std::str::from_utf8(bytes).map_err(|e| format!("{path} is not UTF-8: {e}"))?;
+        parse_manifest(text).map_err(|diags| {
+            format!(
+                "{path}: {}",
+                diags
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })
+    }
+}
+
+/// How the deployment's template provisions (the first template of its manifest), `None`
+/// when that can't be told (the deployment then fails with the reason when rendered).
+pub async fn rendering_engine(
+    cx: &Cx,
+    d: &Deployment,
+) -> Result<Option<RenderingEngine>, ApiError> {
+    Ok(prepare(cx, d).await?.ok().and_then(|p| {
+        p.manifest().ok().and_then(|m| {
+            m.infrastructure
+                .templates
+                .first()
+                .map(|t| t.rendering_engine)
+        })
+    }))
+}
+
+/// Reads the bundle and builds the parameter namespaces of a deployment, or says why it can't
+/// (a problem of the template or the spec). Storage trouble is an `ApiError` (retried).
+pub async fn prepare(cx: &Cx, d: &Deployment) -> Result<Result<Prepared, String>, ApiError> {
     let (spec, template, major, minor, target) = match &d.target_state {
         Some(DeploymentState::Environment(s)) => (
             s.spec.clone().unwrap_or_default(),
@@ -48,10 +119,8 @@ pub async fn render_deployment(
             s.template_minor_version.clone(),
             RenderTarget::ServicePipeline,
         ),
-        Some(DeploymentState::Component(_)) => {
-            return Ok(Err(
-                "Rendering directly defined components for CloudFormation is not supported by this Baryon engine yet; use a self-managed environment for components.".into(),
-            ));
+        Some(DeploymentState::Component(state)) => {
+            return prepare_component(cx, d, state).await;
         }
         None => return Ok(Err("the deployment has no target state".into())),
     };
@@ -153,10 +222,26 @@ pub async fn render_deployment(
             }
         )));
     };
-    Ok(
-        render_bundle(&files, &with_environment(ctx, &d.environment_name))
-            .map_err(|e| e.to_string()),
-    )
+    let resource = ResourceMetadata {
+        arn: d.target_arn.clone(),
+        template_arn: cx.arn(&format!(
+            "{}/{template}",
+            if family == Family::Environment {
+                "environment-template"
+            } else {
+                "service-template"
+            }
+        )),
+        template_major_version: major,
+        template_minor_version: minor,
+        deployment_id: d.id.clone(),
+        environment_arn: (target != RenderTarget::Environment)
+            .then(|| cx.arn(&format!("environment/{}", d.environment_name))),
+    };
+    Ok(Ok(Prepared {
+        files,
+        context: with_environment(ctx, &d.environment_name).with_resource(resource),
+    }))
 }
 
 /// An environment render's context names the environment (a spec does not).
@@ -178,4 +263,150 @@ fn outputs(list: &[Output]) -> Params {
             )
         })
         .collect()
+}
+
+/// A directly defined component's files (its manifest and template file, as a bundle with
+/// both at the root) and namespaces: `component`, `environment` and, when attached,
+/// `service` and `service_instance` (inputs from the component's `serviceSpec`, else the
+/// instance's spec, with the instance template's schema defaults).
+async fn prepare_component(
+    cx: &Cx,
+    d: &Deployment,
+    state: &baryon_model::proton::ComponentState,
+) -> Result<Result<Prepared, String>, ApiError> {
+    use baryon_model::proton::ServiceInstance;
+    use baryon_model::render::{ComponentContext, EnvironmentContext, ServiceInstanceContext};
+    let name = d.component_name.clone().unwrap_or_default();
+    let Some(doc) = cx.store.get::<Value>(Kind::Component, &name).await? else {
+        return Ok(Err(format!("the component {name} no longer exists")));
+    };
+    let manifest = doc.doc["manifest"].as_str().unwrap_or_default().to_owned();
+    let template = state
+        .template_file
+        .clone()
+        .or_else(|| doc.doc["templateFile"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let parsed = match parse_manifest(&manifest) {
+        Ok(m) => m,
+        Err(diags) => {
+            return Ok(Err(format!(
+                "the component manifest is not valid: {}",
+                diags
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )));
+        }
+    };
+    let mut files = BTreeMap::new();
+    files.insert("manifest.yaml".to_owned(), manifest.into_bytes());
+    for t in &parsed.infrastructure.templates {
+        if let Some(file) = t.file.as_deref().filter(|f| *f != "*") {
+            files.insert(file.to_owned(), template.clone().into_bytes());
+        }
+    }
+    let env = cx
+        .store
+        .get::<Environment>(Kind::Environment, &d.environment_name)
+        .await?;
+    let environment = EnvironmentContext {
+        name: d.environment_name.clone(),
+        account_id: env
+            .as_ref()
+            .and_then(|e| e.doc.environment_account_id.clone())
+            .unwrap_or_else(|| cx.config.account_id.clone()),
+        inputs: Params::new(),
+        outputs: match &env {
+            Some(e) => outputs(&deployment::outputs(cx, &e.doc.arn).await?),
+            None => Params::new(),
+        },
+    };
+    let mut inputs = Params::new();
+    let attached = match (&state.service_name, &state.service_instance_name) {
+        (Some(service_name), Some(instance_name)) => {
+            let Some(service) = cx.store.get::<Service>(Kind::Service, service_name).await? else {
+                return Ok(Err(format!("the service {service_name} no longer exists")));
+            };
+            let row = crate::handlers::deploy::Target::ServiceInstance(
+                service_name.clone(),
+                instance_name.clone(),
+            )
+            .row();
+            let Some(instance) = cx
+                .store
+                .get::<ServiceInstance>(Kind::ServiceInstance, &row)
+                .await?
+            else {
+                return Ok(Err(format!(
+                    "the service instance {service_name}/{instance_name} no longer exists"
+                )));
+            };
+            let i = instance.doc;
+            let version_row = tv::version_row(
+                &i.template_name,
+                &i.template_major_version,
+                &i.template_minor_version,
+            )?;
+            let schema = cx
+                .store
+                .get::<baryon_model::proton::ServiceTemplateVersion>(
+                    Family::Service.version_kind(),
+                    &version_row,
+                )
+                .await?
+                .and_then(|v| v.doc.schema)
+                .unwrap_or_default();
+            let spec = state
+                .service_spec
+                .clone()
+                .or_else(|| i.spec.clone())
+                .unwrap_or_default();
+            let opts = SpecRenderOptions {
+                environment_name: d.environment_name.clone(),
+                account_id: environment.account_id.clone(),
+                environment_outputs: environment.outputs.clone(),
+                ..SpecRenderOptions::default()
+            };
+            let instance_inputs = contexts_from_spec(&schema, &spec, &opts)
+                .ok()
+                .and_then(|contexts| {
+                    contexts
+                        .into_iter()
+                        .find_map(|c| c.service_instance.filter(|si| si.name == *instance_name))
+                })
+                .map(|si| si.inputs)
+                .unwrap_or_default();
+            inputs.clone_from(&instance_inputs);
+            let s = service.doc;
+            Some((
+                ServiceContext {
+                    name: s.name.clone(),
+                    branch_name: s.branch_name.clone().unwrap_or_default(),
+                    repository_connection_arn: s
+                        .repository_connection_arn
+                        .clone()
+                        .unwrap_or_default(),
+                    repository_id: s.repository_id.clone().unwrap_or_default(),
+                },
+                ServiceInstanceContext {
+                    name: instance_name.clone(),
+                    inputs: instance_inputs,
+                    outputs: Params::new(),
+                    environment: environment.clone(),
+                    components_default_outputs: None,
+                },
+            ))
+        }
+        _ => None,
+    };
+    let context =
+        RenderContext::component(ComponentContext { name, inputs }, environment, attached)
+            .with_resource(ResourceMetadata {
+                arn: d.target_arn.clone(),
+                deployment_id: d.id.clone(),
+                environment_arn: Some(cx.arn(&format!("environment/{}", d.environment_name))),
+                ..ResourceMetadata::default()
+            });
+    Ok(Ok(Prepared { files, context }))
 }

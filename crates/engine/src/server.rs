@@ -36,7 +36,7 @@ pub struct AppState {
 
 /// The router: `POST /` for the awsJson APIs (Proton 1.0, Service Catalog 1.1),
 /// `POST /service/AWS242ServiceCatalogService/operation/<Op>` for Service Catalog over Smithy
-/// RPC v2 CBOR, `GET /health`.
+/// RPC v2 CBOR, `GET /health`, `POST /sync` (sync webhook).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", post(aws_json))
@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
             post(rpc_v2_cbor),
         )
         .route("/health", get(health))
+        .route("/sync", post(trigger_sync))
         .with_state(state)
 }
 
@@ -53,6 +54,18 @@ async fn health() -> impl IntoResponse {
         StatusCode::OK,
         [("content-type", "application/json")],
         "{\"status\":\"ok\"}",
+    )
+}
+
+/// `POST /sync`: starts a template and service sync pass now — the webhook a git server calls
+/// on push. It takes no input and changes nothing itself (passes are spaced at least 0.5 s
+/// apart), so it needs no signature.
+async fn trigger_sync(State(state): State<AppState>) -> impl IntoResponse {
+    state.cx.sync_wake.notify_one();
+    (
+        StatusCode::ACCEPTED,
+        [("content-type", "application/json")],
+        "{\"status\":\"sync started\"}",
     )
 }
 

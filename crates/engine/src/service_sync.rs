@@ -1,30 +1,41 @@
-//! Service sync: a service's spec kept in git drives the service, as Proton's service sync did.
+//! Service sync: service specs kept in git drive the service, as Proton's service sync did.
 //!
-//! A service sync config names a repository branch and an ops file (`filePath`). The ops file
-//! says where each service's spec lives:
+//! A service sync config names a repository, the branch of its ops file and the ops file
+//! (`filePath`, e.g. `proton-ops.yaml`). The ops file is Proton's:
 //!
 //! ```yaml
 //! sync:
 //!   services:
 //!     frontend-svc:
-//!       spec: ./frontend-svc/spec.yaml
+//!       alpha:
+//!         branch: dev
+//!         spec: ./frontend-svc/test/frontend-spec.yaml
+//!       prod-one:
+//!         branch: prod
+//!         spec: ./frontend-svc/prod/frontend-spec.yaml
 //! ```
 //!
-//! (a service the ops file does not name uses `.proton/deployments/<service>.yaml`). When that
-//! spec file changes on the branch, the service follows it: instances new in the spec are
-//! created and instances gone from it deleted (UpdateService), each remaining instance whose
-//! own inputs changed is redeployed (UpdateServiceInstance, `CURRENT_VERSION`), and the
-//! pipeline too when its inputs changed. A sync that fails (an invalid spec, a refused update)
-//! records an `AUTOMATED` blocker with the reason; while a blocker is `ACTIVE` the service is
-//! not synced, until UpdateServiceSyncBlocker resolves it. Each instance's attempt is what
-//! GetServiceInstanceSyncStatus reports.
+//! Each instance named there follows the spec file at the head of its branch: when that file
+//! changes, the instance is created (CreateServiceInstance) if the service does not have it yet,
+//! or redeployed (UpdateServiceInstance, `CURRENT_VERSION`) when its own inputs changed. The
+//! spec must define the instance; instances the ops file does not name are left alone. A sync
+//! that fails records an `AUTOMATED` blocker on the instance; so does a change of the instance
+//! made outside sync (CreateServiceInstance / UpdateServiceInstance through the API), and
+//! deleting an instance (UpdateService) blocks the whole service ([`note_manual_change`]).
+//! While a blocker is `ACTIVE` what it blocks is not synced, until UpdateServiceSyncBlocker
+//! resolves it.
+//!
+//! Baryon also reads a whole-service form, `frontend-svc: {spec: <path>}` (and, with no ops
+//! file, `.proton/deployments/<service>.yaml` on the config's branch): the service follows that
+//! one spec — instances added and removed (UpdateService), changed instances and the pipeline
+//! redeployed. Each instance's attempt is what GetServiceInstanceSyncStatus reports.
 
 use std::path::Path;
 
 use baryon_model::proton::{
-    BlockerStatus, BlockerType, DeploymentUpdateType, ResourceSyncAttempt, ResourceSyncEvent,
-    ResourceSyncStatus, Revision, ServiceSyncConfig, SyncBlocker, UpdateServiceInput,
-    UpdateServiceInstanceInput, UpdateServicePipelineInput,
+    BlockerStatus, BlockerType, CreateServiceInstanceInput, DeploymentUpdateType,
+    ResourceSyncAttempt, ResourceSyncEvent, ResourceSyncStatus, Revision, ServiceSyncConfig,
+    SyncBlocker, UpdateServiceInput, UpdateServiceInstanceInput, UpdateServicePipelineInput,
 };
 use baryon_model::spec::{self, Spec};
 use serde_json::{Value, json};
@@ -56,28 +67,75 @@ fn state_key(service: &str) -> String {
     format!("service:{service}")
 }
 
-/// Where the ops file says the service's spec is.
-async fn spec_path(dir: &Path, head: &str, c: &ServiceSyncConfig) -> Result<String, String> {
-    let default = format!(".proton/deployments/{}.yaml", c.service_name);
-    let Some(bytes) = git::file_at(dir, head, &c.file_path)
+/// What the ops file asks for one service.
+#[derive(Debug, PartialEq)]
+enum Plan {
+    /// Baryon's whole-service form: the service follows this spec on the config's branch.
+    Service(String),
+    /// Proton's form: each instance follows its own spec on its own branch.
+    Instances(Vec<InstanceSync>),
+}
+
+/// One instance of Proton's ops file.
+#[derive(Debug, PartialEq)]
+struct InstanceSync {
+    name: String,
+    branch: String,
+    spec: String,
+}
+
+/// Reads the ops file at the config's branch head.
+async fn plan(dir: &Path, head: &str, c: &ServiceSyncConfig) -> Result<Plan, String> {
+    let default = Plan::Service(format!(".proton/deployments/{}.yaml", c.service_name));
+    let Some(bytes) = git::file_at(dir, head, c.file_path.trim_start_matches("./"))
         .await
         .map_err(|e| e.to_string())?
     else {
         return Ok(default);
     };
     let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8", c.file_path))?;
-    let root = baryon_model::yaml::parse(&text).map_err(|e| format!("{}: {e}", c.file_path))?;
-    let named = root
+    parse_plan(&text, &c.file_path, &c.service_name).map(|p| p.unwrap_or(default))
+}
+
+/// The ops file's plan for `service`; `None` when the file does not name it.
+fn parse_plan(text: &str, file: &str, service: &str) -> Result<Option<Plan>, String> {
+    let root = baryon_model::yaml::parse(text).map_err(|e| format!("{file}: {e}"))?;
+    let Some(entry) = root
         .get("sync")
         .and_then(|s| s.get("services"))
-        .and_then(|s| s.get(&c.service_name))
-        .and_then(|s| s.get("spec"))
-        .and_then(|s| s.as_str().map(str::to_owned));
-    Ok(named.map_or(default, |p| p.trim_start_matches("./").to_owned()))
+        .and_then(|s| s.get(service))
+    else {
+        return Ok(None);
+    };
+    let path = |s: &str| s.trim_start_matches("./").to_owned();
+    if let Some(spec) = entry.get("spec").and_then(|s| s.as_str()) {
+        return Ok(Some(Plan::Service(path(spec))));
+    }
+    let Some(map) = entry.as_map() else {
+        return Err(format!(
+            "{file}: sync.services.{service} must map instance names to a branch and a spec"
+        ));
+    };
+    let mut instances = Vec::new();
+    for (key, value) in map {
+        let name = key.key_text();
+        let field = |f: &str| value.get(f).and_then(|v| v.as_str()).map(str::to_owned);
+        let (Some(branch), Some(spec)) = (field("branch"), field("spec")) else {
+            return Err(format!(
+                "{file}: sync.services.{service}.{name} needs a branch and a spec"
+            ));
+        };
+        instances.push(InstanceSync {
+            name,
+            branch,
+            spec: path(&spec),
+        });
+    }
+    Ok(Some(Plan::Instances(instances)))
 }
 
 async fn sync_service(cx: &Cx, c: &ServiceSyncConfig) -> Result<(), ApiError> {
-    if active_blocker(cx, &c.service_name).await?.is_some() {
+    if active_blocker(cx, &c.service_name, None).await?.is_some() {
         return Ok(());
     }
     let repos = &cx.repositories;
@@ -98,9 +156,15 @@ async fn sync_service(cx: &Cx, c: &ServiceSyncConfig) -> Result<(), ApiError> {
     let Some(head) = git::branch_head(&dir, &c.branch).await.map_err(git_err)? else {
         return Ok(());
     };
-    let path = match spec_path(&dir, &head, c).await {
-        Ok(p) => p,
-        Err(reason) => return block(cx, c, &reason).await,
+    let path = match plan(&dir, &head, c).await {
+        Ok(Plan::Service(p)) => p,
+        Ok(Plan::Instances(list)) => {
+            for instance in &list {
+                sync_instance(cx, c, &dir, instance).await?;
+            }
+            return Ok(());
+        }
+        Err(reason) => return block(cx, c, None, &reason).await,
     };
     let Some(blob) = git::object_at(&dir, &head, &path).await.map_err(git_err)? else {
         return Ok(()); // no spec yet
@@ -115,7 +179,7 @@ async fn sync_service(cx: &Cx, c: &ServiceSyncConfig) -> Result<(), ApiError> {
         .map_err(git_err)?
         .unwrap_or_default();
     let Ok(text) = String::from_utf8(bytes) else {
-        return block(cx, c, &format!("{path} is not UTF-8")).await;
+        return block(cx, c, None, &format!("{path} is not UTF-8")).await;
     };
     let revision = Revision {
         branch: c.branch.clone(),
@@ -131,8 +195,164 @@ async fn sync_service(cx: &Cx, c: &ServiceSyncConfig) -> Result<(), ApiError> {
             tracing::debug!(service = %c.service_name, reason = %m, "service sync deferred");
             Ok(())
         }
-        Err(e) => block(cx, c, &format!("Syncing {path} at {head} failed: {e}")).await,
+        Err(e) => {
+            block(
+                cx,
+                c,
+                None,
+                &format!("Syncing {path} at {head} failed: {e}"),
+            )
+            .await
+        }
     }
+}
+
+/// Syncs one instance of Proton's ops file from the spec at the head of its branch.
+async fn sync_instance(
+    cx: &Cx,
+    c: &ServiceSyncConfig,
+    dir: &Path,
+    wanted: &InstanceSync,
+) -> Result<(), ApiError> {
+    let service_name = &c.service_name;
+    if active_blocker(cx, service_name, Some(&wanted.name))
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let git_err = |e: git::GitError| ApiError::InternalServer(format!("git: {e}"));
+    let Some(head) = git::branch_head(dir, &wanted.branch)
+        .await
+        .map_err(git_err)?
+    else {
+        return Ok(()); // the branch does not exist yet
+    };
+    let Some(blob) = git::object_at(dir, &head, &wanted.spec)
+        .await
+        .map_err(git_err)?
+    else {
+        return Ok(()); // no spec yet
+    };
+    let key = instance_status_key(service_name, &wanted.name);
+    let state = load_state(cx, &key).await?;
+    if state["blob"].as_str() == Some(blob.as_str())
+        && state["desiredState"]["branch"].as_str() == Some(wanted.branch.as_str())
+    {
+        return Ok(());
+    }
+    let revision = Revision {
+        branch: wanted.branch.clone(),
+        directory: wanted.spec.clone(),
+        repository_name: c.repository_name.clone(),
+        repository_provider: c.repository_provider.clone(),
+        sha: head.clone(),
+    };
+    let started = cx.clock.now();
+    let text = String::from_utf8(
+        git::file_at(dir, &head, &wanted.spec)
+            .await
+            .map_err(git_err)?
+            .unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    let outcome = apply_instance(cx, service_name, &wanted.name, &text).await;
+    match outcome {
+        Ok(event) => {
+            record_instance(
+                cx,
+                service_name,
+                &wanted.name,
+                &revision,
+                started,
+                &event,
+                &blob,
+            )
+            .await
+        }
+        Err(ApiError::Conflict(m)) => {
+            tracing::debug!(service = %service_name, instance = %wanted.name, reason = %m, "instance sync deferred");
+            Ok(())
+        }
+        Err(e) => {
+            block(
+                cx,
+                c,
+                Some(&wanted.name),
+                &format!(
+                    "Syncing {} at {head} ({}) for {} failed: {e}",
+                    wanted.spec, wanted.branch, wanted.name
+                ),
+            )
+            .await
+        }
+    }
+}
+
+/// Creates or redeploys one instance from a spec; what happened, for the sync status.
+async fn apply_instance(
+    cx: &Cx,
+    service_name: &str,
+    name: &str,
+    text: &str,
+) -> Result<String, ApiError> {
+    let (wanted, _) = sections(text)
+        .ok_or_else(|| ApiError::Validation("the synced file is not a valid ServiceSpec".into()))?;
+    let Some((_, inputs)) = wanted.iter().find(|(n, _)| n == name) else {
+        return Err(ApiError::Validation(format!(
+            "the spec does not define instance {name}"
+        )));
+    };
+    let existing = cx
+        .store
+        .get::<baryon_model::proton::ServiceInstance>(
+            Kind::ServiceInstance,
+            &crate::handlers::deploy::Target::ServiceInstance(
+                service_name.to_owned(),
+                name.to_owned(),
+            )
+            .row(),
+        )
+        .await?;
+    let Some(existing) = existing else {
+        service::create_instance(
+            cx,
+            CreateServiceInstanceInput {
+                client_token: None,
+                name: name.to_owned(),
+                service_name: service_name.to_owned(),
+                spec: text.to_owned(),
+                tags: None,
+                template_major_version: None,
+                template_minor_version: None,
+            },
+        )
+        .await?;
+        return Ok("created from the synced spec".into());
+    };
+    let current = existing
+        .doc
+        .spec
+        .as_deref()
+        .and_then(sections)
+        .and_then(|(list, _)| list.into_iter().find(|(n, _)| n == name).map(|(_, v)| v));
+    if current.as_ref() == Some(inputs) {
+        return Ok("unchanged: the synced inputs are the deployed ones".into());
+    }
+    service::update_instance(
+        cx,
+        UpdateServiceInstanceInput {
+            client_token: None,
+            deployment_type: DeploymentUpdateType::CurrentVersion,
+            name: name.to_owned(),
+            service_name: service_name.to_owned(),
+            spec: Some(text.to_owned()),
+            template_major_version: None,
+            template_minor_version: None,
+        },
+    )
+    .await?;
+    Ok("redeployed with the synced spec".into())
 }
 
 /// The instances' inputs (as JSON) and the pipeline's, from a service spec.
@@ -209,7 +429,7 @@ async fn apply(
                 "redeployed with the synced spec".to_owned()
             }
         };
-        record_instance(cx, &c.service_name, name, revision, started, &event).await?;
+        record_instance(cx, &c.service_name, name, revision, started, &event, "").await?;
     }
     if new_pipeline != old_pipeline && current.pipeline.is_some() {
         service::update_pipeline(
@@ -234,6 +454,7 @@ async fn record_instance(
     revision: &Revision,
     started: baryon_model::Timestamp,
     event: &str,
+    blob: &str,
 ) -> Result<(), ApiError> {
     let key = instance_status_key(service, instance);
     let state = load_state(cx, &key).await?;
@@ -254,23 +475,67 @@ async fn record_instance(
     save_state(
         cx,
         &key,
-        &json!({ "latestSync": attempt, "latestSuccessfulSync": attempt, "desiredState": revision }),
+        &json!({ "latestSync": attempt, "latestSuccessfulSync": attempt, "desiredState": revision, "blob": blob }),
     )
     .await
 }
 
-async fn active_blocker(cx: &Cx, service: &str) -> Result<Option<StoredBlocker>, ApiError> {
+/// The active blocker of the service (`instance` `None`) or of one instance.
+async fn active_blocker(
+    cx: &Cx,
+    service: &str,
+    instance: Option<&str>,
+) -> Result<Option<StoredBlocker>, ApiError> {
     Ok(cx
         .store
         .list::<StoredBlocker>(Kind::SyncBlocker, Some(service), None, 1000)
         .await?
         .items
         .into_iter()
-        .find(|b| b.blocker.status == BlockerStatus::Active))
+        .find(|b| {
+            b.blocker.status == BlockerStatus::Active
+                && b.service_instance_name.as_deref() == instance
+        }))
 }
 
-/// Records an `AUTOMATED` blocker on the service: syncing stops until it is resolved.
-async fn block(cx: &Cx, c: &ServiceSyncConfig, reason: &str) -> Result<(), ApiError> {
+/// A change made outside service sync to a synced service: an instance created or updated
+/// through the API blocks that instance's sync; instances deleted (UpdateService) block the
+/// service's. Nothing happens for a service without a sync config, or when that blocker is
+/// already active.
+pub async fn note_manual_change(
+    cx: &Cx,
+    service: &str,
+    instance: Option<&str>,
+    what: &str,
+) -> Result<(), ApiError> {
+    let Some(config) = cx
+        .store
+        .get::<ServiceSyncConfig>(Kind::ServiceSyncConfig, service)
+        .await?
+    else {
+        return Ok(());
+    };
+    if active_blocker(cx, service, instance).await?.is_some() {
+        return Ok(());
+    }
+    let whom = instance.map_or_else(
+        || format!("Service {service}"),
+        |i| format!("Service instance {i}"),
+    );
+    let reason = format!(
+        "{whom} was changed outside service sync ({what}); its sync is disabled until this blocker is resolved."
+    );
+    block(cx, &config.doc, instance, &reason).await
+}
+
+/// Records an `AUTOMATED` blocker on the service (or one instance): syncing it stops until the
+/// blocker is resolved.
+async fn block(
+    cx: &Cx,
+    c: &ServiceSyncConfig,
+    instance: Option<&str>,
+    reason: &str,
+) -> Result<(), ApiError> {
     let id = cx.ids.uuid();
     let stored = StoredBlocker {
         blocker: SyncBlocker {
@@ -293,7 +558,7 @@ async fn block(cx: &Cx, c: &ServiceSyncConfig, reason: &str) -> Result<(), ApiEr
             r#type: BlockerType::Automated,
         },
         service_name: c.service_name.clone(),
-        service_instance_name: None,
+        service_instance_name: instance.map(str::to_owned),
     };
     let arn = cx.arn(&format!("sync-blocker/{id}"));
     let cols = Columns {
@@ -303,6 +568,6 @@ async fn block(cx: &Cx, c: &ServiceSyncConfig, reason: &str) -> Result<(), ApiEr
         arn: &arn,
     };
     cx.store.insert(Kind::SyncBlocker, &cols, &stored).await?;
-    tracing::info!(service = %c.service_name, reason, "service sync blocked");
+    tracing::info!(service = %c.service_name, instance, reason, "service sync blocked");
     Ok(())
 }

@@ -39,8 +39,10 @@ const REGISTRATION_WAIT: Duration = Duration::from_mins(1);
 
 /// Starts the sync worker (template sync, then service sync) for the given accounts.
 pub fn spawn(cx: Cx, accounts: Vec<String>, interval: Duration) -> tokio::task::JoinHandle<()> {
+    spawn_push_watcher(cx.clone());
     tokio::spawn(async move {
         loop {
+            let started = tokio::time::Instant::now();
             for account in &accounts {
                 let cx = cx.for_account(account);
                 if let Err(e) = sync_account(&cx).await {
@@ -50,9 +52,38 @@ pub fn spawn(cx: Cx, accounts: Vec<String>, interval: Duration) -> tokio::task::
                     tracing::warn!(account = %account, error = %e, "service sync pass failed");
                 }
             }
-            tokio::time::sleep(interval).await;
+            // The next pass: after the interval, or sooner when woken — but never more than
+            // one pass per `MIN_SPACING`, however often a webhook is called.
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                () = cx.sync_wake.notified() => {}
+            }
+            tokio::time::sleep_until(started + MIN_SPACING).await;
         }
     })
+}
+
+/// The shortest time between two sync passes.
+const MIN_SPACING: Duration = Duration::from_millis(500);
+
+/// Watches the file the repositories' `post-receive` hooks touch
+/// ([`git::Repositories::push_trigger`]): a push to a repository Baryon keeps starts a sync
+/// pass within a quarter second instead of at the end of the interval.
+fn spawn_push_watcher(cx: Cx) {
+    let file = cx.repositories.push_trigger();
+    tokio::spawn(async move {
+        let modified = |f: &std::path::Path| std::fs::metadata(f).and_then(|m| m.modified()).ok();
+        let mut last = modified(&file);
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let now = modified(&file);
+            if now != last {
+                last = now;
+                tracing::debug!("a push to a local repository: syncing now");
+                cx.sync_wake.notify_one();
+            }
+        }
+    });
 }
 
 fn git_error(e: &git::GitError) -> ApiError {

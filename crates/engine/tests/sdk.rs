@@ -45,6 +45,7 @@ async fn serve(data_dir: &Path) -> (aws_sdk_proton::Client, String) {
         git_remotes: std::collections::BTreeMap::new(),
         sync_interval: std::time::Duration::from_secs(2),
         cloudformation: None,
+        codebuild: None,
     })
     .await
     .unwrap();

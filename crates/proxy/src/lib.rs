@@ -32,6 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use baryon_engine::artifacts::ArtifactStore;
 use http_body_util::{BodyExt as _, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -40,6 +41,7 @@ pub mod console;
 pub mod credentials;
 pub mod error;
 pub mod guard;
+pub mod s3;
 pub mod upstream;
 
 pub use credentials::ProxyCredentials;
@@ -72,8 +74,11 @@ pub struct ProxyConfig {
     /// Largest uploaded bundle.
     pub max_bundle_bytes: u64,
     /// The local artifact store root (`<data-dir>/buckets`) for bundle uploads; `None` when
-    /// the upstream is not a local engine (uploads then answer 501).
+    /// the upstream is not a local engine.
     pub artifacts_dir: Option<PathBuf>,
+    /// Without a local store: the S3-compatible store bundles are uploaded to (`https://…`,
+    /// `http://…`, or `aws` for `https://s3.<region>.amazonaws.com`); `None`: uploads answer 501.
+    pub bundle_store: Option<String>,
     /// Time the upstream has to send its response head.
     pub upstream_timeout: Duration,
 }
@@ -94,6 +99,7 @@ impl ProxyConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_bundle_bytes: DEFAULT_MAX_BUNDLE_BYTES,
             artifacts_dir: None,
+            bundle_store: None,
             upstream_timeout: DEFAULT_UPSTREAM_TIMEOUT,
         }
     }
@@ -113,6 +119,7 @@ impl std::fmt::Debug for ProxyConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_bundle_bytes", &self.max_bundle_bytes)
             .field("artifacts_dir", &self.artifacts_dir)
+            .field("bundle_store", &self.bundle_store)
             .field("upstream_timeout", &self.upstream_timeout)
             .finish()
     }
@@ -131,12 +138,34 @@ pub fn generate_login_token() -> Result<String, ProxyError> {
     Ok(token)
 }
 
+/// The HTTP(S) connector: TLS with the system's roots (or `SSL_CERT_FILE`) when an `https://`
+/// upstream or bundle store is configured; plain `http://` ones need no roots (none are loaded, so a machine without CA
+/// certificates can still proxy to a loopback engine).
+fn connector(tls: bool) -> Result<HttpsConnector<HttpConnector>, ProxyError> {
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let builder = hyper_rustls::HttpsConnectorBuilder::new();
+    let builder = if tls {
+        builder
+            .with_provider_and_native_roots(provider)
+            .map_err(|e| ProxyError::Config(format!("no trusted CA certificates: {e}")))?
+    } else {
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ProxyError::Config(format!("TLS configuration: {e}")))?
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        builder.with_tls_config(config)
+    };
+    Ok(builder.https_or_http().enable_http1().build())
+}
+
 #[derive(Debug)]
 struct Inner {
     config: ProxyConfig,
     upstream: Upstream,
     artifacts: Option<ArtifactStore>,
-    client: Client<HttpConnector, Full<Bytes>>,
+    bundle_store: Option<Upstream>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
 /// A configured proxy: cheap to clone, the state of [`router`].
@@ -174,12 +203,26 @@ impl Proxy {
             _ => {}
         }
         let artifacts = config.artifacts_dir.clone().map(ArtifactStore::new);
-        let client = Client::builder(TokioExecutor::new()).build_http();
+        let bundle_store = match config.bundle_store.as_deref() {
+            None => None,
+            Some("aws") => Some(Upstream::parse(&format!(
+                "https://s3.{}.amazonaws.com",
+                config.region
+            ))?),
+            Some(url) => Some(Upstream::parse(url)?),
+        };
+        let tls = upstream.uri().scheme_str() == Some("https")
+            || config
+                .bundle_store
+                .as_deref()
+                .is_some_and(|s| !s.starts_with("http://"));
+        let client = Client::builder(TokioExecutor::new()).build(connector(tls)?);
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 upstream,
                 artifacts,
+                bundle_store,
                 client,
             }),
         })
@@ -298,6 +341,54 @@ impl Proxy {
         Ok(response)
     }
 
+    async fn upload_to_s3(
+        &self,
+        store: &Upstream,
+        bucket: &str,
+        key: &str,
+        data: Bytes,
+    ) -> Result<Response, ProxyError> {
+        let config = &self.inner.config;
+        let size = data.len();
+        let request = s3::signed_put(
+            store,
+            &config.region,
+            &config.credentials,
+            bucket,
+            key,
+            data,
+            SystemTime::now(),
+        )?;
+        let sent = tokio::time::timeout(
+            config.upstream_timeout,
+            self.inner.client.request(request.map(Full::new)),
+        )
+        .await
+        .map_err(|_| ProxyError::GatewayTimeout("The bundle store did not answer in time".into()))?
+        .map_err(|e| {
+            ProxyError::BadGateway(format!(
+                "The bundle store {} could not be reached: {e}",
+                store.uri()
+            ))
+        })?;
+        let status = sent.status();
+        if !status.is_success() {
+            let body = sent
+                .into_body()
+                .collect()
+                .await
+                .map(http_body_util::Collected::to_bytes)
+                .unwrap_or_default();
+            return Err(ProxyError::BadGateway(format!(
+                "The bundle store refused the upload ({}): {}",
+                status.as_u16(),
+                s3::error_summary(&body)
+            )));
+        }
+        tracing::info!(bucket, key, size, "bundle uploaded to the S3 store");
+        Ok(uploaded(bucket, key))
+    }
+
     async fn upload(&self, bucket: &str, key: &str, request: Request) -> Response {
         match self.try_upload(bucket, key, request).await {
             Ok(response) => response,
@@ -326,13 +417,6 @@ impl Proxy {
         let config = &self.inner.config;
         let (parts, mut body) = request.into_parts();
         guard::check(&parts.headers, config.login_token.as_deref())?;
-        let Some(artifacts) = &self.inner.artifacts else {
-            return Err(ProxyError::NotImplemented(
-                "Bundle upload needs the embedded artifact store (baryon serve); this proxy \
-                 forwards to an external upstream: upload bundles to its S3 bucket instead."
-                    .to_owned(),
-            ));
-        };
         let too_large = || {
             ProxyError::TooLarge(format!(
                 "Bundle exceeds the limit of {} bytes",
@@ -342,6 +426,21 @@ impl Proxy {
         if content_length(&parts.headers).is_some_and(|n| n > config.max_bundle_bytes) {
             return Err(too_large());
         }
+        let Some(artifacts) = &self.inner.artifacts else {
+            let Some(store) = &self.inner.bundle_store else {
+                return Err(ProxyError::NotImplemented(
+                    "Bundle upload needs the embedded artifact store (baryon serve) or an S3 \
+                     store (baryon proxy --bundle-store URL|aws); this proxy has neither: \
+                     upload bundles to the upstream's S3 bucket instead."
+                        .to_owned(),
+                ));
+            };
+            let limit = usize::try_from(config.max_bundle_bytes).unwrap_or(usize::MAX);
+            let data = axum::body::to_bytes(body, limit)
+                .await
+                .map_err(|_| too_large())?;
+            return self.upload_to_s3(store, bucket, key, data).await;
+        };
         let mut object = artifacts.create(bucket, key).await?;
         while let Some(frame) = body.frame().await {
             let frame = frame
@@ -357,14 +456,19 @@ impl Proxy {
         let size = object.written();
         object.commit().await?;
         tracing::info!(bucket, key, size, "bundle uploaded");
-        let body = serde_json::json!({ "s3": { "bucket": bucket, "key": key } });
-        let mut response = (StatusCode::OK, body.to_string()).into_response();
-        response.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        Ok(response)
+        Ok(uploaded(bucket, key))
     }
+}
+
+/// The answer to an upload: where the bundle is, as the Create*TemplateVersion `source` wants it.
+fn uploaded(bucket: &str, key: &str) -> Response {
+    let body = serde_json::json!({ "s3": { "bucket": bucket, "key": key } });
+    let mut response = (StatusCode::OK, body.to_string()).into_response();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 fn content_length(headers: &http::HeaderMap) -> Option<u64> {

@@ -2,9 +2,9 @@
 //! request, and the HTTP client that sends it.
 //!
 //! The upstream is fixed when the proxy starts ([`Upstream::parse`]); nothing in a browser
-//! request chooses where it goes. Only plain `http://` upstreams are supported: the proxy has no
-//! TLS client (a loopback engine, or a trusted network, needs none); an `https://` upstream is a
-//! clear configuration error rather than a silent downgrade.
+//! request chooses where it goes. `https://` upstreams are reached over rustls (system roots, or
+//! `SSL_CERT_FILE`); plain `http://` suits a loopback engine or a trusted network. The scheme is
+//! kept as given: an `https://` upstream is never downgraded.
 
 use std::time::SystemTime;
 
@@ -70,24 +70,19 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    /// Parses `http://host[:port][/path]`. Refused: other schemes (`https` with a message
-    /// saying it is not supported yet), user info, query, fragment.
+    /// Parses `https://host[:port][/path]` or `http://…`. Refused: other schemes, user info,
+    /// query, fragment.
     pub fn parse(url: &str) -> Result<Self, ProxyError> {
         let invalid = |reason: &str| ProxyError::InvalidUpstream {
             url: url.to_owned(),
             reason: reason.to_owned(),
         };
         let uri: Uri = url.parse().map_err(|_| invalid("not a URL"))?;
-        match uri.scheme_str() {
-            Some("http") => {}
-            Some("https") => {
-                return Err(invalid(
-                    "https upstreams are not supported yet (the proxy has no TLS client); use an \
-                     http:// upstream on loopback or a trusted network",
-                ));
-            }
-            _ => return Err(invalid("the scheme must be http://")),
-        }
+        let scheme = match uri.scheme_str() {
+            Some("http") => "http",
+            Some("https") => "https",
+            _ => return Err(invalid("the scheme must be https:// or http://")),
+        };
         let authority = uri.authority().cloned().ok_or_else(|| invalid("no host"))?;
         if authority.as_str().contains('@') {
             return Err(invalid("user info is not allowed in the upstream URL"));
@@ -106,7 +101,7 @@ impl Upstream {
             uri.path()
         };
         let uri = Uri::builder()
-            .scheme("http")
+            .scheme(scheme)
             .authority(authority.clone())
             .path_and_query(PathAndQuery::try_from(path).map_err(|_| invalid("invalid path"))?)
             .build()
@@ -118,11 +113,15 @@ impl Upstream {
     pub fn uri(&self) -> &Uri {
         &self.uri
     }
+
+    /// `host[:port]`.
+    pub fn authority(&self) -> &Authority {
+        &self.authority
+    }
 }
 
-/// Builds the signed awsJson request for one operation: `POST <upstream>`, `Host`,
-/// `Content-Type`, `X-Amz-Target`, and the SigV4 headers (`X-Amz-Date`, `Authorization`,
-/// `X-Amz-Security-Token` with temporary credentials) from the `aws-sigv4` crate.
+/// The signed awsJson request for one operation: `POST` to the upstream with `host`,
+/// `content-type` and `x-amz-target` signed for the service's signing name.
 pub fn signed_request(
     upstream: &Upstream,
     region: &str,
@@ -132,19 +131,56 @@ pub fn signed_request(
     body: Bytes,
     time: SystemTime,
 ) -> Result<http::Request<Bytes>, ProxyError> {
-    let internal = |what: &str| ProxyError::Internal(format!("could not sign the request: {what}"));
     let target = format!("{}.{operation}", service.target_prefix());
-    let host = upstream.authority.as_str();
     let fields = [
-        ("host", host),
+        ("host", upstream.authority.as_str()),
         ("content-type", service.content_type()),
         ("x-amz-target", target.as_str()),
     ];
-    let uri = upstream.uri.to_string();
+    sign_request(
+        &Signing {
+            method: http::Method::POST,
+            uri: upstream.uri.to_string(),
+            fields: &fields,
+            region,
+            service: service.signing_name(),
+            settings: SigningSettings::default(),
+            time,
+        },
+        credentials,
+        body,
+    )
+}
+
+/// What [`sign_request`] signs.
+pub struct Signing<'a> {
+    /// The method.
+    pub method: http::Method,
+    /// The full URI.
+    pub uri: String,
+    /// The headers sent and signed.
+    pub fields: &'a [(&'a str, &'a str)],
+    /// The region signed for.
+    pub region: &'a str,
+    /// The signing name (`proton`, `servicecatalog`, `s3`).
+    pub service: &'a str,
+    /// Encoding and payload settings (S3 differs from the JSON services).
+    pub settings: SigningSettings,
+    /// The signing time.
+    pub time: SystemTime,
+}
+
+/// A request signed by the `aws-sigv4` crate (no hand-written signing).
+pub fn sign_request(
+    signing: &Signing<'_>,
+    credentials: &ProxyCredentials,
+    body: Bytes,
+) -> Result<http::Request<Bytes>, ProxyError> {
+    let internal = |what: &str| ProxyError::Internal(format!("could not sign the request: {what}"));
     let signable = SignableRequest::new(
-        "POST",
-        uri.as_str(),
-        fields.iter().copied(),
+        signing.method.as_str(),
+        signing.uri.as_str(),
+        signing.fields.iter().copied(),
         SignableBody::Bytes(&body),
     )
     .map_err(|_| internal("unsignable request"))?;
@@ -158,10 +194,10 @@ pub fn signed_request(
     .into();
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
-        .region(region)
-        .name(service.signing_name())
-        .time(time)
-        .settings(SigningSettings::default())
+        .region(signing.region)
+        .name(signing.service)
+        .time(signing.time)
+        .settings(signing.settings.clone())
         .build()
         .map_err(|_| internal("incomplete signing parameters"))?
         .into();
@@ -169,10 +205,10 @@ pub fn signed_request(
         .map_err(|_| internal("signing failed"))?
         .into_parts();
     let mut builder = http::Request::builder()
-        .method(http::Method::POST)
-        .uri(upstream.uri.clone());
-    for (name, value) in fields {
-        builder = builder.header(name, value);
+        .method(signing.method.clone())
+        .uri(signing.uri.as_str());
+    for (name, value) in signing.fields {
+        builder = builder.header(*name, *value);
     }
     let mut request = builder
         .body(body)
@@ -194,12 +230,11 @@ mod tests {
     }
 
     #[test]
-    fn an_https_upstream_is_refused_with_a_clear_message() {
-        let e = Upstream::parse("https://proton.us-east-1.amazonaws.com").unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("https upstreams are not supported yet"),
-            "{e}"
+    fn an_https_upstream_keeps_its_scheme() {
+        let u = Upstream::parse("https://proton.us-east-1.amazonaws.com").unwrap();
+        assert_eq!(
+            u.uri().to_string(),
+            "https://proton.us-east-1.amazonaws.com/"
         );
     }
 

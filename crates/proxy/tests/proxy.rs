@@ -59,6 +59,7 @@ async fn engine() -> Upstream {
         git_remotes: std::collections::BTreeMap::new(),
         sync_interval: std::time::Duration::from_secs(2),
         cloudformation: None,
+        codebuild: None,
     })
     .await
     .unwrap();

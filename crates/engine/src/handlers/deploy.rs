@@ -620,6 +620,28 @@ pub async fn redeploy(
     Ok(doc)
 }
 
+/// Moves a deployment and its target (when it is still the target's current deployment) to
+/// `CANCELLING`.
+async fn mark_cancelling(cx: &Cx, target: &Target, id: &str) -> Result<(), ApiError> {
+    for _ in 0..10 {
+        let Some(row) = cx.store.get::<Value>(target.kind(), &target.row()).await? else {
+            break;
+        };
+        let mut doc = row.doc;
+        if doc["lastAttemptedDeploymentId"].as_str() != Some(id)
+            || doc["deploymentStatus"] != json!("IN_PROGRESS")
+        {
+            break;
+        }
+        doc["deploymentStatus"] = json!("CANCELLING");
+        if save(cx, target, &doc, row.version).await? {
+            break;
+        }
+    }
+    deployment::finish(cx, id, DeploymentStatus::Cancelling, None).await?;
+    Ok(())
+}
+
 /// Cancels a target's deployment in progress (it ends CANCELLED and the target is put back).
 pub async fn cancel(cx: &Cx, target: &Target) -> Result<Value, ApiError> {
     let doc = cx
@@ -644,9 +666,15 @@ pub async fn cancel(cx: &Cx, target: &Target) -> Result<Value, ApiError> {
             crate::provision::Progress::Cancelled => {
                 conclude(cx, id, Outcome::Cancelled, &[]).await?;
             }
+            crate::provision::Progress::InProgress { .. } => {
+                // Stopping takes time (CloudFormation rolls the update back): the deployment
+                // and its target are CANCELLING until the provisioner's polls settle it —
+                // CANCELLED, or SUCCEEDED/FAILED when the work ended first.
+                mark_cancelling(cx, target, id).await?;
+            }
             other => {
                 return Err(ApiError::InternalServer(format!(
-                    "the {} provisioner answered a cancellation with {other:?}, which this engine does not handle yet",
+                    "the {} provisioner answered a cancellation with {other:?}",
                     provisioner.name()
                 )));
             }

@@ -231,10 +231,23 @@ pub async fn notify(
             "The deployment {id} is not a deployment of {arn}."
         )));
     }
-    if !deploy::self_managed(cx, &d).await? {
-        return Err(ApiError::Validation(format!(
-            "The resource {arn} is not self-managed; its provisioner reports its deployments."
-        )));
+    let self_managed = deploy::self_managed(cx, &d).await?;
+    let status = input.status.unwrap_or(ResourceDeploymentStatus::Succeeded);
+    if !self_managed {
+        // CodeBuild-provisioned commands report outputs while they run; their exit status
+        // decides the outcome.
+        let codebuild =
+            crate::codebuild::uses_codebuild(crate::rendering::rendering_engine(cx, &d).await?);
+        if !codebuild {
+            return Err(ApiError::Validation(format!(
+                "The resource {arn} is not self-managed; its provisioner reports its deployments."
+            )));
+        }
+        if status != ResourceDeploymentStatus::InProgress {
+            return Err(ApiError::Validation(format!(
+                "The resource {arn} is provisioned by CodeBuild commands, whose exit status decides the outcome; report outputs with status IN_PROGRESS."
+            )));
+        }
     }
     if is_terminal(&d.deployment_status) {
         return Err(ApiError::Conflict(format!(
@@ -242,7 +255,15 @@ pub async fn notify(
             d.deployment_status
         )));
     }
-    let outcome = match input.status.unwrap_or(ResourceDeploymentStatus::Succeeded) {
+    let mut outputs = reported_outputs(cx, &id).await?;
+    for o in input.outputs.unwrap_or_default() {
+        if let Some(existing) = outputs.iter_mut().find(|e| e.key == o.key) {
+            *existing = o;
+        } else {
+            outputs.push(o);
+        }
+    }
+    let outcome = match status {
         ResourceDeploymentStatus::Succeeded => Outcome::Succeeded,
         ResourceDeploymentStatus::Failed => Outcome::Failed(
             input
@@ -250,17 +271,41 @@ pub async fn notify(
                 .unwrap_or_else(|| "the provisioning reported a failure".into()),
         ),
         ResourceDeploymentStatus::InProgress => {
+            // Outputs reported on the way are kept with the deployment, and become the
+            // resource's when it succeeds.
+            if !outputs.is_empty() {
+                store_outputs(cx, &reported_key(&id), &outputs).await?;
+            }
             return Ok(NotifyResourceDeploymentStatusChangeOutput {});
         }
         ResourceDeploymentStatus::Unknown(s) => {
             return Err(ApiError::Validation(format!("Unknown status {s}.")));
         }
     };
-    let target = deploy::conclude(cx, &id, outcome, &input.outputs.unwrap_or_default()).await?;
+    let target = deploy::conclude(cx, &id, outcome, &outputs).await?;
     if let Some(service) = target.service() {
         super::service::refresh_status(cx, service).await?;
     }
     Ok(NotifyResourceDeploymentStatusChangeOutput {})
+}
+
+/// Where the outputs a deployment's provisioning reported while in progress are kept.
+fn reported_key(deployment_id: &str) -> String {
+    format!("deployment/{deployment_id}")
+}
+
+/// The outputs reported for a deployment while it was in progress
+/// (NotifyResourceDeploymentStatusChange with status IN_PROGRESS).
+pub async fn reported_outputs(cx: &Cx, deployment_id: &str) -> Result<Vec<Output>, ApiError> {
+    Ok(cx
+        .store
+        .get::<Vec<Output>>(
+            Kind::Outputs,
+            &format!("{}#outputs", reported_key(deployment_id)),
+        )
+        .await?
+        .map(|r| r.doc)
+        .unwrap_or_default())
 }
 
 /// Stores a resource's outputs (replacing earlier ones).

@@ -94,13 +94,53 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::CreateService => run(cx, body, service::create).await,
         Operation::GetService => run(cx, body, service::get).await,
         Operation::ListServices => run(cx, body, service::list).await,
-        Operation::UpdateService => run(cx, body, service::update).await,
+        Operation::UpdateService => {
+            // Instances the new spec leaves out are deleted: a manual change for service sync.
+            let name = body["name"].as_str().unwrap_or_default().to_owned();
+            let removed = match body["spec"].as_str() {
+                Some(spec) => service::instances_missing_from(cx, &name, spec).await?,
+                None => Vec::new(),
+            };
+            let out = run(cx, body, service::update).await?;
+            if !removed.is_empty() {
+                crate::service_sync::note_manual_change(
+                    cx,
+                    &name,
+                    None,
+                    &format!("UpdateService deleted {}", removed.join(", ")),
+                )
+                .await?;
+            }
+            Ok(out)
+        }
         Operation::DeleteService => run(cx, body, service::delete).await,
-        Operation::UpdateServiceInstance => run(cx, body, service::update_instance).await,
+        Operation::UpdateServiceInstance => {
+            let (service, instance) = service_and_instance(&body);
+            let out = run(cx, body, service::update_instance).await?;
+            crate::service_sync::note_manual_change(
+                cx,
+                &service,
+                Some(&instance),
+                "UpdateServiceInstance",
+            )
+            .await?;
+            Ok(out)
+        }
         Operation::UpdateServicePipeline => run(cx, body, service::update_pipeline).await,
         Operation::CancelServiceInstanceDeployment => run(cx, body, service::cancel_instance).await,
         Operation::CancelServicePipelineDeployment => run(cx, body, service::cancel_pipeline).await,
-        Operation::CreateServiceInstance => run(cx, body, service::create_instance).await,
+        Operation::CreateServiceInstance => {
+            let (service, instance) = service_and_instance(&body);
+            let out = run(cx, body, service::create_instance).await?;
+            crate::service_sync::note_manual_change(
+                cx,
+                &service,
+                Some(&instance),
+                "CreateServiceInstance",
+            )
+            .await?;
+            Ok(out)
+        }
         Operation::GetServiceInstance => run(cx, body, service::get_instance).await,
         Operation::ListServiceInstances => run(cx, body, service_instance::list).await,
         Operation::ListServiceInstanceOutputs => {
@@ -162,6 +202,12 @@ pub async fn dispatch(cx: &Cx, op: Operation, body: Value) -> Result<Value, ApiE
         Operation::GetServiceSyncBlockerSummary => run(cx, body, sync::get_blocker_summary).await,
         Operation::UpdateServiceSyncBlocker => run(cx, body, sync::update_blocker).await,
     }
+}
+
+/// `serviceName` and `name` of an instance request.
+fn service_and_instance(body: &Value) -> (String, String) {
+    let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
+    (text("serviceName"), text("name"))
 }
 
 async fn run<I, O>(

@@ -492,6 +492,24 @@ pub async fn create_instance(
     Ok(CreateServiceInstanceOutput { service_instance })
 }
 
+/// The service's instances a new spec leaves out (UpdateService would delete them); none when
+/// the service or the spec can't be read (UpdateService then answers the error).
+pub async fn instances_missing_from(
+    cx: &Cx,
+    service: &str,
+    spec: &str,
+) -> Result<Vec<String>, ApiError> {
+    let Ok(parsed) = parse_service_spec(spec) else {
+        return Ok(Vec::new());
+    };
+    Ok(instances(cx, service)
+        .await?
+        .into_iter()
+        .filter(|i| !parsed.instances.iter().any(|d| d.name == i.name))
+        .map(|i| i.name)
+        .collect())
+}
+
 /// GetService.
 pub async fn get(cx: &Cx, input: GetServiceInput) -> Result<GetServiceOutput, ApiError> {
     let (s, _) = load(cx, &input.name).await?;

@@ -148,6 +148,7 @@ pub async fn create_template_config(
             config.template_name
         )));
     }
+    cx.sync_wake.notify_one();
     Ok(CreateTemplateSyncConfigOutput {
         template_sync_config: Some(config),
     })
@@ -187,6 +188,7 @@ pub async fn update_template_config(
         &config,
     )
     .await?;
+    cx.sync_wake.notify_one();
     Ok(UpdateTemplateSyncConfigOutput {
         template_sync_config: Some(config),
     })
@@ -307,6 +309,7 @@ pub async fn create_service_config(
             config.service_name
         )));
     }
+    cx.sync_wake.notify_one();
     Ok(CreateServiceSyncConfigOutput {
         service_sync_config: Some(config),
     })
@@ -344,6 +347,7 @@ pub async fn update_service_config(
         &config,
     )
     .await?;
+    cx.sync_wake.notify_one();
     Ok(UpdateServiceSyncConfigOutput {
         service_sync_config: Some(config),
     })

@@ -1,0 +1,427 @@
+//! Git sync: linked repositories (list, detail with GetRepositorySyncStatus), a template's
+//! sync config (create, update, delete; GetTemplateSyncStatus) on its template page, and a
+//! service's sync config with its sync blockers (GetServiceSyncBlockerSummary, resolve with
+//! UpdateServiceSyncBlocker) on its service page.
+
+use baryon_model::proton::{
+    CreateServiceSyncConfigInput, CreateTemplateSyncConfigInput, DeleteServiceSyncConfigInput,
+    DeleteTemplateSyncConfigInput, GetRepositoryInput, GetRepositorySyncStatusInput,
+    GetServiceSyncBlockerSummaryInput, GetServiceSyncConfigInput, GetTemplateSyncConfigInput,
+    GetTemplateSyncStatusInput, ListRepositoriesInput, RepositoryProvider, ResourceSyncAttempt,
+    SyncType, TemplateType, UpdateServiceSyncBlockerInput, UpdateTemplateSyncConfigInput, ops,
+};
+use baryon_model::proton::Operation;
+use baryon_model::shape::OperationShape;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{ApiError, call};
+use crate::templates::Family;
+use crate::ui::{
+    Empty, ErrorBox, Facts, Head, Status, TextField, confirm, list, show, table, when,
+};
+
+/// `/repositories`.
+#[component]
+pub fn Repositories() -> impl IntoView {
+    let page =
+        LocalResource::new(|| call::<ops::ListRepositories>(ListRepositoriesInput::default()));
+    view! {
+        <Head title="Repositories" />
+        {list(page, &["Name", "Provider", "Connection"], "No linked repositories.", |out| {
+            out.repositories.into_iter().map(|r| view! {
+                <tr>
+                    <td><a href=format!("/repositories/{}/{}", r.provider.as_str(), r.name)>{r.name.clone()}</a></td>
+                    <td>{r.provider.as_str().to_owned()}</td>
+                    <td class="mono">{r.connection_arn.clone()}</td>
+                </tr>
+            }.into_any()).collect()
+        })}
+    }
+}
+
+/// `/repositories/:provider/*name` (names are `owner/repo`).
+#[component]
+pub fn RepositoryDetail() -> impl IntoView {
+    let params = use_params_map();
+    let provider = Memo::new(move |_| params.with(|p| p.get("provider").unwrap_or_default()));
+    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let repo = LocalResource::new(move || {
+        call::<ops::GetRepository>(GetRepositoryInput {
+            name: name.get(),
+            provider: RepositoryProvider::from(provider.get().as_str()),
+        })
+    });
+    let branch = RwSignal::new("main".to_owned());
+    let sync_type = RwSignal::new("TEMPLATE_SYNC".to_owned());
+    let status = LocalResource::new(move || {
+        call::<ops::GetRepositorySyncStatus>(GetRepositorySyncStatusInput {
+            branch: branch.get(),
+            repository_name: name.get(),
+            repository_provider: RepositoryProvider::from(provider.get().as_str()),
+            sync_type: SyncType::from(sync_type.get().as_str()),
+        })
+    });
+    view! {
+        <Head title=move || name.get()>
+            <a href="/repositories">"Repositories"</a>
+        </Head>
+        {show(repo, |out| {
+            let r = out.repository;
+            view! {
+                <Facts rows=vec![
+                    ("Provider", Some(r.provider.as_str().to_owned())),
+                    ("Connection", Some(r.connection_arn)),
+                    ("Encryption key", r.encryption_key),
+                    ("ARN", Some(r.arn)),
+                ] />
+            }
+        })}
+        <h2>"Sync status"</h2>
+        <div class="row">
+            <TextField label="Branch" name="branch" value=branch />
+            <label>
+                "Sync type"
+                <select name="syncType" on:change=move |ev| sync_type.set(event_target_value(&ev))>
+                    {SyncType::VALUES.iter().map(|t| view! { <option value=*t selected=move || sync_type.get() == *t>{*t}</option> }).collect_view()}
+                </select>
+            </label>
+        </div>
+        {show(status, |out| match out.latest_sync {
+            None => view! { <Empty text="No sync has run for this branch yet." /> }.into_any(),
+            Some(a) => view! {
+                <div class="status-line">
+                    <Status status=a.status.as_str().to_owned() />
+                    <span class="status-message">{format!("started {}", when(a.started_at))}</span>
+                </div>
+                {events(a.events.into_iter().map(|e| (e.time, e.r#type, e.event)).collect())}
+            }
+            .into_any(),
+        })}
+    }
+}
+
+fn events(rows: Vec<(baryon_model::Timestamp, String, String)>) -> AnyView {
+    let rows = rows
+        .into_iter()
+        .map(|(t, kind, event)| {
+            view! { <tr><td>{when(t)}</td><td>{kind}</td><td>{event}</td></tr> }.into_any()
+        })
+        .collect();
+    table(&["Time", "Type", "Event"], "No events.", rows)
+}
+
+/// Provider, repository and branch fields of a sync config form.
+#[component]
+fn RepoFields(
+    provider: RwSignal<String>,
+    repository: RwSignal<String>,
+    branch: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <div class="row">
+            <label>
+                "Provider"
+                <select name="syncProvider" on:change=move |ev| provider.set(event_target_value(&ev))>
+                    {RepositoryProvider::VALUES.iter().map(|p| view! { <option value=*p selected=move || provider.get() == *p>{*p}</option> }).collect_view()}
+                </select>
+            </label>
+            <TextField label="Repository (owner/name)" name="syncRepository" value=repository />
+            <TextField label="Branch" name="syncBranch" value=branch />
+        </div>
+    }
+}
+
+/// Calls `Op` and picks an optional member of its answer; a missing resource reads as `None`,
+/// whichever way the engine says it.
+async fn optional<Op, T>(
+    input: Op::Input,
+    pick: fn(Op::Output) -> Option<T>,
+) -> Result<Option<T>, ApiError>
+where
+    Op: OperationShape<Op = Operation>,
+{
+    match call::<Op>(input).await {
+        Ok(out) => Ok(pick(out)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn attempt_view(what: &'static str, a: Option<ResourceSyncAttempt>) -> AnyView {
+    match a {
+        None => view! { <p class="muted">{format!("{what}: none yet.")}</p> }.into_any(),
+        Some(a) => view! {
+            <p>
+                {format!("{what}: ")}
+                <Status status=a.status.as_str().to_owned() />
+                {format!(" {} → {} ({})", a.initial_revision.sha, a.target_revision.sha, when(a.started_at))}
+            </p>
+        }
+        .into_any(),
+    }
+}
+
+/// A template's sync config (on its template page): create it, change it, delete it, and the
+/// sync status of one major version.
+#[component]
+pub fn TemplateSync(
+    /// The template's family.
+    family: Family,
+    /// The template's name.
+    name: Memo<String>,
+) -> impl IntoView {
+    let template_type = move || match family {
+        Family::Environment => TemplateType::Environment,
+        Family::Service => TemplateType::Service,
+    };
+    let tick = RwSignal::new(0u32);
+    let config = LocalResource::new(move || {
+        tick.track();
+        optional::<ops::GetTemplateSyncConfig, _>(
+            GetTemplateSyncConfigInput {
+                template_name: name.get(),
+                template_type: template_type(),
+            },
+            |o| o.template_sync_config,
+        )
+    });
+    let provider = RwSignal::new("GITHUB".to_owned());
+    let repository = RwSignal::new(String::new());
+    let branch = RwSignal::new("main".to_owned());
+    let subdirectory = RwSignal::new(String::new());
+    let exists = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(c)) = config.get() {
+            exists.set(c.is_some());
+            if let Some(c) = c {
+                provider.set(c.repository_provider.as_str().to_owned());
+                repository.set(c.repository_name);
+                branch.set(c.branch);
+                subdirectory.set(c.subdirectory.unwrap_or_default());
+            }
+        }
+    });
+    let save = Action::new_local(move |what: &&'static str| {
+        let what = *what;
+        let (template_name, template_type) = (name.get_untracked(), template_type());
+        let repository_provider = RepositoryProvider::from(provider.get_untracked().as_str());
+        let (repository_name, branch) = (repository.get_untracked(), branch.get_untracked());
+        let subdirectory = Some(subdirectory.get_untracked()).filter(|s| !s.trim().is_empty());
+        async move {
+            match what {
+                "delete" => call::<ops::DeleteTemplateSyncConfig>(DeleteTemplateSyncConfigInput {
+                    template_name,
+                    template_type,
+                })
+                .await
+                .map(|_| ()),
+                "update" => call::<ops::UpdateTemplateSyncConfig>(UpdateTemplateSyncConfigInput {
+                    branch,
+                    repository_name,
+                    repository_provider,
+                    subdirectory,
+                    template_name,
+                    template_type,
+                })
+                .await
+                .map(|_| ()),
+                _ => call::<ops::CreateTemplateSyncConfig>(CreateTemplateSyncConfigInput {
+                    branch,
+                    repository_name,
+                    repository_provider,
+                    subdirectory,
+                    template_name,
+                    template_type,
+                })
+                .await
+                .map(|_| ()),
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = save.value().get() {
+            tick.update(|t| *t = t.wrapping_add(1));
+        }
+    });
+    let version = RwSignal::new("1".to_owned());
+    let status = LocalResource::new(move || {
+        tick.track();
+        let input = GetTemplateSyncStatusInput {
+            template_name: name.get(),
+            template_type: template_type(),
+            template_version: version.get(),
+        };
+        let has = exists.get();
+        async move {
+            if !has {
+                return Ok(None);
+            }
+            call::<ops::GetTemplateSyncStatus>(input).await.map(Some)
+        }
+    });
+    view! {
+        <h2>"Template sync"</h2>
+        <div class="panel template-sync">
+            {show(config, |c| match c {
+                None => view! { <p class="muted">"Not synced from a repository."</p> }.into_any(),
+                Some(c) => view! {
+                    <p class="synced">{format!("Synced from {} {} branch {}{}", c.repository_provider.as_str(), c.repository_name, c.branch, c.subdirectory.map(|d| format!(", directory {d}")).unwrap_or_default())}</p>
+                }
+                .into_any(),
+            })}
+            <RepoFields provider=provider repository=repository branch=branch />
+            <TextField label="Subdirectory (optional)" name="syncSubdirectory" value=subdirectory />
+            <div class="actions">
+                {move || if exists.get() {
+                    view! {
+                        <button type="button" on:click=move |_| { save.dispatch("update"); }>"Update sync"</button>
+                        <button type="button" class="danger" on:click=move |_| {
+                            if confirm("Stop syncing this template from its repository?") {
+                                save.dispatch("delete");
+                            }
+                        }>"Delete sync"</button>
+                    }
+                    .into_any()
+                } else {
+                    view! { <button type="button" class="primary" on:click=move |_| { save.dispatch("create"); }>"Sync from repository"</button> }.into_any()
+                }}
+            </div>
+            {move || save.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            <div class="row">
+                <TextField label="Sync status of major version" name="syncVersion" value=version />
+            </div>
+            {show(status, |s| match s {
+                None => ().into_any(),
+                Some(s) => view! {
+                    {attempt_view("Latest sync", s.latest_sync)}
+                    {attempt_view("Latest successful sync", s.latest_successful_sync)}
+                }
+                .into_any(),
+            })}
+        </div>
+    }
+}
+
+/// A service's sync config and sync blockers (on its service page).
+#[component]
+pub fn ServiceSync(
+    /// The service's name.
+    name: Memo<String>,
+) -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    let config = LocalResource::new(move || {
+        tick.track();
+        optional::<ops::GetServiceSyncConfig, _>(
+            GetServiceSyncConfigInput {
+                service_name: name.get(),
+            },
+            |o| o.service_sync_config,
+        )
+    });
+    let blockers = LocalResource::new(move || {
+        tick.track();
+        optional::<ops::GetServiceSyncBlockerSummary, _>(
+            GetServiceSyncBlockerSummaryInput {
+                service_name: name.get(),
+                service_instance_name: None,
+            },
+            |o| o.service_sync_blocker_summary,
+        )
+    });
+    let provider = RwSignal::new("GITHUB".to_owned());
+    let repository = RwSignal::new(String::new());
+    let branch = RwSignal::new("main".to_owned());
+    let file_path = RwSignal::new("proton/spec.yaml".to_owned());
+    // (what, blocker id, resolved reason)
+    let act = Action::new_local(move |what: &(&'static str, String, String)| {
+        let (what, id, reason) = what.clone();
+        let service_name = name.get_untracked();
+        let input = CreateServiceSyncConfigInput {
+            branch: branch.get_untracked(),
+            file_path: file_path.get_untracked(),
+            repository_name: repository.get_untracked(),
+            repository_provider: RepositoryProvider::from(provider.get_untracked().as_str()),
+            service_name: service_name.clone(),
+        };
+        async move {
+            match what {
+                "resolve" => call::<ops::UpdateServiceSyncBlocker>(UpdateServiceSyncBlockerInput {
+                    id,
+                    resolved_reason: reason,
+                })
+                .await
+                .map(|_| ()),
+                "delete" => call::<ops::DeleteServiceSyncConfig>(DeleteServiceSyncConfigInput {
+                    service_name,
+                })
+                .await
+                .map(|_| ()),
+                _ => call::<ops::CreateServiceSyncConfig>(input)
+                    .await
+                    .map(|_| ()),
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = act.value().get() {
+            tick.update(|t| *t = t.wrapping_add(1));
+        }
+    });
+    view! {
+        <h2>"Service sync"</h2>
+        <div class="panel service-sync">
+            {show(config, move |c| match c {
+                None => view! {
+                    <p class="muted">"The spec is not synced from a repository."</p>
+                    <RepoFields provider=provider repository=repository branch=branch />
+                    <TextField label="Spec file path" name="syncFilePath" value=file_path />
+                    <button type="button" class="primary" on:click=move |_| { act.dispatch(("create", String::new(), String::new())); }>"Sync spec from repository"</button>
+                }
+                .into_any(),
+                Some(c) => view! {
+                    <p class="synced">{format!("Spec synced from {} {} branch {}, file {}", c.repository_provider.as_str(), c.repository_name, c.branch, c.file_path)}</p>
+                    <button type="button" class="danger" on:click=move |_| {
+                        if confirm("Stop syncing this service's spec?") {
+                            act.dispatch(("delete", String::new(), String::new()));
+                        }
+                    }>"Delete sync"</button>
+                }
+                .into_any(),
+            })}
+            {move || act.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            <h3>"Sync blockers"</h3>
+            {show(blockers, move |b| {
+                let rows = b
+                    .and_then(|b| b.latest_blockers)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|b| {
+                        let id = b.id.clone();
+                        let active = b.status.as_str() == "ACTIVE";
+                        view! {
+                            <tr>
+                                <td class="mono">{b.id.clone()}</td>
+                                <td>{b.created_reason.clone()}</td>
+                                <td><Status status=b.status.as_str().to_owned() /></td>
+                                <td>{when(b.created_at)}</td>
+                                <td>
+                                    {active.then(|| view! {
+                                        <button type="button" on:click=move |_| {
+                                            let reason = window().prompt_with_message("Why is this blocker resolved?").ok().flatten();
+                                            if let Some(r) = reason.filter(|r| !r.trim().is_empty()) {
+                                                act.dispatch(("resolve", id.clone(), r));
+                                            }
+                                        }>"Resolve"</button>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                        .into_any()
+                    })
+                    .collect();
+                table(&["Id", "Reason", "Status", "Created", ""], "No sync blockers.", rows)
+            })}
+        </div>
+    }
+}

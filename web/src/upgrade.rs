@@ -1,0 +1,299 @@
+//! "Update to X.Y" on environment and service-instance pages: when the template has a newer
+//! recommended version — a minor one of the current major (same inputs, `MINOR_VERSION`) or a
+//! newer recommended major (`MAJOR_VERSION`, whose inputs are re-checked against the new
+//! schema in the generated form, starting from the current ones) — one action deploys it.
+
+use baryon_model::proton::{
+    DeploymentUpdateType, GetEnvironmentTemplateVersionInput, GetServiceTemplateVersionInput,
+    UpdateEnvironmentInput, UpdateServiceInstanceInput, ops,
+};
+use baryon_model::spec::validate_spec;
+use leptos::prelude::*;
+
+use crate::api::{ApiError, call};
+use crate::form::{
+    InputForm, InputSet, InstanceInputs, environment_spec, field_messages, input_form,
+    service_spec, spec_inputs,
+};
+use crate::inputs::{InputsForm, instance_form, schema_error};
+use crate::templates::{Family, get_template, list_versions};
+use crate::ui::{ErrorBox, confirm};
+
+/// What is updated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An environment, by name.
+    Environment(String),
+    /// A service instance: service name, instance name, its environment.
+    Instance(String, String, String),
+}
+
+impl Target {
+    fn family(&self) -> Family {
+        match self {
+            Self::Environment(_) => Family::Environment,
+            Self::Instance(..) => Family::Service,
+        }
+    }
+}
+
+/// The versions a resource on `major.minor` can move to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Offers {
+    /// The recommended minor version of the current major, when newer: `(major, minor)`.
+    pub minor: Option<(String, String)>,
+    /// The template's recommended version, when its major is newer.
+    pub major: Option<(String, String)>,
+}
+
+fn num(s: &str) -> u64 {
+    s.parse().unwrap_or(0)
+}
+
+async fn offers(
+    family: Family,
+    template: String,
+    major: String,
+    minor: String,
+) -> Result<Offers, ApiError> {
+    let versions = list_versions(family, template.clone()).await?;
+    let published = |a: &str, b: &str| {
+        versions
+            .iter()
+            .any(|v| v.major == a && v.minor == b && v.status == "PUBLISHED")
+    };
+    let minor_offer = versions
+        .iter()
+        .find(|v| v.major == major)
+        .and_then(|v| v.recommended_minor.clone())
+        .filter(|r| num(r) > num(&minor) && published(&major, r))
+        .map(|r| (major.clone(), r));
+    let recommended = get_template(family, template).await?.recommended_version;
+    let major_offer = recommended
+        .and_then(|r| r.split_once('.').map(|(a, b)| (a.to_owned(), b.to_owned())))
+        .filter(|(a, _)| num(a) > num(&major));
+    Ok(Offers {
+        minor: minor_offer,
+        major: major_offer,
+    })
+}
+
+async fn deploy(
+    target: Target,
+    kind: DeploymentUpdateType,
+    (major, minor): (String, String),
+    spec: Option<String>,
+) -> Result<(), ApiError> {
+    match target {
+        Target::Environment(name) => call::<ops::UpdateEnvironment>(UpdateEnvironmentInput {
+            name,
+            deployment_type: kind,
+            template_major_version: Some(major),
+            template_minor_version: Some(minor),
+            spec,
+            codebuild_role_arn: None,
+            component_role_arn: None,
+            description: None,
+            environment_account_connection_id: None,
+            proton_service_role_arn: None,
+            provisioning_repository: None,
+        })
+        .await
+        .map(|_| ()),
+        Target::Instance(service_name, name, _) => {
+            call::<ops::UpdateServiceInstance>(UpdateServiceInstanceInput {
+                name,
+                service_name,
+                deployment_type: kind,
+                template_major_version: Some(major),
+                template_minor_version: Some(minor),
+                spec,
+                client_token: None,
+            })
+            .await
+            .map(|_| ())
+        }
+    }
+}
+
+/// The new major version's schema and inputs form.
+async fn major_form(
+    target: Target,
+    template: String,
+    (major, minor): (String, String),
+) -> Result<(String, InputForm), ApiError> {
+    let schema = match target {
+        Target::Environment(_) => {
+            call::<ops::GetEnvironmentTemplateVersion>(GetEnvironmentTemplateVersionInput {
+                template_name: template,
+                major_version: major,
+                minor_version: minor,
+            })
+            .await?
+            .environment_template_version
+            .schema
+        }
+        Target::Instance(..) => {
+            call::<ops::GetServiceTemplateVersion>(GetServiceTemplateVersionInput {
+                template_name: template,
+                major_version: major,
+                minor_version: minor,
+            })
+            .await?
+            .service_template_version
+            .schema
+        }
+    }
+    .unwrap_or_default();
+    let form = match target {
+        Target::Environment(_) => input_form(&schema, InputSet::Environment)
+            .map_err(|d| schema_error(&d))?
+            .unwrap_or_else(InputForm::empty),
+        Target::Instance(..) => instance_form(&schema)?,
+    };
+    Ok((schema, form))
+}
+
+/// The update actions of a resource on `template` `major.minor` whose spec is `spec`. Nothing
+/// is shown while a deployment runs or when no newer recommended version exists. `on_done`
+/// runs after a deployment was started.
+#[component]
+#[allow(clippy::needless_pass_by_value)] // component props are owned
+pub fn Upgrade(
+    /// What is updated.
+    target: Target,
+    /// Its template.
+    template: String,
+    /// Its major version.
+    major: String,
+    /// Its minor version.
+    minor: String,
+    /// Its current spec.
+    spec: String,
+    /// Called once an update started.
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let family = target.family();
+    let found = LocalResource::new({
+        let (template, major, minor) = (template.clone(), major.clone(), minor.clone());
+        move || offers(family, template.clone(), major.clone(), minor.clone())
+    });
+    let run = Action::new_local({
+        let target = target.clone();
+        move |(kind, to, spec): &(DeploymentUpdateType, (String, String), Option<String>)| {
+            deploy(target.clone(), kind.clone(), to.clone(), spec.clone())
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = run.value().get() {
+            on_done.run(());
+        }
+    });
+    let editing = RwSignal::new(None::<(String, String)>);
+    let major_view = {
+        let (target, template, spec) = (target.clone(), template.clone(), spec.clone());
+        move || {
+            editing.get().map(|to| {
+                let form = LocalResource::new({
+                    let (target, template, to) = (target.clone(), template.clone(), to.clone());
+                    move || major_form(target.clone(), template.clone(), to.clone())
+                });
+                let (target, spec) = (target.clone(), spec.clone());
+                move || match form.get() {
+                    None => ().into_any(),
+                    Some(Err(e)) => view! { <ErrorBox error=e /> }.into_any(),
+                    Some(Ok((schema, form))) => {
+                        major_panel(&target, &spec, schema, form, to.clone(), run).into_any()
+                    }
+                }
+            })
+        }
+    };
+    view! {
+        <div class="upgrade">
+            {move || found.get().and_then(Result::ok).map(|o| {
+                let minor = o.minor.map(|to| {
+                    let label = format!("Update to {}.{}", to.0, to.1);
+                    view! {
+                        <button type="button" class="primary" title="A minor version: same inputs, deployed with MINOR_VERSION" on:click=move |_| {
+                            if confirm(&format!("Deploy version {}.{} (minor update, same inputs)?", to.0, to.1)) {
+                                run.dispatch((DeploymentUpdateType::MinorVersion, to.clone(), None));
+                            }
+                        }>{label}</button>
+                    }
+                });
+                let major = o.major.map(|to| {
+                    let label = format!("Update to {}.{}", to.0, to.1);
+                    view! {
+                        <button type="button" title="A major version: the inputs are re-checked against its schema first" on:click=move |_| editing.set(Some(to.clone()))>{label}</button>
+                    }
+                });
+                view! { <div class="actions">{minor}{major}</div> }
+            })}
+            {major_view}
+            {move || run.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        </div>
+    }
+}
+
+/// Starts a deployment: deployment type, `(major, minor)`, new spec.
+type Deploy =
+    Action<(DeploymentUpdateType, (String, String), Option<String>), Result<(), ApiError>>;
+
+/// The major update's form: the current inputs in the new schema's form, validated as typed.
+fn major_panel(
+    target: &Target,
+    spec: &str,
+    schema: String,
+    form: InputForm,
+    to: (String, String),
+    run: Deploy,
+) -> impl IntoView {
+    let instance = match target {
+        Target::Environment(_) => None,
+        Target::Instance(_, name, env) => Some((name.clone(), env.clone())),
+    };
+    let values = RwSignal::new(
+        form.values_from(spec_inputs(spec, instance.as_ref().map(|(n, _)| n.as_str())).as_ref()),
+    );
+    let prefix = if instance.is_some() {
+        "instances[0].spec"
+    } else {
+        "spec"
+    };
+    let new_spec = Memo::new({
+        let form = form.clone();
+        move |_| {
+            values.with(|v| match &instance {
+                None => environment_spec(&form, v),
+                Some((name, env)) => service_spec(
+                    None,
+                    &[InstanceInputs {
+                        name,
+                        environment: env,
+                        form: &form,
+                        values: v,
+                    }],
+                ),
+            })
+        }
+    });
+    let diagnostics = Memo::new(move |_| new_spec.with(|s| validate_spec(&schema, s).diagnostics));
+    let messages = {
+        let form = form.clone();
+        Signal::derive(move || diagnostics.with(|d| field_messages(d, prefix, &form)))
+    };
+    let label = format!("Deploy {}.{}", to.0, to.1);
+    view! {
+        <div class="panel major-update">
+            <h2>{format!("Inputs for version {}.{}", to.0, to.1)}</h2>
+            <InputsForm form=form values=values messages=messages id_prefix="upgrade" />
+            <div class="diagnostics">
+                {move || messages.with(|m| m.general.iter().map(|t| view! { <div class="field-error">{t.clone()}</div> }).collect_view())}
+            </div>
+            <button type="button" class="primary" disabled=move || diagnostics.with(|d| !d.is_empty()) || run.pending().get() on:click=move |_| {
+                run.dispatch((DeploymentUpdateType::MajorVersion, to.clone(), Some(new_spec.get_untracked())));
+            }>{label}</button>
+        </div>
+    }
+}
