@@ -189,6 +189,34 @@ def proton(server):
     return server.client()
 
 
+# moto's credentials, for the engine's CloudFormation client and tests looking at moto.
+MOTO_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+@pytest.fixture(scope="session")
+def moto_url():
+    """A moto_server on a free loopback port: CloudFormation, SQS, SSM, SNS, S3 for the
+    provisioner tests (Proton's and Service Catalog's)."""
+    port = _free_port()
+    moto = Path(os.environ.get("VIRTUAL_ENV", Path(__file__).resolve().parents[1] / ".venv")) / "bin/moto_server"
+    proc = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("moto_server did not start")
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
 def error_of(excinfo):
     """(code, message, HTTP status) of a botocore ClientError."""
     r = excinfo.value.response

@@ -122,7 +122,7 @@ def test_the_proxy_refuses_an_https_upstream_with_an_untrusted_certificate(serve
 
 # --- bundle uploads to an S3-compatible store (moto's S3 on loopback) ----------------------------
 
-from test_cloudformation import aws, moto_url  # noqa: E402,F401  (moto_url is a fixture)
+from test_cloudformation import aws  # noqa: E402  (moto_url is a conftest fixture)
 
 
 def upload(proxy_url, bucket, key, data):

@@ -48,6 +48,22 @@ pub enum ApiError {
     /// SigV4 verification failed.
     #[error("{0}")]
     Signature(SigV4Error),
+    /// Service Catalog, 400: a parameter is invalid (its model's name for invalid input).
+    #[error("{0}")]
+    InvalidParameters(String),
+    /// Service Catalog, 400: the resource does not exist (Service Catalog answers 400, not
+    /// Proton's 404).
+    #[error("{0}")]
+    CatalogResourceNotFound(String),
+    /// Service Catalog, 400: a resource with this name or token already exists.
+    #[error("{0}")]
+    DuplicateResource(String),
+    /// Service Catalog, 400: the resource is in use (associated, provisioned).
+    #[error("{0}")]
+    ResourceInUse(String),
+    /// Service Catalog, 400: the resource's state does not allow the operation.
+    #[error("{0}")]
+    InvalidState(String),
 }
 
 impl ApiError {
@@ -56,7 +72,9 @@ impl ApiError {
         match self {
             Self::Validation(_) => "ValidationException",
             Self::Conflict(_) => "ConflictException",
-            Self::ResourceNotFound(_) => "ResourceNotFoundException",
+            Self::ResourceNotFound(_) | Self::CatalogResourceNotFound(_) => {
+                "ResourceNotFoundException"
+            }
             Self::AccessDenied(_) => "AccessDeniedException",
             Self::ServiceQuotaExceeded(_) => "ServiceQuotaExceededException",
             Self::Throttling(_) => "ThrottlingException",
@@ -67,6 +85,10 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "UnsupportedMediaTypeException",
             Self::NotImplemented(_) => "NotImplementedException",
             Self::Signature(e) => e.aws_type(),
+            Self::InvalidParameters(_) => "InvalidParametersException",
+            Self::DuplicateResource(_) => "DuplicateResourceException",
+            Self::ResourceInUse(_) => "ResourceInUseException",
+            Self::InvalidState(_) => "InvalidStateException",
         }
     }
 
@@ -76,7 +98,12 @@ impl ApiError {
             Self::Validation(_)
             | Self::Serialization(_)
             | Self::UnknownOperation(_)
-            | Self::UnsupportedMediaType(_) => 400,
+            | Self::UnsupportedMediaType(_)
+            | Self::InvalidParameters(_)
+            | Self::CatalogResourceNotFound(_)
+            | Self::DuplicateResource(_)
+            | Self::ResourceInUse(_)
+            | Self::InvalidState(_) => 400,
             Self::ServiceQuotaExceeded(_) => 402,
             Self::AccessDenied(_) => 403,
             Self::ResourceNotFound(_) => 404,

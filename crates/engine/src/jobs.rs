@@ -25,6 +25,7 @@ use crate::handlers::deploy::{self, Outcome};
 use crate::handlers::deployment;
 use crate::handlers::template_version::{self as tv, Family};
 use crate::provision::{self, Progress};
+use crate::servicecatalog::provisioning as catalog;
 use crate::store::{Job, Kind, NewJob};
 
 /// Runs a deployment through its provisioner.
@@ -117,6 +118,9 @@ async fn run(cx: &Cx, job: Job) {
             register(&acx, Family::Environment, &job).await
         }
         k if k == register_kind(Family::Service) => register(&acx, Family::Service, &job).await,
+        catalog::JOB => catalog::step(&acx, &job.subject, job.step == "poll")
+            .await
+            .map(|next| next.map_or(Next::Done, Next::PollAfter)),
         other => Err(ApiError::InternalServer(format!(
             "unknown job kind {other}"
         ))),
@@ -189,6 +193,8 @@ async fn give_up(cx: &Cx, job: &Job, error: &ApiError) -> Result<(), ApiError> {
         format!("Baryon could not complete this work after {MAX_ATTEMPTS} attempts: {error}");
     if job.kind == DEPLOY {
         deploy::conclude_and_refresh(cx, &job.subject, Outcome::Failed(reason), &[]).await?;
+    } else if job.kind == catalog::JOB {
+        catalog::give_up(cx, &job.subject, &reason).await?;
     } else {
         let family = if job.kind == register_kind(Family::Environment) {
             Family::Environment
@@ -235,6 +241,7 @@ pub async fn recover(cx: &Cx) -> Result<usize, ApiError> {
             }
         }
     }
+    n += catalog::recover(cx).await?;
     if n > 0 {
         cx.wake.notify_one();
     }

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 pub mod artifacts;
 pub mod bundle;
+pub mod cbor;
 pub mod cloudformation;
 pub mod codebuild;
 pub mod context;
@@ -30,6 +31,7 @@ pub mod pull_request;
 pub mod rendering;
 pub mod server;
 pub mod service_sync;
+pub mod servicecatalog;
 pub mod sigv4;
 pub mod store;
 pub mod template_sync;

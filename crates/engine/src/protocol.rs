@@ -1,8 +1,11 @@
-//! The awsJson 1.0 protocol as AWS Proton speaks it: `POST /`, `Content-Type:
-//! application/x-amz-json-1.0`, `X-Amz-Target: AwsProton20200720.<Operation>`, a JSON object
-//! body; errors as `{"__type", "message"}`.
+//! The awsJson protocols on `POST /`: 1.0 as AWS Proton speaks it (`Content-Type:
+//! application/x-amz-json-1.0`, `X-Amz-Target: AwsProton20200720.<Operation>`) and 1.1 as
+//! Service Catalog speaks it (`application/x-amz-json-1.1`,
+//! `AWS242ServiceCatalogService.<Operation>`); a JSON object body; errors as
+//! `{"__type", "message"}`. The target's prefix picks the service.
 
 use baryon_model::proton::{self, Operation};
+use baryon_model::servicecatalog;
 use http::HeaderMap;
 use serde_json::Value;
 
@@ -11,22 +14,91 @@ use crate::error::ApiError;
 /// The content type of awsJson 1.0 requests and responses.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
+/// The content type of awsJson 1.1 (Service Catalog) requests and responses.
+pub const CONTENT_TYPE_1_1: &str = "application/x-amz-json-1.1";
+
+/// An operation of one of the services this endpoint serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// AWS Proton.
+    Proton(Operation),
+    /// AWS Service Catalog.
+    ServiceCatalog(servicecatalog::Operation),
+}
+
+impl Api {
+    /// The SigV4 signing name of the operation's service.
+    pub fn signing_name(self) -> &'static str {
+        match self {
+            Self::Proton(_) => proton::SIGNING_NAME,
+            Self::ServiceCatalog(_) => servicecatalog::SIGNING_NAME,
+        }
+    }
+}
+
+fn target_header(headers: &HeaderMap) -> &str {
+    headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Whether `X-Amz-Target` names Service Catalog (its prefix, whatever the operation).
+pub fn is_service_catalog(headers: &HeaderMap) -> bool {
+    target_header(headers)
+        .strip_prefix(servicecatalog::TARGET_PREFIX)
+        .is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// The SigV4 signing name a `POST /` request must be signed for, from its target's prefix
+/// (Proton's for anything that is not Service Catalog's).
+pub fn signing_name(headers: &HeaderMap) -> &'static str {
+    if is_service_catalog(headers) {
+        servicecatalog::SIGNING_NAME
+    } else {
+        proton::SIGNING_NAME
+    }
+}
+
+/// Reads the operation of either service from `X-Amz-Target` and checks the content type
+/// (1.0 for Proton, 1.1 for Service Catalog).
+pub fn api_operation(headers: &HeaderMap) -> Result<Api, ApiError> {
+    if !is_service_catalog(headers) {
+        return operation(headers).map(Api::Proton);
+    }
+    check_content_type(headers, CONTENT_TYPE_1_1)?;
+    let target = target_header(headers);
+    let name = target
+        .strip_prefix(servicecatalog::TARGET_PREFIX)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .unwrap_or("");
+    servicecatalog::Operation::from_name(name)
+        .map(Api::ServiceCatalog)
+        .ok_or_else(|| ApiError::UnknownOperation(format!("Unknown operation {target}")))
+}
+
+fn check_content_type(headers: &HeaderMap, expected: &str) -> Result<(), ApiError> {
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    if media.eq_ignore_ascii_case(expected) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(format!(
+            "Content-Type must be {expected}, got '{content_type}'"
+        )))
+    }
+}
+
 /// Largest request body accepted. Proton's largest member (a spec) is 51,200 characters;
 /// this leaves room for JSON escaping and the other members.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Reads the operation from `X-Amz-Target` and checks the content type.
 pub fn operation(headers: &HeaderMap) -> Result<Operation, ApiError> {
-    let content_type = headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let media = content_type.split(';').next().unwrap_or("").trim();
-    if !media.eq_ignore_ascii_case(CONTENT_TYPE) {
-        return Err(ApiError::UnsupportedMediaType(format!(
-            "Content-Type must be {CONTENT_TYPE}, got '{content_type}'"
-        )));
-    }
+    check_content_type(headers, CONTENT_TYPE)?;
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -123,6 +195,33 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "Content-Type must be application/x-amz-json-1.0, got 'application/json'"
+        );
+    }
+
+    #[test]
+    fn a_service_catalog_target_is_json_1_1_signed_for_servicecatalog() {
+        let h = headers(&[
+            ("content-type", CONTENT_TYPE_1_1),
+            ("x-amz-target", "AWS242ServiceCatalogService.SearchProducts"),
+        ]);
+        assert_eq!(
+            api_operation(&h),
+            Ok(Api::ServiceCatalog(
+                servicecatalog::Operation::SearchProducts
+            ))
+        );
+        assert_eq!(signing_name(&h), "servicecatalog");
+    }
+
+    #[test]
+    fn a_service_catalog_target_with_json_1_0_is_refused() {
+        let h = headers(&[
+            ("content-type", CONTENT_TYPE),
+            ("x-amz-target", "AWS242ServiceCatalogService.SearchProducts"),
+        ]);
+        assert_eq!(
+            api_operation(&h).unwrap_err().to_string(),
+            "Content-Type must be application/x-amz-json-1.1, got 'application/x-amz-json-1.0'"
         );
     }
 

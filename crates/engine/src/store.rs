@@ -97,6 +97,25 @@ pub enum Kind {
     SyncBlocker,
     /// The account settings (one row, named `settings`).
     AccountSettings,
+    /// Service Catalog product, named by its id (`prod-…`).
+    CatalogProduct,
+    /// Service Catalog provisioning artifact, named `<product id>/<artifact id>`, parent = product.
+    CatalogArtifact,
+    /// Service Catalog portfolio, named by its id (`port-…`).
+    CatalogPortfolio,
+    /// A product's association with a portfolio, named `<product id>/<portfolio id>`,
+    /// parent = portfolio.
+    CatalogPortfolioProduct,
+    /// A principal associated with a portfolio, named `<portfolio id>/<principal ARN>`,
+    /// parent = portfolio.
+    CatalogPrincipal,
+    /// Service Catalog provisioned product, named by its id (`pp-…`), status = its status.
+    CatalogProvisionedProduct,
+    /// The unique-name index of provisioned products: named by the name, doc = the id.
+    CatalogProvisionedProductName,
+    /// Service Catalog record, named by its (time-ordered) id, parent = provisioned product,
+    /// status = record status.
+    CatalogRecord,
 }
 
 impl Kind {
@@ -121,6 +140,14 @@ impl Kind {
             Self::SyncStatus => "sync_status",
             Self::SyncBlocker => "sync_blocker",
             Self::AccountSettings => "account_settings",
+            Self::CatalogProduct => "sc_product",
+            Self::CatalogArtifact => "sc_provisioning_artifact",
+            Self::CatalogPortfolio => "sc_portfolio",
+            Self::CatalogPortfolioProduct => "sc_portfolio_product",
+            Self::CatalogPrincipal => "sc_portfolio_principal",
+            Self::CatalogProvisionedProduct => "sc_provisioned_product",
+            Self::CatalogProvisionedProductName => "sc_provisioned_product_name",
+            Self::CatalogRecord => "sc_record",
         }
     }
 }
@@ -550,6 +577,59 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// One write of several rows, all or nothing: rows replaced if their row version is still
+    /// the given one (`(kind, columns, version, document)`), rows deleted
+    /// (`(kind, name)`), rows inserted, jobs enqueued and a client token
+    /// `(scope, token, request hash)` recorded as naming `token_names`. `Ok(false)` (and
+    /// nothing written) when a version moved on or an inserted name is taken.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn write_all(
+        &self,
+        updates: &[(Kind, Columns<'_>, i64, String)],
+        deletes: &[(Kind, &str)],
+        rows: &[NewRow],
+        jobs: &[NewJob<'_>],
+        token: Option<((&str, &str, &str), &str)>,
+    ) -> Result<bool, StoreError> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        for (kind, cols, version, doc) in updates {
+            let result = sqlx::query(
+                "UPDATE resources SET status = $1, updated_at = $2, version = version + 1, doc = $3, \
+                 parent = $8 WHERE kind = $4 AND account_id = $5 AND name = $6 AND version = $7",
+            )
+            .bind(cols.status)
+            .bind(now)
+            .bind(doc)
+            .bind(kind.as_str())
+            .bind(&self.account_id)
+            .bind(cols.name)
+            .bind(*version)
+            .bind(cols.parent)
+            .execute(&mut *tx)
+            .await?;
+            if result.rows_affected() != 1 {
+                return Ok(false);
+            }
+        }
+        for (kind, name) in deletes {
+            sqlx::query("DELETE FROM resources WHERE kind = $1 AND account_id = $2 AND name = $3")
+                .bind(kind.as_str())
+                .bind(&self.account_id)
+                .bind(*name)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if !self.insert_rows(&mut tx, rows, jobs, now).await? {
+            return Ok(false);
+        }
+        if let Some((token, name)) = token {
+            self.record_token(&mut tx, token, name, now).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
