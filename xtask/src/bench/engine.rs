@@ -25,8 +25,10 @@ pub fn free_port() -> Result<u16> {
 /// The engine's key pair.
 #[derive(Clone)]
 pub struct Credentials {
-    access_key_id: String,
-    secret_access_key: String,
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret access key (never printed).
+    pub secret_access_key: String,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -65,6 +67,31 @@ impl Credentials {
     }
 }
 
+/// An awsJson service as a client addresses it.
+#[derive(Debug, Clone, Copy)]
+pub struct Service {
+    /// `X-Amz-Target` prefix.
+    pub target_prefix: &'static str,
+    /// Content type.
+    pub content_type: &'static str,
+    /// SigV4 signing name.
+    pub signing_name: &'static str,
+}
+
+/// AWS Proton: awsJson 1.0.
+pub const PROTON: Service = Service {
+    target_prefix: "AwsProton20200720",
+    content_type: "application/x-amz-json-1.0",
+    signing_name: "proton",
+};
+
+/// AWS Service Catalog: awsJson 1.1.
+pub const SERVICE_CATALOG: Service = Service {
+    target_prefix: "AWS242ServiceCatalogService",
+    content_type: "application/x-amz-json-1.1",
+    signing_name: "servicecatalog",
+};
+
 /// Builds a SigV4-signed awsJson 1.0 Proton request, as an SDK does.
 pub fn signed(
     addr: SocketAddr,
@@ -72,11 +99,22 @@ pub fn signed(
     operation: &str,
     body: &Bytes,
 ) -> Result<Request> {
+    signed_for(PROTON, addr, credentials, operation, body)
+}
+
+/// Builds a SigV4-signed awsJson request for `service`, as an SDK does.
+pub fn signed_for(
+    service: Service,
+    addr: SocketAddr,
+    credentials: &Credentials,
+    operation: &str,
+    body: &Bytes,
+) -> Result<Request> {
     let host = addr.to_string();
-    let target = format!("AwsProton20200720.{operation}");
+    let target = format!("{}.{operation}", service.target_prefix);
     let fields = [
         ("host", host.as_str()),
-        ("content-type", "application/x-amz-json-1.0"),
+        ("content-type", service.content_type),
         ("x-amz-target", target.as_str()),
     ];
     let uri = format!("http://{host}/");
@@ -97,7 +135,7 @@ pub fn signed(
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
         .region(REGION)
-        .name("proton")
+        .name(service.signing_name)
         .time(SystemTime::now())
         .settings(SigningSettings::default())
         .build()?
@@ -218,21 +256,34 @@ impl Engine {
 
     /// Calls one operation; fails unless it answers 200.
     pub async fn call(&self, operation: &str, input: &Value) -> Result<Value> {
-        let body = Bytes::from(serde_json::to_vec(input)?);
-        let (status, answer) = load::once(
-            self.addr,
-            signed(self.addr, &self.credentials, operation, &body)?,
-        )
-        .await?;
-        if status != http::StatusCode::OK {
-            bail!(
-                "{operation} answered {status}: {}",
-                String::from_utf8_lossy(&answer)
-            );
-        }
-        Ok(serde_json::from_slice(&answer)?)
+        call_at(PROTON, self.addr, &self.credentials, operation, input).await
     }
+}
 
+/// Calls one operation of `service` at `addr`; fails unless it answers 200.
+pub async fn call_at(
+    service: Service,
+    addr: SocketAddr,
+    credentials: &Credentials,
+    operation: &str,
+    input: &Value,
+) -> Result<Value> {
+    let body = Bytes::from(serde_json::to_vec(input)?);
+    let (status, answer) = load::once(
+        addr,
+        signed_for(service, addr, credentials, operation, &body)?,
+    )
+    .await?;
+    if status != http::StatusCode::OK {
+        bail!(
+            "{operation} answered {status}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    Ok(serde_json::from_slice(&answer)?)
+}
+
+impl Engine {
     /// Puts a bundle into the artifact store, as an upload would; returns the `source` member.
     pub fn put_bundle(&self, key: &str, files: &[(&str, &str)]) -> Result<Value> {
         let path = self.data_dir.join("buckets/bench").join(key);

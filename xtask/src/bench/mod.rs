@@ -16,6 +16,7 @@ mod engine;
 mod load;
 mod provision;
 mod scale;
+mod servicecatalog;
 mod throughput;
 mod validation;
 
@@ -426,11 +427,14 @@ async fn run(root: &Path, args: &BenchArgs) -> Result<()> {
     let console = console::run(root, &bin, &console_dir, &work.join("console")).await;
     group(&mut figures, "console", "—", console);
 
-    figures.push(Figure::not_measured(
-        "Service Catalog DescribeProduct req/s vs moto_server",
+    println!("Service Catalog DescribeProduct vs moto_server …");
+    let catalog = servicecatalog::run(&bin, root, &work.join("servicecatalog"), &settings).await;
+    group(
+        &mut figures,
+        "Service Catalog vs moto_server",
         "≥ 50×",
-        "Service Catalog not merged",
-    ));
+        catalog,
+    );
 
     println!();
     print_table(&figures);
