@@ -148,6 +148,18 @@ where
                     )
                     .is_ok()
             {
+                // A server that closes connections after each answer (moto's) gets a new one;
+                // the reconnect is part of its wall-clock cost, not an error.
+                if sender.is_closed() || sender.ready().await.is_err() {
+                    match connect(addr).await {
+                        Ok(s) => sender = s,
+                        Err(e) => {
+                            stats.errors += 1;
+                            stats.first_error.get_or_insert_with(|| format!("{e:#}"));
+                            break;
+                        }
+                    }
+                }
                 let outcome = async {
                     let request = make()?;
                     sender.ready().await.context("connection closed")?;
@@ -172,10 +184,6 @@ where
                         stats.errors += 1;
                         if stats.first_error.is_none() {
                             stats.first_error = Some(format!("{e:#}"));
-                        }
-                        // A broken connection ends this worker; the others go on.
-                        if sender.is_closed() {
-                            break;
                         }
                     }
                 }
