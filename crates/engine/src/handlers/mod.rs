@@ -210,7 +210,7 @@ fn service_and_instance(body: &Value) -> (String, String) {
     (text("serviceName"), text("name"))
 }
 
-async fn run<I, O>(
+pub(crate) async fn run<I, O>(
     cx: &Cx,
     body: Value,
     handler: impl AsyncFnOnce(&Cx, I) -> Result<O, ApiError>,

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::context::Cx;
 use crate::error::ApiError;
+use crate::handlers::run;
 
 pub mod catalog;
 pub mod provisioning;
@@ -93,25 +94,6 @@ fn catalog_error(e: ApiError) -> ApiError {
         ApiError::ResourceNotFound(m) => ApiError::CatalogResourceNotFound(m),
         other => other,
     }
-}
-
-async fn run<I, O>(
-    cx: &Cx,
-    body: Value,
-    handler: impl AsyncFnOnce(&Cx, I) -> Result<O, ApiError>,
-) -> Result<Value, ApiError>
-where
-    I: DeserializeOwned,
-    O: Serialize,
-{
-    let input: I = serde_json::from_value(body).map_err(|e| {
-        ApiError::Serialization(format!(
-            "The request body does not match the operation: {e}"
-        ))
-    })?;
-    let output = handler(cx, input).await?;
-    serde_json::to_value(output)
-        .map_err(|e| ApiError::InternalServer(format!("could not encode the response: {e}")))
 }
 
 /// A new resource id: `<prefix>-` and 26 lowercase characters that sort in creation order
