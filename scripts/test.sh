@@ -31,7 +31,7 @@ BARYON_BIN="$target_dir/debug/baryon" tests/.venv/bin/python -m pytest tests/con
 
 step "console: release build (Trunk) and end-to-end test in Chromium against baryon serve"
 bash scripts/build-console.sh
-BARYON_BIN="$target_dir/debug/baryon" CONSOLE_DIR="$PWD/web/dist" node --test tests/e2e/
+BARYON_BIN="$target_dir/debug/baryon" CONSOLE_DIR="$PWD/web/dist" node --test --test-concurrency=1 tests/e2e/
 
 step "golden rendering: baryon render against Python's Jinja2 (aws-samples and own fixtures)"
 BARYON_BIN="$target_dir/debug/baryon" tests/.venv/bin/python -m pytest tests/render -q -p no:cacheprovider -rs

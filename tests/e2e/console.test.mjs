@@ -5,73 +5,17 @@
 //   BARYON_BIN=target/debug/baryon CONSOLE_DIR=web/dist node --test tests/e2e/
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, openSync, readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot, startConsole, until } from "./harness.mjs";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const artifacts = join(repoRoot, "tests/e2e/artifacts");
-const consoleDir = resolve(repoRoot, process.env.CONSOLE_DIR ?? "web/dist");
-const TIMEOUT = 30_000;
-
-let server;
-let serverLog;
-let work;
-let browser;
+let ctx;
 let page;
 let baseUrl;
-const pageErrors = [];
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function waitHealthy(url) {
-  const deadline = Date.now() + TIMEOUT;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`baryon serve exited with ${server.exitCode}; log: ${serverLog}`);
-    try {
-      const r = await fetch(url + "/health");
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`baryon serve did not become healthy; log: ${serverLog}`);
-}
-
-// Polls `check` until it returns true (the UI updates asynchronously after an input).
-async function until(check, what) {
-  const deadline = Date.now() + TIMEOUT;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-
-// Calls the engine through the console's own proxy (set-up steps a test does not click through).
-async function api(op, body) {
-  const r = await fetch(`${baseUrl}/api/proton/${op}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-baryon-csrf": "1" },
-    body: JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${op}: ${r.status} ${text}`);
-  return JSON.parse(text);
-}
+let work;
+let api;
+let shot;
 
 // Self-managed provisioning reports success for a resource's last deployment.
 async function succeed(resourceArn) {
@@ -100,50 +44,13 @@ async function publishVersion(family, templateName, fixture, extra = {}) {
   return `${v.majorVersion}.${v.minorVersion}`;
 }
 
-const shot = (name) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-
 before(async () => {
-  const bin = process.env.BARYON_BIN;
-  assert.ok(bin, "BARYON_BIN must point at the baryon binary");
-  mkdirSync(artifacts, { recursive: true });
-  work = mkdtempSync(join(tmpdir(), "baryon-console-e2e-"));
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  serverLog = join(work, "server.log");
-  const log = openSync(serverLog, "w");
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("BARYON_")));
-  server = spawn(
-    bin,
-    ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", join(work, "data"), "--console-dir", consoleDir],
-    { stdio: ["ignore", log, log], env },
-  );
-  await waitHealthy(baseUrl);
-  const { chromium } = await import("playwright-core");
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.setDefaultTimeout(TIMEOUT);
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
-  page.on("dialog", (d) => d.accept());
+  ctx = await startConsole();
+  ({ page, baseUrl, work, api, shot } = ctx);
 });
 
 after(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    await new Promise((r) => server.once("exit", r));
-  }
-  if (work) rmSync(work, { recursive: true, force: true });
+  await ctx?.stop();
 });
 
 test("the dashboard shows the resource counts and empty deployment lists", async () => {
@@ -430,5 +337,5 @@ test("a linked repository and a template's sync config are managed from the cons
 });
 
 test("the console raised no uncaught errors", () => {
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(ctx.pageErrors, []);
 });

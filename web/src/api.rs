@@ -1,8 +1,8 @@
 //! The typed client of the signing proxy: one generic [`call`] over the generated operation
 //! types (`POST /api/proton/<Operation>`), bundle uploads, and [`ApiError`].
 
-use baryon_model::proton::{Operation, TemplateVersionSourceInput};
-use baryon_model::shape::OperationShape;
+use baryon_model::proton::TemplateVersionSourceInput;
+use baryon_model::shape::{OperationName, OperationShape};
 use gloo_net::http::{Request, Response};
 use serde::Deserialize;
 
@@ -78,9 +78,10 @@ fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, ApiError> {
         .map_err(|e| ApiError::client(format!("unexpected answer from the server: {e}")))
 }
 
-/// `POST /api/proton/<operation>` with a JSON body; the answer's body.
-async fn post(operation: &'static str, body: String) -> Result<String, ApiError> {
-    let request = Request::post(&format!("/api/proton/{operation}"))
+/// `POST /api/<service>/<operation>` with a JSON body; the answer's body. `service` is the
+/// signing name (`proton`, `servicecatalog`), which is also the proxy's path segment.
+async fn post(service: &'static str, operation: &'static str, body: String) -> Result<String, ApiError> {
+    let request = Request::post(&format!("/api/{service}/{operation}"))
         .header("x-baryon-csrf", "1")
         .header("content-type", "application/json")
         .body(body)
@@ -88,18 +89,20 @@ async fn post(operation: &'static str, body: String) -> Result<String, ApiError>
     answer(request.send().await).await
 }
 
-/// Calls one Proton operation through the proxy with its generated input type and decodes its
-/// generated output type. Only the encoding and decoding are generic.
+/// Calls one operation (Proton or Service Catalog) through the proxy with its generated input
+/// type and decodes its generated output type. Only the encoding and decoding are generic.
 pub async fn call<Op>(input: Op::Input) -> Result<Op::Output, ApiError>
 where
-    Op: OperationShape<Op = Operation>,
+    Op: OperationShape,
+    Op::Op: OperationName,
 {
     let body = serde_json::to_string(&input).map_err(|e| ApiError::client(e.to_string()))?;
-    decode(&post(Op::OPERATION.name(), body).await?)
+    decode(&post(Op::SERVICE.signing_name, Op::OPERATION.operation_name(), body).await?)
 }
 
-/// Uploads a template bundle to the engine's artifact store (`PUT /api/bundles/<bucket>/<key>`)
-/// and returns the `source` that CreateXTemplateVersion takes.
+/// Uploads a file to the engine's artifact store (`PUT /api/bundles/<bucket>/<key>`) and
+/// returns the `source` that CreateXTemplateVersion takes (`s3://<bucket>/<key>` is the same
+/// object's URL, which Service Catalog's `LoadTemplateFromURL` takes).
 pub async fn upload_bundle(
     bucket: &str,
     key: &str,
@@ -108,7 +111,7 @@ pub async fn upload_bundle(
     let url = format!("/api/bundles/{bucket}/{key}");
     let response = Request::put(&url)
         .header("x-baryon-csrf", "1")
-        .header("content-type", "application/gzip")
+        .header("content-type", "application/octet-stream")
         .body(wasm_bindgen::JsValue::from(file))
         .map_err(|e| ApiError::client(e.to_string()))?;
     decode(&answer(response.send().await).await?)

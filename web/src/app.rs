@@ -4,6 +4,10 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::catalog::{Launch, Launchable, ProvisionedProductDetail, ProvisionedProducts};
+use crate::catalog_admin::{
+    AdminProductDetail, AdminProducts, CreateProduct, PortfolioDetail, Portfolios,
+};
 use crate::dashboard::Dashboard;
 use crate::environments::{CreateEnvironment, EnvironmentDetail, EnvironmentList};
 use crate::others::{AccountConnections, ComponentDetail, Components, Settings};
@@ -36,6 +40,11 @@ pub fn App() -> impl IntoView {
                     <A href="/environments">"Environments"</A>
                     <A href="/services">"Services"</A>
                     <A href="/components">"Components"</A>
+                    <h3>"Service Catalog"</h3>
+                    <A href="/catalog" exact=true>"Products"</A>
+                    <A href="/catalog/provisioned">"Provisioned products"</A>
+                    <A href="/catalog/admin/products">"Product administration"</A>
+                    <A href="/catalog/admin/portfolios">"Portfolios"</A>
                     <h3>"Settings"</h3>
                     <A href="/account-connections">"Account connections"</A>
                     <A href="/repositories">"Repositories"</A>
@@ -81,6 +90,15 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/repositories") view=Repositories />
                         <Route path=path!("/repositories/:provider/*name") view=RepositoryDetail />
                         <Route path=path!("/settings") view=Settings />
+                        <Route path=path!("/catalog") view=Launchable />
+                        <Route path=path!("/catalog/products/:id/launch") view=Launch />
+                        <Route path=path!("/catalog/provisioned") view=ProvisionedProducts />
+                        <Route path=path!("/catalog/provisioned/:id") view=ProvisionedProductDetail />
+                        <Route path=path!("/catalog/admin/products") view=AdminProducts />
+                        <Route path=path!("/catalog/admin/products/new") view=CreateProduct />
+                        <Route path=path!("/catalog/admin/products/:id") view=AdminProductDetail />
+                        <Route path=path!("/catalog/admin/portfolios") view=Portfolios />
+                        <Route path=path!("/catalog/admin/portfolios/:id") view=PortfolioDetail />
                     </Routes>
                 </main>
             </div>

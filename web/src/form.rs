@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use baryon_model::diagnostic::Diagnostic;
 use baryon_model::schema::{Schema, SchemaType, TemplateSchema, parse_schema};
-use baryon_model::shape::OperationShape;
+use baryon_model::shape::{OperationName, OperationShape};
 use baryon_model::spec::{Spec, parse_spec};
 use baryon_model::yaml::{Node, NodeValue, quote_short};
 
@@ -473,12 +473,14 @@ fn prefix_of_other_form(path: &str) -> bool {
 /// request is valid.
 pub fn request_problems<Op>(input: &Op::Input) -> BTreeMap<String, String>
 where
-    Op: OperationShape<Op = baryon_model::proton::Operation>,
+    Op: OperationShape,
+    Op::Op: OperationName,
 {
     let Ok(body) = serde_json::to_value(input) else {
         return BTreeMap::from([(String::new(), "the request cannot be encoded".to_owned())]);
     };
-    match baryon_model::validate::validate_input(Op::SERVICE, Op::OPERATION.name(), &body) {
+    match baryon_model::validate::validate_input(Op::SERVICE, Op::OPERATION.operation_name(), &body)
+    {
         Ok(()) => BTreeMap::new(),
         Err(e) => e
             .violations
@@ -486,4 +488,58 @@ where
             .map(|v| (v.path.clone(), v.to_string()))
             .collect(),
     }
+}
+
+/// What is wrong with `value` for a Service Catalog provisioning parameter (a CloudFormation
+/// template parameter as `DescribeProvisioningParameters` describes it), checked as
+/// CloudFormation checks it: a value is needed when there is no default; `AllowedValues`,
+/// `MinLength`/`MaxLength`, `Number` with `MinValue`/`MaxValue`, and `AllowedPattern` (the
+/// whole value must match; `matches(pattern, value)` runs the pattern, so the browser can use
+/// its own regular expressions). When a constraint fails, the template's
+/// `ConstraintDescription` is the message if it has one. `None` when the value is fine.
+/// `keep_previous`: an empty value keeps the previous one (an update), so it is not missing.
+pub fn parameter_problem(
+    parameter: &baryon_model::servicecatalog::ProvisioningArtifactParameter,
+    value: &str,
+    keep_previous: bool,
+    matches: impl Fn(&str, &str) -> bool,
+) -> Option<String> {
+    if value.is_empty() {
+        return (!keep_previous && parameter.default_value.is_none())
+            .then(|| "Enter a value: this parameter has no default.".to_owned());
+    }
+    let c = parameter.parameter_constraints.clone().unwrap_or_default();
+    let limit = |s: &Option<String>| s.as_deref().and_then(|s| s.trim().parse::<f64>().ok());
+    let chars = f64::from(u32::try_from(value.chars().count()).unwrap_or(u32::MAX));
+    let number = value.trim().parse::<f64>().ok();
+    let problem = if let Some(allowed) = c.allowed_values.as_ref().filter(|a| !a.is_empty())
+        && !allowed.iter().any(|a| a == value)
+    {
+        Some(format!("Choose one of: {}.", allowed.join(", ")))
+    } else if let Some(min) = limit(&c.min_length)
+        && chars < min
+    {
+        Some(format!("At least {min} characters."))
+    } else if let Some(max) = limit(&c.max_length)
+        && chars > max
+    {
+        Some(format!("At most {max} characters."))
+    } else if parameter.parameter_type.as_deref() == Some("Number") && number.is_none() {
+        Some("Enter a number.".to_owned())
+    } else if let (Some(n), Some(min)) = (number, limit(&c.min_value))
+        && n < min
+    {
+        Some(format!("At least {min}."))
+    } else if let (Some(n), Some(max)) = (number, limit(&c.max_value))
+        && n > max
+    {
+        Some(format!("At most {max}."))
+    } else if let Some(pattern) = c.allowed_pattern.as_deref()
+        && !matches(pattern, value)
+    {
+        Some(format!("Must match the pattern {pattern}."))
+    } else {
+        None
+    };
+    problem.map(|p| c.constraint_description.unwrap_or(p))
 }

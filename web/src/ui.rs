@@ -64,9 +64,16 @@ where
 /// The CSS class of a status value: ok, bad, busy or neutral.
 pub fn status_class(status: &str) -> &'static str {
     match status {
-        "SUCCEEDED" | "PUBLISHED" | "ACTIVE" | "CONNECTED" | "DRAFT" => "ok",
-        s if s.contains("FAILED") || s == "REJECTED" => "bad",
-        s if s.contains("IN_PROGRESS") || s == "PENDING" => "busy",
+        "SUCCEEDED" | "PUBLISHED" | "ACTIVE" | "CONNECTED" | "DRAFT" | "AVAILABLE" => "ok",
+        s if s.contains("FAILED")
+            || s.ends_with("ERROR")
+            || matches!(s, "REJECTED" | "TAINTED") =>
+        {
+            "bad"
+        }
+        s if s.contains("IN_PROGRESS") || matches!(s, "PENDING" | "UNDER_CHANGE" | "CREATED") => {
+            "busy"
+        }
         _ => "neutral",
     }
 }

@@ -5,7 +5,7 @@
 
 use baryon_console::form::{
     Choice, FieldKind, InputSet, InstanceInputs, environment_spec, field_messages, input_form,
-    request_problems, service_spec, spec_inputs,
+    parameter_problem, request_problems, service_spec, spec_inputs,
 };
 use baryon_model::proton::{CreateEnvironmentTemplateInput, ops};
 use baryon_model::spec::validate_spec;
@@ -241,4 +241,127 @@ fn current_inputs_read_back_into_a_form_give_the_same_spec() {
     assert_eq!(b["batch_size"], "5");
     assert!(spec_inputs(service, Some("a")).is_none());
     assert!(spec_inputs("not: a spec", Some("a")).is_none());
+}
+
+/// A Service Catalog parameter as `DescribeProvisioningParameters` describes it.
+fn parameter(
+    kind: &str,
+    default: Option<&str>,
+    constraints: baryon_model::servicecatalog::ParameterConstraints,
+) -> baryon_model::servicecatalog::ProvisioningArtifactParameter {
+    baryon_model::servicecatalog::ProvisioningArtifactParameter {
+        parameter_key: Some("P".to_owned()),
+        default_value: default.map(str::to_owned),
+        parameter_type: Some(kind.to_owned()),
+        parameter_constraints: Some(constraints),
+        ..Default::default()
+    }
+}
+
+/// The pattern runner of these tests: only the patterns they use.
+fn digits_only(pattern: &str, value: &str) -> bool {
+    assert_eq!(pattern, "[0-9]+");
+    value.chars().all(|c| c.is_ascii_digit())
+}
+
+#[wasm_bindgen_test]
+fn a_catalog_parameter_without_default_needs_a_value_unless_an_update_keeps_the_previous_one() {
+    let p = parameter("String", None, Default::default());
+    assert_eq!(
+        parameter_problem(&p, "", false, digits_only).as_deref(),
+        Some("Enter a value: this parameter has no default.")
+    );
+    assert_eq!(parameter_problem(&p, "", true, digits_only), None);
+    let with_default = parameter("String", Some("dev"), Default::default());
+    assert_eq!(
+        parameter_problem(&with_default, "", false, digits_only),
+        None
+    );
+}
+
+#[wasm_bindgen_test]
+fn catalog_parameter_constraints_are_checked_as_cloudformation_checks_them() {
+    use baryon_model::servicecatalog::ParameterConstraints;
+    let allowed = parameter(
+        "String",
+        None,
+        ParameterConstraints {
+            allowed_values: Some(vec!["dev".into(), "prod".into()]),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        parameter_problem(&allowed, "test", false, digits_only).as_deref(),
+        Some("Choose one of: dev, prod.")
+    );
+    assert_eq!(
+        parameter_problem(&allowed, "prod", false, digits_only),
+        None
+    );
+    let length = parameter(
+        "String",
+        None,
+        ParameterConstraints {
+            min_length: Some("2".into()),
+            max_length: Some("3".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        parameter_problem(&length, "a", false, digits_only).as_deref(),
+        Some("At least 2 characters.")
+    );
+    assert_eq!(
+        parameter_problem(&length, "abcd", false, digits_only).as_deref(),
+        Some("At most 3 characters.")
+    );
+    let number = parameter(
+        "Number",
+        None,
+        ParameterConstraints {
+            min_value: Some("1".into()),
+            max_value: Some("10".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        parameter_problem(&number, "ten", false, digits_only).as_deref(),
+        Some("Enter a number.")
+    );
+    assert_eq!(
+        parameter_problem(&number, "11", false, digits_only).as_deref(),
+        Some("At most 10.")
+    );
+    assert_eq!(parameter_problem(&number, "10", false, digits_only), None);
+}
+
+#[wasm_bindgen_test]
+fn a_failed_catalog_pattern_reports_the_templates_constraint_description_when_it_has_one() {
+    use baryon_model::servicecatalog::ParameterConstraints;
+    let plain = parameter(
+        "String",
+        None,
+        ParameterConstraints {
+            allowed_pattern: Some("[0-9]+".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        parameter_problem(&plain, "12a", false, digits_only).as_deref(),
+        Some("Must match the pattern [0-9]+.")
+    );
+    assert_eq!(parameter_problem(&plain, "12", false, digits_only), None);
+    let described = parameter(
+        "String",
+        None,
+        ParameterConstraints {
+            allowed_pattern: Some("[0-9]+".into()),
+            constraint_description: Some("Digits only, please.".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        parameter_problem(&described, "x", false, digits_only).as_deref(),
+        Some("Digits only, please.")
+    );
 }

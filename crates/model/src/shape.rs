@@ -183,6 +183,25 @@ pub trait OperationShape {
     type Op: Copy;
 }
 
+/// A service's operation enum (`proton::Operation`, `servicecatalog::Operation`): what a
+/// client needs to address an operation without knowing which service it belongs to.
+pub trait OperationName: Copy {
+    /// The operation's name as sent in `X-Amz-Target` (e.g. `CreateEnvironment`).
+    fn operation_name(self) -> &'static str;
+}
+
+impl OperationName for crate::proton::Operation {
+    fn operation_name(self) -> &'static str {
+        self.name()
+    }
+}
+
+impl OperationName for crate::servicecatalog::Operation {
+    fn operation_name(self) -> &'static str {
+        self.name()
+    }
+}
+
 /// The empty input/output of operations that have none.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unit {}
