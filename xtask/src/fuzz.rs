@@ -62,10 +62,11 @@ pub fn main(root: &Path, args: &FuzzArgs) -> Result<()> {
         args.targets.clone()
     };
     let out = harness::target_dir(root).join("fuzz");
-    println!("building {} …", targets.join(", "));
-    let mut build = cargo_fuzz(root, "build", &args.sanitizer);
-    build.args(&targets);
-    let status = build.status().context("running cargo fuzz build")?;
+    // Every target at once (`cargo fuzz build` takes one name or none; they share one build).
+    println!("building the fuzz targets …");
+    let status = cargo_fuzz(root, "build", &args.sanitizer)
+        .status()
+        .context("running cargo fuzz build")?;
     if !status.success() {
         bail!("cargo fuzz build failed ({status})");
     }

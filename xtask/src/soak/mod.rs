@@ -304,6 +304,14 @@ impl Report<'_> {
                     o.duplicated.join(", ")
                 ));
             }
+            if o.per_engine.contains(&0) {
+                out.push(format!(
+                    "two engines round {}: one engine ran nothing (runs a/b {}/{})",
+                    i + 1,
+                    o.per_engine[0],
+                    o.per_engine[1]
+                ));
+            }
             if !o.missing.is_empty() {
                 out.push(format!(
                     "two engines round {}: never ran or did not succeed: {}",
