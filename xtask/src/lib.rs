@@ -2,5 +2,8 @@
 
 pub mod bench;
 pub mod codegen;
+pub mod fuzz;
+pub mod harness;
 pub mod npm;
+pub mod soak;
 pub mod vendor;

@@ -11,8 +11,8 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use super::engine::{self, Engine};
 use super::{Figure, load};
+use crate::harness::engine::{self, Engine};
 
 fn gzip_size(path: &Path) -> Result<u64> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());

@@ -12,8 +12,6 @@
 //! `validation` (native vs wasm in Node), `console` (size, first contentful paint).
 
 mod console;
-mod engine;
-mod load;
 mod provision;
 mod scale;
 mod servicecatalog;
@@ -24,8 +22,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde_json::{Value, json};
+
+use crate::harness::{self, engine, load};
 
 /// Options of `cargo xtask bench`.
 #[derive(Debug, Clone, clap::Args)]
@@ -243,26 +243,10 @@ fn print_table(figures: &[Figure]) {
             ]
         })
         .collect();
-    let header = ["figure", "value", "baseline", "ratio", "target", "met?"];
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-            .collect();
-        println!("| {} |", padded.join(" | "));
-    };
-    line(&header.map(str::to_owned));
-    line(&widths.map(|w| "-".repeat(w)));
-    for row in &rows {
-        line(row);
-    }
+    harness::print_table(
+        ["figure", "value", "baseline", "ratio", "target", "met?"],
+        &rows,
+    );
     for f in figures.iter().filter(|f| !f.note.is_empty()) {
         println!("  {}: {}", f.name, f.note);
     }
@@ -297,32 +281,11 @@ fn machine() -> Value {
     })
 }
 
-/// The target directory (`CARGO_TARGET_DIR` or `<root>/target`).
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
 /// `cargo xtask bench`: from a debug xtask, builds `baryon` and `xtask` in release and runs the
 /// release xtask (so the load generator is not the bottleneck); from a release one, runs.
 pub fn main(root: &Path, args: &BenchArgs) -> Result<()> {
     if cfg!(debug_assertions) {
-        let status = Command::new(env!("CARGO"))
-            .current_dir(root)
-            .args(["build", "--release", "-p", "baryon", "-p", "xtask"])
-            .status()
-            .context("running cargo build")?;
-        if !status.success() {
-            bail!("cargo build --release -p baryon -p xtask failed");
-        }
-        let exe = target_dir(root).join("release/xtask");
-        let status = Command::new(&exe)
-            .args(std::env::args_os().skip(1))
-            .status()
-            .with_context(|| format!("running {}", exe.display()))?;
-        if !status.success() {
-            bail!("the release bench failed ({status})");
-        }
-        return Ok(());
+        return harness::rerun_in_release(root, &["-p", "baryon", "-p", "xtask"]);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -344,7 +307,7 @@ fn group(figures: &mut Vec<Figure>, name: &str, target: &str, result: Result<Vec
 
 async fn run(root: &Path, args: &BenchArgs) -> Result<()> {
     let settings = Settings { quick: args.quick };
-    let target = target_dir(root);
+    let target = harness::target_dir(root);
     let bin = target.join("release/baryon");
     if !bin.exists() {
         bail!(

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, ensure};
 use serde_json::json;
 
-use super::engine::{self, Engine};
-use super::throughput::publish_source;
 use super::{Figure, Settings};
+use crate::harness::engine::publish_source;
+use crate::harness::engine::{self, Engine};
 
 const MANIFEST: &str = "infrastructure:
   templates:

@@ -14,9 +14,9 @@ use anyhow::{Context, Result, bail, ensure};
 use bytes::Bytes;
 use serde_json::json;
 
-use super::engine::{self, Engine};
-use super::load::{self, Stats};
 use super::{Figure, Settings};
+use crate::harness::engine::{self, Engine};
+use crate::harness::load::{self, Stats};
 
 const TEMPLATE: &str = "bench-tpl";
 

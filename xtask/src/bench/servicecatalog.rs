@@ -11,9 +11,9 @@ use anyhow::{Context, Result, bail};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::engine::{self, Credentials, Engine, SERVICE_CATALOG};
-use super::load;
 use super::{Figure, Settings};
+use crate::harness::engine::{self, Credentials, Engine, SERVICE_CATALOG};
+use crate::harness::load;
 
 const TEMPLATE: &str = r#"{"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}}"#;
 

@@ -5,81 +5,20 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::extract::State;
 use bytes::Bytes;
 use http_body_util::Full;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::engine::{self, Credentials, Engine};
-use super::load::{self, Load, Stats};
 use super::{Figure, Settings};
+use crate::harness::engine::{self, Credentials, Engine, publish};
+use crate::harness::load::{self, Load, Stats};
 
 const SERVICE_SPEC: &str = "proton: ServiceSpec\npipeline:\n  test_command: \"cargo test\"\n\
 instances:\n  - name: \"worker-dev\"\n    environment: \"dev\"\n    spec:\n      batch_size: 5\n";
 const CONNECTION: &str = "arn:aws:codestar-connections:us-east-1:123456789012:connection/0b1c2d3e-aaaa-bbbb-cccc-123456789012";
-
-/// Registers `template`'s fixture bundle as version 1.0 and publishes it.
-pub async fn publish(
-    engine: &Engine,
-    root: &Path,
-    family: &str,
-    template: &str,
-    extra: &Value,
-) -> Result<()> {
-    let files = engine::fixture(root, template)?;
-    let borrowed: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(n, t)| (n.as_str(), t.as_str()))
-        .collect();
-    let source = engine.put_bundle(&format!("{template}/v1.tar.gz"), &borrowed)?;
-    publish_source(engine, family, template, source, extra).await
-}
-
-/// Registers a bundle already in the artifact store as version 1.0 and publishes it.
-pub async fn publish_source(
-    engine: &Engine,
-    family: &str,
-    template: &str,
-    source: Value,
-    extra: &Value,
-) -> Result<()> {
-    let mut input = json!({"templateName": template, "source": source});
-    if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
-        input.extend(extra.clone());
-    }
-    engine
-        .call(&format!("Create{family}TemplateVersion"), &input)
-        .await?;
-    let version = json!({"templateName": template, "majorVersion": "1", "minorVersion": "0"});
-    let member = format!("{}TemplateVersion", lower_first(family));
-    let status = engine
-        .wait_until_not(
-            &format!("Get{family}TemplateVersion"),
-            &version,
-            &member,
-            "status",
-            &["REGISTRATION_IN_PROGRESS"],
-            Duration::from_millis(20),
-        )
-        .await?;
-    anyhow::ensure!(status == "DRAFT", "{template} registered as {status}");
-    let mut update = version;
-    update["status"] = json!("PUBLISHED");
-    engine
-        .call(&format!("Update{family}TemplateVersion"), &update)
-        .await?;
-    Ok(())
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
-        .unwrap_or_default()
-}
 
 /// Seeds what a team has on day one: a published self-managed environment template, an
 /// environment `dev` deployed (notified), a published service template and service `worker`

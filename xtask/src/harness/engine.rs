@@ -159,6 +159,8 @@ pub struct Options {
     pub codebuild: bool,
     /// `--console-dir`.
     pub console_dir: Option<PathBuf>,
+    /// Extra environment variables of the process (the CodeBuild-style commands inherit them).
+    pub env: Vec<(String, String)>,
 }
 
 /// A running `baryon serve`.
@@ -204,6 +206,7 @@ impl Engine {
         if let Some(dir) = &options.console_dir {
             cmd.arg("--console-dir").arg(dir);
         }
+        cmd.envs(options.env.iter().map(|(k, v)| (k, v)));
         let mut child = cmd
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
@@ -318,6 +321,16 @@ impl Engine {
         }
     }
 
+    /// Kills the engine with SIGKILL — no shutdown of any kind — and waits for it to exit.
+    pub fn kill(&mut self) -> Result<()> {
+        if self.child.try_wait()?.is_none() {
+            // `Child::kill` is SIGKILL on Unix.
+            self.child.kill()?;
+        }
+        self.child.wait()?;
+        Ok(())
+    }
+
     /// Stops the engine (SIGTERM, then SIGKILL after 10 s) and waits for it.
     pub fn stop(mut self) -> Result<()> {
         self.terminate()
@@ -347,6 +360,66 @@ impl Drop for Engine {
     fn drop(&mut self) {
         let _ = self.terminate();
     }
+}
+
+/// Registers `template`'s fixture bundle as version 1.0 and publishes it.
+pub async fn publish(
+    engine: &Engine,
+    root: &Path,
+    family: &str,
+    template: &str,
+    extra: &Value,
+) -> Result<()> {
+    let files = fixture(root, template)?;
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let source = engine.put_bundle(&format!("{template}/v1.tar.gz"), &borrowed)?;
+    publish_source(engine, family, template, source, extra).await
+}
+
+/// Registers a bundle already in the artifact store as version 1.0 and publishes it.
+pub async fn publish_source(
+    engine: &Engine,
+    family: &str,
+    template: &str,
+    source: Value,
+    extra: &Value,
+) -> Result<()> {
+    let mut input = json!({"templateName": template, "source": source});
+    if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+        input.extend(extra.clone());
+    }
+    engine
+        .call(&format!("Create{family}TemplateVersion"), &input)
+        .await?;
+    let version = json!({"templateName": template, "majorVersion": "1", "minorVersion": "0"});
+    let member = format!("{}TemplateVersion", lower_first(family));
+    let status = engine
+        .wait_until_not(
+            &format!("Get{family}TemplateVersion"),
+            &version,
+            &member,
+            "status",
+            &["REGISTRATION_IN_PROGRESS"],
+            Duration::from_millis(20),
+        )
+        .await?;
+    anyhow::ensure!(status == "DRAFT", "{template} registered as {status}");
+    let mut update = version;
+    update["status"] = json!("PUBLISHED");
+    engine
+        .call(&format!("Update{family}TemplateVersion"), &update)
+        .await?;
+    Ok(())
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// A `.tar.gz` of the given files.
@@ -473,7 +546,29 @@ impl Postgres {
 
     /// The database URL for `baryon serve --database`.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/baryon", self.port)
+        self.url_of("baryon")
+    }
+
+    /// The URL of database `name` of this cluster.
+    pub fn url_of(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Creates a further, empty database and returns its URL.
+    pub fn create_database(&self, name: &str) -> Result<String> {
+        self.run(
+            "createdb",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                name,
+            ],
+        )?;
+        Ok(self.url_of(name))
     }
 
     fn command(&self, tool: &str) -> Command {
