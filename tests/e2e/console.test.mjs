@@ -336,6 +336,33 @@ test("a linked repository and a template's sync config are managed from the cons
   await panel.getByText("Not synced from a repository.").waitFor();
 });
 
+test("the dashboard upgrades a selection of out-of-date environments, each showing its progress", async () => {
+  assert.equal(await publishVersion("environment", "queue", "queue-env/v1", { majorVersion: "1" }), "1.2");
+  await page.goto(baseUrl + "/");
+  const orders = page.locator('tr[data-stale="environments/orders-env"]');
+  const beta = page.locator('tr[data-stale="environments/beta-env"]');
+  await orders.waitFor();
+  // orders-env is on 1.0, beta-env on 1.1: both are offered the recommended minor, 1.2.
+  assert.deepEqual((await orders.locator("td").allTextContents()).slice(2, 5), ["queue", "1.0", "1.2"]);
+  assert.deepEqual((await beta.locator("td").allTextContents()).slice(2, 5), ["queue", "1.1", "1.2"]);
+  const minor = page.getByRole("button", { name: "Upgrade selected: minor" });
+  assert.equal(await minor.isDisabled(), true);
+  await orders.locator('input[type="checkbox"]').check();
+  await beta.locator('input[type="checkbox"]').check();
+  await shot("dashboard-out-of-date");
+  await minor.click();
+  const log = page.locator("ul.progress-log");
+  await log.getByText("environments/orders-env: deployment of 1.2 started").waitFor();
+  await log.getByText("environments/beta-env: deployment of 1.2 started").waitFor();
+  for (const name of ["orders-env", "beta-env"]) {
+    const env = (await api("GetEnvironment", { name })).environment;
+    assert.equal(`${env.templateMajorVersion}.${env.templateMinorVersion}`, "1.2");
+    await succeed(env.arn);
+  }
+  await page.getByText("Every environment and service instance runs its template's recommended version.").waitFor();
+  await shot("dashboard-upgraded");
+});
+
 test("the console raised no uncaught errors", () => {
   assert.deepEqual(ctx.pageErrors, []);
 });

@@ -1,12 +1,17 @@
-//! The dashboard: GetResourcesSummary counts and the deployments in progress or failed.
+//! The dashboard: GetResourcesSummary counts, the deployments in progress or failed, and the
+//! out-of-date environments and instances, a selection of which one action upgrades.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use baryon_model::proton::{
-    CountsSummary, GetResourcesSummaryInput, ListDeploymentsInput, ResourceCountsSummary, ops,
+    CountsSummary, DeploymentUpdateType, GetResourcesSummaryInput, ListDeploymentsInput,
+    ResourceCountsSummary, ops,
 };
 use leptos::prelude::*;
 
 use crate::api::call;
-use crate::ui::{Deployments, Head, in_progress, poll_while, show};
+use crate::ui::{Deployments, Empty, Head, in_progress, poll_while, show, table};
+use crate::upgrade::{Stale, Target, deploy, stale};
 
 /// `/`.
 #[component]
@@ -51,6 +56,119 @@ pub fn Dashboard() -> impl IntoView {
                 .collect();
             view! { <Deployments rows=rows /> }
         })}
+        <OutOfDate tick=tick />
+    }
+}
+
+/// The environments and instances whose template has a newer recommended version; the
+/// selected ones are upgraded (minor or major, keeping their spec) one after the other, each
+/// row saying how its update went. Reloaded with the dashboard (`tick`).
+#[component]
+fn OutOfDate(tick: RwSignal<u32>) -> impl IntoView {
+    let items = LocalResource::new(move || {
+        tick.track();
+        stale()
+    });
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let progress = RwSignal::new(BTreeMap::<String, Result<String, String>>::new());
+    let run = Action::new_local(move |major: &bool| {
+        let major = *major;
+        let chosen: Vec<Stale> = match items.get_untracked() {
+            Some(Ok(all)) => selected.with_untracked(|sel| {
+                all.into_iter().filter(|s| sel.contains(&s.key())).collect()
+            }),
+            _ => Vec::new(),
+        };
+        async move {
+            for item in chosen {
+                let key = item.key();
+                let (offer, kind, what) = if major {
+                    (item.offers.major.clone(), DeploymentUpdateType::MajorVersion, "major")
+                } else {
+                    (item.offers.minor.clone(), DeploymentUpdateType::MinorVersion, "minor")
+                };
+                let Some(to) = offer else {
+                    progress.update(|p| {
+                        p.insert(key, Err(format!("no newer {what} version")));
+                    });
+                    continue;
+                };
+                progress.update(|p| {
+                    p.insert(key.clone(), Ok(format!("starting {}.{}…", to.0, to.1)));
+                });
+                let result = deploy(item.target.clone(), kind, to.clone(), None).await;
+                progress.update(|p| {
+                    p.insert(
+                        key,
+                        result
+                            .map(|()| format!("deployment of {}.{} started", to.0, to.1))
+                            .map_err(|e| e.to_string()),
+                    );
+                });
+            }
+            selected.set(BTreeSet::new());
+            tick.update(|t| *t = t.wrapping_add(1));
+        }
+    });
+    let row = move |item: Stale| {
+        let key = item.key();
+        let (k1, k2, k3) = (key.clone(), key.clone(), key.clone());
+        let (name, kind) = match &item.target {
+            Target::Environment(n) => (n.clone(), "environment"),
+            Target::Instance(s, i, _) => (format!("{s} / {i}"), "service instance"),
+        };
+        let offer = |o: &Option<(String, String)>| {
+            o.as_ref().map(|(a, b)| format!("{a}.{b}")).unwrap_or_default()
+        };
+        view! {
+            <tr data-stale=key.clone()>
+                <td>
+                    <input type="checkbox" name="stale" value=key.clone()
+                        prop:checked=move || selected.with(|s| s.contains(&k1))
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            selected.update(|s| {
+                                if on { s.insert(k2.clone()); } else { s.remove(&k2); }
+                            });
+                        } />
+                </td>
+                <td><a href=format!("/{key}")>{name}</a>" "<span class="muted">{kind}</span></td>
+                <td>{item.template.clone()}</td>
+                <td>{item.deployed.clone()}</td>
+                <td>{offer(&item.offers.minor)}</td>
+                <td>{offer(&item.offers.major)}</td>
+                <td class="progress">{move || progress.with(|p| match p.get(&k3) {
+                    None => ().into_any(),
+                    Some(Ok(m)) => view! { <span class="muted">{m.clone()}</span> }.into_any(),
+                    Some(Err(e)) => view! { <span class="field-error">{e.clone()}</span> }.into_any(),
+                })}</td>
+            </tr>
+        }
+        .into_any()
+    };
+    let none_selected = move || selected.with(BTreeSet::is_empty) || run.pending().get();
+    view! {
+        <h2>"Out of date"</h2>
+        {show(items, move |all| {
+            if all.is_empty() {
+                return view! { <Empty text="Every environment and service instance runs its template's recommended version." /> }.into_any();
+            }
+            let rows = all.into_iter().map(row).collect();
+            view! {
+                {table(&["", "Resource", "Template", "Deployed", "Newer minor", "Newer major", "Progress"], "", rows)}
+                <div class="actions bulk">
+                    <button class="primary" disabled=none_selected on:click=move |_| { run.dispatch(false); }>"Upgrade selected: minor"</button>
+                    <button disabled=none_selected on:click=move |_| { run.dispatch(true); }>"Upgrade selected: major (same spec)"</button>
+                </div>
+            }
+            .into_any()
+        })}
+        <ul class="progress-log">
+            {move || progress.with(|p| p.iter().map(|(k, r)| {
+                let text = match r { Ok(m) => m.clone(), Err(e) => e.clone() };
+                view! { <li><span class="mono">{k.clone()}</span>": "{text}</li> }
+            }).collect_view())}
+        </ul>
     }
 }
 

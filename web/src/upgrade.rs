@@ -3,9 +3,12 @@
 //! newer recommended major (`MAJOR_VERSION`, whose inputs are re-checked against the new
 //! schema in the generated form, starting from the current ones) — one action deploys it.
 
+use std::collections::BTreeMap;
+
 use baryon_model::proton::{
     DeploymentUpdateType, GetEnvironmentTemplateVersionInput, GetServiceTemplateVersionInput,
-    UpdateEnvironmentInput, UpdateServiceInstanceInput, ops,
+    ListEnvironmentsInput, ListServiceInstancesInput, UpdateEnvironmentInput,
+    UpdateServiceInstanceInput, ops,
 };
 use baryon_model::spec::validate_spec;
 use leptos::prelude::*;
@@ -78,7 +81,8 @@ async fn offers(
     })
 }
 
-async fn deploy(
+/// Starts one update deployment of `target`.
+pub async fn deploy(
     target: Target,
     kind: DeploymentUpdateType,
     (major, minor): (String, String),
@@ -296,4 +300,104 @@ fn major_panel(
             }>{label}</button>
         </div>
     }
+}
+
+/// A resource whose template has a newer recommended version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    /// What would be updated.
+    pub target: Target,
+    /// Its template.
+    pub template: String,
+    /// Its deployed `major.minor`.
+    pub deployed: String,
+    /// What it can move to.
+    pub offers: Offers,
+}
+
+impl Stale {
+    /// A key naming the resource (`env` or `service/instance`), also its page's path below
+    /// the console root.
+    pub fn key(&self) -> String {
+        match &self.target {
+            Target::Environment(n) => format!("environments/{n}"),
+            Target::Instance(s, i, _) => format!("services/{s}/instances/{i}"),
+        }
+    }
+}
+
+/// At most this many pages of environments and of instances are looked at.
+const STALE_PAGES: usize = 10;
+
+/// Every environment and service instance (up to [`STALE_PAGES`] pages of each) whose
+/// template has a newer recommended version; each template version's offers are asked once.
+pub async fn stale() -> Result<Vec<Stale>, ApiError> {
+    let mut found: Vec<(Target, String, String, String)> = Vec::new();
+    let mut next_token = None;
+    for _ in 0..STALE_PAGES {
+        let out = call::<ops::ListEnvironments>(ListEnvironmentsInput {
+            next_token,
+            ..Default::default()
+        })
+        .await?;
+        found.extend(out.environments.into_iter().map(|e| {
+            (
+                Target::Environment(e.name),
+                e.template_name,
+                e.template_major_version,
+                e.template_minor_version,
+            )
+        }));
+        next_token = out.next_token;
+        if next_token.is_none() {
+            break;
+        }
+    }
+    let mut next_token = None;
+    for _ in 0..STALE_PAGES {
+        let out = call::<ops::ListServiceInstances>(ListServiceInstancesInput {
+            next_token,
+            ..Default::default()
+        })
+        .await?;
+        found.extend(out.service_instances.into_iter().map(|i| {
+            (
+                Target::Instance(i.service_name, i.name, i.environment_name),
+                i.template_name,
+                i.template_major_version,
+                i.template_minor_version,
+            )
+        }));
+        next_token = out.next_token;
+        if next_token.is_none() {
+            break;
+        }
+    }
+    let mut known: BTreeMap<(bool, String, String, String), Offers> = BTreeMap::new();
+    let mut stale = Vec::new();
+    for (target, template, major, minor) in found {
+        let family = target.family();
+        let key = (
+            family == Family::Environment,
+            template.clone(),
+            major.clone(),
+            minor.clone(),
+        );
+        let offers = if let Some(o) = known.get(&key) {
+            o.clone()
+        } else {
+            let o = offers(family, template.clone(), major.clone(), minor.clone()).await?;
+            known.insert(key, o.clone());
+            o
+        };
+        if offers.minor.is_some() || offers.major.is_some() {
+            stale.push(Stale {
+                target,
+                template,
+                deployed: format!("{major}.{minor}"),
+                offers,
+            });
+        }
+    }
+    Ok(stale)
 }
