@@ -846,6 +846,24 @@ def test_a_product_becomes_a_stack_with_outputs_is_updated_and_terminated(sc_cfn
         ("TERMINATE_PROVISIONED_PRODUCT", "SUCCEEDED")]
 
 
+def test_record_outputs_and_provisioned_product_outputs_come_in_pages(sc_cfn, cfn_server):
+    sc = sc_cfn
+    product_id, v1, _ = launchable(sc, cfn_server)
+    record = provision(sc, product_id, v1, params=[{"Key": "QueueName", "Value": "paged"}])
+    assert wait_record(sc, record["RecordId"])["RecordDetail"]["Status"] == "SUCCEEDED"
+    first = sc.describe_record(Id=record["RecordId"], PageSize=1)
+    assert [o["OutputKey"] for o in first["RecordOutputs"]] == ["QueueUrl"]
+    second = sc.describe_record(Id=record["RecordId"], PageSize=1, PageToken=first["NextPageToken"])
+    assert [o["OutputKey"] for o in second["RecordOutputs"]] == ["StageParameterName"]
+    assert "NextPageToken" not in second
+    outputs = sc.get_provisioned_product_outputs(ProvisionedProductId=record["ProvisionedProductId"], PageSize=1)
+    assert [o["OutputKey"] for o in outputs["Outputs"]] == ["QueueUrl"]
+    with pytest.raises(ClientError) as e:
+        sc.describe_record(Id=record["RecordId"], PageToken=outputs["NextPageToken"])
+    assert error_of(e) == ("InvalidParametersException",
+                           f"The PageToken '{outputs['NextPageToken']}' is not valid.", 400)
+
+
 def test_an_unchanged_update_succeeds_with_the_current_outputs(sc_cfn, cfn_server):
     sc = sc_cfn
     product_id, v1, _ = launchable(sc, cfn_server)

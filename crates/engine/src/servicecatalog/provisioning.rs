@@ -848,13 +848,7 @@ pub async fn outputs(
     .await?
     .doc;
     let scope = format!("sc:GetProvisionedProductOutputs:{}", pp.id());
-    let after = match input.page_token.as_deref() {
-        Some(t) if !t.is_empty() => Some(cx.parse_next_token(&scope, t).map_err(|_| {
-            ApiError::InvalidParameters(format!("The PageToken '{t}' is not valid."))
-        })?),
-        _ => None,
-    };
-    let mut outs: Vec<RecordOutput> = pp
+    let wanted: Vec<RecordOutput> = pp
         .outputs
         .into_iter()
         .filter(|o| {
@@ -863,22 +857,14 @@ pub async fn outputs(
                 .as_ref()
                 .is_none_or(|keys| o.output_key.as_ref().is_some_and(|k| keys.contains(k)))
         })
-        .filter(|o| {
-            after
-                .as_deref()
-                .is_none_or(|a| o.output_key.as_deref().unwrap_or("") > a)
-        })
         .collect();
-    outs.sort_by(|a, b| a.output_key.cmp(&b.output_key));
-    let size = usize::try_from(page_size(input.page_size)).unwrap_or(20);
-    let next = (outs.len() > size)
-        .then(|| {
-            outs.get(size - 1)
-                .and_then(|o| o.output_key.as_deref())
-                .map(|k| cx.next_token(&scope, k))
-        })
-        .flatten();
-    outs.truncate(size);
+    let (outs, next) = page_outputs(
+        cx,
+        &scope,
+        wanted,
+        input.page_token.as_deref(),
+        input.page_size,
+    )?;
     Ok(GetProvisionedProductOutputsOutput {
         outputs: Some(outs),
         next_page_token: next,
@@ -890,11 +876,53 @@ pub async fn describe_record(
     input: DescribeRecordInput,
 ) -> Result<DescribeRecordOutput, ApiError> {
     let rec = record(cx, &input.id).await?.doc;
+    let scope = format!("sc:DescribeRecord:{}", input.id);
+    let (outputs, next) = page_outputs(
+        cx,
+        &scope,
+        rec.outputs,
+        input.page_token.as_deref(),
+        input.page_size,
+    )?;
     Ok(DescribeRecordOutput {
         record_detail: Some(rec.detail),
-        record_outputs: Some(rec.outputs),
-        next_page_token: None,
+        record_outputs: Some(outputs),
+        next_page_token: next,
     })
+}
+
+/// One page of outputs in key order: those after `PageToken` (a token of `scope`, naming
+/// the last key of the previous page), at most `PageSize`, and the next page's token.
+fn page_outputs(
+    cx: &Cx,
+    scope: &str,
+    mut outputs: Vec<RecordOutput>,
+    page_token: Option<&str>,
+    size_asked: Option<i32>,
+) -> Result<(Vec<RecordOutput>, Option<String>), ApiError> {
+    let after = match page_token {
+        Some(t) if !t.is_empty() => Some(cx.parse_next_token(scope, t).map_err(|_| {
+            ApiError::InvalidParameters(format!("The PageToken '{t}' is not valid."))
+        })?),
+        _ => None,
+    };
+    outputs.retain(|o| {
+        after
+            .as_deref()
+            .is_none_or(|a| o.output_key.as_deref().unwrap_or("") > a)
+    });
+    outputs.sort_by(|a, b| a.output_key.cmp(&b.output_key));
+    let size = usize::try_from(page_size(size_asked)).unwrap_or(20);
+    let next = (outputs.len() > size)
+        .then(|| {
+            outputs
+                .get(size - 1)
+                .and_then(|o| o.output_key.as_deref())
+                .map(|k| cx.next_token(scope, k))
+        })
+        .flatten();
+    outputs.truncate(size);
+    Ok((outputs, next))
 }
 
 pub async fn list_record_history(
