@@ -10,7 +10,7 @@ use anyhow::{Result, ensure};
 use serde_json::json;
 
 use super::{Figure, Settings};
-use crate::harness::engine::publish_source;
+use crate::harness::engine::new_environment_template;
 use crate::harness::engine::{self, Engine};
 
 const MANIFEST: &str = "infrastructure:
@@ -52,17 +52,15 @@ pub async fn run(bin: &Path, data: &Path, settings: &Settings) -> Result<Vec<Fig
         ..engine::Options::default()
     };
     let engine = Engine::start(bin, data, &options).await?;
-    engine
-        .call("CreateEnvironmentTemplate", &json!({"name": "true-env"}))
-        .await?;
-    let source = engine.put_bundle(
-        "true-env/v1.tar.gz",
+    new_environment_template(
+        &engine,
+        "true-env",
         &[
             ("infrastructure/manifest.yaml", MANIFEST),
             ("schema/schema.yaml", SCHEMA),
         ],
-    )?;
-    publish_source(&engine, "Environment", "true-env", source, &json!({})).await?;
+    )
+    .await?;
 
     let mut times = Vec::new();
     for i in 0..settings.creates() {

@@ -375,8 +375,31 @@ pub async fn publish(
         .iter()
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
-    let source = engine.put_bundle(&format!("{template}/v1.tar.gz"), &borrowed)?;
+    publish_files(engine, family, template, &borrowed, extra).await
+}
+
+/// Uploads `files` as `template`'s bundle, registers it as version 1.0 and publishes it.
+pub async fn publish_files(
+    engine: &Engine,
+    family: &str,
+    template: &str,
+    files: &[(&str, &str)],
+    extra: &Value,
+) -> Result<()> {
+    let source = engine.put_bundle(&format!("{template}/v1.tar.gz"), files)?;
     publish_source(engine, family, template, source, extra).await
+}
+
+/// Creates environment template `name` with `files` as its published version 1.0.
+pub async fn new_environment_template(
+    engine: &Engine,
+    name: &str,
+    files: &[(&str, &str)],
+) -> Result<()> {
+    engine
+        .call("CreateEnvironmentTemplate", &json!({"name": name}))
+        .await?;
+    publish_files(engine, "Environment", name, files, &json!({})).await
 }
 
 /// Registers a bundle already in the artifact store as version 1.0 and publishes it.

@@ -90,16 +90,15 @@ pub async fn round(bin: &Path, dir: &Path, database: String) -> Result<Outcome> 
     };
     let a = Engine::start(bin, &data, &options("a")).await?;
     let b = Engine::start(bin, &data, &options("b")).await?;
-    a.call("CreateEnvironmentTemplate", &json!({"name": "count-env"}))
-        .await?;
-    let source = a.put_bundle(
-        "count-env/v1.tar.gz",
+    engine::new_environment_template(
+        &a,
+        "count-env",
         &[
             ("schema/schema.yaml", SCHEMA),
             ("infrastructure/manifest.yaml", MANIFEST),
         ],
-    )?;
-    engine::publish_source(&a, "Environment", "count-env", source, &json!({})).await?;
+    )
+    .await?;
     let engines = [&a, &b];
 
     // Wave 1: concurrent creates, alternating engines.
