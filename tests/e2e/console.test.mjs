@@ -310,7 +310,17 @@ test("a component's page shows where it runs, its outputs and deployments", asyn
 
 test("a linked repository and a template's sync config are managed from the console", async () => {
   const connectionArn = "arn:aws:codestar-connections:us-east-1:123456789012:connection/abc";
-  await api("CreateRepository", { provider: "GITHUB", name: "acme/templates", connectionArn });
+  await page.goto(baseUrl + "/repositories");
+  await page.getByText("No linked repositories.").waitFor();
+  const link = page.getByRole("button", { name: "Link repository" });
+  await page.locator('input[name="repositoryName"]').fill("acme/templates");
+  await page.locator('input[name="connectionArn"]').fill("not an arn");
+  await page.locator(".field-error", { hasText: "connectionArn" }).waitFor();
+  assert.equal(await link.isDisabled(), true);
+  await page.locator('input[name="connectionArn"]').fill(connectionArn);
+  await until(async () => !(await link.isDisabled()), "a valid connection ARN enables Link repository");
+  await link.click();
+  await page.waitForURL(baseUrl + "/repositories/GITHUB/acme/templates");
   await page.goto(baseUrl + "/repositories");
   await page.getByRole("link", { name: "acme/templates" }).click();
   await page.waitForURL(baseUrl + "/repositories/GITHUB/acme/templates");

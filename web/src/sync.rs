@@ -4,7 +4,7 @@
 //! UpdateServiceSyncBlocker) on its service page.
 
 use baryon_model::proton::{
-    CreateServiceSyncConfigInput, CreateTemplateSyncConfigInput, DeleteServiceSyncConfigInput,
+    CreateRepositoryInput, CreateServiceSyncConfigInput, CreateTemplateSyncConfigInput, DeleteServiceSyncConfigInput,
     DeleteTemplateSyncConfigInput, GetRepositoryInput, GetRepositorySyncStatusInput,
     GetServiceSyncBlockerSummaryInput, GetServiceSyncConfigInput, GetTemplateSyncConfigInput,
     GetTemplateSyncStatusInput, ListRepositoriesInput, RepositoryProvider, ResourceSyncAttempt,
@@ -13,19 +13,51 @@ use baryon_model::proton::{
 use baryon_model::proton::Operation;
 use baryon_model::shape::OperationShape;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{ApiError, call};
+use crate::form::request_problems;
 use crate::templates::Family;
 use crate::ui::{
     Empty, ErrorBox, Facts, Head, Status, TextField, confirm, list, show, table, when,
 };
 
-/// `/repositories`.
+/// `/repositories`: the linked repositories, and a form to link one (CreateRepository).
 #[component]
 pub fn Repositories() -> impl IntoView {
-    let page =
-        LocalResource::new(|| call::<ops::ListRepositories>(ListRepositoriesInput::default()));
+    let tick = RwSignal::new(0u32);
+    let page = LocalResource::new(move || {
+        tick.track();
+        call::<ops::ListRepositories>(ListRepositoriesInput::default())
+    });
+    let provider = RwSignal::new("GITHUB".to_owned());
+    let name = RwSignal::new(String::new());
+    let connection = RwSignal::new(String::new());
+    let request = move || CreateRepositoryInput {
+        provider: RepositoryProvider::from(provider.get().as_str()),
+        name: name.get().trim().to_owned(),
+        connection_arn: connection.get().trim().to_owned(),
+        encryption_key: None,
+        tags: None,
+    };
+    let problems = Memo::new(move |_| request_problems::<ops::CreateRepository>(&request()));
+    let problem =
+        move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
+    let navigate = use_navigate();
+    let create = Action::new_local(move |input: &CreateRepositoryInput| {
+        let input = input.clone();
+        async move { call::<ops::CreateRepository>(input).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(out)) = create.value().get() {
+            let r = out.repository;
+            navigate(
+                &format!("/repositories/{}/{}", r.provider.as_str(), r.name),
+                NavigateOptions::default(),
+            );
+        }
+    });
     view! {
         <Head title="Repositories" />
         {list(page, &["Name", "Provider", "Connection"], "No linked repositories.", |out| {
@@ -37,6 +69,24 @@ pub fn Repositories() -> impl IntoView {
                 </tr>
             }.into_any()).collect()
         })}
+        <h2>"Link a repository"</h2>
+        <form class="panel" on:submit=move |ev| {
+            ev.prevent_default();
+            if problems.with_untracked(std::collections::BTreeMap::is_empty) {
+                create.dispatch(request());
+            }
+        }>
+            <label>
+                "Provider"
+                <select name="provider" prop:value=move || provider.get() on:change=move |ev| provider.set(event_target_value(&ev))>
+                    {RepositoryProvider::VALUES.iter().map(|v| view! { <option value=*v>{*v}</option> }).collect_view()}
+                </select>
+            </label>
+            <TextField label="Name" name="repositoryName" value=name error=problem("name") placeholder="owner/repository" />
+            <TextField label="Connection ARN" name="connectionArn" value=connection error=problem("connectionArn") placeholder="arn:aws:codestar-connections:…" />
+            {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            <button type="submit" class="primary" disabled=move || create.pending().get() || problems.with(|p| !p.is_empty())>"Link repository"</button>
+        </form>
     }
 }
 
