@@ -34,6 +34,23 @@ export async function until(check, what) {
   }
 }
 
+// Debian's Chromium, headless, through playwright-core (CHROMIUM overrides the path).
+export async function launchChromium() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
 // Starts a child process and waits until `url` answers 2xx.
 async function startProcess(bin, args, url, logFile, name, extraEnv = {}) {
   const log = openSync(logFile, "w");
@@ -93,19 +110,7 @@ export async function startConsole({ moto = false } = {}) {
     "baryon serve",
     engineEnv,
   ));
-  const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(TIMEOUT);
   const pageErrors = [];

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { allPairs, repoRoot, sharedSamples } from "./fixtures.mjs";
+import { launchChromium } from "../e2e/harness.mjs";
 
 const pkgDir = join(repoRoot, "build/npm/baryon-model");
 const pkgJson = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
@@ -136,19 +137,7 @@ before(async () => {
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   baseUrl = `http://127.0.0.1:${server.address().port}`;
-  const { chromium } = await import("playwright-core");
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
