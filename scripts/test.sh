@@ -11,7 +11,7 @@ target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 step "format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-cargo clippy --package baryon-model --features wasm,render --target wasm32-unknown-unknown --quiet -- -D warnings
+cargo clippy --package baryon-model --features wasm,render,js-regex --target wasm32-unknown-unknown --quiet -- -D warnings
 cargo clippy --package baryon-console --target wasm32-unknown-unknown --quiet -- -D warnings
 
 step "native tests (model, codegen freshness, CLI)"

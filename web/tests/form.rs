@@ -365,3 +365,53 @@ fn a_failed_catalog_pattern_reports_the_templates_constraint_description_when_it
         Some("Digits only, please.")
     );
 }
+
+#[wasm_bindgen_test]
+fn every_model_pattern_compiles_for_the_browsers_regexp_and_means_what_the_model_says() {
+    use baryon_model::shape::ShapeKind;
+    use baryon_model::{proton, servicecatalog};
+    for service in [&proton::SERVICE, &servicecatalog::SERVICE] {
+        for shape in service.shapes {
+            if let ShapeKind::String {
+                pattern: Some(p), ..
+            } = &shape.kind
+            {
+                assert!(
+                    p.regex().is_some(),
+                    "{}: {} does not compile",
+                    shape.name,
+                    p.rust
+                );
+            }
+        }
+    }
+    let name = |service: &baryon_model::shape::ServiceDef, shape: &str| {
+        let id = service.shape_id(shape).unwrap();
+        match &service.shapes[id].kind {
+            ShapeKind::String {
+                pattern: Some(p), ..
+            } => p,
+            _ => panic!("{shape} has no pattern"),
+        }
+    };
+    let resource_name = name(&proton::SERVICE, "ResourceName");
+    assert!(resource_name.is_match("orders-env"));
+    assert!(!resource_name.is_match("not a name!"));
+    // A `\p{L}` class: Unicode letters, as the `regex` crate reads it.
+    let tag_key = name(&servicecatalog::SERVICE, "TagKey");
+    assert!(tag_key.is_match("équipe:coût"));
+    assert!(!tag_key.is_match("semi;colon"));
+}
+
+#[wasm_bindgen_test]
+fn a_schema_pattern_the_browser_cannot_compile_is_reported_with_its_message() {
+    let schema = "schema:\n  format:\n    openapi: \"3.0.0\"\n  environment_input_type: \"In\"\n  types:\n    In:\n      type: object\n      properties:\n        a:\n          type: string\n          pattern: \"([a-z\"\n";
+    let diagnostics = baryon_model::schema::parse_schema(schema).unwrap_err();
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.message.starts_with("invalid pattern")
+                && d.message.contains("Invalid regular expression")),
+        "{diagnostics:?}"
+    );
+}

@@ -33,7 +33,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use regex::Regex;
+use crate::pattern::Regex;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -698,7 +698,7 @@ impl SchemaParser {
                         Err(e) => self.diag(
                             kpath,
                             v.pos(),
-                            format!("invalid pattern {}: {}", quote_short(p), regex_error(&e)),
+                            format!("invalid pattern {}: {e}", quote_short(p)),
                         ),
                     }
                 }
@@ -834,23 +834,6 @@ fn k_pos(entries: &[(Node, Node)], key: &str) -> (usize, usize) {
 
 fn quote_key(k: &Node) -> String {
     quote_short(&k.key_text())
-}
-
-/// The last line of a `regex` error, which says what is wrong without the ASCII art.
-fn regex_error(e: &regex::Error) -> String {
-    let text = e.to_string();
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| l.trim_start().starts_with("error:"));
-    match line {
-        Some(l) => l
-            .trim_start()
-            .trim_start_matches("error:")
-            .trim()
-            .to_owned(),
-        None => text.lines().last().unwrap_or_default().trim().to_owned(),
-    }
 }
 
 /// Checks every `default` against its own schema and every `enum` value against the type.

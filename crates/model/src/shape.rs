@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use crate::pattern::Regex;
 
 /// Index of a shape in its service's `SHAPES` table.
 pub type ShapeId = usize;
