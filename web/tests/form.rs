@@ -266,13 +266,21 @@ fn digits_only(pattern: &str, value: &str) -> bool {
 
 #[wasm_bindgen_test]
 fn a_catalog_parameter_without_default_needs_a_value_unless_an_update_keeps_the_previous_one() {
-    let p = parameter("String", None, Default::default());
+    let p = parameter(
+        "String",
+        None,
+        baryon_model::servicecatalog::ParameterConstraints::default(),
+    );
     assert_eq!(
         parameter_problem(&p, "", false, digits_only).as_deref(),
         Some("Enter a value: this parameter has no default.")
     );
     assert_eq!(parameter_problem(&p, "", true, digits_only), None);
-    let with_default = parameter("String", Some("dev"), Default::default());
+    let with_default = parameter(
+        "String",
+        Some("dev"),
+        baryon_model::servicecatalog::ParameterConstraints::default(),
+    );
     assert_eq!(
         parameter_problem(&with_default, "", false, digits_only),
         None
@@ -368,31 +376,18 @@ fn a_failed_catalog_pattern_reports_the_templates_constraint_description_when_it
 
 #[wasm_bindgen_test]
 fn every_model_pattern_compiles_for_the_browsers_regexp_and_means_what_the_model_says() {
-    use baryon_model::shape::ShapeKind;
     use baryon_model::{proton, servicecatalog};
     for service in [&proton::SERVICE, &servicecatalog::SERVICE] {
-        for shape in service.shapes {
-            if let ShapeKind::String {
-                pattern: Some(p), ..
-            } = &shape.kind
-            {
-                assert!(
-                    p.regex().is_some(),
-                    "{}: {} does not compile",
-                    shape.name,
-                    p.rust
-                );
-            }
+        for (shape, p) in service.patterns() {
+            assert!(p.regex().is_some(), "{shape}: {} does not compile", p.rust);
         }
     }
     let name = |service: &baryon_model::shape::ServiceDef, shape: &str| {
-        let id = service.shape_id(shape).unwrap();
-        match &service.shapes[id].kind {
-            ShapeKind::String {
-                pattern: Some(p), ..
-            } => p,
-            _ => panic!("{shape} has no pattern"),
-        }
+        service
+            .patterns()
+            .find(|(s, _)| *s == shape)
+            .map(|(_, p)| p)
+            .unwrap()
     };
     let resource_name = name(&proton::SERVICE, "ResourceName");
     assert!(resource_name.is_match("orders-env"));

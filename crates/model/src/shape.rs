@@ -33,6 +33,17 @@ impl ServiceDef {
     pub fn shape_id(&self, name: &str) -> Option<ShapeId> {
         self.shapes.iter().position(|s| s.name == name)
     }
+
+    /// Every string shape's pattern, with the shape's name.
+    pub fn patterns(&self) -> impl Iterator<Item = (&'static str, &'static Pattern)> + use<> {
+        let shapes: &'static [ShapeDef] = self.shapes;
+        shapes.iter().filter_map(|s| match &s.kind {
+            ShapeKind::String {
+                pattern: Some(p), ..
+            } => Some((s.name, *p)),
+            _ => None,
+        })
+    }
 }
 
 /// One operation of a service.

@@ -3,7 +3,7 @@
 
 use baryon_model::proton::{self, DeploymentStatus, Operation};
 use baryon_model::servicecatalog;
-use baryon_model::shape::{OperationShape, ShapeKind};
+use baryon_model::shape::OperationShape;
 use serde_json::json;
 
 fn vendored(file: &str) -> serde_json::Value {
@@ -56,18 +56,8 @@ fn service_metadata_matches_the_wire_protocols() {
 #[test]
 fn every_model_pattern_compiles_for_the_rust_regex_engine() {
     for service in [&proton::SERVICE, &servicecatalog::SERVICE] {
-        for shape in service.shapes {
-            if let ShapeKind::String {
-                pattern: Some(p), ..
-            } = &shape.kind
-            {
-                assert!(
-                    p.regex().is_some(),
-                    "{}: {} does not compile",
-                    shape.name,
-                    p.rust
-                );
-            }
+        for (shape, p) in service.patterns() {
+            assert!(p.regex().is_some(), "{shape}: {} does not compile", p.rust);
         }
     }
 }
