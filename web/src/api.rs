@@ -26,7 +26,7 @@ impl ApiError {
         }
     }
 
-    fn client(message: impl Into<String>) -> Self {
+    pub(crate) fn client(message: impl Into<String>) -> Self {
         Self {
             kind: "ClientError".into(),
             message: message.into(),

@@ -19,7 +19,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::call;
 use crate::form::parameter_problem;
-use crate::ui::{
+use crate::ui::{load, 
     Empty, ErrorBox, Facts, Head, Status, confirm, in_progress, list, poll_while, show, table,
     when,
 };
@@ -49,7 +49,7 @@ fn changing(status: &str) -> bool {
 /// `/catalog`: the products this account can launch (in a portfolio).
 #[component]
 pub fn Launchable() -> impl IntoView {
-    let page = LocalResource::new(|| call::<ops::SearchProducts>(SearchProductsInput::default()));
+    let page = load(|| call::<ops::SearchProducts>(SearchProductsInput::default()));
     view! {
         <Head title="Products">
             <a href="/catalog/provisioned">"Provisioned products"</a>
@@ -165,7 +165,7 @@ fn parameters_problem(
 pub fn Launch() -> impl IntoView {
     let params_map = use_params_map();
     let id = Memo::new(move |_| params_map.with(|p| p.get("id").unwrap_or_default()));
-    let product = LocalResource::new(move || {
+    let product = load(move || {
         call::<ops::DescribeProduct>(DescribeProductInput {
             id: Some(id.get()),
             ..Default::default()
@@ -191,7 +191,7 @@ pub fn Launch() -> impl IntoView {
             }
         }
     });
-    let parameters = LocalResource::new(move || {
+    let parameters = load(move || {
         let (product_id, artifact, path_id) = (id.get(), version.get(), path.get());
         async move {
             if artifact.is_empty() {
@@ -319,7 +319,7 @@ pub fn Launch() -> impl IntoView {
 #[component]
 pub fn ProvisionedProducts() -> impl IntoView {
     let tick = RwSignal::new(0u32);
-    let page = LocalResource::new(move || {
+    let page = load(move || {
         tick.track();
         call::<ops::SearchProvisionedProducts>(SearchProvisionedProductsInput {
             access_level_filter: Some(account_level()),
@@ -368,21 +368,21 @@ pub fn ProvisionedProductDetail() -> impl IntoView {
     let params_map = use_params_map();
     let id = Memo::new(move |_| params_map.with(|p| p.get("id").unwrap_or_default()));
     let tick = RwSignal::new(0u32);
-    let detail = LocalResource::new(move || {
+    let detail = load(move || {
         tick.track();
         call::<ops::DescribeProvisionedProduct>(DescribeProvisionedProductInput {
             id: Some(id.get()),
             ..Default::default()
         })
     });
-    let outputs = LocalResource::new(move || {
+    let outputs = load(move || {
         tick.track();
         call::<ops::GetProvisionedProductOutputs>(GetProvisionedProductOutputsInput {
             provisioned_product_id: Some(id.get()),
             ..Default::default()
         })
     });
-    let records = LocalResource::new(move || {
+    let records = load(move || {
         tick.track();
         call::<ops::ListRecordHistory>(ListRecordHistoryInput {
             access_level_filter: Some(account_level()),
@@ -526,14 +526,14 @@ fn UpdateForm(id: String, product: String, current: String, on_done: Callback<()
     let version = RwSignal::new(current);
     let values = RwSignal::new(BTreeMap::<String, String>::new());
     let product_id = product.clone();
-    let versions = LocalResource::new(move || {
+    let versions = load(move || {
         call::<ops::DescribeProduct>(DescribeProductInput {
             id: Some(product_id.clone()),
             ..Default::default()
         })
     });
     let product_id = product.clone();
-    let parameters = LocalResource::new(move || {
+    let parameters = load(move || {
         let (p, v) = (product_id.clone(), version.get());
         async move {
             call::<ops::DescribeProvisioningParameters>(DescribeProvisioningParametersInput {

@@ -19,7 +19,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{ApiError, call, upload_bundle};
 use crate::catalog::{opt, token};
-use crate::ui::{ErrorBox, Facts, Head, TextField, confirm, list, show, when};
+use crate::ui::{load, ErrorBox, Facts, Head, TextField, confirm, list, show, when};
 
 /// Uploads a CloudFormation template file to the artifact store (bucket `catalog`) and returns
 /// the provisioning artifact properties that load it (`Info.LoadTemplateFromURL`).
@@ -61,7 +61,7 @@ fn chosen(file: NodeRef<leptos::html::Input>) -> Option<send_wrapper::SendWrappe
 /// `/catalog/admin/products`: every product, as its administrator sees it.
 #[component]
 pub fn AdminProducts() -> impl IntoView {
-    let page = LocalResource::new(|| {
+    let page = load(|| {
         call::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput::default())
     });
     view! {
@@ -184,21 +184,21 @@ pub fn AdminProductDetail() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let tick = RwSignal::new(0u32);
-    let product = LocalResource::new(move || {
+    let product = load(move || {
         tick.track();
         call::<ops::DescribeProductAsAdmin>(DescribeProductAsAdminInput {
             id: Some(id.get()),
             ..Default::default()
         })
     });
-    let versions = LocalResource::new(move || {
+    let versions = load(move || {
         tick.track();
         call::<ops::ListProvisioningArtifacts>(ListProvisioningArtifactsInput {
             product_id: id.get(),
             ..Default::default()
         })
     });
-    let paths = LocalResource::new(move || {
+    let paths = load(move || {
         tick.track();
         call::<ops::ListLaunchPaths>(ListLaunchPathsInput {
             product_id: id.get(),
@@ -373,7 +373,7 @@ fn NewProductVersion(id: Memo<String>, on_created: Callback<()>) -> impl IntoVie
 /// `/catalog/admin/portfolios`: the portfolios, and a form to create one.
 #[component]
 pub fn Portfolios() -> impl IntoView {
-    let page = LocalResource::new(|| call::<ops::ListPortfolios>(ListPortfoliosInput::default()));
+    let page = load(|| call::<ops::ListPortfolios>(ListPortfoliosInput::default()));
     let name = RwSignal::new(String::new());
     let provider = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -447,20 +447,20 @@ pub fn PortfolioDetail() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let tick = RwSignal::new(0u32);
-    let portfolio = LocalResource::new(move || {
+    let portfolio = load(move || {
         call::<ops::DescribePortfolio>(DescribePortfolioInput {
             id: id.get(),
             ..Default::default()
         })
     });
-    let products = LocalResource::new(move || {
+    let products = load(move || {
         tick.track();
         call::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput {
             portfolio_id: Some(id.get()),
             ..Default::default()
         })
     });
-    let all = LocalResource::new(|| {
+    let all = load(|| {
         call::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput::default())
     });
     let chosen_product = RwSignal::new(String::new());

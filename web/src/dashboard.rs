@@ -10,18 +10,18 @@ use baryon_model::proton::{
 use leptos::prelude::*;
 
 use crate::api::call;
-use crate::ui::{Deployments, Empty, Head, in_progress, poll_while, show, table};
+use crate::ui::{load, Deployments, Empty, Head, in_progress, poll_while, show, table};
 use crate::upgrade::{Stale, Target, deploy, stale};
 
 /// `/`.
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let tick = RwSignal::new(0u32);
-    let summary = LocalResource::new(move || {
+    let summary = load(move || {
         tick.track();
         call::<ops::GetResourcesSummary>(GetResourcesSummaryInput {})
     });
-    let deployments = LocalResource::new(move || {
+    let deployments = load(move || {
         tick.track();
         call::<ops::ListDeployments>(ListDeploymentsInput {
             max_results: Some(100),
@@ -65,7 +65,7 @@ pub fn Dashboard() -> impl IntoView {
 /// row saying how its update went. Reloaded with the dashboard (`tick`).
 #[component]
 fn OutOfDate(tick: RwSignal<u32>) -> impl IntoView {
-    let items = LocalResource::new(move || {
+    let items = load(move || {
         tick.track();
         stale()
     });

@@ -21,7 +21,7 @@ use crate::form::{
 };
 use crate::inputs::InputsForm;
 use crate::templates::{Family, TemplateRow, VersionPicker};
-use crate::ui::{
+use crate::ui::{load, 
     Deployments, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, TextField, confirm,
     create_then_open, in_progress, list, outputs_table, poll_while, show, when,
 };
@@ -33,7 +33,7 @@ const PAGE_SIZE: i32 = 20;
 #[component]
 pub fn EnvironmentList() -> impl IntoView {
     let tokens = RwSignal::new(vec![None::<String>]);
-    let page = LocalResource::new(move || {
+    let page = load(move || {
         let next_token = tokens.with(|t| t.last().cloned().flatten());
         call::<ops::ListEnvironments>(ListEnvironmentsInput {
             next_token,
@@ -69,18 +69,18 @@ pub fn EnvironmentDetail() -> impl IntoView {
     let params = use_params_map();
     let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
     let tick = RwSignal::new(0u32);
-    let env = LocalResource::new(move || {
+    let env = load(move || {
         tick.track();
         call::<ops::GetEnvironment>(GetEnvironmentInput { name: name.get() })
     });
-    let deployments = LocalResource::new(move || {
+    let deployments = load(move || {
         tick.track();
         call::<ops::ListDeployments>(ListDeploymentsInput {
             environment_name: Some(name.get()),
             ..Default::default()
         })
     });
-    let outputs = LocalResource::new(move || {
+    let outputs = load(move || {
         tick.track();
         call::<ops::ListEnvironmentOutputs>(ListEnvironmentOutputsInput {
             environment_name: name.get(),
@@ -201,7 +201,7 @@ pub fn CreateEnvironment() -> impl IntoView {
     let yaml_tab = RwSignal::new(false);
 
     let chosen = RwSignal::new(None::<TemplateRow>);
-    let schema = LocalResource::new(move || {
+    let schema = load(move || {
         let (t, v) = (template.get(), version.get());
         async move {
             let Some((major, minor)) = v.split_once('.') else {

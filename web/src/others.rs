@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::call;
-use crate::ui::{
+use crate::ui::{load, 
     Deployments, Empty, Facts, Head, Status, Tags, in_progress, list, outputs_table, poll_while,
     show, when,
 };
@@ -17,7 +17,7 @@ use crate::ui::{
 /// `/components`.
 #[component]
 pub fn Components() -> impl IntoView {
-    let page = LocalResource::new(|| call::<ops::ListComponents>(ListComponentsInput::default()));
+    let page = load(|| call::<ops::ListComponents>(ListComponentsInput::default()));
     view! {
         <Head title="Components" />
         {list(page, &["Name", "Environment", "Attached to", "Deployment", "Modified"], "No components.", |out| {
@@ -52,11 +52,11 @@ pub fn ComponentDetail() -> impl IntoView {
     let params = use_params_map();
     let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
     let tick = RwSignal::new(0u32);
-    let component = LocalResource::new(move || {
+    let component = load(move || {
         tick.track();
         call::<ops::GetComponent>(GetComponentInput { name: name.get() })
     });
-    let outputs = LocalResource::new(move || {
+    let outputs = load(move || {
         tick.track();
         call::<ops::ListComponentOutputs>(ListComponentOutputsInput {
             component_name: name.get(),
@@ -64,14 +64,14 @@ pub fn ComponentDetail() -> impl IntoView {
             next_token: None,
         })
     });
-    let resources = LocalResource::new(move || {
+    let resources = load(move || {
         tick.track();
         call::<ops::ListComponentProvisionedResources>(ListComponentProvisionedResourcesInput {
             component_name: name.get(),
             next_token: None,
         })
     });
-    let deployments = LocalResource::new(move || {
+    let deployments = load(move || {
         tick.track();
         call::<ops::ListDeployments>(ListDeploymentsInput {
             component_name: Some(name.get()),
@@ -134,7 +134,7 @@ pub fn ComponentDetail() -> impl IntoView {
 /// `/account-connections`: the connections this (management) account was asked for.
 #[component]
 pub fn AccountConnections() -> impl IntoView {
-    let page = LocalResource::new(|| {
+    let page = load(|| {
         call::<ops::ListEnvironmentAccountConnections>(ListEnvironmentAccountConnectionsInput {
             requested_by: EnvironmentAccountConnectionRequesterAccountType::ManagementAccount,
             environment_name: None,
@@ -164,7 +164,7 @@ pub fn AccountConnections() -> impl IntoView {
 #[component]
 pub fn Settings() -> impl IntoView {
     let settings =
-        LocalResource::new(|| call::<ops::GetAccountSettings>(GetAccountSettingsInput {}));
+        load(|| call::<ops::GetAccountSettings>(GetAccountSettingsInput {}));
     view! {
         <Head title="Account settings" />
         {show(settings, |out| {

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::call;
 use crate::sync::ServiceSync;
-use crate::ui::{
+use crate::ui::{load, 
     Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, confirm, in_progress, list,
     outputs_table, poll_while, show, when,
 };
@@ -21,7 +21,7 @@ use crate::upgrade::{Target, Upgrade};
 #[component]
 pub fn ServiceList() -> impl IntoView {
     let tokens = RwSignal::new(vec![None::<String>]);
-    let page = LocalResource::new(move || {
+    let page = load(move || {
         let next_token = tokens.with(|t| t.last().cloned().flatten());
         call::<ops::ListServices>(ListServicesInput {
             next_token,
@@ -54,11 +54,11 @@ pub fn ServiceDetail() -> impl IntoView {
     let params = use_params_map();
     let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
     let tick = RwSignal::new(0u32);
-    let service = LocalResource::new(move || {
+    let service = load(move || {
         tick.track();
         call::<ops::GetService>(GetServiceInput { name: name.get() })
     });
-    let instances = LocalResource::new(move || {
+    let instances = load(move || {
         tick.track();
         call::<ops::ListServiceInstances>(ListServiceInstancesInput {
             service_name: Some(name.get()),
@@ -147,14 +147,14 @@ pub fn InstanceDetail() -> impl IntoView {
     let service = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
     let name = Memo::new(move |_| params.with(|p| p.get("instance").unwrap_or_default()));
     let tick = RwSignal::new(0u32);
-    let instance = LocalResource::new(move || {
+    let instance = load(move || {
         tick.track();
         call::<ops::GetServiceInstance>(GetServiceInstanceInput {
             service_name: service.get(),
             name: name.get(),
         })
     });
-    let outputs = LocalResource::new(move || {
+    let outputs = load(move || {
         tick.track();
         call::<ops::ListServiceInstanceOutputs>(ListServiceInstanceOutputsInput {
             service_name: service.get(),
@@ -162,7 +162,7 @@ pub fn InstanceDetail() -> impl IntoView {
             ..Default::default()
         })
     });
-    let deployments = LocalResource::new(move || {
+    let deployments = load(move || {
         tick.track();
         call::<ops::ListDeployments>(ListDeploymentsInput {
             service_name: Some(service.get()),

@@ -19,7 +19,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::api::{ApiError, call};
 use crate::form::request_problems;
 use crate::templates::Family;
-use crate::ui::{
+use crate::ui::{load, 
     Empty, ErrorBox, Facts, Head, Status, TextField, confirm, list, show, table, when,
 };
 
@@ -27,7 +27,7 @@ use crate::ui::{
 #[component]
 pub fn Repositories() -> impl IntoView {
     let tick = RwSignal::new(0u32);
-    let page = LocalResource::new(move || {
+    let page = load(move || {
         tick.track();
         call::<ops::ListRepositories>(ListRepositoriesInput::default())
     });
@@ -96,7 +96,7 @@ pub fn RepositoryDetail() -> impl IntoView {
     let params = use_params_map();
     let provider = Memo::new(move |_| params.with(|p| p.get("provider").unwrap_or_default()));
     let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
-    let repo = LocalResource::new(move || {
+    let repo = load(move || {
         call::<ops::GetRepository>(GetRepositoryInput {
             name: name.get(),
             provider: RepositoryProvider::from(provider.get().as_str()),
@@ -104,7 +104,7 @@ pub fn RepositoryDetail() -> impl IntoView {
     });
     let branch = RwSignal::new("main".to_owned());
     let sync_type = RwSignal::new("TEMPLATE_SYNC".to_owned());
-    let status = LocalResource::new(move || {
+    let status = load(move || {
         call::<ops::GetRepositorySyncStatus>(GetRepositorySyncStatusInput {
             branch: branch.get(),
             repository_name: name.get(),
@@ -226,7 +226,7 @@ pub fn TemplateSync(
         Family::Service => TemplateType::Service,
     };
     let tick = RwSignal::new(0u32);
-    let config = LocalResource::new(move || {
+    let config = load(move || {
         tick.track();
         optional::<ops::GetTemplateSyncConfig, _>(
             GetTemplateSyncConfigInput {
@@ -295,7 +295,7 @@ pub fn TemplateSync(
         }
     });
     let version = RwSignal::new("1".to_owned());
-    let status = LocalResource::new(move || {
+    let status = load(move || {
         tick.track();
         let input = GetTemplateSyncStatusInput {
             template_name: name.get(),
@@ -360,7 +360,7 @@ pub fn ServiceSync(
     name: Memo<String>,
 ) -> impl IntoView {
     let tick = RwSignal::new(0u32);
-    let config = LocalResource::new(move || {
+    let config = load(move || {
         tick.track();
         optional::<ops::GetServiceSyncConfig, _>(
             GetServiceSyncConfigInput {
@@ -369,7 +369,7 @@ pub fn ServiceSync(
             |o| o.service_sync_config,
         )
     });
-    let blockers = LocalResource::new(move || {
+    let blockers = load(move || {
         tick.track();
         optional::<ops::GetServiceSyncBlockerSummary, _>(
             GetServiceSyncBlockerSummaryInput {

@@ -21,7 +21,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::api::{ApiError, call, upload_bundle};
 use crate::form::request_problems;
 use crate::sync::TemplateSync;
-use crate::ui::{
+use crate::ui::{load, 
     ErrorBox, Facts, Head, Loaded, Status, Tags, TextField, confirm, poll_while, show, table, when,
 };
 
@@ -253,7 +253,7 @@ pub fn TemplateList(
     /// Which templates.
     family: Family,
 ) -> impl IntoView {
-    let rows = LocalResource::new(move || list_templates(family));
+    let rows = load(move || list_templates(family));
     view! {
         <Head title=family.title()>
             <a class="button" href=format!("/templates/{}/new", family.slug())>"Create template"</a>
@@ -407,11 +407,11 @@ pub fn TemplateDetail(
     let params = use_params_map();
     let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
     let tick = RwSignal::new(0u32);
-    let template = LocalResource::new(move || {
+    let template = load(move || {
         tick.track();
         get_template(family, name.get())
     });
-    let versions: Loaded<Vec<VersionRow>> = LocalResource::new(move || {
+    let versions: Loaded<Vec<VersionRow>> = load(move || {
         tick.track();
         list_versions(family, name.get())
     });
@@ -648,7 +648,7 @@ fn NewVersion(family: Family, name: Memo<String>, on_created: Callback<()>) -> i
     let compat_name = RwSignal::new(String::new());
     let compat_major = RwSignal::new("1".to_owned());
     let missing_file = RwSignal::new(false);
-    let env_templates = LocalResource::new(move || async move {
+    let env_templates = load(move || async move {
         if family == Family::Service {
             list_templates(Family::Environment).await
         } else {
@@ -788,7 +788,7 @@ pub fn VersionPicker(
     /// The chosen template, once the list is loaded.
     chosen: RwSignal<Option<TemplateRow>>,
 ) -> impl IntoView {
-    let templates = LocalResource::new(move || list_templates(family));
+    let templates = load(move || list_templates(family));
     Effect::new(move |_| {
         let t = template.get();
         let row = templates
@@ -797,7 +797,7 @@ pub fn VersionPicker(
             .and_then(|ts| ts.into_iter().find(|x| x.name == t));
         chosen.set(row);
     });
-    let versions = LocalResource::new(move || {
+    let versions = load(move || {
         let t = template.get();
         async move {
             if t.is_empty() {

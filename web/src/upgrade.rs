@@ -20,7 +20,7 @@ use crate::form::{
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
 use crate::templates::{Family, get_template, list_versions};
-use crate::ui::{ErrorBox, confirm};
+use crate::ui::{load, ErrorBox, confirm};
 
 /// What is updated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,7 +178,7 @@ pub fn Upgrade(
     on_done: Callback<()>,
 ) -> impl IntoView {
     let family = target.family();
-    let found = LocalResource::new({
+    let found = load({
         let (template, major, minor) = (template.clone(), major.clone(), minor.clone());
         move || offers(family, template.clone(), major.clone(), minor.clone())
     });
@@ -198,7 +198,7 @@ pub fn Upgrade(
         let (target, template, spec) = (target.clone(), template.clone(), spec.clone());
         move || {
             editing.get().map(|to| {
-                let form = LocalResource::new({
+                let form = load({
                     let (target, template, to) = (target.clone(), template.clone(), to.clone());
                     move || major_form(target.clone(), template.clone(), to.clone())
                 });

@@ -21,7 +21,7 @@ use crate::form::{
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
 use crate::templates::{Family, TemplateRow, VersionPicker};
-use crate::ui::{ErrorBox, Head, Loading, TextField, create_then_open};
+use crate::ui::{load, ErrorBox, Head, Loading, TextField, create_then_open};
 
 /// The steps, in order.
 const STEPS: [&str; 5] = ["Template", "Details", "Instances", "Pipeline", "Review"];
@@ -115,7 +115,7 @@ pub fn CreateService() -> impl IntoView {
     };
     let drafts = RwSignal::new(vec![new_draft(0)]);
 
-    let loaded = LocalResource::new(move || load_version(template.get(), version.get()));
+    let loaded = load(move || load_version(template.get(), version.get()));
     let current = Memo::new(move |_| loaded.get().and_then(Result::ok).flatten());
     // A new version's forms start from their initial values.
     Effect::new(move |_| {
@@ -131,7 +131,7 @@ pub fn CreateService() -> impl IntoView {
             );
         }
     });
-    let environments = LocalResource::new(all_environments);
+    let environments = load(all_environments);
 
     let spec_yaml = Memo::new(move |_| {
         let Some(v) = current.get() else {
