@@ -19,7 +19,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::call;
 use crate::form::parameter_problem;
-use crate::ui::{load, 
+use crate::ui::{act, effect, load, 
     Empty, ErrorBox, Facts, Head, Status, confirm, in_progress, list, poll_while, show, table,
     when,
 };
@@ -176,7 +176,7 @@ pub fn Launch() -> impl IntoView {
     let path = RwSignal::new(String::new());
     let values = RwSignal::new(BTreeMap::<String, String>::new());
     // The newest version that is not deprecated is chosen until the user chooses.
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(out)) = product.get()
             && version.get_untracked().is_empty()
         {
@@ -217,7 +217,7 @@ pub fn Launch() -> impl IntoView {
         }
     });
     let navigate = use_navigate();
-    let launch = Action::new_local(move |(): &()| {
+    let launch = act(move |(): &()| {
         let given = values.get_untracked();
         let input = ProvisionProductInput {
             product_id: Some(id.get_untracked()),
@@ -239,8 +239,8 @@ pub fn Launch() -> impl IntoView {
         };
         async move { call::<ops::ProvisionProduct>(input).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(out)) = launch.value().get()
+    effect(move || {
+        if let Some(Ok(out)) = launch.value()
             && let Some(pp) = out.record_detail.and_then(|r| r.provisioned_product_id)
         {
             navigate(&format!("/catalog/provisioned/{pp}"), NavigateOptions::default());
@@ -306,8 +306,8 @@ pub fn Launch() -> impl IntoView {
                         {show(parameters, move |ps| view! { <Parameters params=ps values=values keep_previous=false /> })}
                     </fieldset>
                     <span class="field-error">{move || problem.get()}</span>
-                    {move || launch.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-                    <button type="submit" class="primary" disabled=move || problem.get().is_some() || launch.pending().get()>"Launch"</button>
+                    {move || launch.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+                    <button type="submit" class="primary" disabled=move || problem.get().is_some() || launch.pending()>"Launch"</button>
                 </form>
             }
             .into_any()
@@ -400,7 +400,7 @@ pub fn ProvisionedProductDetail() -> impl IntoView {
             .any(|r| r.status.as_ref().is_some_and(|s| changing(s.as_str())))
     });
     let editing = RwSignal::new(false);
-    let terminate = Action::new_local(move |(): &()| {
+    let terminate = act(move |(): &()| {
         let input = TerminateProvisionedProductInput {
             provisioned_product_id: Some(id.get_untracked()),
             terminate_token: token(),
@@ -408,8 +408,8 @@ pub fn ProvisionedProductDetail() -> impl IntoView {
         };
         async move { call::<ops::TerminateProvisionedProduct>(input).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = terminate.value().get() {
+    effect(move || {
+        if let Some(Ok(_)) = terminate.value() {
             tick.update(|t| *t = t.wrapping_add(1));
         }
     });
@@ -426,7 +426,7 @@ pub fn ProvisionedProductDetail() -> impl IntoView {
                 }
             }>"Terminate"</button>
         </Head>
-        {move || terminate.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {move || terminate.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
         {move || match detail.get() {
             None => None,
             Some(Err(e)) if e.is_not_found() => Some(view! {
@@ -549,7 +549,7 @@ fn UpdateForm(id: String, product: String, current: String, on_done: Callback<()
         Some(Ok(ps)) => values.with(|v| parameters_problem(&ps, v, true)),
         _ => Some("Loading the version's parameters…".to_owned()),
     });
-    let update = Action::new_local(move |(): &()| {
+    let update = act(move |(): &()| {
         let params: Vec<_> = match parameters.get_untracked() {
             Some(Ok(ps)) => ps,
             _ => Vec::new(),
@@ -582,8 +582,8 @@ fn UpdateForm(id: String, product: String, current: String, on_done: Callback<()
         };
         async move { call::<ops::UpdateProvisionedProduct>(input).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = update.value().get() {
+    effect(move || {
+        if let Some(Ok(_)) = update.value() {
             on_done.run(());
         }
     });
@@ -615,8 +615,8 @@ fn UpdateForm(id: String, product: String, current: String, on_done: Callback<()
                 {show(parameters, move |ps| view! { <Parameters params=ps values=values keep_previous=true /> })}
             </fieldset>
             <span class="field-error">{move || problem.get()}</span>
-            {move || update.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-            <button type="submit" class="primary" disabled=move || problem.get().is_some() || update.pending().get()>"Update"</button>
+            {move || update.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            <button type="submit" class="primary" disabled=move || problem.get().is_some() || update.pending()>"Update"</button>
         </form>
     }
 }

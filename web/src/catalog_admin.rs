@@ -19,7 +19,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{ApiError, call, upload_bundle};
 use crate::catalog::{opt, token};
-use crate::ui::{load, ErrorBox, Facts, Head, TextField, confirm, list, show, when};
+use crate::ui::{act, effect, load, ErrorBox, Facts, Head, TextField, confirm, list, show, when};
 
 /// Uploads a CloudFormation template file to the artifact store (bucket `catalog`) and returns
 /// the provisioning artifact properties that load it (`Info.LoadTemplateFromURL`).
@@ -124,7 +124,7 @@ pub fn CreateProduct() -> impl IntoView {
     let problem =
         move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
     let navigate = use_navigate();
-    let create = Action::new_local(move |f: &send_wrapper::SendWrapper<web_sys::File>| {
+    let create = act(move |f: &send_wrapper::SendWrapper<web_sys::File>| {
         let f = f.clone();
         let mut input = request();
         let version = opt(&version.get_untracked());
@@ -134,8 +134,8 @@ pub fn CreateProduct() -> impl IntoView {
             call::<ops::CreateProduct>(input).await
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(out)) = create.value().get()
+    effect(move || {
+        if let Some(Ok(out)) = create.value()
             && let Some(id) = out
                 .product_view_detail
                 .and_then(|d| d.product_view_summary)
@@ -171,8 +171,8 @@ pub fn CreateProduct() -> impl IntoView {
                     {move || missing_file.get().then(|| view! { <span class="field-error">"Choose a template file."</span> })}
                 </label>
             </fieldset>
-            {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-            <button type="submit" class="primary" disabled=move || create.pending().get() || problems.with(|p| !p.is_empty())>"Create product"</button>
+            {move || create.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            <button type="submit" class="primary" disabled=move || create.pending() || problems.with(|p| !p.is_empty())>"Create product"</button>
         </form>
     }
 }
@@ -205,25 +205,25 @@ pub fn AdminProductDetail() -> impl IntoView {
             ..Default::default()
         })
     });
-    let change = Action::new_local(move |input: &UpdateProvisioningArtifactInput| {
+    let change = act(move |input: &UpdateProvisioningArtifactInput| {
         let input = input.clone();
         async move { call::<ops::UpdateProvisioningArtifact>(input).await.map(|_| ()) }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = change.value().get() {
+    effect(move || {
+        if let Some(Ok(())) = change.value() {
             tick.update(|t| *t = t.wrapping_add(1));
         }
     });
     let navigate = use_navigate();
-    let delete = Action::new_local(move |(): &()| {
+    let delete = act(move |(): &()| {
         let input = DeleteProductInput {
             id: id.get_untracked(),
             ..Default::default()
         };
         async move { call::<ops::DeleteProduct>(input).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = delete.value().get() {
+    effect(move || {
+        if let Some(Ok(_)) = delete.value() {
             navigate("/catalog/admin/products", NavigateOptions::default());
         }
     });
@@ -276,7 +276,7 @@ pub fn AdminProductDetail() -> impl IntoView {
                 }
             }>"Delete"</button>
         </Head>
-        {move || delete.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {move || delete.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
         {show(product, |out| {
             let d = out.product_view_detail.unwrap_or_default();
             let s = d.product_view_summary.clone().unwrap_or_default();
@@ -293,7 +293,7 @@ pub fn AdminProductDetail() -> impl IntoView {
             }
         })}
         <h2>"Versions"</h2>
-        {move || change.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {move || change.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
         {list(versions, &["Version", "Id", "Description", "Active", "Guidance", "Created", ""], "No versions.", move |out| {
             out.provisioning_artifact_details.unwrap_or_default().into_iter().map(version_row).collect()
         })}
@@ -320,7 +320,7 @@ fn NewProductVersion(id: Memo<String>, on_created: Callback<()>) -> impl IntoVie
     let description = RwSignal::new(String::new());
     let file = NodeRef::<leptos::html::Input>::new();
     let missing_file = RwSignal::new(false);
-    let create = Action::new_local(move |f: &send_wrapper::SendWrapper<web_sys::File>| {
+    let create = act(move |f: &send_wrapper::SendWrapper<web_sys::File>| {
         let f = f.clone();
         let (product, name, description) = (
             id.get_untracked(),
@@ -338,8 +338,8 @@ fn NewProductVersion(id: Memo<String>, on_created: Callback<()>) -> impl IntoVie
             .await
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = create.value().get() {
+    effect(move || {
+        if let Some(Ok(_)) = create.value() {
             name.set(String::new());
             description.set(String::new());
             on_created.run(());
@@ -364,8 +364,8 @@ fn NewProductVersion(id: Memo<String>, on_created: Callback<()>) -> impl IntoVie
                 <input type="file" name="template" accept=".json,.yaml,.yml,.template" node_ref=file />
                 {move || missing_file.get().then(|| view! { <span class="field-error">"Choose a template file."</span> })}
             </label>
-            {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-            <button type="submit" class="primary" disabled=move || create.pending().get()>"Add version"</button>
+            {move || create.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            <button type="submit" class="primary" disabled=move || create.pending()>"Add version"</button>
         </form>
     }
 }
@@ -400,12 +400,12 @@ pub fn Portfolios() -> impl IntoView {
     let problem =
         move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
     let navigate = use_navigate();
-    let create = Action::new_local(move |input: &CreatePortfolioInput| {
+    let create = act(move |input: &CreatePortfolioInput| {
         let input = input.clone();
         async move { call::<ops::CreatePortfolio>(input).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(out)) = create.value().get()
+    effect(move || {
+        if let Some(Ok(out)) = create.value()
             && let Some(id) = out.portfolio_detail.and_then(|d| d.id)
         {
             navigate(&format!("/catalog/admin/portfolios/{id}"), NavigateOptions::default());
@@ -435,8 +435,8 @@ pub fn Portfolios() -> impl IntoView {
             <TextField label="Name" name="displayName" value=name error=problem("DisplayName") />
             <TextField label="Provider" name="providerName" value=provider error=problem("ProviderName") />
             <TextField label="Description" name="description" value=description error=problem("Description") />
-            {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-            <button type="submit" class="primary" disabled=move || create.pending().get() || problems.with(|p| !p.is_empty())>"Create portfolio"</button>
+            {move || create.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            <button type="submit" class="primary" disabled=move || create.pending() || problems.with(|p| !p.is_empty())>"Create portfolio"</button>
         </form>
     }
 }
@@ -465,7 +465,7 @@ pub fn PortfolioDetail() -> impl IntoView {
     });
     let chosen_product = RwSignal::new(String::new());
     // (product, add): associate when `add`, else disassociate.
-    let change = Action::new_local(move |(product, add): &(String, bool)| {
+    let change = act(move |(product, add): &(String, bool)| {
         let (product, add, portfolio) = (product.clone(), *add, id.get_untracked());
         async move {
             if add {
@@ -489,21 +489,21 @@ pub fn PortfolioDetail() -> impl IntoView {
             }
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = change.value().get() {
+    effect(move || {
+        if let Some(Ok(())) = change.value() {
             tick.update(|t| *t = t.wrapping_add(1));
         }
     });
     let navigate = use_navigate();
-    let delete = Action::new_local(move |(): &()| {
+    let delete = act(move |(): &()| {
         let input = DeletePortfolioInput {
             id: id.get_untracked(),
             accept_language: None,
         };
         async move { call::<ops::DeletePortfolio>(input).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = delete.value().get() {
+    effect(move || {
+        if let Some(Ok(_)) = delete.value() {
             navigate("/catalog/admin/portfolios", NavigateOptions::default());
         }
     });
@@ -519,7 +519,7 @@ pub fn PortfolioDetail() -> impl IntoView {
                 }
             }>"Delete"</button>
         </Head>
-        {move || delete.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {move || delete.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
         {show(portfolio, |out| {
             let d = out.portfolio_detail.unwrap_or_default();
             view! {
@@ -533,7 +533,7 @@ pub fn PortfolioDetail() -> impl IntoView {
             }
         })}
         <h2>"Products"</h2>
-        {move || change.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {move || change.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
         {list(products, &["Product", "Owner", ""], "No products in this portfolio.", move |out| {
             out.product_view_details.unwrap_or_default().into_iter().map(|d| {
                 let s = d.product_view_summary.unwrap_or_default();

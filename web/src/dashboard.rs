@@ -10,7 +10,7 @@ use baryon_model::proton::{
 use leptos::prelude::*;
 
 use crate::api::call;
-use crate::ui::{load, Deployments, Empty, Head, in_progress, poll_while, show, table};
+use crate::ui::{act, load, Deployments, Empty, Head, in_progress, poll_while, show, table};
 use crate::upgrade::{Stale, Target, deploy, stale};
 
 /// `/`.
@@ -71,7 +71,7 @@ fn OutOfDate(tick: RwSignal<u32>) -> impl IntoView {
     });
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let progress = RwSignal::new(BTreeMap::<String, Result<String, String>>::new());
-    let run = Action::new_local(move |major: &bool| {
+    let run = act(move |major: &bool| {
         let major = *major;
         let chosen: Vec<Stale> = match items.get_untracked() {
             Some(Ok(all)) => selected.with_untracked(|sel| {
@@ -146,7 +146,7 @@ fn OutOfDate(tick: RwSignal<u32>) -> impl IntoView {
         }
         .into_any()
     };
-    let none_selected = move || selected.with(BTreeSet::is_empty) || run.pending().get();
+    let none_selected = move || selected.with(BTreeSet::is_empty) || run.pending();
     view! {
         <h2>"Out of date"</h2>
         {show(items, move |all| {

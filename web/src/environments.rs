@@ -21,7 +21,7 @@ use crate::form::{
 };
 use crate::inputs::InputsForm;
 use crate::templates::{Family, TemplateRow, VersionPicker};
-use crate::ui::{load, 
+use crate::ui::{act, effect, load, 
     Deployments, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, TextField, confirm,
     create_then_open, in_progress, list, outputs_table, poll_while, show, when,
 };
@@ -91,7 +91,7 @@ pub fn EnvironmentDetail() -> impl IntoView {
         in_progress(e.environment.deployment_status.as_str())
     });
     let navigate = use_navigate();
-    let action = Action::new_local(move |what: &&'static str| {
+    let action = act(move |what: &&'static str| {
         let (what, n) = (*what, name.get_untracked());
         async move {
             if what == "cancel" {
@@ -107,7 +107,7 @@ pub fn EnvironmentDetail() -> impl IntoView {
             }
         }
     });
-    Effect::new(move |_| match action.value().get() {
+    effect(move || match action.value() {
         Some(Ok("delete")) => navigate("/environments", NavigateOptions::default()),
         Some(Ok(_)) => tick.update(|t| *t = t.wrapping_add(1)),
         _ => {}
@@ -130,7 +130,7 @@ pub fn EnvironmentDetail() -> impl IntoView {
                 }
             }>"Delete"</button>
         </Head>
-        {move || action.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {move || action.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
         {show(env, move |out| {
             let e = out.environment;
             let arn = e.arn.clone();
@@ -232,7 +232,7 @@ pub fn CreateEnvironment() -> impl IntoView {
         None => Ok(SchemaState::Waiting),
     });
     // A new form starts from its initial values.
-    Effect::new(move |_| {
+    effect(move || {
         if let Ok(SchemaState::Ready(form, _)) = state.get() {
             values.set(form.initial_values());
         }
@@ -372,9 +372,9 @@ pub fn CreateEnvironment() -> impl IntoView {
                     <p class="muted">{format!("{} problem(s) in the spec", d.len())}</p>
                 })}
             </div>
-            {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-            <button type="submit" class="primary" disabled=move || !valid.get() || create.pending().get()>
-                {move || if create.pending().get() { "Creating…" } else { "Create environment" }}
+            {move || create.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            <button type="submit" class="primary" disabled=move || !valid.get() || create.pending()>
+                {move || if create.pending() { "Creating…" } else { "Create environment" }}
             </button>
         </form>
     }

@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::call;
 use crate::sync::ServiceSync;
-use crate::ui::{load, 
+use crate::ui::{act, effect, load, 
     Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, confirm, in_progress, list,
     outputs_table, poll_while, show, when,
 };
@@ -71,12 +71,12 @@ pub fn ServiceDetail() -> impl IntoView {
             .is_some_and(|s| in_progress(s.status.as_str()))
     });
     let navigate = use_navigate();
-    let delete = Action::new_local(move |(): &()| {
+    let delete = act(move |(): &()| {
         let n = name.get_untracked();
         async move { call::<ops::DeleteService>(DeleteServiceInput { name: n }).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = delete.value().get() {
+    effect(move || {
+        if let Some(Ok(_)) = delete.value() {
             navigate("/services", NavigateOptions::default());
         }
     });
@@ -88,7 +88,7 @@ pub fn ServiceDetail() -> impl IntoView {
                 }
             }>"Delete"</button>
         </Head>
-        {move || delete.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {move || delete.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
         {show(service, |out| {
             let Some(s) = out.service else {
                 return view! { <Empty text="No such service." /> }.into_any();
@@ -173,7 +173,7 @@ pub fn InstanceDetail() -> impl IntoView {
     poll_while(tick, instance, 2000, |i| {
         in_progress(i.service_instance.deployment_status.as_str())
     });
-    let cancel = Action::new_local(move |(): &()| {
+    let cancel = act(move |(): &()| {
         let (s, n) = (service.get_untracked(), name.get_untracked());
         async move {
             call::<ops::CancelServiceInstanceDeployment>(CancelServiceInstanceDeploymentInput {
@@ -183,8 +183,8 @@ pub fn InstanceDetail() -> impl IntoView {
             .await
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = cancel.value().get() {
+    effect(move || {
+        if let Some(Ok(_)) = cancel.value() {
             tick.update(|t| *t = t.wrapping_add(1));
         }
     });
@@ -197,7 +197,7 @@ pub fn InstanceDetail() -> impl IntoView {
                 }
             }>"Cancel deployment"</button>
         </Head>
-        {move || cancel.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {move || cancel.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
         {show(instance, move |out| {
             let i = out.service_instance;
             let arn = i.arn.clone();

@@ -19,7 +19,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::api::{ApiError, call};
 use crate::form::request_problems;
 use crate::templates::Family;
-use crate::ui::{load, 
+use crate::ui::{act, effect, load, 
     Empty, ErrorBox, Facts, Head, Status, TextField, confirm, list, show, table, when,
 };
 
@@ -45,12 +45,12 @@ pub fn Repositories() -> impl IntoView {
     let problem =
         move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
     let navigate = use_navigate();
-    let create = Action::new_local(move |input: &CreateRepositoryInput| {
+    let create = act(move |input: &CreateRepositoryInput| {
         let input = input.clone();
         async move { call::<ops::CreateRepository>(input).await }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(out)) = create.value().get() {
+    effect(move || {
+        if let Some(Ok(out)) = create.value() {
             let r = out.repository;
             navigate(
                 &format!("/repositories/{}/{}", r.provider.as_str(), r.name),
@@ -84,8 +84,8 @@ pub fn Repositories() -> impl IntoView {
             </label>
             <TextField label="Name" name="repositoryName" value=name error=problem("name") placeholder="owner/repository" />
             <TextField label="Connection ARN" name="connectionArn" value=connection error=problem("connectionArn") placeholder="arn:aws:codestar-connections:…" />
-            {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-            <button type="submit" class="primary" disabled=move || create.pending().get() || problems.with(|p| !p.is_empty())>"Link repository"</button>
+            {move || create.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            <button type="submit" class="primary" disabled=move || create.pending() || problems.with(|p| !p.is_empty())>"Link repository"</button>
         </form>
     }
 }
@@ -241,7 +241,7 @@ pub fn TemplateSync(
     let branch = RwSignal::new("main".to_owned());
     let subdirectory = RwSignal::new(String::new());
     let exists = RwSignal::new(false);
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(c)) = config.get() {
             exists.set(c.is_some());
             if let Some(c) = c {
@@ -252,7 +252,7 @@ pub fn TemplateSync(
             }
         }
     });
-    let save = Action::new_local(move |what: &&'static str| {
+    let save = act(move |what: &&'static str| {
         let what = *what;
         let (template_name, template_type) = (name.get_untracked(), template_type());
         let repository_provider = RepositoryProvider::from(provider.get_untracked().as_str());
@@ -289,8 +289,8 @@ pub fn TemplateSync(
             }
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = save.value().get() {
+    effect(move || {
+        if let Some(Ok(())) = save.value() {
             tick.update(|t| *t = t.wrapping_add(1));
         }
     });
@@ -337,7 +337,7 @@ pub fn TemplateSync(
                     view! { <button type="button" class="primary" on:click=move |_| { save.dispatch("create"); }>"Sync from repository"</button> }.into_any()
                 }}
             </div>
-            {move || save.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            {move || save.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
             <div class="row">
                 <TextField label="Sync status of major version" name="syncVersion" value=version />
             </div>
@@ -384,7 +384,7 @@ pub fn ServiceSync(
     let branch = RwSignal::new("main".to_owned());
     let file_path = RwSignal::new("proton/spec.yaml".to_owned());
     // (what, blocker id, resolved reason)
-    let act = Action::new_local(move |what: &(&'static str, String, String)| {
+    let act = act(move |what: &(&'static str, String, String)| {
         let (what, id, reason) = what.clone();
         let service_name = name.get_untracked();
         let input = CreateServiceSyncConfigInput {
@@ -413,8 +413,8 @@ pub fn ServiceSync(
             }
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = act.value().get() {
+    effect(move || {
+        if let Some(Ok(())) = act.value() {
             tick.update(|t| *t = t.wrapping_add(1));
         }
     });
@@ -439,7 +439,7 @@ pub fn ServiceSync(
                 }
                 .into_any(),
             })}
-            {move || act.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            {move || act.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
             <h3>"Sync blockers"</h3>
             {show(blockers, move |b| {
                 let rows = b

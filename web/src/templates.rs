@@ -21,7 +21,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::api::{ApiError, call, upload_bundle};
 use crate::form::request_problems;
 use crate::sync::TemplateSync;
-use crate::ui::{load, 
+use crate::ui::{act, effect, load, 
     ErrorBox, Facts, Head, Loaded, Status, Tags, TextField, confirm, poll_while, show, table, when,
 };
 
@@ -324,7 +324,7 @@ pub fn CreateTemplate(
             }
         }
     });
-    let create = Action::new_local(move |(): &()| {
+    let create = act(move |(): &()| {
         let (n, d, desc) = (
             name.get_untracked(),
             display_name.get_untracked(),
@@ -358,8 +358,8 @@ pub fn CreateTemplate(
             }
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(n)) = create.value().get() {
+    effect(move || {
+        if let Some(Ok(n)) = create.value() {
             navigate(
                 &format!("/templates/{}/{n}", family.slug()),
                 NavigateOptions::default(),
@@ -390,9 +390,9 @@ pub fn CreateTemplate(
                     Family::Service => "Self-managed pipeline provisioning (CUSTOMER_MANAGED)",
                 }}
             </label>
-            {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-            <button type="submit" class="primary" disabled=move || create.pending().get() || !problems.with(std::collections::BTreeMap::is_empty)>
-                {move || if create.pending().get() { "Creating…" } else { "Create template" }}
+            {move || create.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            <button type="submit" class="primary" disabled=move || create.pending() || !problems.with(std::collections::BTreeMap::is_empty)>
+                {move || if create.pending() { "Creating…" } else { "Create template" }}
             </button>
         </form>
     }
@@ -419,7 +419,7 @@ pub fn TemplateDetail(
         vs.iter().any(|v| v.status == "REGISTRATION_IN_PROGRESS")
     });
     let navigate = use_navigate();
-    let delete = Action::new_local(move |(): &()| {
+    let delete = act(move |(): &()| {
         let n = name.get_untracked();
         async move {
             match family {
@@ -438,8 +438,8 @@ pub fn TemplateDetail(
             }
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
+    effect(move || {
+        if let Some(Ok(())) = delete.value() {
             navigate(
                 &format!("/templates/{}", family.slug()),
                 NavigateOptions::default(),
@@ -461,7 +461,7 @@ pub fn TemplateDetail(
                 }
             }>"Delete template"</button>
         </Head>
-        {move || delete.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {move || delete.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
         {show(template, |t| {
             let arn = t.arn.clone();
             view! {
@@ -495,7 +495,7 @@ fn VersionTable(
             .into_any();
     }
     let error = RwSignal::new(None::<ApiError>);
-    let act = Action::new_local(
+    let act = act(
         move |(what, major, minor): &(&'static str, String, String)| {
             let (what, major, minor, name) = (*what, major.clone(), minor.clone(), name.clone());
             async move {
@@ -655,7 +655,7 @@ fn NewVersion(family: Family, name: Memo<String>, on_created: Callback<()>) -> i
             Ok(Vec::new())
         }
     });
-    let create = Action::new_local(move |req: &NewVersionRequest| {
+    let create = act(move |req: &NewVersionRequest| {
         let req = req.clone();
         let template = name.get_untracked();
         async move {
@@ -700,8 +700,8 @@ fn NewVersion(family: Family, name: Memo<String>, on_created: Callback<()>) -> i
             }
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = create.value().get() {
+    effect(move || {
+        if let Some(Ok(_)) = create.value() {
             on_created.run(());
         }
     });
@@ -763,12 +763,12 @@ fn NewVersion(family: Family, name: Memo<String>, on_created: Callback<()>) -> i
                     </label>
                 </fieldset>
             })}
-            {move || create.value().get().map(|r| match r {
+            {move || create.value().map(|r| match r {
                 Ok(v) => view! { <p class="notice">{format!("Version {v} created; registration runs now.")}</p> }.into_any(),
                 Err(e) => view! { <ErrorBox error=e /> }.into_any(),
             })}
-            <button type="submit" class="primary" disabled=move || create.pending().get()>
-                {move || if create.pending().get() { "Uploading…" } else { "Upload and register" }}
+            <button type="submit" class="primary" disabled=move || create.pending()>
+                {move || if create.pending() { "Uploading…" } else { "Upload and register" }}
             </button>
         </form>
     }
@@ -789,7 +789,7 @@ pub fn VersionPicker(
     chosen: RwSignal<Option<TemplateRow>>,
 ) -> impl IntoView {
     let templates = load(move || list_templates(family));
-    Effect::new(move |_| {
+    effect(move || {
         let t = template.get();
         let row = templates
             .get()
@@ -813,7 +813,7 @@ pub fn VersionPicker(
         }
     });
     // Default to the recommended version once the versions are known.
-    Effect::new(move |_| {
+    effect(move || {
         let recommended = chosen.get().and_then(|t| t.recommended_version);
         if let Some(Ok(vs)) = versions.get() {
             let current = version.get_untracked();

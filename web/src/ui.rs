@@ -6,6 +6,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use baryon_model::Timestamp;
@@ -122,17 +123,107 @@ pub fn Empty(
 }
 
 /// Renders a loader's value with `f`, or its loading or error state.
-pub fn show<T, V, F>(res: Loaded<T>, f: F) -> impl IntoView
+pub fn show<T, V, F>(res: Loaded<T>, f: F) -> AnyView
 where
-    T: Clone + Send + Sync + 'static,
+    T: Clone + 'static,
     V: IntoView + 'static,
     F: Fn(T) -> V + Send + Sync + 'static,
 {
-    move || match res.get() {
+    show_erased(
+        res.res,
+        Arc::new(move |v: &dyn Any| v.downcast_ref::<T>().map(|v| f(v.clone()).into_any())),
+    )
+}
+
+/// A view of an erased loaded value (`None`: not the type expected).
+type ErasedView = Arc<dyn Fn(&dyn Any) -> Option<AnyView> + Send + Sync>;
+
+/// The one reactive view behind every [`show`].
+fn show_erased(res: LocalResource<Erased>, f: ErasedView) -> AnyView {
+    (move || match res.get() {
         None => view! { <Loading /> }.into_any(),
-        Some(Ok(v)) => f(v).into_any(),
+        Some(Ok(v)) => f(&*v).unwrap_or_else(|| {
+            let error = ApiError::client("loader value of another type");
+            view! { <ErrorBox error /> }.into_any()
+        }),
         Some(Err(e)) => view! { <ErrorBox error=e /> }.into_any(),
+    })
+    .into_any()
+}
+
+/// An erased action function.
+type ErasedActFn = Rc<dyn Fn(&Rc<dyn Any>) -> Pin<Box<dyn Future<Output = Rc<dyn Any>>>>>;
+
+/// An action (a button's request): input `I`, result `O`. Like [`Loaded`], every action is the
+/// same `Action` type underneath, so Leptos' action machinery is compiled once.
+pub struct Act<I, O> {
+    act: Action<Rc<dyn Any>, Rc<dyn Any>>,
+    ty: PhantomData<fn(I) -> O>,
+}
+
+impl<I, O> Clone for Act<I, O> {
+    fn clone(&self) -> Self {
+        *self
     }
+}
+
+impl<I, O> Copy for Act<I, O> {}
+
+impl<I: 'static, O: Clone + 'static> Act<I, O> {
+    /// Runs the action with `input`.
+    pub fn dispatch(&self, input: I) {
+        self.act.dispatch_local(Rc::new(input));
+    }
+
+    /// The latest run's result (tracked): `None` before the first one ends.
+    pub fn value(&self) -> Option<O> {
+        self.act
+            .value()
+            .get()
+            .and_then(|v| v.downcast_ref::<O>().cloned())
+    }
+
+    /// Whether a run is going on (tracked).
+    pub fn pending(&self) -> bool {
+        self.act.pending().get()
+    }
+}
+
+/// An action running `f` on each dispatched input (see [`Act`]).
+pub fn act<I, O, Fut>(f: impl Fn(&I) -> Fut + 'static) -> Act<I, O>
+where
+    I: 'static,
+    O: 'static,
+    Fut: Future<Output = O> + 'static,
+{
+    let erased: ErasedActFn = Rc::new(move |input: &Rc<dyn Any>| {
+        let fut = input.downcast_ref::<I>().map(&f);
+        Box::pin(async move {
+            match fut {
+                Some(fut) => Rc::new(fut.await) as Rc<dyn Any>,
+                None => Rc::new(()) as Rc<dyn Any>,
+            }
+        })
+    });
+    Act {
+        act: erased_action(erased),
+        ty: PhantomData,
+    }
+}
+
+/// The one `Action` instantiation behind every [`Act`].
+fn erased_action(f: ErasedActFn) -> Action<Rc<dyn Any>, Rc<dyn Any>> {
+    Action::new_local(move |input: &Rc<dyn Any>| f(input))
+}
+
+/// Runs `f` now and whenever a signal it reads changes (one `Effect` type for the console).
+pub fn effect(f: impl Fn() + 'static) {
+    erased_effect(Box::new(f));
+}
+
+/// The one `Effect` instantiation behind every [`effect`].
+fn erased_effect(f: Box<dyn Fn()>) {
+    Effect::new(move |_| f());
 }
 
 /// The CSS class of a status value: ok, bad, busy or neutral.
@@ -190,7 +281,7 @@ pub fn poll_while<T>(
 ) where
     T: Clone + Send + Sync + 'static,
 {
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(v)) = res.get()
             && busy(&v)
         {
@@ -436,21 +527,21 @@ pub fn outputs_table(outputs: Vec<Output>) -> AnyView {
 }
 
 /// The create action of a create page: calls `Op` with the request, then opens `<base>/<name>`.
-pub fn create_then_open<Op>(base: &'static str) -> Action<Op::Input, Result<String, ApiError>>
+pub fn create_then_open<Op>(base: &'static str) -> Act<Op::Input, Result<String, ApiError>>
 where
     Op: OperationShape<Op = Operation> + 'static,
     Op::Input: Clone + HasName + 'static,
 {
     let navigate = use_navigate();
-    let create = Action::new_local(move |input: &Op::Input| {
+    let create = act(move |input: &Op::Input| {
         let input = input.clone();
         async move {
             let name = input.name().to_owned();
             call::<Op>(input).await.map(|_| name)
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(n)) = create.value().get() {
+    effect(move || {
+        if let Some(Ok(n)) = create.value() {
             navigate(&format!("{base}/{n}"), NavigateOptions::default());
         }
     });

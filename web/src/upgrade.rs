@@ -20,7 +20,7 @@ use crate::form::{
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
 use crate::templates::{Family, get_template, list_versions};
-use crate::ui::{load, ErrorBox, confirm};
+use crate::ui::{Act, act, effect, load, ErrorBox, confirm};
 
 /// What is updated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,14 +182,14 @@ pub fn Upgrade(
         let (template, major, minor) = (template.clone(), major.clone(), minor.clone());
         move || offers(family, template.clone(), major.clone(), minor.clone())
     });
-    let run = Action::new_local({
+    let run = act({
         let target = target.clone();
         move |(kind, to, spec): &(DeploymentUpdateType, (String, String), Option<String>)| {
             deploy(target.clone(), kind.clone(), to.clone(), spec.clone())
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = run.value().get() {
+    effect(move || {
+        if let Some(Ok(())) = run.value() {
             on_done.run(());
         }
     });
@@ -235,14 +235,14 @@ pub fn Upgrade(
                 view! { <div class="actions">{minor}{major}</div> }
             })}
             {major_view}
-            {move || run.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+            {move || run.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
         </div>
     }
 }
 
 /// Starts a deployment: deployment type, `(major, minor)`, new spec.
 type Deploy =
-    Action<(DeploymentUpdateType, (String, String), Option<String>), Result<(), ApiError>>;
+    Act<(DeploymentUpdateType, (String, String), Option<String>), Result<(), ApiError>>;
 
 /// The major update's form: the current inputs in the new schema's form, validated as typed.
 fn major_panel(
@@ -295,7 +295,7 @@ fn major_panel(
             <div class="diagnostics">
                 {move || messages.with(|m| m.general.iter().map(|t| view! { <div class="field-error">{t.clone()}</div> }).collect_view())}
             </div>
-            <button type="button" class="primary" disabled=move || diagnostics.with(|d| !d.is_empty()) || run.pending().get() on:click=move |_| {
+            <button type="button" class="primary" disabled=move || diagnostics.with(|d| !d.is_empty()) || run.pending() on:click=move |_| {
                 run.dispatch((DeploymentUpdateType::MajorVersion, to.clone(), Some(new_spec.get_untracked())));
             }>{label}</button>
         </div>

@@ -21,7 +21,7 @@ use crate::form::{
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
 use crate::templates::{Family, TemplateRow, VersionPicker};
-use crate::ui::{load, ErrorBox, Head, Loading, TextField, create_then_open};
+use crate::ui::{effect, load, ErrorBox, Head, Loading, TextField, create_then_open};
 
 /// The steps, in order.
 const STEPS: [&str; 5] = ["Template", "Details", "Instances", "Pipeline", "Review"];
@@ -118,7 +118,7 @@ pub fn CreateService() -> impl IntoView {
     let loaded = load(move || load_version(template.get(), version.get()));
     let current = Memo::new(move |_| loaded.get().and_then(Result::ok).flatten());
     // A new version's forms start from their initial values.
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(v) = current.get() {
             for d in drafts.get_untracked() {
                 d.values.set(v.instance.initial_values());
@@ -411,13 +411,13 @@ pub fn CreateService() -> impl IntoView {
                     {move || problems.get().into_values().map(|t| view! { <div class="field-error">{t}</div> }).collect_view()}
                     {move || instance_problems.get().into_iter().map(|t| view! { <div class="field-error">{t}</div> }).collect_view()}
                 </div>
-                {move || create.value().get().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+                {move || create.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
             </section>
             <div class="wizard-nav">
                 <button type="button" disabled=move || step.get() == 0 on:click=move |_| step.update(|s| *s = s.saturating_sub(1))>"Back"</button>
                 <button type="button" class:hidden=move || step.get() == 4 disabled=move || !step_ok(step.get()) on:click=move |_| step.update(|s| *s = (*s + 1).min(4))>"Next"</button>
-                <button type="submit" class="primary" class:hidden=move || step.get() != 4 disabled=move || !step_ok(4) || create.pending().get()>
-                    {move || if create.pending().get() { "Creating…" } else { "Create service" }}
+                <button type="submit" class="primary" class:hidden=move || step.get() != 4 disabled=move || !step_ok(4) || create.pending()>
+                    {move || if create.pending() { "Creating…" } else { "Create service" }}
                 </button>
             </div>
         </form>
