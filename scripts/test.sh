@@ -23,7 +23,7 @@ export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json"
 export WASM_BINDGEN_TEST_TIMEOUT=120
 cargo test --package baryon-model --features wasm,render --target wasm32-unknown-unknown --test wasm
 # The console's form logic (schema → fields, spec, messages); the UI itself is not needed.
-cargo test --package baryon-console --no-default-features --target wasm32-unknown-unknown --test form
+cargo test --package baryon-console --no-default-features --target wasm32-unknown-unknown --test form --test route
 
 step "conformance: boto3 and awscli against a real baryon serve"
 cargo build --package baryon --quiet

@@ -1,8 +1,9 @@
 //! The application shell: navigation and the routes (shareable URLs).
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::components::{A, Router};
+use leptos_router::location::{BrowserUrl, LocationProvider};
+use leptos_router::hooks::use_location;
 
 use crate::catalog::{Launch, Launchable, ProvisionedProductDetail, ProvisionedProducts};
 use crate::catalog_admin::{
@@ -14,6 +15,8 @@ use crate::others::{AccountConnections, ComponentDetail, Components, Settings};
 use crate::services::{InstanceDetail, ServiceDetail, ServiceList};
 use crate::sync::{Repositories, RepositoryDetail};
 use crate::templates::{CreateTemplate, Family, TemplateDetail, TemplateList};
+use crate::route;
+use crate::ui::{RouteParams, effect};
 use crate::wizard::CreateService;
 
 /// Mounts the console on `<body>`.
@@ -51,57 +54,145 @@ pub fn App() -> impl IntoView {
                     <A href="/settings">"Account settings"</A>
                 </nav>
                 <main>
-                    <Routes fallback=|| view! { <h1>"Not found"</h1><p>"No page has this address."</p> }>
-                        <Route path=path!("/") view=Dashboard />
-                        <Route
-                            path=path!("/templates/environment")
-                            view=|| view! { <TemplateList family=Family::Environment /> }
-                        />
-                        <Route
-                            path=path!("/templates/environment/new")
-                            view=|| view! { <CreateTemplate family=Family::Environment /> }
-                        />
-                        <Route
-                            path=path!("/templates/environment/:name")
-                            view=|| view! { <TemplateDetail family=Family::Environment /> }
-                        />
-                        <Route
-                            path=path!("/templates/service")
-                            view=|| view! { <TemplateList family=Family::Service /> }
-                        />
-                        <Route
-                            path=path!("/templates/service/new")
-                            view=|| view! { <CreateTemplate family=Family::Service /> }
-                        />
-                        <Route
-                            path=path!("/templates/service/:name")
-                            view=|| view! { <TemplateDetail family=Family::Service /> }
-                        />
-                        <Route path=path!("/environments") view=EnvironmentList />
-                        <Route path=path!("/environments/new") view=CreateEnvironment />
-                        <Route path=path!("/environments/:name") view=EnvironmentDetail />
-                        <Route path=path!("/services") view=ServiceList />
-                        <Route path=path!("/services/new") view=CreateService />
-                        <Route path=path!("/services/:name") view=ServiceDetail />
-                        <Route path=path!("/services/:name/instances/:instance") view=InstanceDetail />
-                        <Route path=path!("/components") view=Components />
-                        <Route path=path!("/components/:name") view=ComponentDetail />
-                        <Route path=path!("/account-connections") view=AccountConnections />
-                        <Route path=path!("/repositories") view=Repositories />
-                        <Route path=path!("/repositories/:provider/*name") view=RepositoryDetail />
-                        <Route path=path!("/settings") view=Settings />
-                        <Route path=path!("/catalog") view=Launchable />
-                        <Route path=path!("/catalog/products/:id/launch") view=Launch />
-                        <Route path=path!("/catalog/provisioned") view=ProvisionedProducts />
-                        <Route path=path!("/catalog/provisioned/:id") view=ProvisionedProductDetail />
-                        <Route path=path!("/catalog/admin/products") view=AdminProducts />
-                        <Route path=path!("/catalog/admin/products/new") view=CreateProduct />
-                        <Route path=path!("/catalog/admin/products/:id") view=AdminProductDetail />
-                        <Route path=path!("/catalog/admin/portfolios") view=Portfolios />
-                        <Route path=path!("/catalog/admin/portfolios/:id") view=PortfolioDetail />
-                    </Routes>
+                    <Pages />
                 </main>
             </div>
         </Router>
+    }
+}
+
+/// The pages, each with its address pattern: `:x` is one segment, `*x` the rest of the path.
+/// Static patterns come before the parameterized ones they overlap (`/new` before `/:name`).
+///
+/// The console matches addresses itself, with one table and one `match`, rather than with a
+/// `<Route>` per page: leptos_router compiles its matching and view choice once per route
+/// (~150 KB of wasm for 33 routes); this is compiled once. Links, history and query strings
+/// are still leptos_router's.
+const ROUTES: &[(&str, Page)] = &[
+    ("/", Page::Dashboard),
+    ("/templates/environment", Page::TemplateList(Family::Environment)),
+    ("/templates/environment/new", Page::CreateTemplate(Family::Environment)),
+    ("/templates/environment/:name", Page::TemplateDetail(Family::Environment)),
+    ("/templates/service", Page::TemplateList(Family::Service)),
+    ("/templates/service/new", Page::CreateTemplate(Family::Service)),
+    ("/templates/service/:name", Page::TemplateDetail(Family::Service)),
+    ("/environments", Page::EnvironmentList),
+    ("/environments/new", Page::CreateEnvironment),
+    ("/environments/:name", Page::EnvironmentDetail),
+    ("/services", Page::ServiceList),
+    ("/services/new", Page::CreateService),
+    ("/services/:name", Page::ServiceDetail),
+    ("/services/:name/instances/:instance", Page::InstanceDetail),
+    ("/components", Page::Components),
+    ("/components/:name", Page::ComponentDetail),
+    ("/account-connections", Page::AccountConnections),
+    ("/repositories", Page::Repositories),
+    ("/repositories/:provider/*name", Page::RepositoryDetail),
+    ("/settings", Page::Settings),
+    ("/catalog", Page::Launchable),
+    ("/catalog/products/:id/launch", Page::Launch),
+    ("/catalog/provisioned", Page::ProvisionedProducts),
+    ("/catalog/provisioned/:id", Page::ProvisionedProductDetail),
+    ("/catalog/admin/products", Page::AdminProducts),
+    ("/catalog/admin/products/new", Page::CreateProduct),
+    ("/catalog/admin/products/:id", Page::AdminProductDetail),
+    ("/catalog/admin/portfolios", Page::Portfolios),
+    ("/catalog/admin/portfolios/:id", Page::PortfolioDetail),
+];
+
+/// A page of the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    Dashboard,
+    TemplateList(Family),
+    CreateTemplate(Family),
+    TemplateDetail(Family),
+    EnvironmentList,
+    CreateEnvironment,
+    EnvironmentDetail,
+    ServiceList,
+    CreateService,
+    ServiceDetail,
+    InstanceDetail,
+    Components,
+    ComponentDetail,
+    AccountConnections,
+    Repositories,
+    RepositoryDetail,
+    Settings,
+    Launchable,
+    Launch,
+    ProvisionedProducts,
+    ProvisionedProductDetail,
+    AdminProducts,
+    CreateProduct,
+    AdminProductDetail,
+    Portfolios,
+    PortfolioDetail,
+    NotFound,
+}
+
+/// The page an address shows and the parameters it carries (percent-decoded).
+fn route(path: &str) -> (Page, Vec<(&'static str, String)>) {
+    ROUTES
+        .iter()
+        .find_map(|(pattern, page)| route::matches(pattern, path).map(|params| (*page, params)))
+        .unwrap_or((Page::NotFound, Vec::new()))
+}
+
+/// The page of the current address. A new address re-creates the page, so pages read their
+/// parameters once ([`crate::ui::param`]).
+#[component]
+fn Pages() -> impl IntoView {
+    let location = use_location();
+    let matched = Memo::new(move |_| route(&location.pathname.get()));
+    // A link's navigation waits for the router to say the new page is ready before it sets
+    // the address bar (`<Routes>` would say so); the page is built synchronously, so it is.
+    let browser = use_context::<BrowserUrl>();
+    effect(move || {
+        location.pathname.track();
+        if let Some(browser) = &browser {
+            browser.ready_to_complete();
+        }
+    });
+    move || {
+        let (page, params) = matched.get();
+        provide_context(RouteParams(params));
+        page_view(page)
+    }
+}
+
+/// The view of one page.
+fn page_view(page: Page) -> AnyView {
+    match page {
+        Page::Dashboard => view! { <Dashboard /> }.into_any(),
+        Page::TemplateList(family) => view! { <TemplateList family /> }.into_any(),
+        Page::CreateTemplate(family) => view! { <CreateTemplate family /> }.into_any(),
+        Page::TemplateDetail(family) => view! { <TemplateDetail family /> }.into_any(),
+        Page::EnvironmentList => view! { <EnvironmentList /> }.into_any(),
+        Page::CreateEnvironment => view! { <CreateEnvironment /> }.into_any(),
+        Page::EnvironmentDetail => view! { <EnvironmentDetail /> }.into_any(),
+        Page::ServiceList => view! { <ServiceList /> }.into_any(),
+        Page::CreateService => view! { <CreateService /> }.into_any(),
+        Page::ServiceDetail => view! { <ServiceDetail /> }.into_any(),
+        Page::InstanceDetail => view! { <InstanceDetail /> }.into_any(),
+        Page::Components => view! { <Components /> }.into_any(),
+        Page::ComponentDetail => view! { <ComponentDetail /> }.into_any(),
+        Page::AccountConnections => view! { <AccountConnections /> }.into_any(),
+        Page::Repositories => view! { <Repositories /> }.into_any(),
+        Page::RepositoryDetail => view! { <RepositoryDetail /> }.into_any(),
+        Page::Settings => view! { <Settings /> }.into_any(),
+        Page::Launchable => view! { <Launchable /> }.into_any(),
+        Page::Launch => view! { <Launch /> }.into_any(),
+        Page::ProvisionedProducts => view! { <ProvisionedProducts /> }.into_any(),
+        Page::ProvisionedProductDetail => view! { <ProvisionedProductDetail /> }.into_any(),
+        Page::AdminProducts => view! { <AdminProducts /> }.into_any(),
+        Page::CreateProduct => view! { <CreateProduct /> }.into_any(),
+        Page::AdminProductDetail => view! { <AdminProductDetail /> }.into_any(),
+        Page::Portfolios => view! { <Portfolios /> }.into_any(),
+        Page::PortfolioDetail => view! { <PortfolioDetail /> }.into_any(),
+        Page::NotFound => {
+            view! { <h1>"Not found"</h1><p>"No page has this address."</p> }.into_any()
+        }
     }
 }

@@ -15,11 +15,11 @@ use baryon_model::servicecatalog::{
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate};
 
 use crate::api::call;
 use crate::form::parameter_problem;
-use crate::ui::{act, effect, load, 
+use crate::ui::{param, act, effect, load, 
     Empty, ErrorBox, Facts, Head, Status, confirm, in_progress, list, poll_while, show, table,
     when,
 };
@@ -163,8 +163,7 @@ fn parameters_problem(
 /// parameters, name the provisioned product and launch it.
 #[component]
 pub fn Launch() -> impl IntoView {
-    let params_map = use_params_map();
-    let id = Memo::new(move |_| params_map.with(|p| p.get("id").unwrap_or_default()));
+    let id = param("id");
     let product = load(move || {
         call::<ops::DescribeProduct>(DescribeProductInput {
             id: Some(id.get()),
@@ -365,8 +364,7 @@ fn account_level() -> AccessLevelFilter {
 /// with each record's errors, update to another version or parameters, terminate.
 #[component]
 pub fn ProvisionedProductDetail() -> impl IntoView {
-    let params_map = use_params_map();
-    let id = Memo::new(move |_| params_map.with(|p| p.get("id").unwrap_or_default()));
+    let id = param("id");
     let tick = RwSignal::new(0u32);
     let detail = load(move || {
         tick.track();

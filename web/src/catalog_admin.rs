@@ -15,11 +15,11 @@ use baryon_model::servicecatalog::{
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate};
 
 use crate::api::{ApiError, call, upload_bundle};
 use crate::catalog::{opt, token};
-use crate::ui::{act, effect, load, ErrorBox, Facts, Head, TextField, confirm, list, show, when};
+use crate::ui::{param, act, effect, load, ErrorBox, Facts, Head, TextField, confirm, list, show, when};
 
 /// Uploads a CloudFormation template file to the artifact store (bucket `catalog`) and returns
 /// the provisioning artifact properties that load it (`Info.LoadTemplateFromURL`).
@@ -181,8 +181,7 @@ pub fn CreateProduct() -> impl IntoView {
 /// the portfolios it is launched from, delete.
 #[component]
 pub fn AdminProductDetail() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = param("id");
     let tick = RwSignal::new(0u32);
     let product = load(move || {
         tick.track();
@@ -315,7 +314,7 @@ pub fn AdminProductDetail() -> impl IntoView {
 
 /// Adds a version to a product from an uploaded template.
 #[component]
-fn NewProductVersion(id: Memo<String>, on_created: Callback<()>) -> impl IntoView {
+fn NewProductVersion(id: Signal<String>, on_created: Callback<()>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let file = NodeRef::<leptos::html::Input>::new();
@@ -444,8 +443,7 @@ pub fn Portfolios() -> impl IntoView {
 /// `/catalog/admin/portfolios/:id`: the portfolio's products (add, remove), delete.
 #[component]
 pub fn PortfolioDetail() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = param("id");
     let tick = RwSignal::new(0u32);
     let portfolio = load(move || {
         call::<ops::DescribePortfolio>(DescribePortfolioInput {

@@ -12,7 +12,7 @@ use baryon_model::proton::{
 use baryon_model::spec::validate_spec;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::{ApiError, call};
 use crate::form::{
@@ -21,7 +21,7 @@ use crate::form::{
 };
 use crate::inputs::InputsForm;
 use crate::templates::{Family, TemplateRow, VersionPicker};
-use crate::ui::{act, effect, load, 
+use crate::ui::{param, act, effect, load, 
     Deployments, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, TextField, confirm,
     create_then_open, in_progress, list, outputs_table, poll_while, show, when,
 };
@@ -66,8 +66,7 @@ pub fn EnvironmentList() -> impl IntoView {
 /// `/environments/:name`.
 #[component]
 pub fn EnvironmentDetail() -> impl IntoView {
-    let params = use_params_map();
-    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let name = param("name");
     let tick = RwSignal::new(0u32);
     let env = load(move || {
         tick.track();

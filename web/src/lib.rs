@@ -4,7 +4,8 @@
 //! `PUT /api/bundles/...`) with `baryon-model`'s generated types, and validates specs in the
 //! browser with the model's own validator.
 //!
-//! - [`form`]: schema-driven input forms and spec generation (pure logic; always built).
+//! - [`form`]: schema-driven input forms and spec generation, and [`route`]: address
+//!   matching (pure logic; always built).
 //! - Browser only (`wasm32` with feature `ui`): `api` (the typed client), `app` (shell and
 //!   routes), `ui` (shared views), `inputs` (the generated form's view), and one module per
 //!   resource family: `dashboard`, `templates`, `environments`, `services`, `others`, and
@@ -14,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod form;
+pub mod route;
 
 /// Declares the browser-only modules (`wasm32` with feature `ui`).
 macro_rules! ui_modules {

@@ -6,10 +6,9 @@ use baryon_model::proton::{
     ListDeploymentsInput, ListEnvironmentAccountConnectionsInput, ops,
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::call;
-use crate::ui::{load, 
+use crate::ui::{param, load, 
     Deployments, Empty, Facts, Head, Status, Tags, in_progress, list, outputs_table, poll_while,
     show, when,
 };
@@ -49,8 +48,7 @@ fn attached(service: Option<&str>, instance: Option<&str>) -> AnyView {
 /// resources and deployments (polled while one runs).
 #[component]
 pub fn ComponentDetail() -> impl IntoView {
-    let params = use_params_map();
-    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let name = param("name");
     let tick = RwSignal::new(0u32);
     let component = load(move || {
         tick.track();

@@ -7,11 +7,11 @@ use baryon_model::proton::{
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate};
 
 use crate::api::call;
 use crate::sync::ServiceSync;
-use crate::ui::{act, effect, load, 
+use crate::ui::{param, act, effect, load, 
     Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, confirm, in_progress, list,
     outputs_table, poll_while, show, when,
 };
@@ -51,8 +51,7 @@ pub fn ServiceList() -> impl IntoView {
 /// `/services/:name`.
 #[component]
 pub fn ServiceDetail() -> impl IntoView {
-    let params = use_params_map();
-    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let name = param("name");
     let tick = RwSignal::new(0u32);
     let service = load(move || {
         tick.track();
@@ -143,9 +142,8 @@ pub fn ServiceDetail() -> impl IntoView {
 /// `/services/:name/instances/:instance`.
 #[component]
 pub fn InstanceDetail() -> impl IntoView {
-    let params = use_params_map();
-    let service = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
-    let name = Memo::new(move |_| params.with(|p| p.get("instance").unwrap_or_default()));
+    let service = param("name");
+    let name = param("instance");
     let tick = RwSignal::new(0u32);
     let instance = load(move || {
         tick.track();

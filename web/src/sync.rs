@@ -14,12 +14,12 @@ use baryon_model::proton::Operation;
 use baryon_model::shape::OperationShape;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate};
 
 use crate::api::{ApiError, call};
 use crate::form::request_problems;
 use crate::templates::Family;
-use crate::ui::{act, effect, load, 
+use crate::ui::{param, act, effect, load, 
     Empty, ErrorBox, Facts, Head, Status, TextField, confirm, list, show, table, when,
 };
 
@@ -93,9 +93,8 @@ pub fn Repositories() -> impl IntoView {
 /// `/repositories/:provider/*name` (names are `owner/repo`).
 #[component]
 pub fn RepositoryDetail() -> impl IntoView {
-    let params = use_params_map();
-    let provider = Memo::new(move |_| params.with(|p| p.get("provider").unwrap_or_default()));
-    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let provider = param("provider");
+    let name = param("name");
     let repo = load(move || {
         call::<ops::GetRepository>(GetRepositoryInput {
             name: name.get(),
@@ -219,7 +218,7 @@ pub fn TemplateSync(
     /// The template's family.
     family: Family,
     /// The template's name.
-    name: Memo<String>,
+    name: Signal<String>,
 ) -> impl IntoView {
     let template_type = move || match family {
         Family::Environment => TemplateType::Environment,
@@ -357,7 +356,7 @@ pub fn TemplateSync(
 #[component]
 pub fn ServiceSync(
     /// The service's name.
-    name: Memo<String>,
+    name: Signal<String>,
 ) -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let config = load(move || {

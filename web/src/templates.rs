@@ -16,12 +16,12 @@ use baryon_model::proton::{
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate};
 
 use crate::api::{ApiError, call, upload_bundle};
 use crate::form::request_problems;
 use crate::sync::TemplateSync;
-use crate::ui::{act, effect, load, 
+use crate::ui::{param, act, effect, load, 
     ErrorBox, Facts, Head, Loaded, Status, Tags, TextField, confirm, poll_while, show, table, when,
 };
 
@@ -404,8 +404,7 @@ pub fn TemplateDetail(
     /// Which kind of template.
     family: Family,
 ) -> impl IntoView {
-    let params = use_params_map();
-    let name = Memo::new(move |_| params.with(|p| p.get("name").unwrap_or_default()));
+    let name = param("name");
     let tick = RwSignal::new(0u32);
     let template = load(move || {
         tick.track();
@@ -641,7 +640,7 @@ struct NewVersionRequest {
 }
 
 #[component]
-fn NewVersion(family: Family, name: Memo<String>, on_created: Callback<()>) -> impl IntoView {
+fn NewVersion(family: Family, name: Signal<String>, on_created: Callback<()>) -> impl IntoView {
     let file_ref = NodeRef::<leptos::html::Input>::new();
     let major = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());

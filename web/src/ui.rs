@@ -226,6 +226,19 @@ fn erased_effect(f: Box<dyn Fn()>) {
     Effect::new(move |_| f());
 }
 
+/// The parameters of the current page's address (`:name` → value), provided by the shell.
+#[derive(Debug, Clone, Default)]
+pub struct RouteParams(pub Vec<(&'static str, String)>);
+
+/// The address parameter `key` of the current page (empty when absent). A page is
+/// re-created when its address changes, so this is read once.
+pub fn param(key: &str) -> Signal<String> {
+    let value = use_context::<RouteParams>()
+        .and_then(|p| p.0.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v))
+        .unwrap_or_default();
+    Signal::stored(value)
+}
+
 /// The CSS class of a status value: ok, bad, busy or neutral.
 pub fn status_class(status: &str) -> &'static str {
     match status {
