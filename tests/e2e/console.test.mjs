@@ -373,6 +373,46 @@ test("the dashboard upgrades a selection of out-of-date environments, each showi
   await shot("dashboard-upgraded");
 });
 
+test("a service instance is upgraded to a new major version through its inputs form", async () => {
+  // worker 2.0 adds a required input without a default: the instance's spec must gain it.
+  const v = await publishVersion("service", "worker", "worker-svc/v2", {
+    compatibleEnvironmentTemplates: [{ templateName: "queue", majorVersion: "1" }],
+  });
+  assert.equal(v, "2.0");
+  await page.goto(baseUrl + "/services/orders-worker/instances/orders");
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+  await page.getByRole("button", { name: "Update to 2.0" }).click();
+  const panel = page.locator(".major-update");
+  await panel.locator("h2", { hasText: "Inputs for version 2.0" }).waitFor();
+  // The current inputs are carried over; the new required one is refused until it is valid.
+  assert.equal(await page.locator("#upgrade-log_level").inputValue(), '"warn"');
+  const deploy = panel.getByRole("button", { name: "Deploy 2.0" });
+  const retention = panel.locator('.field[data-field="retention_days"]');
+  await retention.locator(".field-error").waitFor();
+  assert.equal(await deploy.isDisabled(), true);
+  await page.locator("#upgrade-retention_days").fill("30");
+  await retention.locator(".field-error", { hasText: "14" }).waitFor();
+  assert.equal(await deploy.isDisabled(), true);
+  await shot("instance-major-update-invalid");
+  await page.locator("#upgrade-retention_days").fill("7");
+  await until(async () => !(await deploy.isDisabled()), "the 2.0 inputs are valid");
+  await deploy.click();
+  await page.locator(".status-line .badge", { hasText: "IN_PROGRESS" }).waitFor();
+
+  const instance = (await api("GetServiceInstance", { serviceName: "orders-worker", name: "orders" })).serviceInstance;
+  assert.equal(instance.templateMajorVersion, "2");
+  assert.equal(instance.templateMinorVersion, "0");
+  assert.match(instance.spec, /retention_days: 7/);
+  assert.match(instance.spec, /log_level: "?warn"?/);
+  await succeed(instance.arn);
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Update to 2.0" }).count(), 0);
+  // The other instance stays on 1.0 and is still offered the major version.
+  const beta = (await api("GetServiceInstance", { serviceName: "orders-worker", name: "beta" })).serviceInstance;
+  assert.equal(beta.templateMajorVersion, "1");
+  await shot("instance-major-updated");
+});
+
 test("the console raised no uncaught errors", () => {
   assert.deepEqual(ctx.pageErrors, []);
 });

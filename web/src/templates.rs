@@ -25,6 +25,23 @@ use crate::ui::{param, act, effect, load,
     ErrorBox, Facts, Head, Loaded, Status, Tags, TextField, confirm, poll_while, show, table, when,
 };
 
+/// The version `major.minor` among `published` that a template's `recommendedVersion`
+/// names: Proton gives the recommended major (`"2"`), whose newest published minor is taken;
+/// a full `"2.1"` is taken as it is.
+fn recommended_of(recommended: &str, published: &[String]) -> Option<String> {
+    if recommended.contains('.') {
+        return published.iter().find(|v| *v == recommended).cloned();
+    }
+    published
+        .iter()
+        .filter_map(|v| {
+            let (major, minor) = v.split_once('.')?;
+            (major == recommended).then(|| (minor.parse::<u64>().unwrap_or(0), v))
+        })
+        .max_by_key(|(minor, _)| *minor)
+        .map(|(_, v)| v.clone())
+}
+
 /// The two template families.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -818,7 +835,7 @@ pub fn VersionPicker(
             let current = version.get_untracked();
             if !vs.contains(&current) {
                 let pick = recommended
-                    .filter(|r| vs.contains(r))
+                    .and_then(|r| recommended_of(&r, &vs))
                     .or_else(|| vs.first().cloned())
                     .unwrap_or_default();
                 version.set(pick);

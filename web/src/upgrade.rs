@@ -71,10 +71,24 @@ async fn offers(
         .and_then(|v| v.recommended_minor.clone())
         .filter(|r| num(r) > num(&minor) && published(&major, r))
         .map(|r| (major.clone(), r));
+    // Proton's `recommendedVersion` is the recommended *major* version ("2"); its minor is
+    // that major's `recommendedMinorVersion`. ("2.1" is read as major and minor too.)
     let recommended = get_template(family, template).await?.recommended_version;
     let major_offer = recommended
-        .and_then(|r| r.split_once('.').map(|(a, b)| (a.to_owned(), b.to_owned())))
-        .filter(|(a, _)| num(a) > num(&major));
+        .map(|r| match r.split_once('.') {
+            Some((a, b)) => (a.to_owned(), Some(b.to_owned())),
+            None => (r, None),
+        })
+        .filter(|(a, _)| num(a) > num(&major))
+        .and_then(|(a, b)| {
+            let b = b.or_else(|| {
+                versions
+                    .iter()
+                    .find(|v| v.major == a)
+                    .and_then(|v| v.recommended_minor.clone())
+            })?;
+            published(&a, &b).then_some((a, b))
+        });
     Ok(Offers {
         minor: minor_offer,
         major: major_offer,
