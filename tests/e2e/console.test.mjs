@@ -413,6 +413,33 @@ test("a service instance is upgraded to a new major version through its inputs f
   await shot("instance-major-updated");
 });
 
+test("an instance's sync blocker is shown on its page and resolved from the console", async () => {
+  await page.goto(baseUrl + "/services/orders-worker");
+  const sync = page.locator(".service-sync");
+  await sync.getByText("The spec is not synced from a repository.").waitFor();
+  await sync.locator('input[name="syncRepository"]').fill("acme/templates");
+  await sync.getByRole("button", { name: "Sync spec from repository" }).click();
+  await sync.locator(".synced", { hasText: "Spec synced from GITHUB acme/templates branch main, file proton/spec.yaml" }).waitFor();
+  // beta is changed through the API, outside service sync: its sync is blocked.
+  await api("UpdateServiceInstance", { serviceName: "orders-worker", name: "beta", deploymentType: "NONE" });
+  await page.goto(baseUrl + "/services/orders-worker/instances/beta");
+  const blocker = page.locator("tr.blocker", { hasText: "changed outside service sync" });
+  await blocker.locator(".badge", { hasText: "ACTIVE" }).waitFor();
+  await shot("instance-sync-blocker");
+  ctx.answerPrompt("reviewed the manual change");
+  await blocker.getByRole("button", { name: "Resolve" }).click();
+  await blocker.locator(".badge", { hasText: "RESOLVED" }).waitFor();
+  await blocker.getByText("Resolved: reviewed the manual change").waitFor();
+  assert.equal(await blocker.getByRole("button", { name: "Resolve" }).count(), 0);
+  const summary = await api("GetServiceSyncBlockerSummary", { serviceName: "orders-worker", serviceInstanceName: "beta" });
+  const stored = summary.serviceSyncBlockerSummary.latestBlockers.find((b) => b.createdReason.includes("outside service sync"));
+  assert.equal(stored.status, "RESOLVED");
+  assert.equal(stored.resolvedReason, "reviewed the manual change");
+  // The service page lists the service's own blockers: none.
+  await page.goto(baseUrl + "/services/orders-worker");
+  await sync.getByText("No sync blockers.").waitFor();
+});
+
 test("the console raised no uncaught errors", () => {
   assert.deepEqual(ctx.pageErrors, []);
 });

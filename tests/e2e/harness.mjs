@@ -115,7 +115,9 @@ export async function startConsole({ moto = false } = {}) {
   page.setDefaultTimeout(TIMEOUT);
   const pageErrors = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
-  page.on("dialog", (d) => d.accept());
+  // Confirmations are accepted; a prompt is answered with the next of `answerPrompt`'s texts.
+  const promptAnswers = [];
+  page.on("dialog", (d) => d.accept(d.type() === "prompt" ? (promptAnswers.shift() ?? "") : undefined));
 
   // Calls the engine through the console's own proxy (set-up steps a test does not click
   // through). `service`: proton or servicecatalog.
@@ -133,6 +135,7 @@ export async function startConsole({ moto = false } = {}) {
   return {
     baseUrl,
     page,
+    answerPrompt: (text) => promptAnswers.push(text),
     work,
     pageErrors,
     api: (op, body) => call("proton", op, body),

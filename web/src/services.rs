@@ -10,7 +10,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate};
 
 use crate::api::call;
-use crate::sync::ServiceSync;
+use crate::sync::{ServiceSync, SyncBlockers};
 use crate::ui::{param, act, effect, load, 
     Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, confirm, in_progress, list,
     outputs_table, poll_while, show, when,
@@ -189,7 +189,13 @@ pub fn InstanceDetail() -> impl IntoView {
     view! {
         <Head title=move || format!("{} / {}", service.get(), name.get())>
             <a href=move || format!("/services/{}", service.get())>"Service"</a>
-            <button on:click=move |_| {
+            <button
+                disabled=move || {
+                    !instance.get().and_then(Result::ok).is_some_and(|i| {
+                        in_progress(i.service_instance.deployment_status.as_str())
+                    })
+                }
+                on:click=move |_| {
                 if confirm("Cancel the deployment in progress?") {
                     cancel.dispatch(());
                 }
@@ -223,6 +229,7 @@ pub fn InstanceDetail() -> impl IntoView {
                 ] />
                 <h2>"Spec"</h2>
                 <pre class="spec">{i.spec.unwrap_or_default()}</pre>
+                <SyncBlockers service=service instance=name hide_empty=true />
                 <Tags arn=arn />
             }
         })}

@@ -368,23 +368,13 @@ pub fn ServiceSync(
             |o| o.service_sync_config,
         )
     });
-    let blockers = load(move || {
-        tick.track();
-        optional::<ops::GetServiceSyncBlockerSummary, _>(
-            GetServiceSyncBlockerSummaryInput {
-                service_name: name.get(),
-                service_instance_name: None,
-            },
-            |o| o.service_sync_blocker_summary,
-        )
-    });
     let provider = RwSignal::new("GITHUB".to_owned());
     let repository = RwSignal::new(String::new());
     let branch = RwSignal::new("main".to_owned());
     let file_path = RwSignal::new("proton/spec.yaml".to_owned());
-    // (what, blocker id, resolved reason)
-    let act = act(move |what: &(&'static str, String, String)| {
-        let (what, id, reason) = what.clone();
+    // "create" or "delete"
+    let act = act(move |what: &&'static str| {
+        let what = *what;
         let service_name = name.get_untracked();
         let input = CreateServiceSyncConfigInput {
             branch: branch.get_untracked(),
@@ -395,12 +385,6 @@ pub fn ServiceSync(
         };
         async move {
             match what {
-                "resolve" => call::<ops::UpdateServiceSyncBlocker>(UpdateServiceSyncBlockerInput {
-                    id,
-                    resolved_reason: reason,
-                })
-                .await
-                .map(|_| ()),
                 "delete" => call::<ops::DeleteServiceSyncConfig>(DeleteServiceSyncConfigInput {
                     service_name,
                 })
@@ -425,14 +409,14 @@ pub fn ServiceSync(
                     <p class="muted">"The spec is not synced from a repository."</p>
                     <RepoFields provider=provider repository=repository branch=branch />
                     <TextField label="Spec file path" name="syncFilePath" value=file_path />
-                    <button type="button" class="primary" on:click=move |_| { act.dispatch(("create", String::new(), String::new())); }>"Sync spec from repository"</button>
+                    <button type="button" class="primary" on:click=move |_| { act.dispatch("create"); }>"Sync spec from repository"</button>
                 }
                 .into_any(),
                 Some(c) => view! {
                     <p class="synced">{format!("Spec synced from {} {} branch {}, file {}", c.repository_provider.as_str(), c.repository_name, c.branch, c.file_path)}</p>
                     <button type="button" class="danger" on:click=move |_| {
                         if confirm("Stop syncing this service's spec?") {
-                            act.dispatch(("delete", String::new(), String::new()));
+                            act.dispatch("delete");
                         }
                     }>"Delete sync"</button>
                 }
@@ -440,37 +424,84 @@ pub fn ServiceSync(
             })}
             {move || act.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
             <h3>"Sync blockers"</h3>
-            {show(blockers, move |b| {
-                let rows = b
-                    .and_then(|b| b.latest_blockers)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|b| {
-                        let id = b.id.clone();
-                        let active = b.status.as_str() == "ACTIVE";
-                        view! {
-                            <tr>
-                                <td class="mono">{b.id.clone()}</td>
-                                <td>{b.created_reason.clone()}</td>
-                                <td><Status status=b.status.as_str().to_owned() /></td>
-                                <td>{when(b.created_at)}</td>
-                                <td>
-                                    {active.then(|| view! {
-                                        <button type="button" on:click=move |_| {
-                                            let reason = window().prompt_with_message("Why is this blocker resolved?").ok().flatten();
-                                            if let Some(r) = reason.filter(|r| !r.trim().is_empty()) {
-                                                act.dispatch(("resolve", id.clone(), r));
-                                            }
-                                        }>"Resolve"</button>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                        .into_any()
-                    })
-                    .collect();
-                table(&["Id", "Reason", "Status", "Created", ""], "No sync blockers.", rows)
-            })}
+            <SyncBlockers service=name />
         </div>
+    }
+}
+
+/// The sync blockers of a service (`instance` `None`) or of one of its instances, each active
+/// one with a Resolve button (UpdateServiceSyncBlocker with the reason asked for). With
+/// `hide_empty`, nothing is shown while there is no blocker.
+#[component]
+pub fn SyncBlockers(
+    /// The service's name.
+    service: Signal<String>,
+    /// The instance, for an instance's blockers.
+    #[prop(optional)]
+    instance: Option<Signal<String>>,
+    /// Show nothing when there is no blocker (instead of "No sync blockers.").
+    #[prop(optional)]
+    hide_empty: bool,
+) -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    let blockers = load(move || {
+        tick.track();
+        optional::<ops::GetServiceSyncBlockerSummary, _>(
+            GetServiceSyncBlockerSummaryInput {
+                service_name: service.get(),
+                service_instance_name: instance.map(|i| i.get()),
+            },
+            |o| o.service_sync_blocker_summary,
+        )
+    });
+    // (blocker id, resolved reason)
+    let resolve = act(move |(id, reason): &(String, String)| {
+        let input = UpdateServiceSyncBlockerInput {
+            id: id.clone(),
+            resolved_reason: reason.clone(),
+        };
+        async move { call::<ops::UpdateServiceSyncBlocker>(input).await.map(|_| ()) }
+    });
+    effect(move || {
+        if let Some(Ok(())) = resolve.value() {
+            tick.update(|t| *t = t.wrapping_add(1));
+        }
+    });
+    view! {
+        {move || resolve.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {show(blockers, move |b| {
+            let blockers = b.and_then(|b| b.latest_blockers).unwrap_or_default();
+            if hide_empty && blockers.is_empty() {
+                return ().into_any();
+            }
+            let rows = blockers
+                .into_iter()
+                .map(|b| {
+                    let id = b.id.clone();
+                    let active = b.status.as_str() == "ACTIVE";
+                    view! {
+                        <tr class="blocker">
+                            <td class="mono">{b.id.clone()}</td>
+                            <td>{b.created_reason.clone()}{b.resolved_reason.clone().map(|r| view! { <div class="muted">{format!("Resolved: {r}")}</div> })}</td>
+                            <td><Status status=b.status.as_str().to_owned() /></td>
+                            <td>{when(b.created_at)}</td>
+                            <td>
+                                {active.then(|| view! {
+                                    <button type="button" on:click=move |_| {
+                                        let reason = window().prompt_with_message("Why is this blocker resolved?").ok().flatten();
+                                        if let Some(r) = reason.filter(|r| !r.trim().is_empty()) {
+                                            resolve.dispatch((id.clone(), r));
+                                        }
+                                    }>"Resolve"</button>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                    .into_any()
+                })
+                .collect();
+            let heading = instance.is_some().then(|| view! { <h2>"Sync blockers"</h2> });
+            view! { {heading} {table(&["Id", "Reason", "Status", "Created", ""], "No sync blockers.", rows)} }.into_any()
+        })}
     }
 }
