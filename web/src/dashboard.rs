@@ -33,6 +33,21 @@ pub fn Dashboard() -> impl IntoView {
             .iter()
             .any(|d| in_progress(d.deployment_status.as_str()))
     });
+    // The deployments in progress: the out-of-date list reloads when this set changes (a
+    // deployment started or finished), not on every poll.
+    let moving = Memo::new(move |_| {
+        deployments
+            .get()
+            .and_then(Result::ok)
+            .map(|d| {
+                d.deployments
+                    .into_iter()
+                    .filter(|d| in_progress(d.deployment_status.as_str()))
+                    .map(|d| d.id)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
     view! {
         <Head title="Dashboard">
             <a class="button" href="/environments/new">"Create environment"</a>
@@ -56,17 +71,20 @@ pub fn Dashboard() -> impl IntoView {
                 .collect();
             view! { <Deployments rows=rows /> }
         })}
-        <OutOfDate tick=tick />
+        <OutOfDate tick=tick moving=moving />
     }
 }
 
 /// The environments and instances whose template has a newer recommended version; the
 /// selected ones are upgraded (minor or major, keeping their spec) one after the other, each
-/// row saying how its update went. Reloaded with the dashboard (`tick`).
+/// row saying how its update went. Reloaded when the deployments in progress (`moving`)
+/// change and after its own upgrades, which also reload the dashboard (`tick`).
 #[component]
-fn OutOfDate(tick: RwSignal<u32>) -> impl IntoView {
+fn OutOfDate(tick: RwSignal<u32>, moving: Memo<Vec<String>>) -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
     let items = load(move || {
-        tick.track();
+        moving.track();
+        refresh.track();
         stale()
     });
     let selected = RwSignal::new(BTreeSet::<String>::new());
@@ -108,6 +126,7 @@ fn OutOfDate(tick: RwSignal<u32>) -> impl IntoView {
             }
             selected.set(BTreeSet::new());
             tick.update(|t| *t = t.wrapping_add(1));
+            refresh.update(|t| *t = t.wrapping_add(1));
         }
     });
     let row = move |item: Stale| {
