@@ -440,6 +440,53 @@ test("an instance's sync blocker is shown on its page and resolved from the cons
   await sync.getByText("No sync blockers.").waitFor();
 });
 
+test("on a narrow window the pages fit its width and the navigation stays reachable", async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    for (const path of ["/", "/environments/orders-env", "/services/orders-worker", "/services/new", "/templates/service/worker"]) {
+      await page.goto(baseUrl + path);
+      await page.locator("main h1").waitFor();
+      await page.locator(".loading").first().waitFor({ state: "detached" }).catch(() => {});
+      const m = await page.evaluate(() => {
+        const main = document.querySelector("main");
+        return { page: document.documentElement.scrollWidth, window: window.innerWidth, main: main.clientWidth, content: main.scrollWidth };
+      });
+      assert.ok(m.page <= m.window, `${path}: the page is ${m.page}px wide in a ${m.window}px window`);
+      // The page gets the window's width (the navigation is above it, not beside it) and
+      // nothing in it is wider than that (wide tables scroll on their own).
+      assert.ok(m.main >= 0.9 * m.window, `${path}: main is ${m.main}px wide in a ${m.window}px window`);
+      assert.ok(m.content <= m.main, `${path}: main's content is ${m.content}px wide in ${m.main}px`);
+    }
+    await page.goto(baseUrl + "/");
+    await page.locator("main h1", { hasText: "Dashboard" }).waitFor();
+    await shot("narrow-dashboard");
+    const nav = page.locator("nav.side").getByRole("link", { name: "Environments" });
+    assert.equal(await nav.isVisible(), true);
+    await nav.click();
+    await page.waitForURL(baseUrl + "/environments");
+    await page.locator("main h1", { hasText: "Environments" }).waitFor();
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
+test("the navigation works from the keyboard", async () => {
+  await page.goto(baseUrl + "/");
+  await page.locator("main h1", { hasText: "Dashboard" }).waitFor();
+  // Tab from the top of the page to the side navigation's "Services" link, then Enter.
+  let focused = "";
+  for (let i = 0; i < 12 && focused !== "Services"; i++) {
+    await page.keyboard.press("Tab");
+    focused = await page.evaluate(() => (document.activeElement?.closest("nav") ? document.activeElement.textContent : ""));
+  }
+  assert.equal(focused, "Services");
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.equal(outline, "solid");
+  await page.keyboard.press("Enter");
+  await page.waitForURL(baseUrl + "/services");
+  await page.locator("main h1", { hasText: "Services" }).waitFor();
+});
+
 test("the console raised no uncaught errors", () => {
   assert.deepEqual(ctx.pageErrors, []);
 });
