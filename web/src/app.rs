@@ -16,7 +16,7 @@ use crate::services::{InstanceDetail, ServiceDetail, ServiceList};
 use crate::sync::{Repositories, RepositoryDetail};
 use crate::templates::{CreateTemplate, Family, TemplateDetail, TemplateList};
 use crate::route;
-use crate::ui::{RouteParams, effect};
+use crate::ui::{memo, RouteParams, effect};
 use crate::wizard::CreateService;
 
 /// Mounts the console on `<body>`.
@@ -145,7 +145,7 @@ fn route(path: &str) -> (Page, Vec<(&'static str, String)>) {
 #[component]
 fn Pages() -> impl IntoView {
     let location = use_location();
-    let matched = Memo::new(move |_| route(&location.pathname.get()));
+    let matched = memo(move || route(&location.pathname.get()));
     // A link's navigation waits for the router to say the new page is ready before it sets
     // the address bar (`<Routes>` would say so); the page is built synchronously, so it is.
     let browser = use_context::<BrowserUrl>();

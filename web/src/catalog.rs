@@ -19,7 +19,7 @@ use leptos_router::hooks::{use_navigate};
 
 use crate::api::call;
 use crate::form::parameter_problem;
-use crate::ui::{param, act, effect, load, 
+use crate::ui::{memo, param, act, effect, load, 
     Empty, ErrorBox, Facts, Head, Status, confirm, in_progress, list, poll_while, show, table,
     when,
 };
@@ -206,7 +206,7 @@ pub fn Launch() -> impl IntoView {
             .map(|o| o.provisioning_artifact_parameters.unwrap_or_default())
         }
     });
-    let problem = Memo::new(move |_| {
+    let problem = memo(move || {
         if name.with(|n| n.trim().is_empty()) {
             return Some("Name the provisioned product.".to_owned());
         }
@@ -543,7 +543,7 @@ fn UpdateForm(id: String, product: String, current: String, on_done: Callback<()
             .map(|o| o.provisioning_artifact_parameters.unwrap_or_default())
         }
     });
-    let problem = Memo::new(move |_| match parameters.get() {
+    let problem = memo(move || match parameters.get() {
         Some(Ok(ps)) => values.with(|v| parameters_problem(&ps, v, true)),
         _ => Some("Loading the version's parameters…".to_owned()),
     });

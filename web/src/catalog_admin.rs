@@ -19,7 +19,7 @@ use leptos_router::hooks::{use_navigate};
 
 use crate::api::{ApiError, call, upload_bundle};
 use crate::catalog::{opt, token};
-use crate::ui::{param, act, effect, load, ErrorBox, Facts, Head, TextField, confirm, list, show, when};
+use crate::ui::{memo, param, act, effect, load, ErrorBox, Facts, Head, TextField, confirm, list, show, when};
 
 /// Uploads a CloudFormation template file to the artifact store (bucket `catalog`) and returns
 /// the provisioning artifact properties that load it (`Info.LoadTemplateFromURL`).
@@ -111,7 +111,7 @@ pub fn CreateProduct() -> impl IntoView {
         provisioning_artifact_parameters: None,
         source_connection: None,
     };
-    let problems = Memo::new(move |_| {
+    let problems = memo(move || {
         let input = request();
         let mut problems = BTreeMap::new();
         for (path, value) in [("Name", &input.name), ("Owner", &input.owner)] {
@@ -383,7 +383,7 @@ pub fn Portfolios() -> impl IntoView {
         idempotency_token: token(),
         ..Default::default()
     };
-    let problems = Memo::new(move |_| {
+    let problems = memo(move || {
         let input = request();
         let mut problems = BTreeMap::new();
         for (path, value, what) in [

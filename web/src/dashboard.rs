@@ -10,7 +10,7 @@ use baryon_model::proton::{
 use leptos::prelude::*;
 
 use crate::api::call;
-use crate::ui::{act, load, Deployments, Empty, Head, in_progress, poll_while, show, table};
+use crate::ui::{memo, act, load, Deployments, Empty, Head, in_progress, poll_while, show, table};
 use crate::upgrade::{Stale, Target, deploy, stale};
 
 /// `/`.
@@ -35,7 +35,7 @@ pub fn Dashboard() -> impl IntoView {
     });
     // The deployments in progress: the out-of-date list reloads when this set changes (a
     // deployment started or finished), not on every poll.
-    let moving = Memo::new(move |_| {
+    let moving = memo(move || {
         deployments
             .get()
             .and_then(Result::ok)

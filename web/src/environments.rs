@@ -21,7 +21,7 @@ use crate::form::{
 };
 use crate::inputs::InputsForm;
 use crate::templates::{Family, TemplateRow, VersionPicker};
-use crate::ui::{param, act, effect, load, 
+use crate::ui::{memo, param, act, effect, load, 
     Deployments, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, TextField, confirm,
     create_then_open, in_progress, list, outputs_table, poll_while, show, when,
 };
@@ -225,7 +225,7 @@ pub fn CreateEnvironment() -> impl IntoView {
             })
         }
     });
-    let state = Memo::new(move |_| match schema.get() {
+    let state = memo(move || match schema.get() {
         Some(Ok(s)) => Ok(s),
         Some(Err(e)) => Err(e),
         None => Ok(SchemaState::Waiting),
@@ -236,11 +236,11 @@ pub fn CreateEnvironment() -> impl IntoView {
             values.set(form.initial_values());
         }
     });
-    let spec_yaml = Memo::new(move |_| match state.get() {
+    let spec_yaml = memo(move || match state.get() {
         Ok(SchemaState::Ready(form, _)) => values.with(|v| environment_spec(&form, v)),
         _ => String::new(),
     });
-    let diagnostics = Memo::new(move |_| match state.get() {
+    let diagnostics = memo(move || match state.get() {
         Ok(SchemaState::Ready(_, schema_text)) => {
             Some(spec_yaml.with(|spec| validate_spec(&schema_text, spec).diagnostics))
         }
@@ -253,13 +253,13 @@ pub fn CreateEnvironment() -> impl IntoView {
             .unwrap_or_default(),
         _ => FieldMessages::default(),
     });
-    let self_managed = Memo::new(move |_| {
+    let self_managed = memo(move || {
         chosen
             .get()
             .and_then(|t| t.provisioning)
             .is_some_and(|p| p == "CUSTOMER_MANAGED")
     });
-    let request = Memo::new(move |_| {
+    let request = memo(move || {
         let (major, minor) = version
             .get()
             .split_once('.')
@@ -286,10 +286,10 @@ pub fn CreateEnvironment() -> impl IntoView {
         }
         input
     });
-    let problems = Memo::new(move |_| request.with(request_problems::<ops::CreateEnvironment>));
+    let problems = memo(move || request.with(request_problems::<ops::CreateEnvironment>));
     let problem =
         move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
-    let valid = Memo::new(move |_| {
+    let valid = memo(move || {
         problems.with(std::collections::BTreeMap::is_empty)
             && diagnostics.with(|d| d.as_ref().is_some_and(Vec::is_empty))
     });

@@ -19,7 +19,7 @@ use leptos_router::hooks::{use_navigate};
 use crate::api::{ApiError, call};
 use crate::form::request_problems;
 use crate::templates::Family;
-use crate::ui::{param, act, effect, load, 
+use crate::ui::{memo, param, act, effect, load, 
     Empty, ErrorBox, Facts, Head, Status, TextField, confirm, list, show, table, when,
 };
 
@@ -41,7 +41,7 @@ pub fn Repositories() -> impl IntoView {
         encryption_key: None,
         tags: None,
     };
-    let problems = Memo::new(move |_| request_problems::<ops::CreateRepository>(&request()));
+    let problems = memo(move || request_problems::<ops::CreateRepository>(&request()));
     let problem =
         move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
     let navigate = use_navigate();

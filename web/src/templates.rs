@@ -21,7 +21,7 @@ use leptos_router::hooks::{use_navigate};
 use crate::api::{ApiError, call, upload_bundle};
 use crate::form::request_problems;
 use crate::sync::TemplateSync;
-use crate::ui::{param, act, effect, load, 
+use crate::ui::{memo, param, act, effect, load, 
     ErrorBox, Facts, Head, Loaded, Status, Tags, TextField, confirm, poll_while, show, table, when,
 };
 
@@ -320,7 +320,7 @@ pub fn CreateTemplate(
     let self_managed = RwSignal::new(false);
     let navigate = use_navigate();
     let opt = |s: String| (!s.trim().is_empty()).then_some(s);
-    let problems = Memo::new(move |_| {
+    let problems = memo(move || {
         let (n, d, desc) = (name.get(), display_name.get(), description.get());
         match family {
             Family::Environment => request_problems::<ops::CreateEnvironmentTemplate>(

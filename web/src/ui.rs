@@ -216,6 +216,23 @@ fn erased_action(f: ErasedActFn) -> Action<Rc<dyn Any>, Rc<dyn Any>> {
     Action::new_local(move |input: &Rc<dyn Any>| f(input))
 }
 
+/// A memo of `f` (recomputed when a signal it reads changes; readers notified only when the
+/// value changes). One `Memo` closure type per value type, not one per use.
+pub fn memo<T>(f: impl Fn() -> T + Send + Sync + 'static) -> Memo<T>
+where
+    T: PartialEq + Send + Sync + 'static,
+{
+    erased_memo(Arc::new(f))
+}
+
+/// The `Memo` instantiation behind every [`memo`] of a `T`.
+fn erased_memo<T>(f: Arc<dyn Fn() -> T + Send + Sync>) -> Memo<T>
+where
+    T: PartialEq + Send + Sync + 'static,
+{
+    Memo::new(move |_| f())
+}
+
 /// Runs `f` now and whenever a signal it reads changes (one `Effect` type for the console).
 pub fn effect(f: impl Fn() + 'static) {
     erased_effect(Box::new(f));

@@ -20,7 +20,7 @@ use crate::form::{
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
 use crate::templates::{Family, get_template, list_versions};
-use crate::ui::{Act, act, effect, load, ErrorBox, confirm};
+use crate::ui::{memo, Act, act, effect, load, ErrorBox, confirm};
 
 /// What is updated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -296,7 +296,7 @@ fn major_panel(
             })
         }
     });
-    let diagnostics = Memo::new(move |_| new_spec.with(|s| validate_spec(&schema, s).diagnostics));
+    let diagnostics = memo(move || new_spec.with(|s| validate_spec(&schema, s).diagnostics));
     let messages = {
         let form = form.clone();
         Signal::derive(move || diagnostics.with(|d| field_messages(d, prefix, &form)))

@@ -21,7 +21,7 @@ use crate::form::{
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
 use crate::templates::{Family, TemplateRow, VersionPicker};
-use crate::ui::{effect, load, ErrorBox, Head, Loading, TextField, create_then_open};
+use crate::ui::{memo, effect, load, ErrorBox, Head, Loading, TextField, create_then_open};
 
 /// The steps, in order.
 const STEPS: [&str; 5] = ["Template", "Details", "Instances", "Pipeline", "Review"];
@@ -116,7 +116,7 @@ pub fn CreateService() -> impl IntoView {
     let drafts = RwSignal::new(vec![new_draft(0)]);
 
     let loaded = load(move || load_version(template.get(), version.get()));
-    let current = Memo::new(move |_| loaded.get().and_then(Result::ok).flatten());
+    let current = memo(move || loaded.get().and_then(Result::ok).flatten());
     // A new version's forms start from their initial values.
     effect(move || {
         if let Some(v) = current.get() {
@@ -133,7 +133,7 @@ pub fn CreateService() -> impl IntoView {
     });
     let environments = load(all_environments);
 
-    let spec_yaml = Memo::new(move |_| {
+    let spec_yaml = memo(move || {
         let Some(v) = current.get() else {
             return String::new();
         };
@@ -154,14 +154,14 @@ pub fn CreateService() -> impl IntoView {
             .collect();
         service_spec(v.pipeline.as_ref().map(|p| (p, &pipeline)), &instances)
     });
-    let diagnostics = Memo::new(move |_| match current.get() {
+    let diagnostics = memo(move || match current.get() {
         Some(v) => spec_yaml.with(|s| validate_spec(&v.schema, s).diagnostics),
         None => Vec::new(),
     });
     let has_pipeline =
-        Memo::new(move |_| current.with(|v| v.as_ref().is_some_and(|v| v.pipeline.is_some())));
+        memo(move || current.with(|v| v.as_ref().is_some_and(|v| v.pipeline.is_some())));
 
-    let request = Memo::new(move |_| {
+    let request = memo(move || {
         let (major, minor) = version
             .get()
             .split_once('.')
@@ -181,7 +181,7 @@ pub fn CreateService() -> impl IntoView {
             ..Default::default()
         }
     });
-    let problems = Memo::new(move |_| {
+    let problems = memo(move || {
         let mut p = request.with(request_problems::<ops::CreateService>);
         if has_pipeline.get() {
             request.with(|r| {
@@ -203,7 +203,7 @@ pub fn CreateService() -> impl IntoView {
     let problem =
         move |path: &'static str| Signal::derive(move || problems.with(|p| p.get(path).cloned()));
     // Instance names must be given and distinct; each needs an environment.
-    let instance_problems = Memo::new(move |_| {
+    let instance_problems = memo(move || {
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         for (i, d) in drafts.get().iter().enumerate() {
