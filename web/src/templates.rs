@@ -25,21 +25,24 @@ use crate::ui::{memo, param, act, effect, load,
     ErrorBox, Facts, Head, Loaded, Status, Tags, TextField, confirm, poll_while, show, table, when,
 };
 
-/// The version `major.minor` among `published` that a template's `recommendedVersion`
-/// names: Proton gives the recommended major (`"2"`), whose newest published minor is taken;
-/// a full `"2.1"` is taken as it is.
-fn recommended_of(recommended: &str, published: &[String]) -> Option<String> {
-    if recommended.contains('.') {
-        return published.iter().find(|v| *v == recommended).cloned();
-    }
-    published
+/// The published version a template's `recommendedVersion` names, as `(major, minor)`.
+/// Proton gives the recommended *major* (`"2"`); its minor is that major's
+/// `recommendedMinorVersion`. A full `"2.1"` is read as major and minor.
+pub fn recommended_version(recommended: &str, versions: &[VersionRow]) -> Option<(String, String)> {
+    let (major, minor) = match recommended.split_once('.') {
+        Some((a, b)) => (a.to_owned(), Some(b.to_owned())),
+        None => (recommended.to_owned(), None),
+    };
+    let minor = minor.or_else(|| {
+        versions
+            .iter()
+            .find(|v| v.major == major)
+            .and_then(|v| v.recommended_minor.clone())
+    })?;
+    versions
         .iter()
-        .filter_map(|v| {
-            let (major, minor) = v.split_once('.')?;
-            (major == recommended).then(|| (minor.parse::<u64>().unwrap_or(0), v))
-        })
-        .max_by_key(|(minor, _)| *minor)
-        .map(|(_, v)| v.clone())
+        .any(|v| v.major == major && v.minor == minor && v.status == "PUBLISHED")
+        .then_some((major, minor))
 }
 
 /// The two template families.
@@ -820,23 +823,20 @@ pub fn VersionPicker(
                 return Ok(Vec::new());
             }
             let all = list_versions(family, t).await?;
-            Ok::<_, ApiError>(
-                all.into_iter()
-                    .filter(|v| v.status == "PUBLISHED")
-                    .map(|v| format!("{}.{}", v.major, v.minor))
-                    .collect::<Vec<_>>(),
-            )
+            Ok::<_, ApiError>(all.into_iter().filter(|v| v.status == "PUBLISHED").collect::<Vec<_>>())
         }
     });
     // Default to the recommended version once the versions are known.
     effect(move || {
         let recommended = chosen.get().and_then(|t| t.recommended_version);
         if let Some(Ok(vs)) = versions.get() {
+            let named = |(a, b): (String, String)| format!("{a}.{b}");
             let current = version.get_untracked();
-            if !vs.contains(&current) {
+            if !vs.iter().any(|v| format!("{}.{}", v.major, v.minor) == current) {
                 let pick = recommended
-                    .and_then(|r| recommended_of(&r, &vs))
-                    .or_else(|| vs.first().cloned())
+                    .and_then(|r| recommended_version(&r, &vs))
+                    .or_else(|| vs.first().map(|v| (v.major.clone(), v.minor.clone())))
+                    .map(named)
                     .unwrap_or_default();
                 version.set(pick);
             }
@@ -869,6 +869,7 @@ pub fn VersionPicker(
                     view! {
                         <select name="version" on:change=move |ev| version.set(event_target_value(&ev))>
                             {vs.into_iter().map(|v| {
+                                let v = format!("{}.{}", v.major, v.minor);
                                 let v2 = v.clone();
                                 view! { <option value=v.clone() selected=move || version.get() == v2>{v.clone()}</option> }
                             }).collect_view()}

@@ -19,7 +19,7 @@ use crate::form::{
     service_spec, spec_inputs,
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
-use crate::templates::{Family, get_template, list_versions};
+use crate::templates::{Family, get_template, list_versions, recommended_version};
 use crate::ui::{memo, Act, act, effect, load, ErrorBox, confirm};
 
 /// What is updated.
@@ -71,24 +71,11 @@ async fn offers(
         .and_then(|v| v.recommended_minor.clone())
         .filter(|r| num(r) > num(&minor) && published(&major, r))
         .map(|r| (major.clone(), r));
-    // Proton's `recommendedVersion` is the recommended *major* version ("2"); its minor is
-    // that major's `recommendedMinorVersion`. ("2.1" is read as major and minor too.)
-    let recommended = get_template(family, template).await?.recommended_version;
-    let major_offer = recommended
-        .map(|r| match r.split_once('.') {
-            Some((a, b)) => (a.to_owned(), Some(b.to_owned())),
-            None => (r, None),
-        })
-        .filter(|(a, _)| num(a) > num(&major))
-        .and_then(|(a, b)| {
-            let b = b.or_else(|| {
-                versions
-                    .iter()
-                    .find(|v| v.major == a)
-                    .and_then(|v| v.recommended_minor.clone())
-            })?;
-            published(&a, &b).then_some((a, b))
-        });
+    let major_offer = get_template(family, template)
+        .await?
+        .recommended_version
+        .and_then(|r| recommended_version(&r, &versions))
+        .filter(|(a, _)| num(a) > num(&major));
     Ok(Offers {
         minor: minor_offer,
         major: major_offer,
@@ -279,9 +266,9 @@ fn major_panel(
     } else {
         "spec"
     };
-    let new_spec = Memo::new({
+    let new_spec = memo({
         let form = form.clone();
-        move |_| {
+        move || {
             values.with(|v| match &instance {
                 None => environment_spec(&form, v),
                 Some((name, env)) => service_spec(
