@@ -10,6 +10,9 @@ target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 
 step "format and lints"
 cargo fmt --all --check
+# The console's UI modules are declared through a macro (`ui_modules!` in web/src/lib.rs),
+# which `cargo fmt` does not follow: check them file by file.
+rustfmt --edition 2024 --check web/src/*.rs
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo clippy --package baryon-model --features wasm,render,js-regex --target wasm32-unknown-unknown --quiet -- -D warnings
 cargo clippy --package baryon-console --target wasm32-unknown-unknown --quiet -- -D warnings

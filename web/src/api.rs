@@ -80,7 +80,11 @@ fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, ApiError> {
 
 /// `POST /api/<service>/<operation>` with a JSON body; the answer's body. `service` is the
 /// signing name (`proton`, `servicecatalog`), which is also the proxy's path segment.
-async fn post(service: &'static str, operation: &'static str, body: String) -> Result<String, ApiError> {
+async fn post(
+    service: &'static str,
+    operation: &'static str,
+    body: String,
+) -> Result<String, ApiError> {
     let request = Request::post(&format!("/api/{service}/{operation}"))
         .header("x-baryon-csrf", "1")
         .header("content-type", "application/json")
@@ -97,7 +101,14 @@ where
     Op::Op: OperationName,
 {
     let body = serde_json::to_string(&input).map_err(|e| ApiError::client(e.to_string()))?;
-    decode(&post(Op::SERVICE.signing_name, Op::OPERATION.operation_name(), body).await?)
+    decode(
+        &post(
+            Op::SERVICE.signing_name,
+            Op::OPERATION.operation_name(),
+            body,
+        )
+        .await?,
+    )
 }
 
 /// Uploads a file to the engine's artifact store (`PUT /api/bundles/<bucket>/<key>`) and

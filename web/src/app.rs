@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Router};
-use leptos_router::location::{BrowserUrl, LocationProvider};
 use leptos_router::hooks::use_location;
+use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::catalog::{Launch, Launchable, ProvisionedProductDetail, ProvisionedProducts};
 use crate::catalog_admin::{
@@ -12,11 +12,11 @@ use crate::catalog_admin::{
 use crate::dashboard::Dashboard;
 use crate::environments::{CreateEnvironment, EnvironmentDetail, EnvironmentList};
 use crate::others::{AccountConnections, ComponentDetail, Components, Settings};
+use crate::route;
 use crate::services::{InstanceDetail, ServiceDetail, ServiceList};
 use crate::sync::{Repositories, RepositoryDetail};
 use crate::templates::{CreateTemplate, Family, TemplateDetail, TemplateList};
-use crate::route;
-use crate::ui::{memo, RouteParams, effect};
+use crate::ui::{RouteParams, effect, memo};
 use crate::wizard::CreateService;
 
 /// Mounts the console on `<body>`.
@@ -70,12 +70,27 @@ pub fn App() -> impl IntoView {
 /// are still leptos_router's.
 const ROUTES: &[(&str, Page)] = &[
     ("/", Page::Dashboard),
-    ("/templates/environment", Page::TemplateList(Family::Environment)),
-    ("/templates/environment/new", Page::CreateTemplate(Family::Environment)),
-    ("/templates/environment/:name", Page::TemplateDetail(Family::Environment)),
+    (
+        "/templates/environment",
+        Page::TemplateList(Family::Environment),
+    ),
+    (
+        "/templates/environment/new",
+        Page::CreateTemplate(Family::Environment),
+    ),
+    (
+        "/templates/environment/:name",
+        Page::TemplateDetail(Family::Environment),
+    ),
     ("/templates/service", Page::TemplateList(Family::Service)),
-    ("/templates/service/new", Page::CreateTemplate(Family::Service)),
-    ("/templates/service/:name", Page::TemplateDetail(Family::Service)),
+    (
+        "/templates/service/new",
+        Page::CreateTemplate(Family::Service),
+    ),
+    (
+        "/templates/service/:name",
+        Page::TemplateDetail(Family::Service),
+    ),
     ("/environments", Page::EnvironmentList),
     ("/environments/new", Page::CreateEnvironment),
     ("/environments/:name", Page::EnvironmentDetail),

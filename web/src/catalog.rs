@@ -5,23 +5,22 @@
 use std::collections::BTreeMap;
 
 use baryon_model::servicecatalog::{
-    AccessLevelFilter, AccessLevelFilterKey, DescribeProductInput,
-    DescribeProvisionedProductInput, DescribeProvisioningParametersInput,
-    GetProvisionedProductOutputsInput, ListRecordHistoryInput, ListRecordHistorySearchFilter,
-    ProvisionProductInput, ProvisioningArtifactParameter, ProvisioningParameter,
-    RecordDetail, RecordOutput, SearchProductsInput, SearchProvisionedProductsInput,
-    TerminateProvisionedProductInput, UpdateProvisionedProductInput, UpdateProvisioningParameter,
-    ops,
+    AccessLevelFilter, AccessLevelFilterKey, DescribeProductInput, DescribeProvisionedProductInput,
+    DescribeProvisioningParametersInput, GetProvisionedProductOutputsInput, ListRecordHistoryInput,
+    ListRecordHistorySearchFilter, ProvisionProductInput, ProvisioningArtifactParameter,
+    ProvisioningParameter, RecordDetail, RecordOutput, SearchProductsInput,
+    SearchProvisionedProductsInput, TerminateProvisionedProductInput,
+    UpdateProvisionedProductInput, UpdateProvisioningParameter, ops,
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate};
+use leptos_router::hooks::use_navigate;
 
 use crate::api::call;
 use crate::form::parameter_problem;
-use crate::ui::{memo, param, act, effect, load, 
-    Empty, ErrorBox, Facts, Head, Status, confirm, in_progress, list, poll_while, show, table,
-    when,
+use crate::ui::{
+    Empty, ErrorBox, Facts, Head, Status, act, confirm, effect, in_progress, list, load, memo,
+    param, poll_while, show, table, when,
 };
 
 /// A fresh idempotency token (`IdempotencyToken`, `ProvisionToken`, `UpdateToken`,
@@ -183,7 +182,11 @@ pub fn Launch() -> impl IntoView {
             let pick = versions
                 .iter()
                 .rev()
-                .find(|v| v.guidance.as_ref().is_none_or(|g| g.as_str() != "DEPRECATED"))
+                .find(|v| {
+                    v.guidance
+                        .as_ref()
+                        .is_none_or(|g| g.as_str() != "DEPRECATED")
+                })
                 .or(versions.last());
             if let Some(v) = pick.and_then(|v| v.id.clone()) {
                 version.set(v);
@@ -242,7 +245,10 @@ pub fn Launch() -> impl IntoView {
         if let Some(Ok(out)) = launch.value()
             && let Some(pp) = out.record_detail.and_then(|r| r.provisioned_product_id)
         {
-            navigate(&format!("/catalog/provisioned/{pp}"), NavigateOptions::default());
+            navigate(
+                &format!("/catalog/provisioned/{pp}"),
+                NavigateOptions::default(),
+            );
         }
     });
     view! {
@@ -520,7 +526,12 @@ fn record_outputs(outputs: Vec<RecordOutput>) -> AnyView {
 /// Update a provisioned product: another version (or the same), parameters (empty keeps the
 /// previous value).
 #[component]
-fn UpdateForm(id: String, product: String, current: String, on_done: Callback<()>) -> impl IntoView {
+fn UpdateForm(
+    id: String,
+    product: String,
+    current: String,
+    on_done: Callback<()>,
+) -> impl IntoView {
     let version = RwSignal::new(current);
     let values = RwSignal::new(BTreeMap::<String, String>::new());
     let product_id = product.clone();

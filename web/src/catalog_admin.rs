@@ -10,16 +10,17 @@ use baryon_model::servicecatalog::{
     DescribePortfolioInput, DescribeProductAsAdminInput, DisassociateProductFromPortfolioInput,
     ListLaunchPathsInput, ListPortfoliosInput, ListProvisioningArtifactsInput, ProductType,
     ProvisioningArtifactDetail, ProvisioningArtifactGuidance, ProvisioningArtifactProperties,
-    ProvisioningArtifactType,
-    SearchProductsAsAdminInput, UpdateProvisioningArtifactInput, ops,
+    ProvisioningArtifactType, SearchProductsAsAdminInput, UpdateProvisioningArtifactInput, ops,
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate};
+use leptos_router::hooks::use_navigate;
 
 use crate::api::{ApiError, call, upload_bundle};
 use crate::catalog::{opt, token};
-use crate::ui::{memo, param, act, effect, load, ErrorBox, Facts, Head, TextField, confirm, list, show, when};
+use crate::ui::{
+    ErrorBox, Facts, Head, TextField, act, confirm, effect, list, load, memo, param, show, when,
+};
 
 /// Uploads a CloudFormation template file to the artifact store (bucket `catalog`) and returns
 /// the provisioning artifact properties that load it (`Info.LoadTemplateFromURL`).
@@ -33,7 +34,13 @@ async fn template_artifact(
     let millis = js_sys::Date::now().max(0.0) as u64;
     let safe = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect()
     };
     let key = format!("{}/{millis}-{}", safe(product), safe(&file.name()));
@@ -61,9 +68,7 @@ fn chosen(file: NodeRef<leptos::html::Input>) -> Option<send_wrapper::SendWrappe
 /// `/catalog/admin/products`: every product, as its administrator sees it.
 #[component]
 pub fn AdminProducts() -> impl IntoView {
-    let page = load(|| {
-        call::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput::default())
-    });
+    let page = load(|| call::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput::default()));
     view! {
         <Head title="Product administration">
             <a href="/catalog/admin/portfolios">"Portfolios"</a>
@@ -116,7 +121,10 @@ pub fn CreateProduct() -> impl IntoView {
         let mut problems = BTreeMap::new();
         for (path, value) in [("Name", &input.name), ("Owner", &input.owner)] {
             if value.is_empty() {
-                problems.insert(path.to_owned(), format!("Enter the product's {}.", path.to_lowercase()));
+                problems.insert(
+                    path.to_owned(),
+                    format!("Enter the product's {}.", path.to_lowercase()),
+                );
             }
         }
         problems
@@ -141,7 +149,10 @@ pub fn CreateProduct() -> impl IntoView {
                 .and_then(|d| d.product_view_summary)
                 .and_then(|s| s.product_id)
         {
-            navigate(&format!("/catalog/admin/products/{id}"), NavigateOptions::default());
+            navigate(
+                &format!("/catalog/admin/products/{id}"),
+                NavigateOptions::default(),
+            );
         }
     });
     view! {
@@ -206,7 +217,11 @@ pub fn AdminProductDetail() -> impl IntoView {
     });
     let change = act(move |input: &UpdateProvisioningArtifactInput| {
         let input = input.clone();
-        async move { call::<ops::UpdateProvisioningArtifact>(input).await.map(|_| ()) }
+        async move {
+            call::<ops::UpdateProvisioningArtifact>(input)
+                .await
+                .map(|_| ())
+        }
     });
     effect(move || {
         if let Some(Ok(())) = change.value() {
@@ -229,7 +244,10 @@ pub fn AdminProductDetail() -> impl IntoView {
     let version_row = move |v: ProvisioningArtifactDetail| {
         let vid = v.id.clone().unwrap_or_default();
         let active = v.active != Some(false);
-        let deprecated = v.guidance.as_ref().is_some_and(|g| g.as_str() == "DEPRECATED");
+        let deprecated = v
+            .guidance
+            .as_ref()
+            .is_some_and(|g| g.as_str() == "DEPRECATED");
         let base = UpdateProvisioningArtifactInput {
             product_id: id.get_untracked(),
             provisioning_artifact_id: vid.clone(),
@@ -407,7 +425,10 @@ pub fn Portfolios() -> impl IntoView {
         if let Some(Ok(out)) = create.value()
             && let Some(id) = out.portfolio_detail.and_then(|d| d.id)
         {
-            navigate(&format!("/catalog/admin/portfolios/{id}"), NavigateOptions::default());
+            navigate(
+                &format!("/catalog/admin/portfolios/{id}"),
+                NavigateOptions::default(),
+            );
         }
     });
     view! {
@@ -458,9 +479,7 @@ pub fn PortfolioDetail() -> impl IntoView {
             ..Default::default()
         })
     });
-    let all = load(|| {
-        call::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput::default())
-    });
+    let all = load(|| call::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput::default()));
     let chosen_product = RwSignal::new(String::new());
     // (product, add): associate when `add`, else disassociate.
     let change = act(move |(product, add): &(String, bool)| {

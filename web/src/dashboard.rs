@@ -10,7 +10,7 @@ use baryon_model::proton::{
 use leptos::prelude::*;
 
 use crate::api::call;
-use crate::ui::{memo, act, load, Deployments, Empty, Head, in_progress, poll_while, show, table};
+use crate::ui::{Deployments, Empty, Head, act, in_progress, load, memo, poll_while, show, table};
 use crate::upgrade::{Stale, Target, deploy, stale};
 
 /// `/`.
@@ -92,18 +92,25 @@ fn OutOfDate(tick: RwSignal<u32>, moving: Memo<Vec<String>>) -> impl IntoView {
     let run = act(move |major: &bool| {
         let major = *major;
         let chosen: Vec<Stale> = match items.get_untracked() {
-            Some(Ok(all)) => selected.with_untracked(|sel| {
-                all.into_iter().filter(|s| sel.contains(&s.key())).collect()
-            }),
+            Some(Ok(all)) => selected
+                .with_untracked(|sel| all.into_iter().filter(|s| sel.contains(&s.key())).collect()),
             _ => Vec::new(),
         };
         async move {
             for item in chosen {
                 let key = item.key();
                 let (offer, kind, what) = if major {
-                    (item.offers.major.clone(), DeploymentUpdateType::MajorVersion, "major")
+                    (
+                        item.offers.major.clone(),
+                        DeploymentUpdateType::MajorVersion,
+                        "major",
+                    )
                 } else {
-                    (item.offers.minor.clone(), DeploymentUpdateType::MinorVersion, "minor")
+                    (
+                        item.offers.minor.clone(),
+                        DeploymentUpdateType::MinorVersion,
+                        "minor",
+                    )
                 };
                 let Some(to) = offer else {
                     progress.update(|p| {
@@ -137,7 +144,9 @@ fn OutOfDate(tick: RwSignal<u32>, moving: Memo<Vec<String>>) -> impl IntoView {
             Target::Instance(s, i, _) => (format!("{s} / {i}"), "service instance"),
         };
         let offer = |o: &Option<(String, String)>| {
-            o.as_ref().map(|(a, b)| format!("{a}.{b}")).unwrap_or_default()
+            o.as_ref()
+                .map(|(a, b)| format!("{a}.{b}"))
+                .unwrap_or_default()
         };
         view! {
             <tr data-stale=key.clone()>

@@ -21,9 +21,10 @@ use crate::form::{
 };
 use crate::inputs::InputsForm;
 use crate::templates::{Family, TemplateRow, VersionPicker};
-use crate::ui::{memo, param, act, effect, load, 
-    Deployments, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, TextField, confirm,
-    create_then_open, in_progress, list, outputs_table, poll_while, show, when,
+use crate::ui::{
+    Deployments, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, TextField, act, confirm,
+    create_then_open, effect, in_progress, list, load, memo, outputs_table, param, poll_while,
+    show, when,
 };
 use crate::upgrade::{Target, Upgrade};
 

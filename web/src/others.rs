@@ -8,9 +8,9 @@ use baryon_model::proton::{
 use leptos::prelude::*;
 
 use crate::api::call;
-use crate::ui::{param, load, 
-    Deployments, Empty, Facts, Head, Status, Tags, in_progress, list, outputs_table, poll_while,
-    show, when,
+use crate::ui::{
+    Deployments, Empty, Facts, Head, Status, Tags, in_progress, list, load, outputs_table, param,
+    poll_while, show, when,
 };
 
 /// `/components`.
@@ -161,8 +161,7 @@ pub fn AccountConnections() -> impl IntoView {
 /// `/settings`.
 #[component]
 pub fn Settings() -> impl IntoView {
-    let settings =
-        load(|| call::<ops::GetAccountSettings>(GetAccountSettingsInput {}));
+    let settings = load(|| call::<ops::GetAccountSettings>(GetAccountSettingsInput {}));
     view! {
         <Head title="Account settings" />
         {show(settings, |out| {

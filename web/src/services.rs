@@ -7,13 +7,13 @@ use baryon_model::proton::{
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate};
+use leptos_router::hooks::use_navigate;
 
 use crate::api::call;
 use crate::sync::{ServiceSync, SyncBlockers};
-use crate::ui::{param, act, effect, load, 
-    Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, confirm, in_progress, list,
-    outputs_table, poll_while, show, when,
+use crate::ui::{
+    Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, act, confirm, effect,
+    in_progress, list, load, outputs_table, param, poll_while, show, when,
 };
 use crate::upgrade::{Target, Upgrade};
 

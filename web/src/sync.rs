@@ -3,24 +3,26 @@
 //! service's sync config with its sync blockers (GetServiceSyncBlockerSummary, resolve with
 //! UpdateServiceSyncBlocker) on its service page.
 
-use baryon_model::proton::{
-    CreateRepositoryInput, CreateServiceSyncConfigInput, CreateTemplateSyncConfigInput, DeleteServiceSyncConfigInput,
-    DeleteTemplateSyncConfigInput, GetRepositoryInput, GetRepositorySyncStatusInput,
-    GetServiceSyncBlockerSummaryInput, GetServiceSyncConfigInput, GetTemplateSyncConfigInput,
-    GetTemplateSyncStatusInput, ListRepositoriesInput, RepositoryProvider, ResourceSyncAttempt,
-    SyncType, TemplateType, UpdateServiceSyncBlockerInput, UpdateTemplateSyncConfigInput, ops,
-};
 use baryon_model::proton::Operation;
+use baryon_model::proton::{
+    CreateRepositoryInput, CreateServiceSyncConfigInput, CreateTemplateSyncConfigInput,
+    DeleteServiceSyncConfigInput, DeleteTemplateSyncConfigInput, GetRepositoryInput,
+    GetRepositorySyncStatusInput, GetServiceSyncBlockerSummaryInput, GetServiceSyncConfigInput,
+    GetTemplateSyncConfigInput, GetTemplateSyncStatusInput, ListRepositoriesInput,
+    RepositoryProvider, ResourceSyncAttempt, SyncType, TemplateType, UpdateServiceSyncBlockerInput,
+    UpdateTemplateSyncConfigInput, ops,
+};
 use baryon_model::shape::OperationShape;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate};
+use leptos_router::hooks::use_navigate;
 
 use crate::api::{ApiError, call};
 use crate::form::request_problems;
 use crate::templates::Family;
-use crate::ui::{memo, param, act, effect, load, 
-    Empty, ErrorBox, Facts, Head, Status, TextField, confirm, list, show, table, when,
+use crate::ui::{
+    Empty, ErrorBox, Facts, Head, Status, TextField, act, confirm, effect, list, load, memo, param,
+    show, table, when,
 };
 
 /// `/repositories`: the linked repositories, and a form to link one (CreateRepository).
@@ -460,7 +462,11 @@ pub fn SyncBlockers(
             id: id.clone(),
             resolved_reason: reason.clone(),
         };
-        async move { call::<ops::UpdateServiceSyncBlocker>(input).await.map(|_| ()) }
+        async move {
+            call::<ops::UpdateServiceSyncBlocker>(input)
+                .await
+                .map(|_| ())
+        }
     });
     effect(move || {
         if let Some(Ok(())) = resolve.value() {

@@ -16,13 +16,14 @@ use baryon_model::proton::{
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate};
+use leptos_router::hooks::use_navigate;
 
 use crate::api::{ApiError, call, upload_bundle};
 use crate::form::request_problems;
 use crate::sync::TemplateSync;
-use crate::ui::{memo, param, act, effect, load, 
-    ErrorBox, Facts, Head, Loaded, Status, Tags, TextField, confirm, poll_while, show, table, when,
+use crate::ui::{
+    ErrorBox, Facts, Head, Loaded, Status, Tags, TextField, act, confirm, effect, load, memo,
+    param, poll_while, show, table, when,
 };
 
 /// The published version a template's `recommendedVersion` names, as `(major, minor)`.
@@ -823,7 +824,11 @@ pub fn VersionPicker(
                 return Ok(Vec::new());
             }
             let all = list_versions(family, t).await?;
-            Ok::<_, ApiError>(all.into_iter().filter(|v| v.status == "PUBLISHED").collect::<Vec<_>>())
+            Ok::<_, ApiError>(
+                all.into_iter()
+                    .filter(|v| v.status == "PUBLISHED")
+                    .collect::<Vec<_>>(),
+            )
         }
     });
     // Default to the recommended version once the versions are known.
@@ -832,7 +837,10 @@ pub fn VersionPicker(
         if let Some(Ok(vs)) = versions.get() {
             let named = |(a, b): (String, String)| format!("{a}.{b}");
             let current = version.get_untracked();
-            if !vs.iter().any(|v| format!("{}.{}", v.major, v.minor) == current) {
+            if !vs
+                .iter()
+                .any(|v| format!("{}.{}", v.major, v.minor) == current)
+            {
                 let pick = recommended
                     .and_then(|r| recommended_version(&r, &vs))
                     .or_else(|| vs.first().map(|v| (v.major.clone(), v.minor.clone())))

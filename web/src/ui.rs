@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baryon_model::Timestamp;
-use baryon_model::proton::{DeploymentSummary, ListTagsForResourceInput, Output, ops};
 use baryon_model::proton::Operation;
+use baryon_model::proton::{DeploymentSummary, ListTagsForResourceInput, Output, ops};
 use baryon_model::shape::OperationShape;
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;

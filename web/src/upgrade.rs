@@ -20,7 +20,7 @@ use crate::form::{
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
 use crate::templates::{Family, get_template, list_versions, recommended_version};
-use crate::ui::{memo, Act, act, effect, load, ErrorBox, confirm};
+use crate::ui::{Act, ErrorBox, act, confirm, effect, load, memo};
 
 /// What is updated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,8 +242,7 @@ pub fn Upgrade(
 }
 
 /// Starts a deployment: deployment type, `(major, minor)`, new spec.
-type Deploy =
-    Act<(DeploymentUpdateType, (String, String), Option<String>), Result<(), ApiError>>;
+type Deploy = Act<(DeploymentUpdateType, (String, String), Option<String>), Result<(), ApiError>>;
 
 /// The major update's form: the current inputs in the new schema's form, validated as typed.
 fn major_panel(

@@ -21,7 +21,7 @@ use crate::form::{
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
 use crate::templates::{Family, TemplateRow, VersionPicker};
-use crate::ui::{memo, effect, load, ErrorBox, Head, Loading, TextField, create_then_open};
+use crate::ui::{ErrorBox, Head, Loading, TextField, create_then_open, effect, load, memo};
 
 /// The steps, in order.
 const STEPS: [&str; 5] = ["Template", "Details", "Instances", "Pipeline", "Review"];
