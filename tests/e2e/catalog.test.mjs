@@ -62,7 +62,8 @@ test("a product is created with its first version uploaded as a template", async
   await page.waitForURL(/\/catalog\/admin\/products\/prod-/);
   productUrl = page.url();
   await page.getByRole("heading", { name: "queue" }).waitFor();
-  const v1 = page.locator("tr", { hasText: "v1" });
+  // The row whose name cell is v1 (the random artifact ids in the rows may contain "v1").
+  const v1 = page.locator("tr", { has: page.locator("td:first-child", { hasText: /^v1$/ }) });
   await v1.getByText("active", { exact: true }).waitFor();
   await page.getByText("In no portfolio: end users cannot launch it.").waitFor();
 });
@@ -126,7 +127,8 @@ test("a second version is added and the first deprecated by the administrator", 
   await page.locator('input[name="template"]').setInputFiles(fixture("queue-v2.json"));
   await page.getByRole("button", { name: "Add version" }).click();
   await page.locator("tr", { hasText: "adds a bucket" }).waitFor();
-  const v1 = page.locator("tr", { hasText: "v1" });
+  // The row whose name cell is v1 (the random artifact ids in the rows may contain "v1").
+  const v1 = page.locator("tr", { has: page.locator("td:first-child", { hasText: /^v1$/ }) });
   await v1.getByRole("button", { name: "Deprecate" }).click();
   await v1.getByText("DEPRECATED").waitFor();
   await v1.getByRole("button", { name: "Undeprecate" }).waitFor();
