@@ -22,6 +22,7 @@ pub mod codebuild;
 pub mod context;
 pub mod credentials;
 pub mod error;
+pub mod extensions;
 pub mod git;
 pub mod handlers;
 pub mod jobs;

@@ -5,7 +5,7 @@
 //! `{"__type", "message"}`. The target's prefix picks the service.
 
 use baryon_model::proton::{self, Operation};
-use baryon_model::servicecatalog;
+use baryon_model::{extensions, servicecatalog};
 use http::HeaderMap;
 use serde_json::Value;
 
@@ -24,13 +24,15 @@ pub enum Api {
     Proton(Operation),
     /// AWS Service Catalog.
     ServiceCatalog(servicecatalog::Operation),
+    /// Baryon's own operations (`baryon_model::extensions`).
+    Baryon(extensions::Operation),
 }
 
 impl Api {
     /// The SigV4 signing name of the operation's service.
     pub fn signing_name(self) -> &'static str {
         match self {
-            Self::Proton(_) => proton::SIGNING_NAME,
+            Self::Proton(_) | Self::Baryon(_) => proton::SIGNING_NAME,
             Self::ServiceCatalog(_) => servicecatalog::SIGNING_NAME,
         }
     }
@@ -63,6 +65,17 @@ pub fn signing_name(headers: &HeaderMap) -> &'static str {
 /// Reads the operation of either service from `X-Amz-Target` and checks the content type
 /// (1.0 for Proton, 1.1 for Service Catalog).
 pub fn api_operation(headers: &HeaderMap) -> Result<Api, ApiError> {
+    if let Some(name) = target_header(headers)
+        .strip_prefix(extensions::TARGET_PREFIX)
+        .and_then(|rest| rest.strip_prefix('.'))
+    {
+        check_content_type(headers, CONTENT_TYPE)?;
+        return extensions::Operation::from_name(name)
+            .map(Api::Baryon)
+            .ok_or_else(|| {
+                ApiError::UnknownOperation(format!("Unknown operation {}", target_header(headers)))
+            });
+    }
     if !is_service_catalog(headers) {
         return operation(headers).map(Api::Proton);
     }

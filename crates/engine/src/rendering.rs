@@ -7,6 +7,7 @@
 use baryon_model::proton::{
     Deployment, DeploymentState, Environment, Output, Service, TemplateVersionSourceInput,
 };
+use baryon_model::render::preview::{ContextError, context_for};
 use baryon_model::render::{
     Params, RenderContext, RenderTarget, RenderedFile, ResourceMetadata, ServiceContext,
     SpecRenderOptions, contexts_from_spec, render_bundle,
@@ -124,62 +125,180 @@ pub async fn prepare(cx: &Cx, d: &Deployment) -> Result<Result<Prepared, String>
         }
         None => return Ok(Err("the deployment has no target state".into())),
     };
+    let names = Names {
+        environment: d.environment_name.clone(),
+        service: d.service_name.clone().unwrap_or_default(),
+        instance: d.service_instance_name.clone().unwrap_or_default(),
+    };
+    let version = Version {
+        template,
+        major,
+        minor,
+    };
+    let loaded = match load(cx, target, &names, &version, &d.id).await? {
+        Ok(l) => l,
+        Err(e) => return Ok(Err(e.message())),
+    };
+    let ctx = match context_for(
+        &loaded.schema,
+        &spec,
+        &loaded.options,
+        target,
+        &names.instance,
+    ) {
+        Ok(ctx) => ctx,
+        Err(e @ ContextError::Invalid(_)) => {
+            return Ok(Err(format!(
+                "the spec is not valid for {}:{}.{}: {e}",
+                version.template, version.major, version.minor
+            )));
+        }
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    // The deployment's own record of its target (the same ARN, as it was stored).
+    let mut resource = loaded.resource;
+    resource.arn.clone_from(&d.target_arn);
+    Ok(Ok(Prepared {
+        files: loaded.files,
+        context: ctx.with_resource(resource),
+    }))
+}
+
+/// The names a render reads resources by: the environment, and for service targets the
+/// service and instance (empty when not relevant).
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// The environment (deployed in, or rendered).
+    pub environment: String,
+    /// The service (service instances and pipelines).
+    pub service: String,
+    /// The service instance (service instances).
+    pub instance: String,
+}
+
+/// A template version.
+#[derive(Debug, Clone)]
+pub struct Version {
+    /// The template.
+    pub template: String,
+    /// Major version.
+    pub major: String,
+    /// Minor version.
+    pub minor: String,
+}
+
+/// Everything a render of a spec needs besides the spec.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The bundle's files by path.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// The version's `schema.yaml`.
+    pub schema: String,
+    /// Names, account and outputs of resources deployed earlier.
+    pub options: SpecRenderOptions,
+    /// Where the resource lives.
+    pub resource: ResourceMetadata,
+}
+
+/// Why a render's inputs can't be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// The template version does not exist.
+    NoVersion(String),
+    /// Its bundle is missing or unreadable.
+    Bundle(String),
+}
+
+impl LoadError {
+    /// What went wrong, in one sentence.
+    pub fn message(self) -> String {
+        match self {
+            Self::NoVersion(m) | Self::Bundle(m) => m,
+        }
+    }
+}
+
+/// Loads a template version's bundle and schema and the namespaces a render of `target` fills
+/// from stored resources: the environment's account and outputs, the service's repository,
+/// the resource's ARN. Shared by deployments ([`prepare`]) and previews (Baryon's
+/// `GetRenderInputs`), so a preview renders what the deployment will.
+pub async fn load(
+    cx: &Cx,
+    target: RenderTarget,
+    names: &Names,
+    version: &Version,
+    deployment_id: &str,
+) -> Result<Result<Loaded, LoadError>, ApiError> {
+    let Version {
+        template,
+        major,
+        minor,
+    } = version;
     let family = if target == RenderTarget::Environment {
         Family::Environment
     } else {
         Family::Service
     };
-    let row = tv::version_row(&template, &major, &minor)?;
-    let Some(version) = cx
+    let row = tv::version_row(template, major, minor)?;
+    let Some(stored) = cx
         .store
         .get::<baryon_model::proton::ServiceTemplateVersion>(family.version_kind(), &row)
         .await?
     else {
-        return Ok(Err(format!(
+        return Ok(Err(LoadError::NoVersion(format!(
             "{} {template}:{major}.{minor} no longer exists",
             family.what()
-        )));
+        ))));
     };
     let Some(TemplateVersionSourceInput::S3(s3)) = cx
         .store
         .version_source::<TemplateVersionSourceInput>(family.version_kind(), &row)
         .await?
     else {
-        return Ok(Err(format!(
+        return Ok(Err(LoadError::Bundle(format!(
             "the bundle of {template}:{major}.{minor} was not recorded"
-        )));
+        ))));
     };
     let bytes = match cx.artifacts.get(&s3.bucket, &s3.key).await {
         Ok(b) => b,
-        Err(e) => return Ok(Err(format!("the template bundle can't be read: {e}"))),
+        Err(e) => {
+            return Ok(Err(LoadError::Bundle(format!(
+                "the template bundle can't be read: {e}"
+            ))));
+        }
     };
     let files = match bundle::read(&bytes) {
         Ok(b) => b.files,
-        Err(e) => return Ok(Err(format!("the template bundle can't be read: {}", e.0))),
+        Err(e) => {
+            return Ok(Err(LoadError::Bundle(format!(
+                "the template bundle can't be read: {}",
+                e.0
+            ))));
+        }
     };
-    let mut opts = SpecRenderOptions {
-        environment_name: d.environment_name.clone(),
+    let mut options = SpecRenderOptions {
+        environment_name: names.environment.clone(),
         account_id: cx.config.account_id.clone(),
         ..SpecRenderOptions::default()
     };
     if target != RenderTarget::Environment {
         if let Some(env) = cx
             .store
-            .get::<Environment>(Kind::Environment, &d.environment_name)
+            .get::<Environment>(Kind::Environment, &names.environment)
             .await?
         {
-            opts.environment_outputs = outputs(&deployment::outputs(cx, &env.doc.arn).await?);
+            options.environment_outputs = outputs(&deployment::outputs(cx, &env.doc.arn).await?);
             if let Some(account) = env.doc.environment_account_id {
-                opts.account_id = account;
+                options.account_id = account;
             }
         }
-        let service_name = d.service_name.clone().unwrap_or_default();
+        options.service.name.clone_from(&names.service);
         if let Some(s) = cx
             .store
-            .get::<Service>(Kind::Service, &service_name)
+            .get::<Service>(Kind::Service, &names.service)
             .await?
         {
-            opts.service = ServiceContext {
+            options.service = ServiceContext {
                 name: s.doc.name.clone(),
                 branch_name: s.doc.branch_name.clone().unwrap_or_default(),
                 repository_connection_arn: s
@@ -191,39 +310,16 @@ pub async fn prepare(cx: &Cx, d: &Deployment) -> Result<Result<Prepared, String>
             };
         }
     }
-    let schema = version.doc.schema.clone().unwrap_or_default();
-    let contexts = match contexts_from_spec(&schema, &spec, &opts) {
-        Ok(c) => c,
-        Err(diagnostics) => {
-            return Ok(Err(format!(
-                "the spec is not valid for {template}:{major}.{minor}: {}",
-                diagnostics
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )));
-        }
-    };
-    let instance = d.service_instance_name.clone().unwrap_or_default();
-    let Some(ctx) = contexts.into_iter().find(|c| match target {
-        RenderTarget::ServiceInstance => c
-            .service_instance
-            .as_ref()
-            .is_some_and(|i| i.name == instance),
-        _ => c.target == target,
-    }) else {
-        return Ok(Err(format!(
-            "the spec has nothing to render for this {}",
-            match target {
-                RenderTarget::ServiceInstance => "service instance",
-                RenderTarget::ServicePipeline => "pipeline",
-                _ => "environment",
-            }
-        )));
+    let arn = match target {
+        RenderTarget::Environment => cx.arn(&format!("environment/{}", names.environment)),
+        RenderTarget::ServiceInstance => cx.arn(&format!(
+            "service/{}/service-instance/{}",
+            names.service, names.instance
+        )),
+        _ => cx.arn(&format!("service/{}/pipeline", names.service)),
     };
     let resource = ResourceMetadata {
-        arn: d.target_arn.clone(),
+        arn,
         template_arn: cx.arn(&format!(
             "{}/{template}",
             if family == Family::Environment {
@@ -232,26 +328,18 @@ pub async fn prepare(cx: &Cx, d: &Deployment) -> Result<Result<Prepared, String>
                 "service-template"
             }
         )),
-        template_major_version: major,
-        template_minor_version: minor,
-        deployment_id: d.id.clone(),
+        template_major_version: major.clone(),
+        template_minor_version: minor.clone(),
+        deployment_id: deployment_id.to_owned(),
         environment_arn: (target != RenderTarget::Environment)
-            .then(|| cx.arn(&format!("environment/{}", d.environment_name))),
+            .then(|| cx.arn(&format!("environment/{}", names.environment))),
     };
-    Ok(Ok(Prepared {
+    Ok(Ok(Loaded {
         files,
-        context: with_environment(ctx, &d.environment_name).with_resource(resource),
+        schema: stored.doc.schema.clone().unwrap_or_default(),
+        options,
+        resource,
     }))
-}
-
-/// An environment render's context names the environment (a spec does not).
-fn with_environment(mut ctx: RenderContext, name: &str) -> RenderContext {
-    if let Some(env) = ctx.environment.as_mut()
-        && env.name.is_empty()
-    {
-        name.clone_into(&mut env.name);
-    }
-    ctx
 }
 
 fn outputs(list: &[Output]) -> Params {

@@ -181,6 +181,7 @@ async fn handle_json(
     match op {
         protocol::Api::Proton(op) => handlers::dispatch(&cx, op, value).await,
         protocol::Api::ServiceCatalog(op) => servicecatalog::dispatch(&cx, op, value).await,
+        protocol::Api::Baryon(op) => crate::extensions::dispatch(&cx, op, value).await,
     }
 }
 

@@ -18,6 +18,7 @@ pub mod validate;
 // --- Proton domain logic (hand-written, IO-free) ---
 pub mod arn;
 pub mod diagnostic;
+pub mod extensions;
 pub mod manifest;
 pub mod schema;
 pub mod spec;

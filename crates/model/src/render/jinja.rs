@@ -17,9 +17,9 @@
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
+use crate::pattern::Regex;
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
-use regex::Regex;
 
 use super::RenderError;
 use super::context::RenderContext;

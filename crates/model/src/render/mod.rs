@@ -8,9 +8,12 @@
 //! - [`terraform`]: `rendering_engine: hcl` (Terraform): the variables, values and metadata
 //!   files Proton adds.
 //! - [`render_bundle`]: picks by `manifest.yaml`.
+//! - [`preview`]: rendered-IaC previews (the proposed render and its line diff against the
+//!   current one).
 
 pub mod context;
 pub mod jinja;
+pub mod preview;
 pub mod terraform;
 
 use std::collections::BTreeMap;
