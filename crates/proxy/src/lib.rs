@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `POST /api/proton/<Operation>` + JSON body | awsJson 1.0 `POST /` with `X-Amz-Target: AwsProton20200720.<Operation>`, signed for `proton` |
 //! | `POST /api/servicecatalog/<Operation>` + JSON body | awsJson 1.1, `AWS242ServiceCatalogService.<Operation>`, signed for `servicecatalog` |
+//! | `POST /api/baryon/<Operation>` + JSON body | Baryon's own operations (`GetRenderInputs`): awsJson 1.0, `Baryon20261203.<Operation>`, signed for `proton` |
 //! | `PUT /api/bundles/<bucket>/<key...>` + bytes | written to the local artifact store (`<data-dir>/buckets/<bucket>/<key>`); answers `{"s3":{"bucket","key"}}` |
 //!
 //! Every request passes [`guard`] first (login token when configured → 401; `x-baryon-csrf: 1`
@@ -498,6 +499,14 @@ async fn servicecatalog(
         .await
 }
 
+async fn baryon(
+    State(proxy): State<Proxy>,
+    Path(operation): Path<String>,
+    request: Request,
+) -> Response {
+    proxy.forward(Service::Baryon, &operation, request).await
+}
+
 async fn bundles(
     State(proxy): State<Proxy>,
     Path((bucket, key)): Path<(String, String)>,
@@ -512,6 +521,7 @@ pub fn router(proxy: Proxy) -> Router {
     Router::new()
         .route("/api/proton/{operation}", post(proton))
         .route("/api/servicecatalog/{operation}", post(servicecatalog))
+        .route("/api/baryon/{operation}", post(baryon))
         .route("/api/bundles/{bucket}/{*key}", put(bundles))
         .with_state(proxy)
 }

@@ -24,6 +24,9 @@ pub enum Service {
     /// AWS Service Catalog: awsJson 1.1, `AWS242ServiceCatalogService.<Op>`, signed for
     /// `servicecatalog`.
     ServiceCatalog,
+    /// Baryon's own operations (`baryon_model::extensions`): awsJson 1.0,
+    /// `Baryon20261203.<Op>`, signed for `proton`; only a Baryon engine answers them.
+    Baryon,
 }
 
 impl Service {
@@ -32,13 +35,14 @@ impl Service {
         match self {
             Self::Proton => baryon_model::proton::TARGET_PREFIX,
             Self::ServiceCatalog => baryon_model::servicecatalog::TARGET_PREFIX,
+            Self::Baryon => baryon_model::extensions::TARGET_PREFIX,
         }
     }
 
     /// The SigV4 signing name.
     pub fn signing_name(self) -> &'static str {
         match self {
-            Self::Proton => baryon_model::proton::SIGNING_NAME,
+            Self::Proton | Self::Baryon => baryon_model::proton::SIGNING_NAME,
             Self::ServiceCatalog => baryon_model::servicecatalog::SIGNING_NAME,
         }
     }
@@ -46,7 +50,7 @@ impl Service {
     /// The request content type (`application/x-amz-json-1.0` or `-1.1`).
     pub fn content_type(self) -> &'static str {
         match self {
-            Self::Proton => "application/x-amz-json-1.0",
+            Self::Proton | Self::Baryon => "application/x-amz-json-1.0",
             Self::ServiceCatalog => "application/x-amz-json-1.1",
         }
     }
@@ -58,6 +62,8 @@ impl Service {
                 .map(baryon_model::proton::Operation::name),
             Self::ServiceCatalog => baryon_model::servicecatalog::Operation::from_name(name)
                 .map(baryon_model::servicecatalog::Operation::name),
+            Self::Baryon => baryon_model::extensions::Operation::from_name(name)
+                .map(baryon_model::extensions::Operation::name),
         }
     }
 }
@@ -264,6 +270,11 @@ mod tests {
             Some("DescribeProduct")
         );
         assert_eq!(Service::Proton.operation("../x"), None);
+        assert_eq!(
+            Service::Baryon.operation("GetRenderInputs"),
+            Some("GetRenderInputs")
+        );
+        assert_eq!(Service::Baryon.operation("ListServices"), None);
     }
 
     #[test]

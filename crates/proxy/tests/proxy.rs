@@ -265,6 +265,20 @@ async fn a_proton_operation_is_not_forwarded_as_service_catalog() {
     assert_eq!(upstream.hits.load(Ordering::SeqCst), 0);
 }
 
+#[tokio::test]
+async fn a_proton_operation_is_not_forwarded_as_a_baryon_operation() {
+    let (upstream, proxy) = setup().await;
+    let answer = send(
+        Method::POST,
+        &format!("{proxy}/api/baryon/ListEnvironmentTemplates"),
+        &[CSRF],
+        "{}",
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(upstream.hits.load(Ordering::SeqCst), 0);
+}
+
 /// A stand-in upstream that records what it receives and checks the SigV4 signature with the
 /// engine's verifier for the `servicecatalog` signing name.
 #[tokio::test]
