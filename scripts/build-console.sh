@@ -16,8 +16,16 @@ cargo fetch --quiet
 # With `--target` (Trunk passes one), RUSTFLAGS reach only the wasm crates, not build scripts.
 export RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components"
 trunk build --release --offline
+# The console is everything but the preview worker, which is loaded only when a preview is
+# opened; each is reported on its own.
 total=0
+preview=0
 for f in web/dist/*.wasm web/dist/*.js web/dist/*.css; do
-  total=$((total + $(gzip -9 -c "$f" | wc -c)))
+  size=$(gzip -9 -c "$f" | wc -c)
+  case "$(basename "$f")" in
+    baryon-preview*) preview=$((preview + size)) ;;
+    *) total=$((total + size)) ;;
+  esac
 done
 printf '[console] web/dist: %s bytes wasm+js+css, gzip -9\n' "$total" >&2
+printf '[console] preview worker (loaded when a preview is opened): %s bytes wasm+js, gzip -9\n' "$preview" >&2

@@ -16,6 +16,7 @@ rustfmt --edition 2024 --check web/src/*.rs
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo clippy --package baryon-model --features wasm,render,js-regex --target wasm32-unknown-unknown --quiet -- -D warnings
 cargo clippy --package baryon-console --target wasm32-unknown-unknown --quiet -- -D warnings
+cargo clippy --package baryon-preview --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 
 step "native tests (model, codegen freshness, CLI)"
 cargo test --workspace
@@ -27,6 +28,8 @@ export WASM_BINDGEN_TEST_TIMEOUT=120
 cargo test --package baryon-model --features wasm,render --target wasm32-unknown-unknown --test wasm
 # The console's form logic (schema → fields, spec, messages); the UI itself is not needed.
 cargo test --package baryon-console --no-default-features --target wasm32-unknown-unknown --test form --test route
+# The rendered-IaC preview worker's answers: rendering (patterns on the browser's RegExp) and diffs.
+cargo test --package baryon-preview --target wasm32-unknown-unknown --test preview
 
 step "conformance: boto3 and awscli against a real baryon serve"
 cargo build --package baryon --quiet

@@ -59,7 +59,8 @@ test("the dashboard shows the resource counts and empty deployment lists", async
   const card = page.locator('.card[data-kind="Environment templates"]');
   await card.locator(".count").waitFor();
   assert.equal(await card.locator(".count").textContent(), "0");
-  assert.equal(await page.locator(".empty", { hasText: "No deployments." }).count(), 2);
+  // Both deployment lists (in progress, failed) load on their own.
+  await until(async () => (await page.locator(".empty", { hasText: "No deployments." }).count()) === 2, "both deployment lists are empty");
   await shot("dashboard");
 });
 
@@ -121,6 +122,20 @@ test("an environment is created through the form generated from the schema", asy
   await queueName.fill("orders");
   await error.waitFor({ state: "detached" });
   await until(async () => !(await submit.isDisabled()), "a valid spec enables Create environment");
+
+  // The CloudFormation it would apply, rendered in the browser, follows the inputs.
+  await page.getByRole("button", { name: "Preview rendered IaC" }).click();
+  const rendered = page.locator('.preview-file[data-change="added"]', { hasText: "cloudformation.yaml" });
+  await rendered.locator("pre", { hasText: 'QueueName: "orders"' }).waitFor();
+  const text = await rendered.locator("pre").textContent();
+  assert.match(text, /^Description: Shared queue for orders-env$/m);
+  assert.match(text, /^      MessageRetentionPeriod: 345600$/m);
+  assert.match(await page.locator(".preview-summary").textContent(), /^1 file\(s\): 1 added, 0 modified/);
+  await page.locator("#spec-retention_seconds").fill("7200");
+  await rendered.locator("pre", { hasText: "MessageRetentionPeriod: 7200" }).waitFor();
+  await shot("create-environment-preview");
+  await page.locator("#spec-retention_seconds").fill("");
+  await rendered.locator("pre", { hasText: "MessageRetentionPeriod: 345600" }).waitFor();
   await page.getByRole("button", { name: "YAML" }).click();
   assert.match(await page.locator(".yaml-preview").textContent(), /queue_name: "orders"/);
   await shot("create-environment-yaml");
@@ -284,6 +299,34 @@ test("an environment is updated to a newer minor version from its page", async (
   await shot("environment-updated");
 });
 
+test("an environment's inputs are edited with a rendered diff before they are deployed", async () => {
+  await page.goto(baseUrl + "/environments/beta-env");
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+  await page.getByRole("button", { name: "Edit inputs (1.1)" }).click();
+  const panel = page.locator(".major-update");
+  await panel.locator("h2", { hasText: "Inputs for version 1.1" }).waitFor();
+  assert.equal(await panel.locator('select[name="deploymentType"]').inputValue(), "CURRENT_VERSION:1.1");
+  assert.match(await panel.locator(".explain").textContent(), /^CURRENT_VERSION: redeploys version 1\.1/);
+  assert.equal(await page.locator("#upgrade-queue_name").inputValue(), "beta");
+  await page.locator("#upgrade-retention_seconds").fill("1200");
+  await panel.getByRole("button", { name: "Preview rendered IaC" }).click();
+  const file = panel.locator('.preview-file[data-change="modified"]', { hasText: "cloudformation.yaml" });
+  await file.locator(".diff .add", { hasText: "MessageRetentionPeriod: 1200" }).waitFor();
+  assert.deepEqual(await file.locator(".diff .del").allTextContents(), ["-      MessageRetentionPeriod: 345600\n"]);
+  assert.deepEqual(await file.locator(".diff .add").allTextContents(), ["+      MessageRetentionPeriod: 1200\n"]);
+  assert.match(await file.locator(".diff .hunk").first().textContent(), /^@@ -\d+,\d+ \+\d+,\d+ @@/);
+  await shot("environment-edit-preview-diff");
+  await panel.getByRole("button", { name: "Deploy 1.1" }).click();
+  await page.locator(".status-line .badge", { hasText: "IN_PROGRESS" }).waitFor();
+  const env = (await api("GetEnvironment", { name: "beta-env" })).environment;
+  assert.match(env.spec, /retention_seconds: 1200/);
+  assert.equal(`${env.templateMajorVersion}.${env.templateMinorVersion}`, "1.1");
+  const last = (await api("GetDeployment", { id: env.lastAttemptedDeploymentId })).deployment;
+  assert.match(last.targetState.environment.spec, /retention_seconds: 1200/);
+  await succeed(env.arn);
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+});
+
 test("a component's page shows where it runs, its outputs and deployments", async () => {
   await api("CreateComponent", {
     name: "cache",
@@ -396,6 +439,15 @@ test("a service instance is upgraded to a new major version through its inputs f
   await shot("instance-major-update-invalid");
   await page.locator("#upgrade-retention_days").fill("7");
   await until(async () => !(await deploy.isDisabled()), "the 2.0 inputs are valid");
+  // 2.0's template adds a dead-letter queue that reads the new input.
+  await panel.getByRole("button", { name: "Preview rendered IaC" }).click();
+  const file = panel.locator('.preview-file[data-change="modified"]', { hasText: "cloudformation.yaml" });
+  await file.locator(".diff .add", { hasText: "MessageRetentionPeriod: 604800" }).waitFor();
+  assert.deepEqual(await file.locator(".diff .add").allTextContents(), [
+    "+  DeadLetters:\n", "+    Type: AWS::SQS::Queue\n", "+    Properties:\n", "+      MessageRetentionPeriod: 604800\n",
+  ]);
+  assert.equal(await file.locator(".diff .del").count(), 0);
+  await shot("instance-major-update-preview");
   await deploy.click();
   await page.locator(".status-line .badge", { hasText: "IN_PROGRESS" }).waitFor();
 

@@ -111,6 +111,12 @@ where
     )
 }
 
+/// Calls one of Baryon's own operations (`POST /api/baryon/<Operation>`, see
+/// `baryon_model::extensions`) with a JSON body; the answer's JSON text.
+pub async fn baryon(operation: &'static str, body: String) -> Result<String, ApiError> {
+    post("baryon", operation, body).await
+}
+
 /// Uploads a file to the engine's artifact store (`PUT /api/bundles/<bucket>/<key>`) and
 /// returns the `source` that CreateXTemplateVersion takes (`s3://<bucket>/<key>` is the same
 /// object's URL, which Service Catalog's `LoadTemplateFromURL` takes).

@@ -3,6 +3,7 @@
 //! version's schema and validated as the user types.
 
 use baryon_model::diagnostic::Diagnostic;
+use baryon_model::extensions::{GetRenderInputsInput, PreviewTarget};
 use baryon_model::proton::{
     CancelEnvironmentDeploymentInput, CreateEnvironmentInput, DeleteEnvironmentInput,
     GetEnvironmentInput, GetEnvironmentTemplateVersionInput, ListDeploymentsInput,
@@ -20,6 +21,7 @@ use crate::form::{
     request_problems,
 };
 use crate::inputs::InputsForm;
+use crate::preview::RenderPreview;
 use crate::templates::{Family, TemplateRow, VersionPicker};
 use crate::ui::{
     Deployments, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, TextField, act, confirm,
@@ -296,6 +298,20 @@ pub fn CreateEnvironment() -> impl IntoView {
     });
 
     let create = create_then_open::<ops::CreateEnvironment>("/environments");
+    let preview_input = Signal::derive(move || {
+        let (major, minor) =
+            version.with(|v| v.split_once('.').map(|(a, b)| (a.to_owned(), b.to_owned())))?;
+        let name = name.get();
+        (!name.trim().is_empty()).then(|| GetRenderInputsInput {
+            target: PreviewTarget::Environment,
+            environment_name: Some(name),
+            service_name: None,
+            service_instance_name: None,
+            template_name: template.get(),
+            template_major_version: major,
+            template_minor_version: minor,
+        })
+    });
 
     view! {
         <Head title="Create environment">
@@ -372,6 +388,7 @@ pub fn CreateEnvironment() -> impl IntoView {
                     <p class="muted">{format!("{} problem(s) in the spec", d.len())}</p>
                 })}
             </div>
+            <RenderPreview input=preview_input spec=spec_yaml />
             {move || create.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
             <button type="submit" class="primary" disabled=move || !valid.get() || create.pending()>
                 {move || if create.pending() { "Creating…" } else { "Create environment" }}

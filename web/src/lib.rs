@@ -9,7 +9,7 @@
 //! - Browser only (`wasm32` with feature `ui`): `api` (the typed client), `app` (shell and
 //!   routes), `ui` (shared views), `inputs` (the generated form's view), and one module per
 //!   resource family: `dashboard`, `templates`, `environments`, `services`, `others`, and
-//!   `wizard` (create a service), `upgrade` (update to a newer version), `sync` (repositories and git sync),
+//!   `wizard` (create a service), `upgrade` (update to a newer version), `preview` (rendered IaC), `sync` (repositories and git sync),
 //!   `catalog` and `catalog_admin` (Service Catalog for end users and administrators).
 
 #![warn(missing_docs)]
@@ -36,6 +36,7 @@ ui_modules!(
     environments,
     inputs,
     others,
+    preview,
     services,
     sync,
     templates,

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use baryon_model::extensions::{GetRenderInputsInput, PreviewTarget};
 use baryon_model::proton::{
     DeploymentUpdateType, GetEnvironmentTemplateVersionInput, GetServiceTemplateVersionInput,
     ListEnvironmentsInput, ListServiceInstancesInput, UpdateEnvironmentInput,
@@ -19,6 +20,7 @@ use crate::form::{
     service_spec, spec_inputs,
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
+use crate::preview::RenderPreview;
 use crate::templates::{Family, get_template, list_versions, recommended_version};
 use crate::ui::{Act, ErrorBox, act, confirm, effect, load, memo};
 
@@ -89,12 +91,18 @@ pub async fn deploy(
     (major, minor): (String, String),
     spec: Option<String>,
 ) -> Result<(), ApiError> {
+    // CURRENT_VERSION keeps the deployed version: Proton takes no version with it.
+    let (major, minor) = if kind == DeploymentUpdateType::CurrentVersion {
+        (None, None)
+    } else {
+        (Some(major), Some(minor))
+    };
     match target {
         Target::Environment(name) => call::<ops::UpdateEnvironment>(UpdateEnvironmentInput {
             name,
             deployment_type: kind,
-            template_major_version: Some(major),
-            template_minor_version: Some(minor),
+            template_major_version: major,
+            template_minor_version: minor,
             spec,
             codebuild_role_arn: None,
             component_role_arn: None,
@@ -110,8 +118,8 @@ pub async fn deploy(
                 name,
                 service_name,
                 deployment_type: kind,
-                template_major_version: Some(major),
-                template_minor_version: Some(minor),
+                template_major_version: major,
+                template_minor_version: minor,
                 spec,
                 client_token: None,
             })
@@ -121,8 +129,8 @@ pub async fn deploy(
     }
 }
 
-/// The new major version's schema and inputs form.
-async fn major_form(
+/// A version's schema and inputs form.
+async fn version_form(
     target: Target,
     template: String,
     (major, minor): (String, String),
@@ -194,48 +202,76 @@ pub fn Upgrade(
             on_done.run(());
         }
     });
-    let editing = RwSignal::new(None::<(String, String)>);
-    let major_view = {
+    // The open update panel: its deployment type and version.
+    let editing = RwSignal::new(None::<Choice>);
+    let current = (major.clone(), minor.clone());
+    let choices = memo(move || {
+        let offers = found.get().and_then(Result::ok).unwrap_or_default();
+        let mut choices = vec![(DeploymentUpdateType::CurrentVersion, current.clone())];
+        choices.extend(
+            offers
+                .minor
+                .map(|to| (DeploymentUpdateType::MinorVersion, to)),
+        );
+        choices.extend(
+            offers
+                .major
+                .map(|to| (DeploymentUpdateType::MajorVersion, to)),
+        );
+        choices
+    });
+    let panel_view = {
         let (target, template, spec) = (target.clone(), template.clone(), spec.clone());
         move || {
-            editing.get().map(|to| {
+            editing.get().map(|(kind, to)| {
                 let form = load({
                     let (target, template, to) = (target.clone(), template.clone(), to.clone());
-                    move || major_form(target.clone(), template.clone(), to.clone())
+                    move || version_form(target.clone(), template.clone(), to.clone())
                 });
-                let (target, spec) = (target.clone(), spec.clone());
+                let panel = Panel {
+                    target: target.clone(),
+                    template: template.clone(),
+                    spec: spec.clone(),
+                    kind,
+                    to,
+                };
                 move || match form.get() {
                     None => ().into_any(),
                     Some(Err(e)) => view! { <ErrorBox error=e /> }.into_any(),
                     Some(Ok((schema, form))) => {
-                        major_panel(&target, &spec, schema, form, to.clone(), run).into_any()
+                        update_panel(panel.clone(), schema, form, run, editing, choices).into_any()
                     }
                 }
             })
         }
     };
+    let edit_label = format!("Edit inputs ({major}.{minor})");
+    let edit_to = (major, minor);
     view! {
         <div class="upgrade">
-            {move || found.get().and_then(Result::ok).map(|o| {
-                let minor = o.minor.map(|to| {
-                    let label = format!("Update to {}.{}", to.0, to.1);
-                    view! {
-                        <button type="button" class="primary" title="A minor version: same inputs, deployed with MINOR_VERSION" on:click=move |_| {
-                            if confirm(&format!("Deploy version {}.{} (minor update, same inputs)?", to.0, to.1)) {
-                                run.dispatch((DeploymentUpdateType::MinorVersion, to.clone(), None));
-                            }
-                        }>{label}</button>
-                    }
-                });
-                let major = o.major.map(|to| {
-                    let label = format!("Update to {}.{}", to.0, to.1);
-                    view! {
-                        <button type="button" title="A major version: the inputs are re-checked against its schema first" on:click=move |_| editing.set(Some(to.clone()))>{label}</button>
-                    }
-                });
-                view! { <div class="actions">{minor}{major}</div> }
-            })}
-            {major_view}
+            <div class="actions">
+                {move || found.get().and_then(Result::ok).map(|o| {
+                    let minor = o.minor.map(|to| {
+                        let label = format!("Update to {}.{}", to.0, to.1);
+                        view! {
+                            <button type="button" class="primary" title="A minor version: same inputs, deployed with MINOR_VERSION" on:click=move |_| {
+                                if confirm(&format!("Deploy version {}.{} (minor update, same inputs)?", to.0, to.1)) {
+                                    run.dispatch((DeploymentUpdateType::MinorVersion, to.clone(), None));
+                                }
+                            }>{label}</button>
+                        }
+                    });
+                    let major = o.major.map(|to| {
+                        let label = format!("Update to {}.{}", to.0, to.1);
+                        view! {
+                            <button type="button" title="A major version: the inputs are re-checked against its schema first" on:click=move |_| editing.set(Some((DeploymentUpdateType::MajorVersion, to.clone())))>{label}</button>
+                        }
+                    });
+                    view! { {minor}{major} }
+                })}
+                <button type="button" title="New inputs for the deployed version, deployed with CURRENT_VERSION" on:click=move |_| editing.set(Some((DeploymentUpdateType::CurrentVersion, edit_to.clone())))>{edit_label}</button>
+            </div>
+            {panel_view}
             {move || run.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
         </div>
     }
@@ -244,21 +280,58 @@ pub fn Upgrade(
 /// Starts a deployment: deployment type, `(major, minor)`, new spec.
 type Deploy = Act<(DeploymentUpdateType, (String, String), Option<String>), Result<(), ApiError>>;
 
-/// The major update's form: the current inputs in the new schema's form, validated as typed.
-fn major_panel(
-    target: &Target,
-    spec: &str,
+/// A deployment type and the version it deploys.
+type Choice = (DeploymentUpdateType, (String, String));
+
+/// What an update panel edits.
+#[derive(Clone)]
+struct Panel {
+    target: Target,
+    template: String,
+    /// The current spec (the form starts from its inputs).
+    spec: String,
+    kind: DeploymentUpdateType,
+    to: (String, String),
+}
+
+/// What a deployment type does, in one sentence.
+fn explain(kind: &DeploymentUpdateType, (major, minor): &(String, String)) -> String {
+    match kind {
+        DeploymentUpdateType::CurrentVersion => format!(
+            "CURRENT_VERSION: redeploys version {major}.{minor}, as deployed, with the inputs below."
+        ),
+        DeploymentUpdateType::MinorVersion => format!(
+            "MINOR_VERSION: moves to {major}.{minor}, a newer minor version of the same major; its schema accepts the inputs the current one does."
+        ),
+        _ => format!(
+            "MAJOR_VERSION: moves to {major}.{minor}, a new major version; its schema may differ, so the inputs are checked against it."
+        ),
+    }
+}
+
+/// The update form: the deployment type (explained), the current inputs in the chosen
+/// version's form, validated as typed, the rendered-IaC preview and its diff, and Deploy.
+fn update_panel(
+    panel: Panel,
     schema: String,
     form: InputForm,
-    to: (String, String),
     run: Deploy,
+    editing: RwSignal<Option<Choice>>,
+    choices: Memo<Vec<Choice>>,
 ) -> impl IntoView {
-    let instance = match target {
+    let Panel {
+        target,
+        template,
+        spec,
+        kind,
+        to,
+    } = panel;
+    let instance = match &target {
         Target::Environment(_) => None,
         Target::Instance(_, name, env) => Some((name.clone(), env.clone())),
     };
     let values = RwSignal::new(
-        form.values_from(spec_inputs(spec, instance.as_ref().map(|(n, _)| n.as_str())).as_ref()),
+        form.values_from(spec_inputs(&spec, instance.as_ref().map(|(n, _)| n.as_str())).as_ref()),
     );
     let prefix = if instance.is_some() {
         "instances[0].spec"
@@ -287,17 +360,62 @@ fn major_panel(
         let form = form.clone();
         Signal::derive(move || diagnostics.with(|d| field_messages(d, prefix, &form)))
     };
+    let preview_input = {
+        let (target, to) = (target.clone(), to.clone());
+        let (preview_target, environment, service, instance) = match target {
+            Target::Environment(name) => (PreviewTarget::Environment, name, None, None),
+            Target::Instance(service, instance, env) => (
+                PreviewTarget::ServiceInstance,
+                env,
+                Some(service),
+                Some(instance),
+            ),
+        };
+        Signal::stored(Some(GetRenderInputsInput {
+            target: preview_target,
+            environment_name: Some(environment),
+            service_name: service,
+            service_instance_name: instance,
+            template_name: template,
+            template_major_version: to.0,
+            template_minor_version: to.1,
+        }))
+    };
     let label = format!("Deploy {}.{}", to.0, to.1);
+    let explanation = explain(&kind, &to);
+    let chosen = format!("{}:{}.{}", kind.as_str(), to.0, to.1);
+    let deploy_kind = kind.clone();
     view! {
         <div class="panel major-update">
             <h2>{format!("Inputs for version {}.{}", to.0, to.1)}</h2>
+            <label>
+                "Deployment type"
+                <select name="deploymentType" on:change=move |ev| {
+                    let picked = event_target_value(&ev);
+                    if let Some(c) = choices.get_untracked().into_iter().find(|(k, v)| format!("{}:{}.{}", k.as_str(), v.0, v.1) == picked) {
+                        editing.set(Some(c));
+                    }
+                }>
+                    {move || choices.get().into_iter().map(|(k, v)| {
+                        let value = format!("{}:{}.{}", k.as_str(), v.0, v.1);
+                        let selected = value == chosen;
+                        let text = format!("{} — {}.{}", k.as_str(), v.0, v.1);
+                        view! { <option value=value selected=selected>{text}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <p class="muted explain">{explanation}</p>
             <InputsForm form=form values=values messages=messages id_prefix="upgrade" />
             <div class="diagnostics">
                 {move || messages.with(|m| m.general.iter().map(|t| view! { <div class="field-error">{t.clone()}</div> }).collect_view())}
             </div>
-            <button type="button" class="primary" disabled=move || diagnostics.with(|d| !d.is_empty()) || run.pending() on:click=move |_| {
-                run.dispatch((DeploymentUpdateType::MajorVersion, to.clone(), Some(new_spec.get_untracked())));
-            }>{label}</button>
+            <RenderPreview input=preview_input spec=new_spec />
+            <div class="actions">
+                <button type="button" class="primary" disabled=move || diagnostics.with(|d| !d.is_empty()) || run.pending() on:click=move |_| {
+                    run.dispatch((deploy_kind.clone(), to.clone(), Some(new_spec.get_untracked())));
+                }>{label}</button>
+                <button type="button" on:click=move |_| editing.set(None)>"Close"</button>
+            </div>
         </div>
     }
 }
