@@ -17,10 +17,13 @@ let work;
 let api;
 let shot;
 
-// Self-managed provisioning reports success for a resource's last deployment.
-async function succeed(resourceArn) {
-  await api("NotifyResourceDeploymentStatusChange", { resourceArn, status: "SUCCEEDED" });
+// Self-managed provisioning reports success for a resource's last deployment (with outputs).
+async function succeed(resourceArn, outputs = undefined) {
+  await api("NotifyResourceDeploymentStatusChange", { resourceArn, status: "SUCCEEDED", outputs });
 }
+
+// What a queue environment's stack outputs (the worker template reads QueueUrl).
+const queueOutputs = (name) => [{ key: "QueueUrl", valueString: `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}` }];
 
 // Uploads a fixture bundle and registers it as a version, waits for DRAFT and publishes it.
 async function publishVersion(family, templateName, fixture, extra = {}) {
@@ -183,13 +186,13 @@ test("an AWS error is shown readably, as type: message", async () => {
 test("a service with two instances is created through the wizard", async () => {
   // Two deployed environments on queue 1.0, and a published service template with a pipeline.
   const orders = (await api("GetEnvironment", { name: "orders-env" })).environment;
-  await succeed(orders.arn);
+  await succeed(orders.arn, queueOutputs("orders"));
   const beta = await api("CreateEnvironment", {
     name: "beta-env", templateName: "queue", templateMajorVersion: "1",
     spec: 'proton: EnvironmentSpec\nspec:\n  queue_name: "beta"\n',
     provisioningRepository: { provider: "GITHUB", name: "acme/infrastructure", branch: "main" },
   });
-  await succeed(beta.environment.arn);
+  await succeed(beta.environment.arn, queueOutputs("beta"));
   await api("CreateServiceTemplate", { name: "worker", pipelineProvisioning: "CUSTOMER_MANAGED" });
   await publishVersion("service", "worker", "worker-svc/v1", {
     compatibleEnvironmentTemplates: [{ templateName: "queue", majorVersion: "1" }],
@@ -236,6 +239,16 @@ test("a service with two instances is created through the wizard", async () => {
   assert.match(spec, /^proton: ServiceSpec\npipeline:\n  test_command: "cargo test"\ninstances:\n  - name: "orders"\n    environment: "orders-env"\n/);
   assert.match(spec, /  - name: "beta"\n    environment: "beta-env"\n    spec:\n      batch_size: 25\n/);
   await shot("create-service-review");
+  // Each instance's CloudFormation, rendered with its environment's outputs; the CodeBuild
+  // pipeline shows the bundle directory CodeBuild will run.
+  const review = page.locator('section[aria-label="Review"]');
+  await review.getByRole("button", { name: "Preview rendered IaC" }).first().click();
+  const instanceCfn = review.locator('.preview-file[data-change="added"]', { hasText: "cloudformation.yaml" }).first();
+  await instanceCfn.locator("pre", { hasText: "Worker orders of orders-worker" }).waitFor();
+  assert.match(await instanceCfn.locator("pre").textContent(), /Value: "https:\/\/sqs\.eu-west-1\.amazonaws\.com\/123456789012\/orders"/);
+  await review.getByRole("button", { name: "Preview rendered IaC" }).last().click();
+  await review.locator('.preview-file[data-change="added"]', { hasText: "manifest.yaml" }).locator("pre", { hasText: "codebuild" }).waitFor();
+  await shot("create-service-review-preview");
   // The steps stay mounted: going back to a step keeps what was typed.
   await page.getByRole("button", { name: "2. Details" }).click();
   assert.equal(await page.locator('input[name="name"]').inputValue(), "orders-worker");

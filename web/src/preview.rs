@@ -51,8 +51,8 @@ async fn render(request: String) -> Result<Value, ApiError> {
     let promise = js_sys::Promise::new(&mut |resolve, reject| {
         let (w, request) = (worker.0.clone(), JsValue::from_str(&request));
         let refuse = reject.clone();
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-            move |e: web_sys::MessageEvent| {
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 if e.data().as_string().as_deref() == Some(READY) {
                     if let Err(e) = w.post_message(&request) {
                         let _ = refuse.call1(&JsValue::NULL, &e);
@@ -60,18 +60,20 @@ async fn render(request: String) -> Result<Value, ApiError> {
                 } else {
                     let _ = resolve.call1(&JsValue::NULL, &e.data());
                 }
-            },
-        );
-        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(
-            move |e: web_sys::ErrorEvent| {
+            });
+        let on_error =
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
                 let _ = reject.call1(
                     &JsValue::NULL,
                     &JsValue::from_str(&format!("the preview worker failed: {}", e.message())),
                 );
-            },
-        );
-        worker.0.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.0.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            });
+        worker
+            .0
+            .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker
+            .0
+            .set_onerror(Some(on_error.as_ref().unchecked_ref()));
         handlers = Some((on_message, on_error));
     });
     let answer = wasm_bindgen_futures::JsFuture::from(promise).await;

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeSet;
 
+use baryon_model::extensions::{GetRenderInputsInput, PreviewTarget};
 use baryon_model::proton::{
     CreateServiceInput, EnvironmentSummary, GetServiceTemplateVersionInput, ListEnvironmentsInput,
     ops,
@@ -20,6 +21,7 @@ use crate::form::{
     service_spec,
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
+use crate::preview::RenderPreview;
 use crate::templates::{Family, TemplateRow, VersionPicker};
 use crate::ui::{ErrorBox, Head, Loading, TextField, create_then_open, effect, load, memo};
 
@@ -37,6 +39,32 @@ struct Version {
     pipeline: Option<InputForm>,
     /// `name:major` of each compatible environment template.
     compatible: BTreeSet<(String, String)>,
+}
+
+/// What the review step previews: an instance (`(name, environment)`) or the pipeline of the
+/// service being created; `None` until the version, the service and the instance are named.
+fn preview_input(
+    target: PreviewTarget,
+    template: &str,
+    version: &str,
+    service: String,
+    instance: Option<(String, String)>,
+) -> Option<GetRenderInputsInput> {
+    let (major, minor) = version.split_once('.')?;
+    let (instance, environment) = match instance {
+        Some((i, e)) if i.is_empty() || e.is_empty() => return None,
+        Some((i, e)) => (Some(i), Some(e)),
+        None => (None, None),
+    };
+    (!service.is_empty()).then(|| GetRenderInputsInput {
+        target,
+        environment_name: environment,
+        service_name: Some(service),
+        service_instance_name: instance,
+        template_name: template.to_owned(),
+        template_major_version: major.to_owned(),
+        template_minor_version: minor.to_owned(),
+    })
 }
 
 /// One instance being edited; `key` identifies it across additions and removals.
@@ -406,6 +434,23 @@ pub fn CreateService() -> impl IntoView {
             <section class:hidden=move || step.get() != 4 aria-label="Review">
                 <p class="muted">"The spec this creates (validated against the version's schema):"</p>
                 <pre class="spec yaml-preview">{move || spec_yaml.get()}</pre>
+                <h2>"Rendered infrastructure"</h2>
+                {move || drafts.get().into_iter().map(|d| {
+                    let input = Signal::derive(move || {
+                        preview_input(PreviewTarget::ServiceInstance, &template.get(), &version.get(), name.get(), Some((d.name.get(), d.environment.get())))
+                    });
+                    view! {
+                        <h3>{move || format!("Instance {}", d.name.get())}</h3>
+                        <RenderPreview input=input spec=spec_yaml />
+                    }
+                }).collect_view()}
+                {move || current.with(|v| v.as_ref().is_some_and(|v| v.pipeline.is_some())).then(|| {
+                    let input = Signal::derive(move || preview_input(PreviewTarget::ServicePipeline, &template.get(), &version.get(), name.get(), None));
+                    view! {
+                        <h3>"Pipeline"</h3>
+                        <RenderPreview input=input spec=spec_yaml />
+                    }
+                })}
                 <div class="diagnostics">
                     {move || diagnostics.get().into_iter().map(|d| view! { <div class="field-error">{d.to_string()}</div> }).collect_view()}
                     {move || problems.get().into_values().map(|t| view! { <div class="field-error">{t}</div> }).collect_view()}

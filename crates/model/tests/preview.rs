@@ -214,3 +214,44 @@ fn the_preview_serializes_in_the_shape_the_console_reads() {
     assert_eq!(value["files"][0]["hunks"], json!([]));
     assert!(value.get("currentError").is_none());
 }
+
+#[test]
+fn a_codebuild_target_previews_its_bundle_directory_as_it_is() {
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/templates/worker-svc/v1");
+    let manifest = fs::read_to_string(root.join("pipeline_infrastructure/manifest.yaml")).unwrap();
+    let mut files = BTreeMap::new();
+    files.insert(
+        "pipeline_infrastructure/manifest.yaml".to_owned(),
+        manifest.clone(),
+    );
+    files.insert(
+        "instance_infrastructure/cloudformation.yaml".to_owned(),
+        "x".to_owned(),
+    );
+    let proposed = RenderInputs {
+        target: RenderTarget::ServicePipeline,
+        instance_name: None,
+        template_name: "worker-svc".into(),
+        template_major_version: "1".into(),
+        template_minor_version: "0".into(),
+        files,
+        schema: fs::read_to_string(root.join("schema/schema.yaml")).unwrap(),
+        options: SpecRenderOptions::default(),
+        resource: ResourceMetadata::default(),
+        spec: None,
+    };
+    let spec = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/specs/worker-svc.yaml"),
+    )
+    .unwrap();
+    let out = preview(&PreviewRequest {
+        proposed,
+        spec,
+        current: None,
+    })
+    .unwrap();
+    assert_eq!(out.files.len(), 1);
+    assert_eq!(out.files[0].path, "manifest.yaml");
+    assert_eq!(out.files[0].contents, manifest);
+}

@@ -15,6 +15,7 @@ use similar::{ChangeTag, TextDiff};
 
 use super::{RenderContext, RenderTarget, RenderedFile, ResourceMetadata, SpecRenderOptions};
 use crate::diagnostic::Diagnostic;
+use crate::manifest::{RenderingEngine, parse_manifest};
 
 /// Lines of unchanged context kept around each change in a [`Hunk`].
 pub const CONTEXT_LINES: usize = 3;
@@ -124,12 +125,47 @@ pub fn render_inputs(inputs: &RenderInputs, spec: &str) -> Result<Vec<RenderedFi
         ContextError::Missing(_) => e.to_string(),
     })?
     .with_resource(inputs.resource.clone());
+    if let Some(files) = codebuild_files(inputs) {
+        return Ok(files);
+    }
     let files: BTreeMap<String, Vec<u8>> = inputs
         .files
         .iter()
         .map(|(path, text)| (path.clone(), text.clone().into_bytes()))
         .collect();
     super::render_bundle(&files, &ctx).map_err(|e| e.to_string())
+}
+
+/// A CodeBuild-provisioned target's files: CodeBuild runs the manifest's commands on the
+/// bundle directory as it is, so that directory is what a deployment applies. `None` for
+/// templates that are rendered (or a manifest that does not read: rendering reports it).
+fn codebuild_files(inputs: &RenderInputs) -> Option<Vec<RenderedFile>> {
+    let dir = inputs.target.bundle_dir();
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    let manifest = parse_manifest(inputs.files.get(&format!("{prefix}manifest.yaml"))?).ok()?;
+    let codebuild = manifest
+        .infrastructure
+        .templates
+        .iter()
+        .any(|t| t.rendering_engine == RenderingEngine::Codebuild);
+    codebuild.then(|| {
+        inputs
+            .files
+            .iter()
+            .filter_map(|(path, text)| {
+                path.strip_prefix(&prefix).map(|rel| RenderedFile {
+                    path: rel.to_owned(),
+                    contents: text.clone(),
+                    source: Some(path.clone()),
+                    engine: Some(RenderingEngine::Codebuild),
+                })
+            })
+            .collect()
+    })
 }
 
 /// A preview request: the proposed side (with the spec being edited) and, for an existing
