@@ -94,3 +94,32 @@ def test_an_unknown_baryon_operation_is_refused(server):
 def test_an_unsigned_request_is_refused(server):
     status, _, out = raw(server, TARGET, {}, sign=False)
     assert (status, out["__type"]) == (403, "MissingAuthenticationTokenException")
+
+
+def test_a_pipeline_preview_gets_the_deployed_pipeline_spec_as_the_current_side(server, proton, queue_env):
+    from bundles import put, tar_gz
+    import time
+    proton.create_service_template(name="worker-svc", pipelineProvisioning="CUSTOMER_MANAGED")
+    src = put(server, "worker-svc/v1.tar.gz", tar_gz(fixture_files("worker-svc")))
+    proton.create_service_template_version(templateName="worker-svc", source=src,
+                                           compatibleEnvironmentTemplates=[{"templateName": "queue-env", "majorVersion": "1"}])
+    deadline = time.monotonic() + 20
+    while proton.get_service_template_version(templateName="worker-svc", majorVersion="1", minorVersion="0")[
+            "serviceTemplateVersion"]["status"] == "REGISTRATION_IN_PROGRESS" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proton.update_service_template_version(templateName="worker-svc", majorVersion="1", minorVersion="0",
+                                           status="PUBLISHED")
+    spec = "proton: ServiceSpec\npipeline:\n  test_command: \"make\"\ninstances: []\n"
+    proton.create_service(name="api", templateName="worker-svc", templateMajorVersion="1", spec=spec,
+                          repositoryConnectionArn="arn:aws:codestar-connections:us-east-1:123456789012:connection/abc",
+                          repositoryId="acme/api", branchName="main")
+    status, _, out = render_inputs(server, target="SERVICE_PIPELINE", serviceName="api",
+                                   templateName="worker-svc", templateMajorVersion="1",
+                                   templateMinorVersion="0")
+    assert status == 200, out
+    assert out["current"]["spec"] == spec
+    assert out["proposed"]["options"]["service"] == {
+        "name": "api", "branch_name": "main",
+        "repository_connection_arn": "arn:aws:codestar-connections:us-east-1:123456789012:connection/abc",
+        "repository_id": "acme/api"}
+    assert out["proposed"]["resource"]["arn"] == f"arn:aws:proton:eu-west-1:{ACCOUNT}:service/api/pipeline"

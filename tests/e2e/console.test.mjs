@@ -291,6 +291,34 @@ test("an error from CreateService is shown as type: message", async () => {
   assert.match(await error.textContent(), /^\w+Exception: .*orders-worker/);
 });
 
+test("a service's pipeline inputs are edited with a preview of what CodeBuild will read", async () => {
+  await page.goto(baseUrl + "/services/orders-worker");
+  await page.locator(".status-line .badge", { hasText: "ACTIVE" }).waitFor();
+  await page.getByRole("button", { name: "Edit inputs (1.0)" }).click();
+  const panel = page.locator(".major-update");
+  await panel.locator("h2", { hasText: "Inputs for version 1.0" }).waitFor();
+  assert.equal(await page.locator("#upgrade-test_command").inputValue(), "cargo test");
+  await page.locator("#upgrade-test_command").fill("cargo test --workspace");
+  await panel.getByRole("button", { name: "Preview rendered IaC" }).click();
+  const inputs = panel.locator('.preview-file[data-change="modified"]', { hasText: "proton-inputs.json" });
+  await inputs.locator(".diff .add", { hasText: "cargo test --workspace" }).waitFor();
+  assert.match(await inputs.locator(".diff .del").first().textContent(), /"test_command": "cargo test"/);
+  assert.equal(await panel.locator('.preview-file[data-change="unchanged"]', { hasText: "manifest.yaml" }).count(), 1);
+  await shot("pipeline-edit-preview");
+  await panel.getByRole("button", { name: "Deploy 1.0" }).click();
+  let service;
+  await until(async () => {
+    service = (await api("GetService", { name: "orders-worker" })).service;
+    return service.pipeline.deploymentStatus === "IN_PROGRESS";
+  }, "the pipeline deploys");
+  // Only the pipeline's inputs changed: the instances are kept as they were.
+  assert.match(service.pipeline.spec, /pipeline:\n  test_command: "cargo test --workspace"\n/);
+  assert.match(service.pipeline.spec, /  - name: "orders"\n    environment: "orders-env"\n/);
+  assert.match(service.pipeline.spec, /  - name: "beta"\n    environment: "beta-env"\n/);
+  await succeed(`${service.arn}/pipeline`);
+  await page.locator("dd", { hasText: "SUCCEEDED" }).first().waitFor();
+});
+
 test("an environment is updated to a newer minor version from its page", async () => {
   const v = await publishVersion("environment", "queue", "queue-env/v1", { majorVersion: "1" });
   assert.equal(v, "1.1");

@@ -142,6 +142,7 @@ fn OutOfDate(tick: RwSignal<u32>, moving: Memo<Vec<String>>) -> impl IntoView {
         let (name, kind) = match &item.target {
             Target::Environment(n) => (n.clone(), "environment"),
             Target::Instance(s, i, _) => (format!("{s} / {i}"), "service instance"),
+            Target::Pipeline(s) => (s.clone(), "pipeline"),
         };
         let offer = |o: &Option<(String, String)>| {
             o.as_ref()

@@ -363,6 +363,57 @@ pub fn environment_spec(form: &InputForm, values: &Values) -> String {
     }
 }
 
+/// `spec` (a `ServiceSpec`) with its top-level `pipeline:` block replaced by `lines` (the
+/// pipeline's inputs as [`InputForm::yaml_lines`] writes them at indent 2), or removed when
+/// `lines` is empty. Every other block is kept as written — the instances above all, which a
+/// pipeline template reads as `service_instances`. A top-level block starts at a line whose
+/// first character begins a key (not a space, `-`, `#` or `---`); a missing `pipeline:` is
+/// added after the `proton:` line.
+pub fn with_pipeline(spec: &str, lines: &str) -> String {
+    let top_key = |line: &str| {
+        line.chars()
+            .next()
+            .is_some_and(|c| !matches!(c, ' ' | '\t' | '-' | '#'))
+            && line.contains(':')
+    };
+    let block = if lines.is_empty() {
+        String::new()
+    } else {
+        format!("pipeline:\n{lines}")
+    };
+    let mut out = String::new();
+    let mut in_pipeline = false;
+    // Where it goes: in place of the existing block, else after the `proton:` line.
+    let after_proton = !spec
+        .lines()
+        .any(|l| top_key(l) && l.starts_with("pipeline:"));
+    let mut placed = false;
+    for line in spec.split_inclusive('\n') {
+        if top_key(line) {
+            in_pipeline = line.starts_with("pipeline:");
+            if in_pipeline {
+                out.push_str(&block);
+                placed = true;
+                continue;
+            }
+        }
+        if !in_pipeline {
+            out.push_str(line);
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+            if after_proton && !placed && line.starts_with("proton:") {
+                out.push_str(&block);
+                placed = true;
+            }
+        }
+    }
+    if !placed {
+        out.push_str(&block);
+    }
+    out
+}
+
 /// One service instance of a [`service_spec`].
 #[derive(Debug, Clone, Copy)]
 pub struct InstanceInputs<'a> {

@@ -65,9 +65,12 @@ pub fn ServiceDetail() -> impl IntoView {
         })
     });
     poll_while(tick, service, 2000, |s| {
-        s.service
-            .as_ref()
-            .is_some_and(|s| in_progress(s.status.as_str()))
+        s.service.as_ref().is_some_and(|s| {
+            in_progress(s.status.as_str())
+                || s.pipeline
+                    .as_ref()
+                    .is_some_and(|p| in_progress(p.deployment_status.as_str()))
+        })
     });
     let navigate = use_navigate();
     let delete = act(move |(): &()| {
@@ -88,7 +91,7 @@ pub fn ServiceDetail() -> impl IntoView {
             }>"Delete"</button>
         </Head>
         {move || delete.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
-        {show(service, |out| {
+        {show(service, move |out| {
             let Some(s) = out.service else {
                 return view! { <Empty text="No such service." /> }.into_any();
             };
@@ -109,6 +112,16 @@ pub fn ServiceDetail() -> impl IntoView {
                 {match s.pipeline {
                     None => view! { <Empty text="This service has no pipeline." /> }.into_any(),
                     Some(p) => view! {
+                        {(!in_progress(p.deployment_status.as_str())).then(|| view! {
+                            <Upgrade
+                                target=Target::Pipeline(s.name.clone())
+                                template=p.template_name.clone()
+                                major=p.template_major_version.clone()
+                                minor=p.template_minor_version.clone()
+                                spec=p.spec.clone().unwrap_or_else(|| s.spec.clone())
+                                on_done=Callback::new(move |()| tick.update(|t| *t = t.wrapping_add(1)))
+                            />
+                        })}
                         <Facts rows=vec![
                             ("Status", Some(p.deployment_status.as_str().to_owned())),
                             ("Message", p.deployment_status_message),

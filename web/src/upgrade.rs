@@ -9,7 +9,7 @@ use baryon_model::extensions::{GetRenderInputsInput, PreviewTarget};
 use baryon_model::proton::{
     DeploymentUpdateType, GetEnvironmentTemplateVersionInput, GetServiceTemplateVersionInput,
     ListEnvironmentsInput, ListServiceInstancesInput, UpdateEnvironmentInput,
-    UpdateServiceInstanceInput, ops,
+    UpdateServiceInstanceInput, UpdateServicePipelineInput, ops,
 };
 use baryon_model::spec::validate_spec;
 use leptos::prelude::*;
@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use crate::api::{ApiError, call};
 use crate::form::{
     InputForm, InputSet, InstanceInputs, environment_spec, field_messages, input_form,
-    service_spec, spec_inputs,
+    service_spec, spec_inputs, with_pipeline,
 };
 use crate::inputs::{InputsForm, instance_form, schema_error};
 use crate::preview::RenderPreview;
@@ -31,13 +31,15 @@ pub enum Target {
     Environment(String),
     /// A service instance: service name, instance name, its environment.
     Instance(String, String, String),
+    /// A service's pipeline, by service name.
+    Pipeline(String),
 }
 
 impl Target {
     fn family(&self) -> Family {
         match self {
             Self::Environment(_) => Family::Environment,
-            Self::Instance(..) => Family::Service,
+            Self::Instance(..) | Self::Pipeline(_) => Family::Service,
         }
     }
 }
@@ -126,6 +128,17 @@ pub async fn deploy(
             .await
             .map(|_| ())
         }
+        Target::Pipeline(service_name) => {
+            call::<ops::UpdateServicePipeline>(UpdateServicePipelineInput {
+                service_name,
+                deployment_type: kind,
+                template_major_version: major,
+                template_minor_version: minor,
+                spec: spec.unwrap_or_default(),
+            })
+            .await
+            .map(|_| ())
+        }
     }
 }
 
@@ -146,7 +159,7 @@ async fn version_form(
             .environment_template_version
             .schema
         }
-        Target::Instance(..) => {
+        Target::Instance(..) | Target::Pipeline(_) => {
             call::<ops::GetServiceTemplateVersion>(GetServiceTemplateVersionInput {
                 template_name: template,
                 major_version: major,
@@ -163,6 +176,9 @@ async fn version_form(
             .map_err(|d| schema_error(&d))?
             .unwrap_or_else(InputForm::empty),
         Target::Instance(..) => instance_form(&schema)?,
+        Target::Pipeline(_) => input_form(&schema, InputSet::Pipeline)
+            .map_err(|d| schema_error(&d))?
+            .unwrap_or_else(InputForm::empty),
     };
     Ok((schema, form))
 }
@@ -192,9 +208,13 @@ pub fn Upgrade(
         move || offers(family, template.clone(), major.clone(), minor.clone())
     });
     let run = act({
-        let target = target.clone();
+        let (target, current_spec) = (target.clone(), spec.clone());
         move |(kind, to, spec): &(DeploymentUpdateType, (String, String), Option<String>)| {
-            deploy(target.clone(), kind.clone(), to.clone(), spec.clone())
+            // UpdateServicePipeline always takes a spec: a minor update keeps the current one.
+            let spec = spec
+                .clone()
+                .or_else(|| matches!(target, Target::Pipeline(_)).then(|| current_spec.clone()));
+            deploy(target.clone(), kind.clone(), to.clone(), spec)
         }
     });
     effect(move || {
@@ -327,21 +347,24 @@ fn update_panel(
         to,
     } = panel;
     let instance = match &target {
-        Target::Environment(_) => None,
         Target::Instance(_, name, env) => Some((name.clone(), env.clone())),
+        _ => None,
     };
+    let pipeline = matches!(target, Target::Pipeline(_));
     let values = RwSignal::new(
         form.values_from(spec_inputs(&spec, instance.as_ref().map(|(n, _)| n.as_str())).as_ref()),
     );
-    let prefix = if instance.is_some() {
-        "instances[0].spec"
-    } else {
-        "spec"
+    let prefix = match (&instance, pipeline) {
+        (Some(_), _) => "instances[0].spec",
+        (None, true) => "pipeline",
+        (None, false) => "spec",
     };
     let new_spec = memo({
         let form = form.clone();
         move || {
             values.with(|v| match &instance {
+                // The service's spec with only its pipeline inputs changed.
+                None if pipeline => with_pipeline(&spec, &form.yaml_lines(v, 2)),
                 None => environment_spec(&form, v),
                 Some((name, env)) => service_spec(
                     None,
@@ -364,6 +387,12 @@ fn update_panel(
         let (target, to) = (target.clone(), to.clone());
         let (preview_target, environment, service, instance) = match target {
             Target::Environment(name) => (PreviewTarget::Environment, name, None, None),
+            Target::Pipeline(service) => (
+                PreviewTarget::ServicePipeline,
+                String::new(),
+                Some(service),
+                None,
+            ),
             Target::Instance(service, instance, env) => (
                 PreviewTarget::ServiceInstance,
                 env,
@@ -373,7 +402,7 @@ fn update_panel(
         };
         Signal::stored(Some(GetRenderInputsInput {
             target: preview_target,
-            environment_name: Some(environment),
+            environment_name: (!environment.is_empty()).then_some(environment),
             service_name: service,
             service_instance_name: instance,
             template_name: template,
@@ -440,6 +469,7 @@ impl Stale {
         match &self.target {
             Target::Environment(n) => format!("environments/{n}"),
             Target::Instance(s, i, _) => format!("services/{s}/instances/{i}"),
+            Target::Pipeline(s) => format!("services/{s}"),
         }
     }
 }

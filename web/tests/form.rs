@@ -5,7 +5,7 @@
 
 use baryon_console::form::{
     Choice, FieldKind, InputSet, InstanceInputs, environment_spec, field_messages, input_form,
-    parameter_problem, request_problems, service_spec, spec_inputs,
+    parameter_problem, request_problems, service_spec, spec_inputs, with_pipeline,
 };
 use baryon_model::proton::{CreateEnvironmentTemplateInput, ops};
 use baryon_model::spec::validate_spec;
@@ -408,5 +408,34 @@ fn a_schema_pattern_the_browser_cannot_compile_is_reported_with_its_message() {
             .any(|d| d.message.starts_with("invalid pattern")
                 && d.message.contains("Invalid regular expression")),
         "{diagnostics:?}"
+    );
+}
+
+const SERVICE_SPEC: &str = "proton: ServiceSpec\npipeline:\n  test_command: \"make\"\n  # a note\ninstances:\n- name: \"a\"\n  environment: \"dev\"\n";
+
+#[wasm_bindgen_test]
+fn a_pipeline_update_replaces_only_the_pipeline_block() {
+    assert_eq!(
+        with_pipeline(SERVICE_SPEC, "  test_command: \"cargo test\"\n"),
+        "proton: ServiceSpec\npipeline:\n  test_command: \"cargo test\"\ninstances:\n- name: \"a\"\n  environment: \"dev\"\n"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_pipeline_without_inputs_drops_the_block() {
+    assert_eq!(
+        with_pipeline(SERVICE_SPEC, ""),
+        "proton: ServiceSpec\ninstances:\n- name: \"a\"\n  environment: \"dev\"\n"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_spec_without_a_pipeline_gets_one_after_its_proton_line() {
+    assert_eq!(
+        with_pipeline(
+            "proton: ServiceSpec\ninstances:\n  - name: a\n    environment: dev\n",
+            "  x: 1\n"
+        ),
+        "proton: ServiceSpec\npipeline:\n  x: 1\ninstances:\n  - name: a\n    environment: dev\n"
     );
 }

@@ -68,8 +68,6 @@ pub const DISABLED: &str = "This template provisions with CodeBuild (rendering_e
 
 /// The input file Proton's documentation names (`proton-input.json`), and the plural spelling
 /// some bundles read; both are written.
-const INPUT_FILES: [&str; 2] = ["proton-input.json", "proton-inputs.json"];
-
 /// How many lines of the log a failure message quotes.
 const TAIL_LINES: usize = 15;
 
@@ -201,9 +199,8 @@ impl CodeBuild {
             }
             std::fs::write(target, bytes)?;
         }
-        let input = serde_json::to_string_pretty(&prepared.context.to_jinja())
-            .map_err(std::io::Error::other)?;
-        for name in INPUT_FILES {
+        let input = baryon_model::render::codebuild_input(&prepared.context);
+        for name in baryon_model::render::CODEBUILD_INPUT_FILES {
             std::fs::write(workspace.join(name), &input)?;
         }
         let mut script = String::from("set -e\n");

@@ -6,7 +6,7 @@
 //! when the resource exists, for the version and spec it is deployed with.
 
 use baryon_model::extensions::{GetRenderInputsInput, Operation, PreviewTarget};
-use baryon_model::proton::{Environment, Service, ServiceInstance};
+use baryon_model::proton::{Environment, ServiceInstance, ServicePipeline};
 use baryon_model::render::RenderTarget;
 use baryon_model::render::preview::RenderInputs;
 use serde::Serialize;
@@ -177,9 +177,9 @@ async fn deployed(
         }
         _ => cx
             .store
-            .get::<Service>(Kind::Service, &names.service)
+            .get::<ServicePipeline>(Kind::ServicePipeline, &names.service)
             .await?
-            .and_then(|row| row.doc.pipeline)
+            .map(|row| row.doc)
             .map(|p| {
                 (
                     Version {

@@ -251,7 +251,15 @@ fn a_codebuild_target_previews_its_bundle_directory_as_it_is() {
         current: None,
     })
     .unwrap();
-    assert_eq!(out.files.len(), 1);
-    assert_eq!(out.files[0].path, "manifest.yaml");
+    let paths: Vec<&str> = out.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["manifest.yaml", "proton-input.json", "proton-inputs.json"]
+    );
     assert_eq!(out.files[0].contents, manifest);
+    let input: serde_json::Value = serde_json::from_str(&out.files[1].contents).unwrap();
+    assert_eq!(
+        input["pipeline"]["inputs"]["test_command"],
+        json!("cargo test")
+    );
 }

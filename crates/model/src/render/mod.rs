@@ -87,6 +87,16 @@ pub enum RenderError {
     Context(String),
 }
 
+/// The files a CodeBuild-provisioned deployment finds beside its bundle, holding the render
+/// context as JSON ([`codebuild_input`]); Proton's guide names both spellings.
+pub const CODEBUILD_INPUT_FILES: [&str; 2] = ["proton-input.json", "proton-inputs.json"];
+
+/// The JSON a CodeBuild-provisioned deployment reads its inputs from: the render context's
+/// Proton namespaces, pretty-printed.
+pub fn codebuild_input(ctx: &RenderContext) -> String {
+    serde_json::to_string_pretty(&ctx.to_jinja()).unwrap_or_default()
+}
+
 /// One rendered file: its path relative to the rendered target's directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RenderedFile {

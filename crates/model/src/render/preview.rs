@@ -125,7 +125,7 @@ pub fn render_inputs(inputs: &RenderInputs, spec: &str) -> Result<Vec<RenderedFi
         ContextError::Missing(_) => e.to_string(),
     })?
     .with_resource(inputs.resource.clone());
-    if let Some(files) = codebuild_files(inputs) {
+    if let Some(files) = codebuild_files(inputs, &ctx) {
         return Ok(files);
     }
     let files: BTreeMap<String, Vec<u8>> = inputs
@@ -137,9 +137,10 @@ pub fn render_inputs(inputs: &RenderInputs, spec: &str) -> Result<Vec<RenderedFi
 }
 
 /// A CodeBuild-provisioned target's files: CodeBuild runs the manifest's commands on the
-/// bundle directory as it is, so that directory is what a deployment applies. `None` for
+/// bundle directory as it is, beside the inputs files ([`super::CODEBUILD_INPUT_FILES`]), so
+/// that directory is what a deployment applies. `None` for
 /// templates that are rendered (or a manifest that does not read: rendering reports it).
-fn codebuild_files(inputs: &RenderInputs) -> Option<Vec<RenderedFile>> {
+fn codebuild_files(inputs: &RenderInputs, ctx: &RenderContext) -> Option<Vec<RenderedFile>> {
     let dir = inputs.target.bundle_dir();
     let prefix = if dir.is_empty() {
         String::new()
@@ -153,7 +154,7 @@ fn codebuild_files(inputs: &RenderInputs) -> Option<Vec<RenderedFile>> {
         .iter()
         .any(|t| t.rendering_engine == RenderingEngine::Codebuild);
     codebuild.then(|| {
-        inputs
+        let mut files: Vec<RenderedFile> = inputs
             .files
             .iter()
             .filter_map(|(path, text)| {
@@ -164,7 +165,15 @@ fn codebuild_files(inputs: &RenderInputs) -> Option<Vec<RenderedFile>> {
                     engine: Some(RenderingEngine::Codebuild),
                 })
             })
-            .collect()
+            .collect();
+        let input = super::codebuild_input(ctx);
+        files.extend(super::CODEBUILD_INPUT_FILES.map(|name| RenderedFile {
+            path: name.to_owned(),
+            contents: input.clone(),
+            source: None,
+            engine: None,
+        }));
+        files
     })
 }
 
