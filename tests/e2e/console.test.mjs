@@ -319,6 +319,30 @@ test("a service's pipeline inputs are edited with a preview of what CodeBuild wi
   await page.locator("dd", { hasText: "SUCCEEDED" }).first().waitFor();
 });
 
+test("a service's description and spec are edited, the spec checked against its schema as typed", async () => {
+  await page.goto(baseUrl + "/services/orders-worker");
+  await page.locator(".status-line .badge", { hasText: "ACTIVE" }).waitFor();
+  await page.getByRole("button", { name: "Edit service" }).click();
+  const panel = page.locator(".edit-service");
+  const specArea = panel.locator('textarea[name="serviceSpec"]');
+  const original = await specArea.inputValue();
+  assert.match(original, /^proton: ServiceSpec\n/);
+  const update = panel.getByRole("button", { name: "Update service" });
+  await specArea.fill(original.replace("batch_size: 25", "batch_size: 0"));
+  await panel.locator(".field-error", { hasText: "batch_size" }).waitFor();
+  assert.equal(await update.isDisabled(), true);
+  await specArea.fill(original.replace(/  - name: "beta"[\s\S]*$/, ""));
+  await panel.locator(".field-error", { hasText: "Deletes instance(s): beta" }).waitFor();
+  await specArea.fill(original);
+  await until(async () => !(await update.isDisabled()), "the original spec is valid");
+  await panel.locator('input[name="serviceDescription"]').fill("Works the orders queue");
+  await update.click();
+  await page.locator("dd", { hasText: "Works the orders queue" }).waitFor();
+  const service = (await api("GetService", { name: "orders-worker" })).service;
+  assert.equal(service.description, "Works the orders queue");
+  assert.equal(service.spec, original);
+});
+
 test("an environment is updated to a newer minor version from its page", async () => {
   const v = await publishVersion("environment", "queue", "queue-env/v1", { majorVersion: "1" });
   assert.equal(v, "1.1");
@@ -390,6 +414,28 @@ test("a component's page shows where it runs, its outputs and deployments", asyn
   await page.locator("td", { hasText: "cache-bucket" }).waitFor();
   await page.locator("td .badge", { hasText: "SUCCEEDED" }).first().waitFor();
   await shot("component-detail");
+});
+
+test("a component's description is changed without a deployment, and a new template redeploys it", async () => {
+  await page.goto(baseUrl + "/components/cache");
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+  await page.getByRole("button", { name: "Edit component" }).click();
+  await page.locator('input[name="componentDescription"]').fill("Shared cache");
+  await page.getByRole("button", { name: "Update component" }).click();
+  await page.locator("dd", { hasText: "Shared cache" }).waitFor();
+  const before = (await api("ListDeployments", { componentName: "cache" })).deployments.length;
+  assert.equal((await api("GetComponent", { name: "cache" })).component.description, "Shared cache");
+
+  await page.getByRole("button", { name: "Edit component" }).click();
+  await page.locator('input[name="redeploy"]').check();
+  await page.locator('textarea[name="templateFile"]').fill("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n  Queue:\n    Type: AWS::SQS::Queue\n");
+  await page.getByRole("button", { name: "Update component" }).click();
+  await page.locator(".status-line .badge", { hasText: "IN_PROGRESS" }).waitFor();
+  const deployments = (await api("ListDeployments", { componentName: "cache" })).deployments;
+  assert.equal(deployments.length, before + 1);
+  const c = (await api("GetComponent", { name: "cache" })).component;
+  await succeed(c.arn);
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
 });
 
 test("a linked repository and a template's sync config are managed from the console", async () => {
@@ -578,6 +624,15 @@ test("the navigation works from the keyboard", async () => {
   await page.keyboard.press("Enter");
   await page.waitForURL(baseUrl + "/services");
   await page.locator("main h1", { hasText: "Services" }).waitFor();
+});
+
+test("a component is deleted from its page after a confirmation", async () => {
+  await page.goto(baseUrl + "/components/cache");
+  await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+  await page.getByRole("button", { name: "Delete" }).click();
+  await page.waitForURL(baseUrl + "/components");
+  const c = (await api("GetComponent", { name: "cache" })).component;
+  assert.equal(c?.deploymentStatus ?? "DELETED", c ? "DELETE_IN_PROGRESS" : "DELETED");
 });
 
 test("the console raised no uncaught errors", () => {

@@ -1,16 +1,19 @@
 //! Components (list and detail), environment account connections, account settings.
 
 use baryon_model::proton::{
+    ComponentDeploymentUpdateType, DeleteComponentInput,
     EnvironmentAccountConnectionRequesterAccountType, GetAccountSettingsInput, GetComponentInput,
     ListComponentOutputsInput, ListComponentProvisionedResourcesInput, ListComponentsInput,
-    ListDeploymentsInput, ListEnvironmentAccountConnectionsInput, ops,
+    ListDeploymentsInput, ListEnvironmentAccountConnectionsInput, UpdateComponentInput, ops,
 };
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
 
 use crate::api::call;
 use crate::ui::{
-    Deployments, Empty, Facts, Head, Status, Tags, in_progress, list, load, outputs_table, param,
-    poll_while, show, when,
+    Deployments, Empty, ErrorBox, Facts, Head, Status, Tags, act, confirm, effect, in_progress,
+    list, load, outputs_table, param, poll_while, show, when,
 };
 
 /// `/components`.
@@ -81,14 +84,41 @@ pub fn ComponentDetail() -> impl IntoView {
             .as_ref()
             .is_some_and(|c| in_progress(c.deployment_status.as_str()))
     });
+    let navigate = use_navigate();
+    let delete = act(move |(): &()| {
+        let n = name.get_untracked();
+        async move {
+            call::<ops::DeleteComponent>(DeleteComponentInput { name: n })
+                .await
+                .map(|_| ())
+        }
+    });
+    effect(move || {
+        if let Some(Ok(())) = delete.value() {
+            navigate("/components", NavigateOptions::default());
+        }
+    });
     view! {
         <Head title=move || name.get()>
             <a href="/components">"Components"</a>
+            <button class="danger" on:click=move |_| {
+                if confirm(&format!("Delete component {}? This tears down its infrastructure.", name.get_untracked())) {
+                    delete.dispatch(());
+                }
+            }>"Delete"</button>
         </Head>
-        {show(component, |out| {
+        {move || delete.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+        {show(component, move |out| {
             let Some(c) = out.component else {
                 return view! { <Empty text="No such component." /> }.into_any();
             };
+            let edit = (!in_progress(c.deployment_status.as_str())).then(|| view! {
+                <EditComponent
+                    name=c.name.clone()
+                    description=c.description.clone().unwrap_or_default()
+                    on_done=Callback::new(move |()| tick.update(|t| *t = t.wrapping_add(1)))
+                />
+            });
             view! {
                 <div class="status-line">
                     <Status status=c.deployment_status.as_str().to_owned() />
@@ -108,6 +138,7 @@ pub fn ComponentDetail() -> impl IntoView {
                     ("Last succeeded deployment", c.last_succeeded_deployment_id.clone()),
                 ] />
                 {c.service_spec.clone().map(|s| view! { <h2>"Service spec"</h2><pre class="spec">{s}</pre> })}
+                {edit}
                 <Tags arn=c.arn />
             }
             .into_any()
@@ -172,6 +203,74 @@ pub fn Settings() -> impl IntoView {
                     ("Pipeline CodeBuild role", Some(s.pipeline_codebuild_role_arn.unwrap_or_else(|| "not set".into()))),
                     ("Pipeline provisioning repository", Some(s.pipeline_provisioning_repository.map_or_else(|| "not set".into(), |r| format!("{} {} ({})", r.provider.as_str(), r.name, r.branch)))),
                 ] />
+            }
+        })}
+    }
+}
+
+/// "Edit component": its description alone (`NONE`: no deployment) or, with a new template
+/// file, a redeployment (`CURRENT_VERSION`). Proton does not return a component's template
+/// file, so an empty one keeps the current template.
+#[component]
+#[allow(clippy::needless_pass_by_value)] // component props are owned
+fn EditComponent(
+    /// The component.
+    name: String,
+    /// Its description.
+    description: String,
+    /// Called once the update was accepted.
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let about = RwSignal::new(description);
+    let file = RwSignal::new(String::new());
+    let redeploy = RwSignal::new(false);
+    let save = act(move |input: &UpdateComponentInput| {
+        let input = input.clone();
+        async move { call::<ops::UpdateComponent>(input).await.map(|_| ()) }
+    });
+    effect(move || {
+        if let Some(Ok(())) = save.value() {
+            on_done.run(());
+        }
+    });
+    view! {
+        <div class="actions">
+            <button type="button" on:click=move |_| open.update(|o| *o = !*o)>"Edit component"</button>
+        </div>
+        {move || open.get().then(|| {
+            let name = name.clone();
+            view! {
+                <div class="panel edit-component">
+                    <h2>"Edit component"</h2>
+                    <label>
+                        "Description"
+                        <input name="componentDescription" prop:value=move || about.get() on:input=move |ev| about.set(event_target_value(&ev)) />
+                    </label>
+                    <label>
+                        <input type="checkbox" name="redeploy" prop:checked=move || redeploy.get() on:change=move |ev| redeploy.set(event_target_checked(&ev)) />
+                        " Redeploy (CURRENT_VERSION) — otherwise only the description changes (NONE)"
+                    </label>
+                    <label class:hidden=move || !redeploy.get()>
+                        "New template file (empty: keep the current one)"
+                        <textarea name="templateFile" class="mono" rows="10" prop:value=move || file.get() on:input=move |ev| file.set(event_target_value(&ev))></textarea>
+                    </label>
+                    {move || save.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+                    <button type="button" class="primary" disabled=move || save.pending() on:click=move |_| {
+                        let again = redeploy.get_untracked();
+                        let template = file.get_untracked();
+                        save.dispatch(UpdateComponentInput {
+                            name: name.clone(),
+                            deployment_type: if again { ComponentDeploymentUpdateType::CurrentVersion } else { ComponentDeploymentUpdateType::None },
+                            description: Some(about.get_untracked()),
+                            template_file: (again && !template.trim().is_empty()).then_some(template),
+                            client_token: None,
+                            service_instance_name: None,
+                            service_name: None,
+                            service_spec: None,
+                        });
+                    }>"Update component"</button>
+                </div>
             }
         })}
     }

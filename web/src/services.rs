@@ -2,18 +2,20 @@
 
 use baryon_model::proton::{
     CancelServiceInstanceDeploymentInput, DeleteServiceInput, GetServiceInput,
-    GetServiceInstanceInput, ListDeploymentsInput, ListServiceInstanceOutputsInput,
-    ListServiceInstancesInput, ListServicesInput, ops,
+    GetServiceInstanceInput, GetServiceTemplateVersionInput, ListDeploymentsInput,
+    ListServiceInstanceOutputsInput, ListServiceInstancesInput, ListServicesInput,
+    UpdateServiceInput, ops,
 };
+use baryon_model::spec::{Spec, parse_spec, validate_spec};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::call;
+use crate::api::{ApiError, call};
 use crate::sync::{ServiceSync, SyncBlockers};
 use crate::ui::{
     Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, act, confirm, effect,
-    in_progress, list, load, outputs_table, param, poll_while, show, when,
+    in_progress, list, load, memo, outputs_table, param, poll_while, show, when,
 };
 use crate::upgrade::{Target, Upgrade};
 
@@ -132,7 +134,16 @@ pub fn ServiceDetail() -> impl IntoView {
                     .into_any(),
                 }}
                 <h2>"Spec"</h2>
-                <pre class="spec">{s.spec}</pre>
+                <pre class="spec">{s.spec.clone()}</pre>
+                {(!in_progress(s.status.as_str())).then(|| view! {
+                    <EditService
+                        name=s.name.clone()
+                        template=s.template_name.clone()
+                        description=s.description.clone().unwrap_or_default()
+                        spec=s.spec.clone()
+                        on_done=Callback::new(move |()| tick.update(|t| *t = t.wrapping_add(1)))
+                    />
+                })}
                 <Tags arn=arn />
             }
             .into_any()
@@ -250,5 +261,132 @@ pub fn InstanceDetail() -> impl IntoView {
         {show(outputs, |o| outputs_table(o.outputs))}
         <h2>"Deployment history"</h2>
         {show(deployments, |d| view! { <Deployments rows=d.deployments /> })}
+    }
+}
+
+/// The schema a service's spec is checked against: the version its first instance runs (else
+/// its pipeline's), as the engine's UpdateService checks it.
+async fn service_schema(name: String, template: String) -> Result<String, ApiError> {
+    let instances = call::<ops::ListServiceInstances>(ListServiceInstancesInput {
+        service_name: Some(name.clone()),
+        ..Default::default()
+    })
+    .await?;
+    let running = match instances.service_instances.into_iter().next() {
+        Some(i) => Some((i.template_major_version, i.template_minor_version)),
+        None => call::<ops::GetService>(GetServiceInput { name })
+            .await?
+            .service
+            .and_then(|s| s.pipeline)
+            .map(|p| (p.template_major_version, p.template_minor_version)),
+    };
+    let Some((major_version, minor_version)) = running else {
+        return Ok(String::new());
+    };
+    Ok(
+        call::<ops::GetServiceTemplateVersion>(GetServiceTemplateVersionInput {
+            template_name: template,
+            major_version,
+            minor_version,
+        })
+        .await?
+        .service_template_version
+        .schema
+        .unwrap_or_default(),
+    )
+}
+
+/// "Edit service": the description and the whole `ServiceSpec` (adding or removing instances),
+/// checked as typed against the schema of the version the service runs; instances the new spec
+/// drops are named before UpdateService deletes them.
+#[component]
+#[allow(clippy::needless_pass_by_value)] // component props are owned
+fn EditService(
+    /// The service.
+    name: String,
+    /// Its template.
+    template: String,
+    /// Its description.
+    description: String,
+    /// Its spec.
+    spec: String,
+    /// Called once the update was accepted.
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let text = RwSignal::new(spec.clone());
+    let about = RwSignal::new(description);
+    let schema = load({
+        let (name, template) = (name.clone(), template.clone());
+        move || service_schema(name.clone(), template.clone())
+    });
+    let diagnostics = memo(move || match schema.get() {
+        Some(Ok(schema)) if !schema.is_empty() => {
+            text.with(|t| validate_spec(&schema, t).diagnostics)
+        }
+        _ => Vec::new(),
+    });
+    let names = |yaml: &str| match parse_spec(yaml) {
+        Ok(Spec::Service(s)) => s.instances.into_iter().map(|i| i.name).collect(),
+        _ => Vec::<String>::new(),
+    };
+    let before = names(&spec);
+    let removed = memo(move || {
+        let after = text.with(|t| names(t));
+        before
+            .iter()
+            .filter(|n| !after.contains(n))
+            .cloned()
+            .collect::<Vec<_>>()
+    });
+    let save = act(
+        move |(service, description, spec): &(String, String, String)| {
+            let input = UpdateServiceInput {
+                name: service.clone(),
+                description: Some(description.clone()),
+                spec: Some(spec.clone()),
+            };
+            async move { call::<ops::UpdateService>(input).await.map(|_| ()) }
+        },
+    );
+    effect(move || {
+        if let Some(Ok(())) = save.value() {
+            on_done.run(());
+        }
+    });
+    view! {
+        <div class="actions">
+            <button type="button" on:click=move |_| open.update(|o| *o = !*o)>"Edit service"</button>
+        </div>
+        {move || open.get().then(|| {
+            let name = name.clone();
+            view! {
+                <div class="panel edit-service">
+                    <h2>"Edit service"</h2>
+                    <label>
+                        "Description"
+                        <input name="serviceDescription" prop:value=move || about.get() on:input=move |ev| about.set(event_target_value(&ev)) />
+                    </label>
+                    <label>
+                        "Spec (instances added here are created, instances left out are deleted)"
+                        <textarea name="serviceSpec" class="mono" rows="14" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <div class="diagnostics">
+                        {move || diagnostics.get().into_iter().map(|d| view! { <div class="field-error">{d.to_string()}</div> }).collect_view()}
+                        {move || {
+                            let gone = removed.get();
+                            (!gone.is_empty()).then(|| view! { <div class="field-error">{format!("Deletes instance(s): {}", gone.join(", "))}</div> })
+                        }}
+                    </div>
+                    {move || save.value().and_then(Result::err).map(|e| view! { <ErrorBox error=e /> })}
+                    <button type="button" class="primary" disabled=move || !diagnostics.with(Vec::is_empty) || save.pending() on:click=move |_| {
+                        let gone = removed.get_untracked();
+                        if gone.is_empty() || confirm(&format!("Delete instance(s) {} with their infrastructure?", gone.join(", "))) {
+                            save.dispatch((name.clone(), about.get_untracked(), text.get_untracked()));
+                        }
+                    }>"Update service"</button>
+                </div>
+            }
+        })}
     }
 }
