@@ -7,6 +7,7 @@ from bundles import fixture_files, publish_environment_template
 from conftest import ACCOUNT
 from test_environments import REPO, SPEC, notify, wait_status
 from test_protocol import raw
+from test_services import publish_service
 
 TARGET = "Baryon20261203.GetRenderInputs"
 
@@ -97,18 +98,7 @@ def test_an_unsigned_request_is_refused(server):
 
 
 def test_a_pipeline_preview_gets_the_deployed_pipeline_spec_as_the_current_side(server, proton, queue_env):
-    from bundles import put, tar_gz
-    import time
-    proton.create_service_template(name="worker-svc", pipelineProvisioning="CUSTOMER_MANAGED")
-    src = put(server, "worker-svc/v1.tar.gz", tar_gz(fixture_files("worker-svc")))
-    proton.create_service_template_version(templateName="worker-svc", source=src,
-                                           compatibleEnvironmentTemplates=[{"templateName": "queue-env", "majorVersion": "1"}])
-    deadline = time.monotonic() + 20
-    while proton.get_service_template_version(templateName="worker-svc", majorVersion="1", minorVersion="0")[
-            "serviceTemplateVersion"]["status"] == "REGISTRATION_IN_PROGRESS" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proton.update_service_template_version(templateName="worker-svc", majorVersion="1", minorVersion="0",
-                                           status="PUBLISHED")
+    publish_service(proton, server)
     spec = "proton: ServiceSpec\npipeline:\n  test_command: \"make\"\ninstances: []\n"
     proton.create_service(name="api", templateName="worker-svc", templateMajorVersion="1", spec=spec,
                           repositoryConnectionArn="arn:aws:codestar-connections:us-east-1:123456789012:connection/abc",

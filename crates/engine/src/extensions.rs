@@ -140,21 +140,21 @@ async fn deployed(
     target: RenderTarget,
     names: &Names,
 ) -> Result<Option<(Version, String, String)>, ApiError> {
-    Ok(match target {
+    // (template, major, minor, spec, last succeeded deployment) of the stored resource.
+    type Deployed = (String, String, String, Option<String>, Option<String>);
+    let found: Option<Deployed> = match target {
         RenderTarget::Environment => cx
             .store
             .get::<Environment>(Kind::Environment, &names.environment)
             .await?
-            .map(|row| {
-                let e = row.doc;
+            .map(|r| {
+                let e = r.doc;
                 (
-                    Version {
-                        template: e.template_name,
-                        major: e.template_major_version,
-                        minor: e.template_minor_version,
-                    },
-                    e.spec.unwrap_or_default(),
-                    e.last_succeeded_deployment_id.unwrap_or_default(),
+                    e.template_name,
+                    e.template_major_version,
+                    e.template_minor_version,
+                    e.spec,
+                    e.last_succeeded_deployment_id,
                 )
             }),
         RenderTarget::ServiceInstance => {
@@ -162,16 +162,14 @@ async fn deployed(
             cx.store
                 .get::<ServiceInstance>(Kind::ServiceInstance, &row)
                 .await?
-                .map(|row| {
-                    let i = row.doc;
+                .map(|r| {
+                    let i = r.doc;
                     (
-                        Version {
-                            template: i.template_name,
-                            major: i.template_major_version,
-                            minor: i.template_minor_version,
-                        },
-                        i.spec.unwrap_or_default(),
-                        i.last_succeeded_deployment_id.unwrap_or_default(),
+                        i.template_name,
+                        i.template_major_version,
+                        i.template_minor_version,
+                        i.spec,
+                        i.last_succeeded_deployment_id,
                     )
                 })
         }
@@ -179,17 +177,26 @@ async fn deployed(
             .store
             .get::<ServicePipeline>(Kind::ServicePipeline, &names.service)
             .await?
-            .map(|row| row.doc)
-            .map(|p| {
+            .map(|r| {
+                let p = r.doc;
                 (
-                    Version {
-                        template: p.template_name,
-                        major: p.template_major_version,
-                        minor: p.template_minor_version,
-                    },
-                    p.spec.unwrap_or_default(),
-                    p.last_succeeded_deployment_id.unwrap_or_default(),
+                    p.template_name,
+                    p.template_major_version,
+                    p.template_minor_version,
+                    p.spec,
+                    p.last_succeeded_deployment_id,
                 )
             }),
-    })
+    };
+    Ok(found.map(|(template, major, minor, spec, deployment)| {
+        (
+            Version {
+                template,
+                major,
+                minor,
+            },
+            spec.unwrap_or_default(),
+            deployment.unwrap_or_default(),
+        )
+    }))
 }
