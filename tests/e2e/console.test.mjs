@@ -343,6 +343,23 @@ test("a service's description and spec are edited, the spec checked against its 
   assert.equal(service.spec, original);
 });
 
+test("the environment list is filtered by template major version, in a shareable address", async () => {
+  await page.goto(baseUrl + "/environments");
+  await page.locator('tr[data-name="beta-env"]').waitFor();
+  await page.locator('select[name="templateFilter"] option[value="queue:1"]').waitFor({ state: "attached" });
+  await page.locator('select[name="templateFilter"]').selectOption("queue:1");
+  await page.waitForURL(baseUrl + "/environments?template=queue&major=1");
+  await page.locator('tr[data-name="orders-env"]').waitFor();
+  await page.locator('tr[data-name="beta-env"]').waitFor();
+  // No environment runs a major 2 of queue.
+  await page.goto(baseUrl + "/environments?template=queue&major=2");
+  await page.getByText("No environments yet.").waitFor();
+  assert.equal(await page.locator("tr[data-name]").count(), 0);
+  await page.locator('select[name="templateFilter"]').selectOption("");
+  await page.waitForURL(baseUrl + "/environments");
+  await page.locator('tr[data-name="beta-env"]').waitFor();
+});
+
 test("an environment is updated to a newer minor version from its page", async () => {
   const v = await publishVersion("environment", "queue", "queue-env/v1", { majorVersion: "1" });
   assert.equal(v, "1.1");
@@ -436,6 +453,16 @@ test("a component's description is changed without a deployment, and a new templ
   const c = (await api("GetComponent", { name: "cache" })).component;
   await succeed(c.arn);
   await page.locator(".status-line .badge", { hasText: "SUCCEEDED" }).waitFor();
+});
+
+test("the component list is filtered by environment, in a shareable address", async () => {
+  await page.goto(baseUrl + "/components?environment=beta-env");
+  await page.getByText("No components.").waitFor();
+  await page.locator('select[name="environmentFilter"] option[value="orders-env"]').waitFor({ state: "attached" });
+  await page.locator('select[name="environmentFilter"]').selectOption("orders-env");
+  await page.waitForURL(baseUrl + "/components?environment=orders-env");
+  await page.getByRole("link", { name: "cache" }).waitFor();
+  assert.equal(await page.locator('select[name="environmentFilter"]').inputValue(), "orders-env");
 });
 
 test("a linked repository and a template's sync config are managed from the console", async () => {

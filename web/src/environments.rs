@@ -6,9 +6,9 @@ use baryon_model::diagnostic::Diagnostic;
 use baryon_model::extensions::{GetRenderInputsInput, PreviewTarget};
 use baryon_model::proton::{
     CancelEnvironmentDeploymentInput, CreateEnvironmentInput, DeleteEnvironmentInput,
-    GetEnvironmentInput, GetEnvironmentTemplateVersionInput, ListDeploymentsInput,
-    ListEnvironmentOutputsInput, ListEnvironmentsInput, RepositoryBranchInput, RepositoryProvider,
-    ops,
+    EnvironmentTemplateFilter, GetEnvironmentInput, GetEnvironmentTemplateVersionInput,
+    ListDeploymentsInput, ListEnvironmentOutputsInput, ListEnvironmentsInput,
+    RepositoryBranchInput, RepositoryProvider, ops,
 };
 use baryon_model::spec::validate_spec;
 use leptos::prelude::*;
@@ -22,7 +22,7 @@ use crate::form::{
 };
 use crate::inputs::InputsForm;
 use crate::preview::RenderPreview;
-use crate::templates::{Family, TemplateRow, VersionPicker};
+use crate::templates::{Family, TemplateRow, VersionPicker, list_templates, list_versions};
 use crate::ui::{
     Deployments, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, TextField, act, confirm,
     create_then_open, effect, in_progress, list, load, memo, outputs_table, param, poll_while,
@@ -35,20 +35,63 @@ const PAGE_SIZE: i32 = 20;
 /// `/environments`.
 #[component]
 pub fn EnvironmentList() -> impl IntoView {
+    // `?template=NAME&major=N` filters by template major version (ListEnvironments'
+    // `environmentTemplates`); the address is shareable.
+    let query = use_query_map();
+    let filter = memo(move || {
+        query.with(|q| match (q.get("template"), q.get("major")) {
+            (Some(t), Some(m)) if !t.is_empty() && !m.is_empty() => Some((t, m)),
+            _ => None,
+        })
+    });
     let tokens = RwSignal::new(vec![None::<String>]);
+    // Another filter starts again from the first page.
+    effect(move || {
+        filter.track();
+        tokens.set(vec![None]);
+    });
     let page = load(move || {
         let next_token = tokens.with(|t| t.last().cloned().flatten());
+        let environment_templates = filter.get().map(|(template_name, major_version)| {
+            vec![EnvironmentTemplateFilter {
+                template_name,
+                major_version,
+            }]
+        });
         call::<ops::ListEnvironments>(ListEnvironmentsInput {
             next_token,
             max_results: Some(PAGE_SIZE),
-            ..Default::default()
+            environment_templates,
         })
     });
+    let majors = load(template_majors);
+    let navigate = use_navigate();
     let next = Signal::derive(move || page.get().and_then(Result::ok).and_then(|p| p.next_token));
     view! {
         <Head title="Environments">
             <a class="button" href="/environments/new">"Create environment"</a>
         </Head>
+        <div class="filters">
+            <label>
+                "Template"
+                <select name="templateFilter" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    let to = match v.split_once(':') {
+                        Some((t, m)) => format!("/environments?template={t}&major={m}"),
+                        None => "/environments".to_owned(),
+                    };
+                    navigate(&to, NavigateOptions::default());
+                }>
+                    <option value="" selected=move || filter.with(Option::is_none)>"All templates"</option>
+                    {move || majors.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|(t, m)| {
+                        let value = format!("{t}:{m}");
+                        let label = format!("{t} {m}.x");
+                        let (t2, m2) = (t.clone(), m.clone());
+                        view! { <option value=value selected=move || filter.with(|f| f.as_ref().is_some_and(|(a, b)| *a == t2 && *b == m2))>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+        </div>
         {list(page, &["Name", "Template", "Deployment", "Last attempted"], "No environments yet.", |p| {
             p.environments.into_iter().map(|e| view! {
                 <tr data-name=e.name.clone()>
@@ -64,6 +107,22 @@ pub fn EnvironmentList() -> impl IntoView {
         })}
         <Pager tokens=tokens next=next />
     }
+}
+
+/// Every environment template's major versions, as `(template, major)`.
+async fn template_majors() -> Result<Vec<(String, String)>, ApiError> {
+    let mut out = Vec::new();
+    for t in list_templates(Family::Environment).await? {
+        let mut majors: Vec<String> = list_versions(Family::Environment, t.name.clone())
+            .await?
+            .into_iter()
+            .map(|v| v.major)
+            .collect();
+        majors.sort_by_key(|m| m.parse::<u64>().unwrap_or(0));
+        majors.dedup();
+        out.extend(majors.into_iter().map(|m| (t.name.clone(), m)));
+    }
+    Ok(out)
 }
 
 /// `/environments/:name`.

@@ -4,24 +4,75 @@ use baryon_model::proton::{
     ComponentDeploymentUpdateType, DeleteComponentInput,
     EnvironmentAccountConnectionRequesterAccountType, GetAccountSettingsInput, GetComponentInput,
     ListComponentOutputsInput, ListComponentProvisionedResourcesInput, ListComponentsInput,
-    ListDeploymentsInput, ListEnvironmentAccountConnectionsInput, UpdateComponentInput, ops,
+    ListDeploymentsInput, ListEnvironmentAccountConnectionsInput, ListEnvironmentsInput,
+    UpdateComponentInput, ops,
 };
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::call;
 use crate::ui::{
-    Deployments, Empty, ErrorBox, Facts, Head, Status, Tags, act, confirm, effect, in_progress,
-    list, load, outputs_table, param, poll_while, show, when,
+    Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, act, confirm, effect,
+    in_progress, list, load, memo, outputs_table, param, poll_while, show, when,
 };
 
 /// `/components`.
 #[component]
 pub fn Components() -> impl IntoView {
-    let page = load(|| call::<ops::ListComponents>(ListComponentsInput::default()));
+    // `?environment=NAME` filters by environment (ListComponents' `environmentName`).
+    let query = use_query_map();
+    let environment = memo(move || query.with(|q| q.get("environment").filter(|e| !e.is_empty())));
+    let tokens = RwSignal::new(vec![None::<String>]);
+    effect(move || {
+        environment.track();
+        tokens.set(vec![None]);
+    });
+    let page = load(move || {
+        let next_token = tokens.with(|t| t.last().cloned().flatten());
+        call::<ops::ListComponents>(ListComponentsInput {
+            environment_name: environment.get(),
+            next_token,
+            max_results: Some(20),
+            ..Default::default()
+        })
+    });
+    let next = Signal::derive(move || page.get().and_then(Result::ok).and_then(|p| p.next_token));
+    let environments = load(|| async {
+        call::<ops::ListEnvironments>(ListEnvironmentsInput {
+            max_results: Some(100),
+            ..Default::default()
+        })
+        .await
+        .map(|out| {
+            out.environments
+                .into_iter()
+                .map(|e| e.name)
+                .collect::<Vec<_>>()
+        })
+    });
+    let navigate = use_navigate();
     view! {
         <Head title="Components" />
+        <div class="filters">
+            <label>
+                "Environment"
+                <select name="environmentFilter" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    let to = if v.is_empty() { "/components".to_owned() } else { format!("/components?environment={v}") };
+                    navigate(&to, NavigateOptions::default());
+                }>
+                    <option value="" selected=move || environment.with(Option::is_none)>"All environments"</option>
+                    {move || environments.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|e| {
+                        let selected = {
+                            let e = e.clone();
+                            move || environment.with(|f| f.as_deref() == Some(e.as_str()))
+                        };
+                        view! { <option value=e.clone() selected=selected>{e.clone()}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+        </div>
         {list(page, &["Name", "Environment", "Attached to", "Deployment", "Modified"], "No components.", |out| {
             out.components.into_iter().map(|c| view! {
                 <tr>
@@ -33,6 +84,7 @@ pub fn Components() -> impl IntoView {
                 </tr>
             }.into_any()).collect()
         })}
+        <Pager tokens=tokens next=next />
     }
 }
 
