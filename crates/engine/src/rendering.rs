@@ -7,7 +7,7 @@
 use baryon_model::proton::{
     Deployment, DeploymentState, Environment, Output, Service, TemplateVersionSourceInput,
 };
-use baryon_model::render::preview::{ContextError, context_for};
+use baryon_model::render::preview::context_for;
 use baryon_model::render::{
     Params, RenderContext, RenderTarget, RenderedFile, ResourceMetadata, ServiceContext,
     SpecRenderOptions, contexts_from_spec, render_bundle,
@@ -147,13 +147,13 @@ pub async fn prepare(cx: &Cx, d: &Deployment) -> Result<Result<Prepared, String>
         &names.instance,
     ) {
         Ok(ctx) => ctx,
-        Err(e @ ContextError::Invalid(_)) => {
-            return Ok(Err(format!(
-                "the spec is not valid for {}:{}.{}: {e}",
-                version.template, version.major, version.minor
+        Err(e) => {
+            return Ok(Err(e.describe(
+                &version.template,
+                &version.major,
+                &version.minor,
             )));
         }
-        Err(e) => return Ok(Err(e.to_string())),
     };
     // The deployment's own record of its target (the same ARN, as it was stored).
     let mut resource = loaded.resource;

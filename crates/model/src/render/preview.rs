@@ -31,6 +31,19 @@ pub enum ContextError {
     Missing(RenderTarget),
 }
 
+impl ContextError {
+    /// The error as a deployment of `template:major.minor` reports it (a spec that does not
+    /// validate names the version it was checked against).
+    pub fn describe(&self, template: &str, major: &str, minor: &str) -> String {
+        match self {
+            Self::Invalid(_) => {
+                format!("the spec is not valid for {template}:{major}.{minor}: {self}")
+            }
+            Self::Missing(_) => self.to_string(),
+        }
+    }
+}
+
 fn join(diagnostics: &[Diagnostic]) -> String {
     diagnostics
         .iter()
@@ -117,12 +130,12 @@ pub fn render_inputs(inputs: &RenderInputs, spec: &str) -> Result<Vec<RenderedFi
         inputs.target,
         inputs.instance_name.as_deref().unwrap_or_default(),
     )
-    .map_err(|e| match e {
-        ContextError::Invalid(_) => format!(
-            "the spec is not valid for {}:{}.{}: {e}",
-            inputs.template_name, inputs.template_major_version, inputs.template_minor_version
-        ),
-        ContextError::Missing(_) => e.to_string(),
+    .map_err(|e| {
+        e.describe(
+            &inputs.template_name,
+            &inputs.template_major_version,
+            &inputs.template_minor_version,
+        )
     })?
     .with_resource(inputs.resource.clone());
     if let Some(files) = codebuild_files(inputs, &ctx) {
