@@ -428,6 +428,21 @@ fn generate_service(svc: &ServiceSpec, model: &Value, version: &str) -> Result<S
         }
     }
 
+    // Both decoders of every type, for the test that they agree (`json.rs`).
+    out.push_str(
+        "/// Decodes `value` as shape `shape` with serde and with [`crate::json::FromJson`] and\n\
+         /// compares (`None`: not a type of this module).\n\
+         #[cfg(test)]\n\
+         pub(crate) fn decodes_alike(shape: &str, value: &serde_json::Value) -> Option<Result<(), String>> {\n    \
+         use crate::json::decodes_alike as alike;\n    Some(match shape {\n",
+    );
+    for (name, s) in &m.shapes {
+        if kind(s) == "structure" || (kind(s) == "string" && is_enum(s)) {
+            let _ = writeln!(out, "        {name:?} => alike::<{name}>(value),");
+        }
+    }
+    out.push_str("        _ => return None,\n    })\n}\n\n");
+
     // Patterns.
     let mut patterns: Vec<&str> = Vec::new();
     for s in m.shapes.values() {
@@ -669,6 +684,20 @@ fn emit_struct(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Valu
     let _ = writeln!(out, "/// The `{name}` structure.");
     let _ = writeln!(out, "#[derive({})]", derives.join(", "));
     let _ = writeln!(out, "pub struct {name} {{\n{fields}}}\n");
+    let mut decode = String::new();
+    for (mn, _) in &mems {
+        let how = if required.contains(mn.as_str()) {
+            "req"
+        } else {
+            "opt"
+        };
+        let _ = writeln!(decode, "            {}: o.{how}({mn:?})?,", snake_case(mn));
+    }
+    let binding = if mems.is_empty() { "_o" } else { "mut o" };
+    let _ = writeln!(
+        out,
+        "impl crate::json::FromJson for {name} {{\n    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {{\n        let {binding} = crate::json::Object::new(value)?;\n        Ok(Self {{\n{decode}        }})\n    }}\n}}\n"
+    );
     if !sensitive_fields.is_empty() {
         let _ = writeln!(
             out,
@@ -714,6 +743,21 @@ fn emit_union(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Value
         );
     }
     out.push_str("}\n\n");
+    let _ = writeln!(
+        out,
+        "impl crate::json::FromJson for {name} {{\n    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {{\n        let (member, value) = crate::json::union(value)?;\n        match member.as_str() {{"
+    );
+    for (mn, _) in members(s)? {
+        let _ = writeln!(
+            out,
+            "            {mn:?} => crate::json::FromJson::from_json(value).map(Self::{}).map_err(|e| e.at({mn:?})),",
+            pascal_case(mn)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "            other => Err(crate::json::unknown_member(other, {name:?})),\n        }}\n    }}\n}}\n"
+    );
     Ok(())
 }
 
@@ -775,7 +819,8 @@ fn emit_enum(out: &mut String, name: &str, s: &Map<String, Value>) -> Result<()>
         out,
         "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n\n\
          impl Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{\n        s.serialize_str(self.as_str())\n    }}\n}}\n\n\
-         impl<'de> Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;\n        Ok(Self::from(s.as_ref()))\n    }}\n}}\n"
+         impl<'de> Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;\n        Ok(Self::from(s.as_ref()))\n    }}\n}}\n\n\
+         impl crate::json::FromJson for {name} {{\n    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {{\n        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))\n    }}\n}}\n"
     );
     Ok(())
 }

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod generated;
+pub mod json;
 pub mod pattern;
 pub mod shape;
 pub mod timestamp;

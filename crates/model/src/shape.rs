@@ -185,7 +185,7 @@ pub trait OperationShape {
     /// Input structure.
     type Input: serde::Serialize + serde::de::DeserializeOwned;
     /// Output structure.
-    type Output: serde::Serialize + serde::de::DeserializeOwned;
+    type Output: serde::Serialize + serde::de::DeserializeOwned + crate::json::FromJson;
     /// The operation.
     const OPERATION: Self::Op;
     /// The service it belongs to.

@@ -24,6 +24,13 @@ pub struct AcceptEnvironmentAccountConnectionInput {
     pub id: String,
 }
 
+impl crate::json::FromJson for AcceptEnvironmentAccountConnectionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self { id: o.req("id")? })
+    }
+}
+
 /// The `AcceptEnvironmentAccountConnectionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AcceptEnvironmentAccountConnectionOutput {
@@ -31,11 +38,29 @@ pub struct AcceptEnvironmentAccountConnectionOutput {
     pub environment_account_connection: EnvironmentAccountConnection,
 }
 
+impl crate::json::FromJson for AcceptEnvironmentAccountConnectionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_account_connection: o.req("environmentAccountConnection")?,
+        })
+    }
+}
+
 /// The `AccessDeniedException` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AccessDeniedException {
     #[serde(rename = "message")]
     pub message: String,
+}
+
+impl crate::json::FromJson for AccessDeniedException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            message: o.req("message")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for AccessDeniedException {
@@ -67,6 +92,17 @@ pub struct AccountSettings {
         skip_serializing_if = "Option::is_none"
     )]
     pub pipeline_service_role_arn: Option<String>,
+}
+
+impl crate::json::FromJson for AccountSettings {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            pipeline_codebuild_role_arn: o.opt("pipelineCodebuildRoleArn")?,
+            pipeline_provisioning_repository: o.opt("pipelineProvisioningRepository")?,
+            pipeline_service_role_arn: o.opt("pipelineServiceRoleArn")?,
+        })
+    }
 }
 
 /// The `BlockerStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -122,6 +158,12 @@ impl<'de> Deserialize<'de> for BlockerStatus {
     }
 }
 
+impl crate::json::FromJson for BlockerStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `BlockerType` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockerType {
@@ -171,11 +213,26 @@ impl<'de> Deserialize<'de> for BlockerType {
     }
 }
 
+impl crate::json::FromJson for BlockerType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `CancelComponentDeploymentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CancelComponentDeploymentInput {
     #[serde(rename = "componentName")]
     pub component_name: String,
+}
+
+impl crate::json::FromJson for CancelComponentDeploymentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            component_name: o.req("componentName")?,
+        })
+    }
 }
 
 /// The `CancelComponentDeploymentOutput` structure.
@@ -185,6 +242,15 @@ pub struct CancelComponentDeploymentOutput {
     pub component: Component,
 }
 
+impl crate::json::FromJson for CancelComponentDeploymentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            component: o.req("component")?,
+        })
+    }
+}
+
 /// The `CancelEnvironmentDeploymentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CancelEnvironmentDeploymentInput {
@@ -192,11 +258,29 @@ pub struct CancelEnvironmentDeploymentInput {
     pub environment_name: String,
 }
 
+impl crate::json::FromJson for CancelEnvironmentDeploymentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_name: o.req("environmentName")?,
+        })
+    }
+}
+
 /// The `CancelEnvironmentDeploymentOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelEnvironmentDeploymentOutput {
     #[serde(rename = "environment")]
     pub environment: Environment,
+}
+
+impl crate::json::FromJson for CancelEnvironmentDeploymentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment: o.req("environment")?,
+        })
+    }
 }
 
 /// The `CancelServiceInstanceDeploymentInput` structure.
@@ -208,11 +292,30 @@ pub struct CancelServiceInstanceDeploymentInput {
     pub service_name: String,
 }
 
+impl crate::json::FromJson for CancelServiceInstanceDeploymentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_instance_name: o.req("serviceInstanceName")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
+}
+
 /// The `CancelServiceInstanceDeploymentOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelServiceInstanceDeploymentOutput {
     #[serde(rename = "serviceInstance")]
     pub service_instance: ServiceInstance,
+}
+
+impl crate::json::FromJson for CancelServiceInstanceDeploymentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_instance: o.req("serviceInstance")?,
+        })
+    }
 }
 
 /// The `CancelServicePipelineDeploymentInput` structure.
@@ -222,11 +325,29 @@ pub struct CancelServicePipelineDeploymentInput {
     pub service_name: String,
 }
 
+impl crate::json::FromJson for CancelServicePipelineDeploymentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_name: o.req("serviceName")?,
+        })
+    }
+}
+
 /// The `CancelServicePipelineDeploymentOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelServicePipelineDeploymentOutput {
     #[serde(rename = "pipeline")]
     pub pipeline: ServicePipeline,
+}
+
+impl crate::json::FromJson for CancelServicePipelineDeploymentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            pipeline: o.req("pipeline")?,
+        })
+    }
 }
 
 /// The `CompatibleEnvironmentTemplate` structure.
@@ -238,6 +359,16 @@ pub struct CompatibleEnvironmentTemplate {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for CompatibleEnvironmentTemplate {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            major_version: o.req("majorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 /// The `CompatibleEnvironmentTemplateInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CompatibleEnvironmentTemplateInput {
@@ -245,6 +376,16 @@ pub struct CompatibleEnvironmentTemplateInput {
     pub major_version: String,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for CompatibleEnvironmentTemplateInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            major_version: o.req("majorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 /// The `Component` structure.
@@ -322,6 +463,30 @@ pub struct Component {
         skip_serializing_if = "Option::is_none"
     )]
     pub service_spec: Option<String>,
+}
+
+impl crate::json::FromJson for Component {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            deployment_status: o.req("deploymentStatus")?,
+            deployment_status_message: o.opt("deploymentStatusMessage")?,
+            description: o.opt("description")?,
+            environment_name: o.req("environmentName")?,
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
+            last_client_request_token: o.opt("lastClientRequestToken")?,
+            last_deployment_attempted_at: o.opt("lastDeploymentAttemptedAt")?,
+            last_deployment_succeeded_at: o.opt("lastDeploymentSucceededAt")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
+            name: o.req("name")?,
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.opt("serviceName")?,
+            service_spec: o.opt("serviceSpec")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for Component {
@@ -415,6 +580,12 @@ impl<'de> Deserialize<'de> for ComponentDeploymentUpdateType {
     }
 }
 
+impl crate::json::FromJson for ComponentDeploymentUpdateType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ComponentState` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ComponentState {
@@ -442,6 +613,18 @@ pub struct ComponentState {
         skip_serializing_if = "Option::is_none"
     )]
     pub template_file: Option<String>,
+}
+
+impl crate::json::FromJson for ComponentState {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.opt("serviceName")?,
+            service_spec: o.opt("serviceSpec")?,
+            template_file: o.opt("templateFile")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ComponentState {
@@ -514,6 +697,27 @@ pub struct ComponentSummary {
     pub service_name: Option<String>,
 }
 
+impl crate::json::FromJson for ComponentSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            deployment_status: o.req("deploymentStatus")?,
+            deployment_status_message: o.opt("deploymentStatusMessage")?,
+            environment_name: o.req("environmentName")?,
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
+            last_deployment_attempted_at: o.opt("lastDeploymentAttemptedAt")?,
+            last_deployment_succeeded_at: o.opt("lastDeploymentSucceededAt")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
+            name: o.req("name")?,
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.opt("serviceName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for ComponentSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ComponentSummary");
@@ -554,6 +758,15 @@ impl std::fmt::Debug for ComponentSummary {
 pub struct ConflictException {
     #[serde(rename = "message")]
     pub message: String,
+}
+
+impl crate::json::FromJson for ConflictException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            message: o.req("message")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ConflictException {
@@ -601,6 +814,21 @@ pub struct CountsSummary {
     pub service_templates: Option<ResourceCountsSummary>,
     #[serde(rename = "services", default, skip_serializing_if = "Option::is_none")]
     pub services: Option<ResourceCountsSummary>,
+}
+
+impl crate::json::FromJson for CountsSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            components: o.opt("components")?,
+            environment_templates: o.opt("environmentTemplates")?,
+            environments: o.opt("environments")?,
+            pipelines: o.opt("pipelines")?,
+            service_instances: o.opt("serviceInstances")?,
+            service_templates: o.opt("serviceTemplates")?,
+            services: o.opt("services")?,
+        })
+    }
 }
 
 /// The `CreateComponentInput` structure.
@@ -652,6 +880,24 @@ pub struct CreateComponentInput {
     pub template_file: String,
 }
 
+impl crate::json::FromJson for CreateComponentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            client_token: o.opt("clientToken")?,
+            description: o.opt("description")?,
+            environment_name: o.opt("environmentName")?,
+            manifest: o.req("manifest")?,
+            name: o.req("name")?,
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.opt("serviceName")?,
+            service_spec: o.opt("serviceSpec")?,
+            tags: o.opt("tags")?,
+            template_file: o.req("templateFile")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for CreateComponentInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateComponentInput");
@@ -674,6 +920,15 @@ impl std::fmt::Debug for CreateComponentInput {
 pub struct CreateComponentOutput {
     #[serde(rename = "component")]
     pub component: Component,
+}
+
+impl crate::json::FromJson for CreateComponentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            component: o.req("component")?,
+        })
+    }
 }
 
 /// The `CreateEnvironmentAccountConnectionInput` structure.
@@ -707,11 +962,35 @@ pub struct CreateEnvironmentAccountConnectionInput {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl crate::json::FromJson for CreateEnvironmentAccountConnectionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            client_token: o.opt("clientToken")?,
+            codebuild_role_arn: o.opt("codebuildRoleArn")?,
+            component_role_arn: o.opt("componentRoleArn")?,
+            environment_name: o.req("environmentName")?,
+            management_account_id: o.req("managementAccountId")?,
+            role_arn: o.opt("roleArn")?,
+            tags: o.opt("tags")?,
+        })
+    }
+}
+
 /// The `CreateEnvironmentAccountConnectionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateEnvironmentAccountConnectionOutput {
     #[serde(rename = "environmentAccountConnection")]
     pub environment_account_connection: EnvironmentAccountConnection,
+}
+
+impl crate::json::FromJson for CreateEnvironmentAccountConnectionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_account_connection: o.req("environmentAccountConnection")?,
+        })
+    }
 }
 
 /// The `CreateEnvironmentInput` structure.
@@ -771,6 +1050,26 @@ pub struct CreateEnvironmentInput {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for CreateEnvironmentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            codebuild_role_arn: o.opt("codebuildRoleArn")?,
+            component_role_arn: o.opt("componentRoleArn")?,
+            description: o.opt("description")?,
+            environment_account_connection_id: o.opt("environmentAccountConnectionId")?,
+            name: o.req("name")?,
+            proton_service_role_arn: o.opt("protonServiceRoleArn")?,
+            provisioning_repository: o.opt("provisioningRepository")?,
+            spec: o.req("spec")?,
+            tags: o.opt("tags")?,
+            template_major_version: o.req("templateMajorVersion")?,
+            template_minor_version: o.opt("templateMinorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for CreateEnvironmentInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateEnvironmentInput");
@@ -798,6 +1097,15 @@ impl std::fmt::Debug for CreateEnvironmentInput {
 pub struct CreateEnvironmentOutput {
     #[serde(rename = "environment")]
     pub environment: Environment,
+}
+
+impl crate::json::FromJson for CreateEnvironmentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment: o.req("environment")?,
+        })
+    }
 }
 
 /// The `CreateEnvironmentTemplateInput` structure.
@@ -833,6 +1141,20 @@ pub struct CreateEnvironmentTemplateInput {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl crate::json::FromJson for CreateEnvironmentTemplateInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            description: o.opt("description")?,
+            display_name: o.opt("displayName")?,
+            encryption_key: o.opt("encryptionKey")?,
+            name: o.req("name")?,
+            provisioning: o.opt("provisioning")?,
+            tags: o.opt("tags")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for CreateEnvironmentTemplateInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateEnvironmentTemplateInput");
@@ -851,6 +1173,15 @@ impl std::fmt::Debug for CreateEnvironmentTemplateInput {
 pub struct CreateEnvironmentTemplateOutput {
     #[serde(rename = "environmentTemplate")]
     pub environment_template: EnvironmentTemplate,
+}
+
+impl crate::json::FromJson for CreateEnvironmentTemplateOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_template: o.req("environmentTemplate")?,
+        })
+    }
 }
 
 /// The `CreateEnvironmentTemplateVersionInput` structure.
@@ -882,6 +1213,20 @@ pub struct CreateEnvironmentTemplateVersionInput {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for CreateEnvironmentTemplateVersionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            client_token: o.opt("clientToken")?,
+            description: o.opt("description")?,
+            major_version: o.opt("majorVersion")?,
+            source: o.req("source")?,
+            tags: o.opt("tags")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for CreateEnvironmentTemplateVersionInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateEnvironmentTemplateVersionInput");
@@ -900,6 +1245,15 @@ impl std::fmt::Debug for CreateEnvironmentTemplateVersionInput {
 pub struct CreateEnvironmentTemplateVersionOutput {
     #[serde(rename = "environmentTemplateVersion")]
     pub environment_template_version: EnvironmentTemplateVersion,
+}
+
+impl crate::json::FromJson for CreateEnvironmentTemplateVersionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_template_version: o.req("environmentTemplateVersion")?,
+        })
+    }
 }
 
 /// The `CreateRepositoryInput` structure.
@@ -921,11 +1275,33 @@ pub struct CreateRepositoryInput {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl crate::json::FromJson for CreateRepositoryInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            connection_arn: o.req("connectionArn")?,
+            encryption_key: o.opt("encryptionKey")?,
+            name: o.req("name")?,
+            provider: o.req("provider")?,
+            tags: o.opt("tags")?,
+        })
+    }
+}
+
 /// The `CreateRepositoryOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRepositoryOutput {
     #[serde(rename = "repository")]
     pub repository: Repository,
+}
+
+impl crate::json::FromJson for CreateRepositoryOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            repository: o.req("repository")?,
+        })
+    }
 }
 
 /// The `CreateServiceInput` structure.
@@ -971,6 +1347,24 @@ pub struct CreateServiceInput {
     pub template_minor_version: Option<String>,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for CreateServiceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            branch_name: o.opt("branchName")?,
+            description: o.opt("description")?,
+            name: o.req("name")?,
+            repository_connection_arn: o.opt("repositoryConnectionArn")?,
+            repository_id: o.opt("repositoryId")?,
+            spec: o.req("spec")?,
+            tags: o.opt("tags")?,
+            template_major_version: o.req("templateMajorVersion")?,
+            template_minor_version: o.opt("templateMinorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for CreateServiceInput {
@@ -1021,6 +1415,21 @@ pub struct CreateServiceInstanceInput {
     pub template_minor_version: Option<String>,
 }
 
+impl crate::json::FromJson for CreateServiceInstanceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            client_token: o.opt("clientToken")?,
+            name: o.req("name")?,
+            service_name: o.req("serviceName")?,
+            spec: o.req("spec")?,
+            tags: o.opt("tags")?,
+            template_major_version: o.opt("templateMajorVersion")?,
+            template_minor_version: o.opt("templateMinorVersion")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for CreateServiceInstanceInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateServiceInstanceInput");
@@ -1042,11 +1451,29 @@ pub struct CreateServiceInstanceOutput {
     pub service_instance: ServiceInstance,
 }
 
+impl crate::json::FromJson for CreateServiceInstanceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_instance: o.req("serviceInstance")?,
+        })
+    }
+}
+
 /// The `CreateServiceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateServiceOutput {
     #[serde(rename = "service")]
     pub service: Service,
+}
+
+impl crate::json::FromJson for CreateServiceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service: o.req("service")?,
+        })
+    }
 }
 
 /// The `CreateServiceSyncConfigInput` structure.
@@ -1064,6 +1491,19 @@ pub struct CreateServiceSyncConfigInput {
     pub service_name: String,
 }
 
+impl crate::json::FromJson for CreateServiceSyncConfigInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            branch: o.req("branch")?,
+            file_path: o.req("filePath")?,
+            repository_name: o.req("repositoryName")?,
+            repository_provider: o.req("repositoryProvider")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
+}
+
 /// The `CreateServiceSyncConfigOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateServiceSyncConfigOutput {
@@ -1073,6 +1513,15 @@ pub struct CreateServiceSyncConfigOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub service_sync_config: Option<ServiceSyncConfig>,
+}
+
+impl crate::json::FromJson for CreateServiceSyncConfigOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_sync_config: o.opt("serviceSyncConfig")?,
+        })
+    }
 }
 
 /// The `CreateServiceTemplateInput` structure.
@@ -1108,6 +1557,20 @@ pub struct CreateServiceTemplateInput {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl crate::json::FromJson for CreateServiceTemplateInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            description: o.opt("description")?,
+            display_name: o.opt("displayName")?,
+            encryption_key: o.opt("encryptionKey")?,
+            name: o.req("name")?,
+            pipeline_provisioning: o.opt("pipelineProvisioning")?,
+            tags: o.opt("tags")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for CreateServiceTemplateInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateServiceTemplateInput");
@@ -1126,6 +1589,15 @@ impl std::fmt::Debug for CreateServiceTemplateInput {
 pub struct CreateServiceTemplateOutput {
     #[serde(rename = "serviceTemplate")]
     pub service_template: ServiceTemplate,
+}
+
+impl crate::json::FromJson for CreateServiceTemplateOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_template: o.req("serviceTemplate")?,
+        })
+    }
 }
 
 /// The `CreateServiceTemplateVersionInput` structure.
@@ -1165,6 +1637,22 @@ pub struct CreateServiceTemplateVersionInput {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for CreateServiceTemplateVersionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            client_token: o.opt("clientToken")?,
+            compatible_environment_templates: o.req("compatibleEnvironmentTemplates")?,
+            description: o.opt("description")?,
+            major_version: o.opt("majorVersion")?,
+            source: o.req("source")?,
+            supported_component_sources: o.opt("supportedComponentSources")?,
+            tags: o.opt("tags")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for CreateServiceTemplateVersionInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateServiceTemplateVersionInput");
@@ -1193,6 +1681,15 @@ pub struct CreateServiceTemplateVersionOutput {
     pub service_template_version: ServiceTemplateVersion,
 }
 
+impl crate::json::FromJson for CreateServiceTemplateVersionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_template_version: o.req("serviceTemplateVersion")?,
+        })
+    }
+}
+
 /// The `CreateTemplateSyncConfigInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateTemplateSyncConfigInput {
@@ -1214,6 +1711,20 @@ pub struct CreateTemplateSyncConfigInput {
     pub template_type: TemplateType,
 }
 
+impl crate::json::FromJson for CreateTemplateSyncConfigInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            branch: o.req("branch")?,
+            repository_name: o.req("repositoryName")?,
+            repository_provider: o.req("repositoryProvider")?,
+            subdirectory: o.opt("subdirectory")?,
+            template_name: o.req("templateName")?,
+            template_type: o.req("templateType")?,
+        })
+    }
+}
+
 /// The `CreateTemplateSyncConfigOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateTemplateSyncConfigOutput {
@@ -1225,11 +1736,29 @@ pub struct CreateTemplateSyncConfigOutput {
     pub template_sync_config: Option<TemplateSyncConfig>,
 }
 
+impl crate::json::FromJson for CreateTemplateSyncConfigOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            template_sync_config: o.opt("templateSyncConfig")?,
+        })
+    }
+}
+
 /// The `DeleteComponentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteComponentInput {
     #[serde(rename = "name")]
     pub name: String,
+}
+
+impl crate::json::FromJson for DeleteComponentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+        })
+    }
 }
 
 /// The `DeleteComponentOutput` structure.
@@ -1239,11 +1768,27 @@ pub struct DeleteComponentOutput {
     pub component: Option<Component>,
 }
 
+impl crate::json::FromJson for DeleteComponentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            component: o.opt("component")?,
+        })
+    }
+}
+
 /// The `DeleteDeploymentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteDeploymentInput {
     #[serde(rename = "id")]
     pub id: String,
+}
+
+impl crate::json::FromJson for DeleteDeploymentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self { id: o.req("id")? })
+    }
 }
 
 /// The `DeleteDeploymentOutput` structure.
@@ -1257,11 +1802,27 @@ pub struct DeleteDeploymentOutput {
     pub deployment: Option<Deployment>,
 }
 
+impl crate::json::FromJson for DeleteDeploymentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            deployment: o.opt("deployment")?,
+        })
+    }
+}
+
 /// The `DeleteEnvironmentAccountConnectionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteEnvironmentAccountConnectionInput {
     #[serde(rename = "id")]
     pub id: String,
+}
+
+impl crate::json::FromJson for DeleteEnvironmentAccountConnectionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self { id: o.req("id")? })
+    }
 }
 
 /// The `DeleteEnvironmentAccountConnectionOutput` structure.
@@ -1275,11 +1836,29 @@ pub struct DeleteEnvironmentAccountConnectionOutput {
     pub environment_account_connection: Option<EnvironmentAccountConnection>,
 }
 
+impl crate::json::FromJson for DeleteEnvironmentAccountConnectionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_account_connection: o.opt("environmentAccountConnection")?,
+        })
+    }
+}
+
 /// The `DeleteEnvironmentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteEnvironmentInput {
     #[serde(rename = "name")]
     pub name: String,
+}
+
+impl crate::json::FromJson for DeleteEnvironmentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+        })
+    }
 }
 
 /// The `DeleteEnvironmentOutput` structure.
@@ -1293,11 +1872,29 @@ pub struct DeleteEnvironmentOutput {
     pub environment: Option<Environment>,
 }
 
+impl crate::json::FromJson for DeleteEnvironmentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment: o.opt("environment")?,
+        })
+    }
+}
+
 /// The `DeleteEnvironmentTemplateInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteEnvironmentTemplateInput {
     #[serde(rename = "name")]
     pub name: String,
+}
+
+impl crate::json::FromJson for DeleteEnvironmentTemplateInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+        })
+    }
 }
 
 /// The `DeleteEnvironmentTemplateOutput` structure.
@@ -1311,6 +1908,15 @@ pub struct DeleteEnvironmentTemplateOutput {
     pub environment_template: Option<EnvironmentTemplate>,
 }
 
+impl crate::json::FromJson for DeleteEnvironmentTemplateOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_template: o.opt("environmentTemplate")?,
+        })
+    }
+}
+
 /// The `DeleteEnvironmentTemplateVersionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteEnvironmentTemplateVersionInput {
@@ -1320,6 +1926,17 @@ pub struct DeleteEnvironmentTemplateVersionInput {
     pub minor_version: String,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for DeleteEnvironmentTemplateVersionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            major_version: o.req("majorVersion")?,
+            minor_version: o.req("minorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 /// The `DeleteEnvironmentTemplateVersionOutput` structure.
@@ -1333,6 +1950,15 @@ pub struct DeleteEnvironmentTemplateVersionOutput {
     pub environment_template_version: Option<EnvironmentTemplateVersion>,
 }
 
+impl crate::json::FromJson for DeleteEnvironmentTemplateVersionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_template_version: o.opt("environmentTemplateVersion")?,
+        })
+    }
+}
+
 /// The `DeleteRepositoryInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteRepositoryInput {
@@ -1340,6 +1966,16 @@ pub struct DeleteRepositoryInput {
     pub name: String,
     #[serde(rename = "provider")]
     pub provider: RepositoryProvider,
+}
+
+impl crate::json::FromJson for DeleteRepositoryInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+            provider: o.req("provider")?,
+        })
+    }
 }
 
 /// The `DeleteRepositoryOutput` structure.
@@ -1353,11 +1989,29 @@ pub struct DeleteRepositoryOutput {
     pub repository: Option<Repository>,
 }
 
+impl crate::json::FromJson for DeleteRepositoryOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            repository: o.opt("repository")?,
+        })
+    }
+}
+
 /// The `DeleteServiceInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteServiceInput {
     #[serde(rename = "name")]
     pub name: String,
+}
+
+impl crate::json::FromJson for DeleteServiceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+        })
+    }
 }
 
 /// The `DeleteServiceOutput` structure.
@@ -1367,11 +2021,29 @@ pub struct DeleteServiceOutput {
     pub service: Option<Service>,
 }
 
+impl crate::json::FromJson for DeleteServiceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service: o.opt("service")?,
+        })
+    }
+}
+
 /// The `DeleteServiceSyncConfigInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteServiceSyncConfigInput {
     #[serde(rename = "serviceName")]
     pub service_name: String,
+}
+
+impl crate::json::FromJson for DeleteServiceSyncConfigInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_name: o.req("serviceName")?,
+        })
+    }
 }
 
 /// The `DeleteServiceSyncConfigOutput` structure.
@@ -1385,11 +2057,29 @@ pub struct DeleteServiceSyncConfigOutput {
     pub service_sync_config: Option<ServiceSyncConfig>,
 }
 
+impl crate::json::FromJson for DeleteServiceSyncConfigOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_sync_config: o.opt("serviceSyncConfig")?,
+        })
+    }
+}
+
 /// The `DeleteServiceTemplateInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteServiceTemplateInput {
     #[serde(rename = "name")]
     pub name: String,
+}
+
+impl crate::json::FromJson for DeleteServiceTemplateInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+        })
+    }
 }
 
 /// The `DeleteServiceTemplateOutput` structure.
@@ -1403,6 +2093,15 @@ pub struct DeleteServiceTemplateOutput {
     pub service_template: Option<ServiceTemplate>,
 }
 
+impl crate::json::FromJson for DeleteServiceTemplateOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_template: o.opt("serviceTemplate")?,
+        })
+    }
+}
+
 /// The `DeleteServiceTemplateVersionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteServiceTemplateVersionInput {
@@ -1412,6 +2111,17 @@ pub struct DeleteServiceTemplateVersionInput {
     pub minor_version: String,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for DeleteServiceTemplateVersionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            major_version: o.req("majorVersion")?,
+            minor_version: o.req("minorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 /// The `DeleteServiceTemplateVersionOutput` structure.
@@ -1425,6 +2135,15 @@ pub struct DeleteServiceTemplateVersionOutput {
     pub service_template_version: Option<ServiceTemplateVersion>,
 }
 
+impl crate::json::FromJson for DeleteServiceTemplateVersionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_template_version: o.opt("serviceTemplateVersion")?,
+        })
+    }
+}
+
 /// The `DeleteTemplateSyncConfigInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteTemplateSyncConfigInput {
@@ -1432,6 +2151,16 @@ pub struct DeleteTemplateSyncConfigInput {
     pub template_name: String,
     #[serde(rename = "templateType")]
     pub template_type: TemplateType,
+}
+
+impl crate::json::FromJson for DeleteTemplateSyncConfigInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            template_name: o.req("templateName")?,
+            template_type: o.req("templateType")?,
+        })
+    }
 }
 
 /// The `DeleteTemplateSyncConfigOutput` structure.
@@ -1443,6 +2172,15 @@ pub struct DeleteTemplateSyncConfigOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub template_sync_config: Option<TemplateSyncConfig>,
+}
+
+impl crate::json::FromJson for DeleteTemplateSyncConfigOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            template_sync_config: o.opt("templateSyncConfig")?,
+        })
+    }
 }
 
 /// The `Deployment` structure.
@@ -1522,6 +2260,32 @@ pub struct Deployment {
     pub target_state: Option<DeploymentState>,
 }
 
+impl crate::json::FromJson for Deployment {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            completed_at: o.opt("completedAt")?,
+            component_name: o.opt("componentName")?,
+            created_at: o.req("createdAt")?,
+            deployment_status: o.req("deploymentStatus")?,
+            deployment_status_message: o.opt("deploymentStatusMessage")?,
+            environment_name: o.req("environmentName")?,
+            id: o.req("id")?,
+            initial_state: o.opt("initialState")?,
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.opt("serviceName")?,
+            target_arn: o.req("targetArn")?,
+            target_resource_created_at: o.req("targetResourceCreatedAt")?,
+            target_resource_type: o.req("targetResourceType")?,
+            target_state: o.opt("targetState")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for Deployment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Deployment");
@@ -1570,6 +2334,27 @@ pub enum DeploymentState {
     ServiceInstance(ServiceInstanceState),
     #[serde(rename = "servicePipeline")]
     ServicePipeline(ServicePipelineState),
+}
+
+impl crate::json::FromJson for DeploymentState {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let (member, value) = crate::json::union(value)?;
+        match member.as_str() {
+            "component" => crate::json::FromJson::from_json(value)
+                .map(Self::Component)
+                .map_err(|e| e.at("component")),
+            "environment" => crate::json::FromJson::from_json(value)
+                .map(Self::Environment)
+                .map_err(|e| e.at("environment")),
+            "serviceInstance" => crate::json::FromJson::from_json(value)
+                .map(Self::ServiceInstance)
+                .map_err(|e| e.at("serviceInstance")),
+            "servicePipeline" => crate::json::FromJson::from_json(value)
+                .map(Self::ServicePipeline)
+                .map_err(|e| e.at("servicePipeline")),
+            other => Err(crate::json::unknown_member(other, "DeploymentState")),
+        }
+    }
 }
 
 /// The `DeploymentStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -1658,6 +2443,12 @@ impl<'de> Deserialize<'de> for DeploymentStatus {
     }
 }
 
+impl crate::json::FromJson for DeploymentStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `DeploymentSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentSummary {
@@ -1715,6 +2506,29 @@ pub struct DeploymentSummary {
     pub target_resource_created_at: crate::Timestamp,
     #[serde(rename = "targetResourceType")]
     pub target_resource_type: DeploymentTargetResourceType,
+}
+
+impl crate::json::FromJson for DeploymentSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            completed_at: o.opt("completedAt")?,
+            component_name: o.opt("componentName")?,
+            created_at: o.req("createdAt")?,
+            deployment_status: o.req("deploymentStatus")?,
+            environment_name: o.req("environmentName")?,
+            id: o.req("id")?,
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.opt("serviceName")?,
+            target_arn: o.req("targetArn")?,
+            target_resource_created_at: o.req("targetResourceCreatedAt")?,
+            target_resource_type: o.req("targetResourceType")?,
+        })
+    }
 }
 
 /// The `DeploymentTargetResourceType` enum. Values this model does not know are kept in `Unknown`.
@@ -1783,6 +2597,12 @@ impl<'de> Deserialize<'de> for DeploymentTargetResourceType {
     }
 }
 
+impl crate::json::FromJson for DeploymentTargetResourceType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `DeploymentUpdateType` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DeploymentUpdateType {
@@ -1842,6 +2662,12 @@ impl<'de> Deserialize<'de> for DeploymentUpdateType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Ok(Self::from(s.as_ref()))
+    }
+}
+
+impl crate::json::FromJson for DeploymentUpdateType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
 }
 
@@ -1936,6 +2762,35 @@ pub struct Environment {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for Environment {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            codebuild_role_arn: o.opt("codebuildRoleArn")?,
+            component_role_arn: o.opt("componentRoleArn")?,
+            created_at: o.req("createdAt")?,
+            deployment_status: o.req("deploymentStatus")?,
+            deployment_status_message: o.opt("deploymentStatusMessage")?,
+            description: o.opt("description")?,
+            environment_account_connection_id: o.opt("environmentAccountConnectionId")?,
+            environment_account_id: o.opt("environmentAccountId")?,
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
+            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt")?,
+            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt")?,
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
+            name: o.req("name")?,
+            proton_service_role_arn: o.opt("protonServiceRoleArn")?,
+            provisioning: o.opt("provisioning")?,
+            provisioning_repository: o.opt("provisioningRepository")?,
+            spec: o.opt("spec")?,
+            template_major_version: o.req("templateMajorVersion")?,
+            template_minor_version: o.req("templateMinorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for Environment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Environment");
@@ -2017,6 +2872,25 @@ pub struct EnvironmentAccountConnection {
     pub status: EnvironmentAccountConnectionStatus,
 }
 
+impl crate::json::FromJson for EnvironmentAccountConnection {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            codebuild_role_arn: o.opt("codebuildRoleArn")?,
+            component_role_arn: o.opt("componentRoleArn")?,
+            environment_account_id: o.req("environmentAccountId")?,
+            environment_name: o.req("environmentName")?,
+            id: o.req("id")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            management_account_id: o.req("managementAccountId")?,
+            requested_at: o.req("requestedAt")?,
+            role_arn: o.req("roleArn")?,
+            status: o.req("status")?,
+        })
+    }
+}
+
 /// The `EnvironmentAccountConnectionRequesterAccountType` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentAccountConnectionRequesterAccountType {
@@ -2067,6 +2941,12 @@ impl<'de> Deserialize<'de> for EnvironmentAccountConnectionRequesterAccountType 
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Ok(Self::from(s.as_ref()))
+    }
+}
+
+impl crate::json::FromJson for EnvironmentAccountConnectionRequesterAccountType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
 }
 
@@ -2127,6 +3007,12 @@ impl<'de> Deserialize<'de> for EnvironmentAccountConnectionStatus {
     }
 }
 
+impl crate::json::FromJson for EnvironmentAccountConnectionStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `EnvironmentAccountConnectionSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentAccountConnectionSummary {
@@ -2156,6 +3042,24 @@ pub struct EnvironmentAccountConnectionSummary {
     pub status: EnvironmentAccountConnectionStatus,
 }
 
+impl crate::json::FromJson for EnvironmentAccountConnectionSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            component_role_arn: o.opt("componentRoleArn")?,
+            environment_account_id: o.req("environmentAccountId")?,
+            environment_name: o.req("environmentName")?,
+            id: o.req("id")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            management_account_id: o.req("managementAccountId")?,
+            requested_at: o.req("requestedAt")?,
+            role_arn: o.req("roleArn")?,
+            status: o.req("status")?,
+        })
+    }
+}
+
 /// The `EnvironmentState` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct EnvironmentState {
@@ -2167,6 +3071,18 @@ pub struct EnvironmentState {
     pub template_minor_version: String,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for EnvironmentState {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            spec: o.opt("spec")?,
+            template_major_version: o.req("templateMajorVersion")?,
+            template_minor_version: o.req("templateMinorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for EnvironmentState {
@@ -2257,6 +3173,32 @@ pub struct EnvironmentSummary {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for EnvironmentSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            component_role_arn: o.opt("componentRoleArn")?,
+            created_at: o.req("createdAt")?,
+            deployment_status: o.req("deploymentStatus")?,
+            deployment_status_message: o.opt("deploymentStatusMessage")?,
+            description: o.opt("description")?,
+            environment_account_connection_id: o.opt("environmentAccountConnectionId")?,
+            environment_account_id: o.opt("environmentAccountId")?,
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
+            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt")?,
+            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt")?,
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
+            name: o.req("name")?,
+            proton_service_role_arn: o.opt("protonServiceRoleArn")?,
+            provisioning: o.opt("provisioning")?,
+            template_major_version: o.req("templateMajorVersion")?,
+            template_minor_version: o.req("templateMinorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for EnvironmentSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EnvironmentSummary");
@@ -2343,6 +3285,23 @@ pub struct EnvironmentTemplate {
     pub recommended_version: Option<String>,
 }
 
+impl crate::json::FromJson for EnvironmentTemplate {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            description: o.opt("description")?,
+            display_name: o.opt("displayName")?,
+            encryption_key: o.opt("encryptionKey")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            name: o.req("name")?,
+            provisioning: o.opt("provisioning")?,
+            recommended_version: o.opt("recommendedVersion")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for EnvironmentTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EnvironmentTemplate");
@@ -2366,6 +3325,16 @@ pub struct EnvironmentTemplateFilter {
     pub major_version: String,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for EnvironmentTemplateFilter {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            major_version: o.req("majorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 /// The `EnvironmentTemplateSummary` structure.
@@ -2403,6 +3372,22 @@ pub struct EnvironmentTemplateSummary {
         skip_serializing_if = "Option::is_none"
     )]
     pub recommended_version: Option<String>,
+}
+
+impl crate::json::FromJson for EnvironmentTemplateSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            description: o.opt("description")?,
+            display_name: o.opt("displayName")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            name: o.req("name")?,
+            provisioning: o.opt("provisioning")?,
+            recommended_version: o.opt("recommendedVersion")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for EnvironmentTemplateSummary {
@@ -2457,6 +3442,25 @@ pub struct EnvironmentTemplateVersion {
     pub status_message: Option<String>,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for EnvironmentTemplateVersion {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            description: o.opt("description")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            major_version: o.req("majorVersion")?,
+            minor_version: o.req("minorVersion")?,
+            recommended_minor_version: o.opt("recommendedMinorVersion")?,
+            schema: o.opt("schema")?,
+            status: o.req("status")?,
+            status_message: o.opt("statusMessage")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for EnvironmentTemplateVersion {
@@ -2514,6 +3518,24 @@ pub struct EnvironmentTemplateVersionSummary {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for EnvironmentTemplateVersionSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            description: o.opt("description")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            major_version: o.req("majorVersion")?,
+            minor_version: o.req("minorVersion")?,
+            recommended_minor_version: o.opt("recommendedMinorVersion")?,
+            status: o.req("status")?,
+            status_message: o.opt("statusMessage")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for EnvironmentTemplateVersionSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EnvironmentTemplateVersionSummary");
@@ -2535,6 +3557,13 @@ impl std::fmt::Debug for EnvironmentTemplateVersionSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetAccountSettingsInput {}
 
+impl crate::json::FromJson for GetAccountSettingsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
+
 /// The `GetAccountSettingsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetAccountSettingsOutput {
@@ -2546,6 +3575,15 @@ pub struct GetAccountSettingsOutput {
     pub account_settings: Option<AccountSettings>,
 }
 
+impl crate::json::FromJson for GetAccountSettingsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            account_settings: o.opt("accountSettings")?,
+        })
+    }
+}
+
 /// The `GetComponentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetComponentInput {
@@ -2553,11 +3591,29 @@ pub struct GetComponentInput {
     pub name: String,
 }
 
+impl crate::json::FromJson for GetComponentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+        })
+    }
+}
+
 /// The `GetComponentOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetComponentOutput {
     #[serde(rename = "component", default, skip_serializing_if = "Option::is_none")]
     pub component: Option<Component>,
+}
+
+impl crate::json::FromJson for GetComponentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            component: o.opt("component")?,
+        })
+    }
 }
 
 /// The `GetDeploymentInput` structure.
@@ -2591,6 +3647,19 @@ pub struct GetDeploymentInput {
     pub service_name: Option<String>,
 }
 
+impl crate::json::FromJson for GetDeploymentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            component_name: o.opt("componentName")?,
+            environment_name: o.opt("environmentName")?,
+            id: o.req("id")?,
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.opt("serviceName")?,
+        })
+    }
+}
+
 /// The `GetDeploymentOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetDeploymentOutput {
@@ -2602,11 +3671,27 @@ pub struct GetDeploymentOutput {
     pub deployment: Option<Deployment>,
 }
 
+impl crate::json::FromJson for GetDeploymentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            deployment: o.opt("deployment")?,
+        })
+    }
+}
+
 /// The `GetEnvironmentAccountConnectionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetEnvironmentAccountConnectionInput {
     #[serde(rename = "id")]
     pub id: String,
+}
+
+impl crate::json::FromJson for GetEnvironmentAccountConnectionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self { id: o.req("id")? })
+    }
 }
 
 /// The `GetEnvironmentAccountConnectionOutput` structure.
@@ -2616,11 +3701,29 @@ pub struct GetEnvironmentAccountConnectionOutput {
     pub environment_account_connection: EnvironmentAccountConnection,
 }
 
+impl crate::json::FromJson for GetEnvironmentAccountConnectionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_account_connection: o.req("environmentAccountConnection")?,
+        })
+    }
+}
+
 /// The `GetEnvironmentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetEnvironmentInput {
     #[serde(rename = "name")]
     pub name: String,
+}
+
+impl crate::json::FromJson for GetEnvironmentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+        })
+    }
 }
 
 /// The `GetEnvironmentOutput` structure.
@@ -2630,6 +3733,15 @@ pub struct GetEnvironmentOutput {
     pub environment: Environment,
 }
 
+impl crate::json::FromJson for GetEnvironmentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment: o.req("environment")?,
+        })
+    }
+}
+
 /// The `GetEnvironmentTemplateInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetEnvironmentTemplateInput {
@@ -2637,11 +3749,29 @@ pub struct GetEnvironmentTemplateInput {
     pub name: String,
 }
 
+impl crate::json::FromJson for GetEnvironmentTemplateInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+        })
+    }
+}
+
 /// The `GetEnvironmentTemplateOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetEnvironmentTemplateOutput {
     #[serde(rename = "environmentTemplate")]
     pub environment_template: EnvironmentTemplate,
+}
+
+impl crate::json::FromJson for GetEnvironmentTemplateOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_template: o.req("environmentTemplate")?,
+        })
+    }
 }
 
 /// The `GetEnvironmentTemplateVersionInput` structure.
@@ -2655,11 +3785,31 @@ pub struct GetEnvironmentTemplateVersionInput {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for GetEnvironmentTemplateVersionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            major_version: o.req("majorVersion")?,
+            minor_version: o.req("minorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 /// The `GetEnvironmentTemplateVersionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetEnvironmentTemplateVersionOutput {
     #[serde(rename = "environmentTemplateVersion")]
     pub environment_template_version: EnvironmentTemplateVersion,
+}
+
+impl crate::json::FromJson for GetEnvironmentTemplateVersionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_template_version: o.req("environmentTemplateVersion")?,
+        })
+    }
 }
 
 /// The `GetRepositoryInput` structure.
@@ -2671,11 +3821,30 @@ pub struct GetRepositoryInput {
     pub provider: RepositoryProvider,
 }
 
+impl crate::json::FromJson for GetRepositoryInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+            provider: o.req("provider")?,
+        })
+    }
+}
+
 /// The `GetRepositoryOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetRepositoryOutput {
     #[serde(rename = "repository")]
     pub repository: Repository,
+}
+
+impl crate::json::FromJson for GetRepositoryOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            repository: o.req("repository")?,
+        })
+    }
 }
 
 /// The `GetRepositorySyncStatusInput` structure.
@@ -2691,6 +3860,18 @@ pub struct GetRepositorySyncStatusInput {
     pub sync_type: SyncType,
 }
 
+impl crate::json::FromJson for GetRepositorySyncStatusInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            branch: o.req("branch")?,
+            repository_name: o.req("repositoryName")?,
+            repository_provider: o.req("repositoryProvider")?,
+            sync_type: o.req("syncType")?,
+        })
+    }
+}
+
 /// The `GetRepositorySyncStatusOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetRepositorySyncStatusOutput {
@@ -2702,9 +3883,25 @@ pub struct GetRepositorySyncStatusOutput {
     pub latest_sync: Option<RepositorySyncAttempt>,
 }
 
+impl crate::json::FromJson for GetRepositorySyncStatusOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            latest_sync: o.opt("latestSync")?,
+        })
+    }
+}
+
 /// The `GetResourcesSummaryInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetResourcesSummaryInput {}
+
+impl crate::json::FromJson for GetResourcesSummaryInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `GetResourcesSummaryOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -2713,11 +3910,29 @@ pub struct GetResourcesSummaryOutput {
     pub counts: CountsSummary,
 }
 
+impl crate::json::FromJson for GetResourcesSummaryOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            counts: o.req("counts")?,
+        })
+    }
+}
+
 /// The `GetServiceInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetServiceInput {
     #[serde(rename = "name")]
     pub name: String,
+}
+
+impl crate::json::FromJson for GetServiceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+        })
+    }
 }
 
 /// The `GetServiceInstanceInput` structure.
@@ -2729,11 +3944,30 @@ pub struct GetServiceInstanceInput {
     pub service_name: String,
 }
 
+impl crate::json::FromJson for GetServiceInstanceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
+}
+
 /// The `GetServiceInstanceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetServiceInstanceOutput {
     #[serde(rename = "serviceInstance")]
     pub service_instance: ServiceInstance,
+}
+
+impl crate::json::FromJson for GetServiceInstanceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_instance: o.req("serviceInstance")?,
+        })
+    }
 }
 
 /// The `GetServiceInstanceSyncStatusInput` structure.
@@ -2743,6 +3977,16 @@ pub struct GetServiceInstanceSyncStatusInput {
     pub service_instance_name: String,
     #[serde(rename = "serviceName")]
     pub service_name: String,
+}
+
+impl crate::json::FromJson for GetServiceInstanceSyncStatusInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_instance_name: o.req("serviceInstanceName")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
 }
 
 /// The `GetServiceInstanceSyncStatusOutput` structure.
@@ -2768,11 +4012,31 @@ pub struct GetServiceInstanceSyncStatusOutput {
     pub latest_sync: Option<ResourceSyncAttempt>,
 }
 
+impl crate::json::FromJson for GetServiceInstanceSyncStatusOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            desired_state: o.opt("desiredState")?,
+            latest_successful_sync: o.opt("latestSuccessfulSync")?,
+            latest_sync: o.opt("latestSync")?,
+        })
+    }
+}
+
 /// The `GetServiceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetServiceOutput {
     #[serde(rename = "service", default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Service>,
+}
+
+impl crate::json::FromJson for GetServiceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service: o.opt("service")?,
+        })
+    }
 }
 
 /// The `GetServiceSyncBlockerSummaryInput` structure.
@@ -2788,6 +4052,16 @@ pub struct GetServiceSyncBlockerSummaryInput {
     pub service_name: String,
 }
 
+impl crate::json::FromJson for GetServiceSyncBlockerSummaryInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
+}
+
 /// The `GetServiceSyncBlockerSummaryOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetServiceSyncBlockerSummaryOutput {
@@ -2799,11 +4073,29 @@ pub struct GetServiceSyncBlockerSummaryOutput {
     pub service_sync_blocker_summary: Option<ServiceSyncBlockerSummary>,
 }
 
+impl crate::json::FromJson for GetServiceSyncBlockerSummaryOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_sync_blocker_summary: o.opt("serviceSyncBlockerSummary")?,
+        })
+    }
+}
+
 /// The `GetServiceSyncConfigInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetServiceSyncConfigInput {
     #[serde(rename = "serviceName")]
     pub service_name: String,
+}
+
+impl crate::json::FromJson for GetServiceSyncConfigInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_name: o.req("serviceName")?,
+        })
+    }
 }
 
 /// The `GetServiceSyncConfigOutput` structure.
@@ -2817,6 +4109,15 @@ pub struct GetServiceSyncConfigOutput {
     pub service_sync_config: Option<ServiceSyncConfig>,
 }
 
+impl crate::json::FromJson for GetServiceSyncConfigOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_sync_config: o.opt("serviceSyncConfig")?,
+        })
+    }
+}
+
 /// The `GetServiceTemplateInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetServiceTemplateInput {
@@ -2824,11 +4125,29 @@ pub struct GetServiceTemplateInput {
     pub name: String,
 }
 
+impl crate::json::FromJson for GetServiceTemplateInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("name")?,
+        })
+    }
+}
+
 /// The `GetServiceTemplateOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetServiceTemplateOutput {
     #[serde(rename = "serviceTemplate")]
     pub service_template: ServiceTemplate,
+}
+
+impl crate::json::FromJson for GetServiceTemplateOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_template: o.req("serviceTemplate")?,
+        })
+    }
 }
 
 /// The `GetServiceTemplateVersionInput` structure.
@@ -2842,11 +4161,31 @@ pub struct GetServiceTemplateVersionInput {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for GetServiceTemplateVersionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            major_version: o.req("majorVersion")?,
+            minor_version: o.req("minorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 /// The `GetServiceTemplateVersionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetServiceTemplateVersionOutput {
     #[serde(rename = "serviceTemplateVersion")]
     pub service_template_version: ServiceTemplateVersion,
+}
+
+impl crate::json::FromJson for GetServiceTemplateVersionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_template_version: o.req("serviceTemplateVersion")?,
+        })
+    }
 }
 
 /// The `GetTemplateSyncConfigInput` structure.
@@ -2856,6 +4195,16 @@ pub struct GetTemplateSyncConfigInput {
     pub template_name: String,
     #[serde(rename = "templateType")]
     pub template_type: TemplateType,
+}
+
+impl crate::json::FromJson for GetTemplateSyncConfigInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            template_name: o.req("templateName")?,
+            template_type: o.req("templateType")?,
+        })
+    }
 }
 
 /// The `GetTemplateSyncConfigOutput` structure.
@@ -2869,6 +4218,15 @@ pub struct GetTemplateSyncConfigOutput {
     pub template_sync_config: Option<TemplateSyncConfig>,
 }
 
+impl crate::json::FromJson for GetTemplateSyncConfigOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            template_sync_config: o.opt("templateSyncConfig")?,
+        })
+    }
+}
+
 /// The `GetTemplateSyncStatusInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetTemplateSyncStatusInput {
@@ -2878,6 +4236,17 @@ pub struct GetTemplateSyncStatusInput {
     pub template_type: TemplateType,
     #[serde(rename = "templateVersion")]
     pub template_version: String,
+}
+
+impl crate::json::FromJson for GetTemplateSyncStatusInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            template_name: o.req("templateName")?,
+            template_type: o.req("templateType")?,
+            template_version: o.req("templateVersion")?,
+        })
+    }
 }
 
 /// The `GetTemplateSyncStatusOutput` structure.
@@ -2903,11 +4272,31 @@ pub struct GetTemplateSyncStatusOutput {
     pub latest_sync: Option<ResourceSyncAttempt>,
 }
 
+impl crate::json::FromJson for GetTemplateSyncStatusOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            desired_state: o.opt("desiredState")?,
+            latest_successful_sync: o.opt("latestSuccessfulSync")?,
+            latest_sync: o.opt("latestSync")?,
+        })
+    }
+}
+
 /// The `InternalServerException` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct InternalServerException {
     #[serde(rename = "message")]
     pub message: String,
+}
+
+impl crate::json::FromJson for InternalServerException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            message: o.req("message")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for InternalServerException {
@@ -2933,6 +4322,17 @@ pub struct ListComponentOutputsInput {
     pub next_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListComponentOutputsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            component_name: o.req("componentName")?,
+            deployment_id: o.opt("deploymentId")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
+}
+
 /// The `ListComponentOutputsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListComponentOutputsOutput {
@@ -2940,6 +4340,16 @@ pub struct ListComponentOutputsOutput {
     pub next_token: Option<String>,
     #[serde(rename = "outputs")]
     pub outputs: Vec<Output>,
+}
+
+impl crate::json::FromJson for ListComponentOutputsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            outputs: o.req("outputs")?,
+        })
+    }
 }
 
 /// The `ListComponentProvisionedResourcesInput` structure.
@@ -2951,6 +4361,16 @@ pub struct ListComponentProvisionedResourcesInput {
     pub next_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListComponentProvisionedResourcesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            component_name: o.req("componentName")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
+}
+
 /// The `ListComponentProvisionedResourcesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListComponentProvisionedResourcesOutput {
@@ -2958,6 +4378,16 @@ pub struct ListComponentProvisionedResourcesOutput {
     pub next_token: Option<String>,
     #[serde(rename = "provisionedResources")]
     pub provisioned_resources: Vec<ProvisionedResource>,
+}
+
+impl crate::json::FromJson for ListComponentProvisionedResourcesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            provisioned_resources: o.req("provisionedResources")?,
+        })
+    }
 }
 
 /// The `ListComponentsInput` structure.
@@ -2991,6 +4421,19 @@ pub struct ListComponentsInput {
     pub service_name: Option<String>,
 }
 
+impl crate::json::FromJson for ListComponentsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_name: o.opt("environmentName")?,
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.opt("serviceName")?,
+        })
+    }
+}
+
 /// The `ListComponentsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListComponentsOutput {
@@ -2998,6 +4441,16 @@ pub struct ListComponentsOutput {
     pub components: Vec<ComponentSummary>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListComponentsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            components: o.req("components")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
 }
 
 /// The `ListDeploymentsInput` structure.
@@ -3037,6 +4490,20 @@ pub struct ListDeploymentsInput {
     pub service_name: Option<String>,
 }
 
+impl crate::json::FromJson for ListDeploymentsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            component_name: o.opt("componentName")?,
+            environment_name: o.opt("environmentName")?,
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.opt("serviceName")?,
+        })
+    }
+}
+
 /// The `ListDeploymentsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListDeploymentsOutput {
@@ -3044,6 +4511,16 @@ pub struct ListDeploymentsOutput {
     pub deployments: Vec<DeploymentSummary>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListDeploymentsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            deployments: o.req("deployments")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
 }
 
 /// The `ListEnvironmentAccountConnectionsInput` structure.
@@ -3069,6 +4546,19 @@ pub struct ListEnvironmentAccountConnectionsInput {
     pub statuses: Option<Vec<EnvironmentAccountConnectionStatus>>,
 }
 
+impl crate::json::FromJson for ListEnvironmentAccountConnectionsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_name: o.opt("environmentName")?,
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+            requested_by: o.req("requestedBy")?,
+            statuses: o.opt("statuses")?,
+        })
+    }
+}
+
 /// The `ListEnvironmentAccountConnectionsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentAccountConnectionsOutput {
@@ -3076,6 +4566,16 @@ pub struct ListEnvironmentAccountConnectionsOutput {
     pub environment_account_connections: Vec<EnvironmentAccountConnectionSummary>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListEnvironmentAccountConnectionsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_account_connections: o.req("environmentAccountConnections")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
 }
 
 /// The `ListEnvironmentOutputsInput` structure.
@@ -3093,6 +4593,17 @@ pub struct ListEnvironmentOutputsInput {
     pub next_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListEnvironmentOutputsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            deployment_id: o.opt("deploymentId")?,
+            environment_name: o.req("environmentName")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
+}
+
 /// The `ListEnvironmentOutputsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentOutputsOutput {
@@ -3100,6 +4611,16 @@ pub struct ListEnvironmentOutputsOutput {
     pub next_token: Option<String>,
     #[serde(rename = "outputs")]
     pub outputs: Vec<Output>,
+}
+
+impl crate::json::FromJson for ListEnvironmentOutputsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            outputs: o.req("outputs")?,
+        })
+    }
 }
 
 /// The `ListEnvironmentProvisionedResourcesInput` structure.
@@ -3111,6 +4632,16 @@ pub struct ListEnvironmentProvisionedResourcesInput {
     pub next_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListEnvironmentProvisionedResourcesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_name: o.req("environmentName")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
+}
+
 /// The `ListEnvironmentProvisionedResourcesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentProvisionedResourcesOutput {
@@ -3118,6 +4649,16 @@ pub struct ListEnvironmentProvisionedResourcesOutput {
     pub next_token: Option<String>,
     #[serde(rename = "provisionedResources")]
     pub provisioned_resources: Vec<ProvisionedResource>,
+}
+
+impl crate::json::FromJson for ListEnvironmentProvisionedResourcesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            provisioned_resources: o.req("provisionedResources")?,
+        })
+    }
 }
 
 /// The `ListEnvironmentTemplateVersionsInput` structure.
@@ -3141,6 +4682,18 @@ pub struct ListEnvironmentTemplateVersionsInput {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for ListEnvironmentTemplateVersionsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            major_version: o.opt("majorVersion")?,
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 /// The `ListEnvironmentTemplateVersionsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentTemplateVersionsOutput {
@@ -3148,6 +4701,16 @@ pub struct ListEnvironmentTemplateVersionsOutput {
     pub next_token: Option<String>,
     #[serde(rename = "templateVersions")]
     pub template_versions: Vec<EnvironmentTemplateVersionSummary>,
+}
+
+impl crate::json::FromJson for ListEnvironmentTemplateVersionsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            template_versions: o.req("templateVersions")?,
+        })
+    }
 }
 
 /// The `ListEnvironmentTemplatesInput` structure.
@@ -3163,6 +4726,16 @@ pub struct ListEnvironmentTemplatesInput {
     pub next_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListEnvironmentTemplatesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
+}
+
 /// The `ListEnvironmentTemplatesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentTemplatesOutput {
@@ -3170,6 +4743,16 @@ pub struct ListEnvironmentTemplatesOutput {
     pub next_token: Option<String>,
     #[serde(rename = "templates")]
     pub templates: Vec<EnvironmentTemplateSummary>,
+}
+
+impl crate::json::FromJson for ListEnvironmentTemplatesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            templates: o.req("templates")?,
+        })
+    }
 }
 
 /// The `ListEnvironmentsInput` structure.
@@ -3191,6 +4774,17 @@ pub struct ListEnvironmentsInput {
     pub next_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListEnvironmentsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_templates: o.opt("environmentTemplates")?,
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
+}
+
 /// The `ListEnvironmentsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentsOutput {
@@ -3198,6 +4792,16 @@ pub struct ListEnvironmentsOutput {
     pub environments: Vec<EnvironmentSummary>,
     #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListEnvironmentsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environments: o.req("environments")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
 }
 
 /// The `ListRepositoriesInput` structure.
@@ -3213,6 +4817,16 @@ pub struct ListRepositoriesInput {
     pub next_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListRepositoriesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
+}
+
 /// The `ListRepositoriesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListRepositoriesOutput {
@@ -3220,6 +4834,16 @@ pub struct ListRepositoriesOutput {
     pub next_token: Option<String>,
     #[serde(rename = "repositories")]
     pub repositories: Vec<RepositorySummary>,
+}
+
+impl crate::json::FromJson for ListRepositoriesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            repositories: o.req("repositories")?,
+        })
+    }
 }
 
 /// The `ListRepositorySyncDefinitionsInput` structure.
@@ -3235,6 +4859,18 @@ pub struct ListRepositorySyncDefinitionsInput {
     pub sync_type: SyncType,
 }
 
+impl crate::json::FromJson for ListRepositorySyncDefinitionsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            repository_name: o.req("repositoryName")?,
+            repository_provider: o.req("repositoryProvider")?,
+            sync_type: o.req("syncType")?,
+        })
+    }
+}
+
 /// The `ListRepositorySyncDefinitionsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListRepositorySyncDefinitionsOutput {
@@ -3242,6 +4878,16 @@ pub struct ListRepositorySyncDefinitionsOutput {
     pub next_token: Option<String>,
     #[serde(rename = "syncDefinitions")]
     pub sync_definitions: Vec<RepositorySyncDefinition>,
+}
+
+impl crate::json::FromJson for ListRepositorySyncDefinitionsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            sync_definitions: o.req("syncDefinitions")?,
+        })
+    }
 }
 
 /// The `ListServiceInstanceOutputsInput` structure.
@@ -3261,6 +4907,18 @@ pub struct ListServiceInstanceOutputsInput {
     pub service_name: String,
 }
 
+impl crate::json::FromJson for ListServiceInstanceOutputsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            deployment_id: o.opt("deploymentId")?,
+            next_token: o.opt("nextToken")?,
+            service_instance_name: o.req("serviceInstanceName")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
+}
+
 /// The `ListServiceInstanceOutputsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceInstanceOutputsOutput {
@@ -3268,6 +4926,16 @@ pub struct ListServiceInstanceOutputsOutput {
     pub next_token: Option<String>,
     #[serde(rename = "outputs")]
     pub outputs: Vec<Output>,
+}
+
+impl crate::json::FromJson for ListServiceInstanceOutputsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            outputs: o.req("outputs")?,
+        })
+    }
 }
 
 /// The `ListServiceInstanceProvisionedResourcesInput` structure.
@@ -3281,6 +4949,17 @@ pub struct ListServiceInstanceProvisionedResourcesInput {
     pub service_name: String,
 }
 
+impl crate::json::FromJson for ListServiceInstanceProvisionedResourcesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            service_instance_name: o.req("serviceInstanceName")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
+}
+
 /// The `ListServiceInstanceProvisionedResourcesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceInstanceProvisionedResourcesOutput {
@@ -3290,6 +4969,16 @@ pub struct ListServiceInstanceProvisionedResourcesOutput {
     pub provisioned_resources: Vec<ProvisionedResource>,
 }
 
+impl crate::json::FromJson for ListServiceInstanceProvisionedResourcesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            provisioned_resources: o.req("provisionedResources")?,
+        })
+    }
+}
+
 /// The `ListServiceInstancesFilter` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceInstancesFilter {
@@ -3297,6 +4986,16 @@ pub struct ListServiceInstancesFilter {
     pub key: Option<ListServiceInstancesFilterBy>,
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl crate::json::FromJson for ListServiceInstancesFilter {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("key")?,
+            value: o.opt("value")?,
+        })
+    }
 }
 
 /// The `ListServiceInstancesFilterBy` enum. Values this model does not know are kept in `Unknown`.
@@ -3395,6 +5094,12 @@ impl<'de> Deserialize<'de> for ListServiceInstancesFilterBy {
     }
 }
 
+impl crate::json::FromJson for ListServiceInstancesFilterBy {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ListServiceInstancesInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceInstancesInput {
@@ -3420,6 +5125,20 @@ pub struct ListServiceInstancesInput {
     pub sort_order: Option<SortOrder>,
 }
 
+impl crate::json::FromJson for ListServiceInstancesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            filters: o.opt("filters")?,
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+            service_name: o.opt("serviceName")?,
+            sort_by: o.opt("sortBy")?,
+            sort_order: o.opt("sortOrder")?,
+        })
+    }
+}
+
 /// The `ListServiceInstancesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceInstancesOutput {
@@ -3427,6 +5146,16 @@ pub struct ListServiceInstancesOutput {
     pub next_token: Option<String>,
     #[serde(rename = "serviceInstances")]
     pub service_instances: Vec<ServiceInstanceSummary>,
+}
+
+impl crate::json::FromJson for ListServiceInstancesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            service_instances: o.req("serviceInstances")?,
+        })
+    }
 }
 
 /// The `ListServiceInstancesSortBy` enum. Values this model does not know are kept in `Unknown`.
@@ -3510,6 +5239,12 @@ impl<'de> Deserialize<'de> for ListServiceInstancesSortBy {
     }
 }
 
+impl crate::json::FromJson for ListServiceInstancesSortBy {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ListServicePipelineOutputsInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServicePipelineOutputsInput {
@@ -3525,6 +5260,17 @@ pub struct ListServicePipelineOutputsInput {
     pub service_name: String,
 }
 
+impl crate::json::FromJson for ListServicePipelineOutputsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            deployment_id: o.opt("deploymentId")?,
+            next_token: o.opt("nextToken")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
+}
+
 /// The `ListServicePipelineOutputsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServicePipelineOutputsOutput {
@@ -3532,6 +5278,16 @@ pub struct ListServicePipelineOutputsOutput {
     pub next_token: Option<String>,
     #[serde(rename = "outputs")]
     pub outputs: Vec<Output>,
+}
+
+impl crate::json::FromJson for ListServicePipelineOutputsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            outputs: o.req("outputs")?,
+        })
+    }
 }
 
 /// The `ListServicePipelineProvisionedResourcesInput` structure.
@@ -3543,6 +5299,16 @@ pub struct ListServicePipelineProvisionedResourcesInput {
     pub service_name: String,
 }
 
+impl crate::json::FromJson for ListServicePipelineProvisionedResourcesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
+}
+
 /// The `ListServicePipelineProvisionedResourcesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServicePipelineProvisionedResourcesOutput {
@@ -3550,6 +5316,16 @@ pub struct ListServicePipelineProvisionedResourcesOutput {
     pub next_token: Option<String>,
     #[serde(rename = "provisionedResources")]
     pub provisioned_resources: Vec<ProvisionedResource>,
+}
+
+impl crate::json::FromJson for ListServicePipelineProvisionedResourcesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            provisioned_resources: o.req("provisionedResources")?,
+        })
+    }
 }
 
 /// The `ListServiceTemplateVersionsInput` structure.
@@ -3573,6 +5349,18 @@ pub struct ListServiceTemplateVersionsInput {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for ListServiceTemplateVersionsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            major_version: o.opt("majorVersion")?,
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 /// The `ListServiceTemplateVersionsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceTemplateVersionsOutput {
@@ -3580,6 +5368,16 @@ pub struct ListServiceTemplateVersionsOutput {
     pub next_token: Option<String>,
     #[serde(rename = "templateVersions")]
     pub template_versions: Vec<ServiceTemplateVersionSummary>,
+}
+
+impl crate::json::FromJson for ListServiceTemplateVersionsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            template_versions: o.req("templateVersions")?,
+        })
+    }
 }
 
 /// The `ListServiceTemplatesInput` structure.
@@ -3595,6 +5393,16 @@ pub struct ListServiceTemplatesInput {
     pub next_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListServiceTemplatesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
+}
+
 /// The `ListServiceTemplatesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceTemplatesOutput {
@@ -3602,6 +5410,16 @@ pub struct ListServiceTemplatesOutput {
     pub next_token: Option<String>,
     #[serde(rename = "templates")]
     pub templates: Vec<ServiceTemplateSummary>,
+}
+
+impl crate::json::FromJson for ListServiceTemplatesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            templates: o.req("templates")?,
+        })
+    }
 }
 
 /// The `ListServicesInput` structure.
@@ -3617,6 +5435,16 @@ pub struct ListServicesInput {
     pub next_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListServicesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+        })
+    }
+}
+
 /// The `ListServicesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServicesOutput {
@@ -3624,6 +5452,16 @@ pub struct ListServicesOutput {
     pub next_token: Option<String>,
     #[serde(rename = "services")]
     pub services: Vec<ServiceSummary>,
+}
+
+impl crate::json::FromJson for ListServicesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            services: o.req("services")?,
+        })
+    }
 }
 
 /// The `ListTagsForResourceInput` structure.
@@ -3641,6 +5479,17 @@ pub struct ListTagsForResourceInput {
     pub resource_arn: String,
 }
 
+impl crate::json::FromJson for ListTagsForResourceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            max_results: o.opt("maxResults")?,
+            next_token: o.opt("nextToken")?,
+            resource_arn: o.req("resourceArn")?,
+        })
+    }
+}
+
 /// The `ListTagsForResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListTagsForResourceOutput {
@@ -3648,6 +5497,16 @@ pub struct ListTagsForResourceOutput {
     pub next_token: Option<String>,
     #[serde(rename = "tags")]
     pub tags: Vec<Tag>,
+}
+
+impl crate::json::FromJson for ListTagsForResourceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_token: o.opt("nextToken")?,
+            tags: o.req("tags")?,
+        })
+    }
 }
 
 /// The `NotifyResourceDeploymentStatusChangeInput` structure.
@@ -3673,6 +5532,19 @@ pub struct NotifyResourceDeploymentStatusChangeInput {
     pub status_message: Option<String>,
 }
 
+impl crate::json::FromJson for NotifyResourceDeploymentStatusChangeInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            deployment_id: o.opt("deploymentId")?,
+            outputs: o.opt("outputs")?,
+            resource_arn: o.req("resourceArn")?,
+            status: o.opt("status")?,
+            status_message: o.opt("statusMessage")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for NotifyResourceDeploymentStatusChangeInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NotifyResourceDeploymentStatusChangeInput");
@@ -3689,6 +5561,13 @@ impl std::fmt::Debug for NotifyResourceDeploymentStatusChangeInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct NotifyResourceDeploymentStatusChangeOutput {}
 
+impl crate::json::FromJson for NotifyResourceDeploymentStatusChangeOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
+
 /// The `Output` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Output {
@@ -3700,6 +5579,16 @@ pub struct Output {
         skip_serializing_if = "Option::is_none"
     )]
     pub value_string: Option<String>,
+}
+
+impl crate::json::FromJson for Output {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("key")?,
+            value_string: o.opt("valueString")?,
+        })
+    }
 }
 
 /// The `ProvisionedResource` structure.
@@ -3719,6 +5608,17 @@ pub struct ProvisionedResource {
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioning_engine: Option<ProvisionedResourceEngine>,
+}
+
+impl crate::json::FromJson for ProvisionedResource {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            identifier: o.opt("identifier")?,
+            name: o.opt("name")?,
+            provisioning_engine: o.opt("provisioningEngine")?,
+        })
+    }
 }
 
 /// The `ProvisionedResourceEngine` enum. Values this model does not know are kept in `Unknown`.
@@ -3774,6 +5674,12 @@ impl<'de> Deserialize<'de> for ProvisionedResourceEngine {
     }
 }
 
+impl crate::json::FromJson for ProvisionedResourceEngine {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `Provisioning` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Provisioning {
@@ -3823,6 +5729,12 @@ impl<'de> Deserialize<'de> for Provisioning {
     }
 }
 
+impl crate::json::FromJson for Provisioning {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `RejectEnvironmentAccountConnectionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RejectEnvironmentAccountConnectionInput {
@@ -3830,11 +5742,27 @@ pub struct RejectEnvironmentAccountConnectionInput {
     pub id: String,
 }
 
+impl crate::json::FromJson for RejectEnvironmentAccountConnectionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self { id: o.req("id")? })
+    }
+}
+
 /// The `RejectEnvironmentAccountConnectionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RejectEnvironmentAccountConnectionOutput {
     #[serde(rename = "environmentAccountConnection")]
     pub environment_account_connection: EnvironmentAccountConnection,
+}
+
+impl crate::json::FromJson for RejectEnvironmentAccountConnectionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_account_connection: o.req("environmentAccountConnection")?,
+        })
+    }
 }
 
 /// The `Repository` structure.
@@ -3856,6 +5784,19 @@ pub struct Repository {
     pub provider: RepositoryProvider,
 }
 
+impl crate::json::FromJson for Repository {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            connection_arn: o.req("connectionArn")?,
+            encryption_key: o.opt("encryptionKey")?,
+            name: o.req("name")?,
+            provider: o.req("provider")?,
+        })
+    }
+}
+
 /// The `RepositoryBranch` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepositoryBranch {
@@ -3869,6 +5810,18 @@ pub struct RepositoryBranch {
     pub provider: RepositoryProvider,
 }
 
+impl crate::json::FromJson for RepositoryBranch {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            branch: o.req("branch")?,
+            name: o.req("name")?,
+            provider: o.req("provider")?,
+        })
+    }
+}
+
 /// The `RepositoryBranchInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepositoryBranchInput {
@@ -3878,6 +5831,17 @@ pub struct RepositoryBranchInput {
     pub name: String,
     #[serde(rename = "provider")]
     pub provider: RepositoryProvider,
+}
+
+impl crate::json::FromJson for RepositoryBranchInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            branch: o.req("branch")?,
+            name: o.req("name")?,
+            provider: o.req("provider")?,
+        })
+    }
 }
 
 /// The `RepositoryProvider` enum. Values this model does not know are kept in `Unknown`.
@@ -3937,6 +5901,12 @@ impl<'de> Deserialize<'de> for RepositoryProvider {
     }
 }
 
+impl crate::json::FromJson for RepositoryProvider {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `RepositorySummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepositorySummary {
@@ -3950,6 +5920,18 @@ pub struct RepositorySummary {
     pub provider: RepositoryProvider,
 }
 
+impl crate::json::FromJson for RepositorySummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            connection_arn: o.req("connectionArn")?,
+            name: o.req("name")?,
+            provider: o.req("provider")?,
+        })
+    }
+}
+
 /// The `RepositorySyncAttempt` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepositorySyncAttempt {
@@ -3959,6 +5941,17 @@ pub struct RepositorySyncAttempt {
     pub started_at: crate::Timestamp,
     #[serde(rename = "status")]
     pub status: RepositorySyncStatus,
+}
+
+impl crate::json::FromJson for RepositorySyncAttempt {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            events: o.req("events")?,
+            started_at: o.req("startedAt")?,
+            status: o.req("status")?,
+        })
+    }
 }
 
 /// The `RepositorySyncDefinition` structure.
@@ -3972,6 +5965,18 @@ pub struct RepositorySyncDefinition {
     pub parent: String,
     #[serde(rename = "target")]
     pub target: String,
+}
+
+impl crate::json::FromJson for RepositorySyncDefinition {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            branch: o.req("branch")?,
+            directory: o.req("directory")?,
+            parent: o.req("parent")?,
+            target: o.req("target")?,
+        })
+    }
 }
 
 /// The `RepositorySyncEvent` structure.
@@ -3989,6 +5994,18 @@ pub struct RepositorySyncEvent {
     pub time: crate::Timestamp,
     #[serde(rename = "type")]
     pub r#type: String,
+}
+
+impl crate::json::FromJson for RepositorySyncEvent {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            event: o.req("event")?,
+            external_id: o.opt("externalId")?,
+            time: o.req("time")?,
+            r#type: o.req("type")?,
+        })
+    }
 }
 
 /// The `RepositorySyncStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -4057,6 +6074,12 @@ impl<'de> Deserialize<'de> for RepositorySyncStatus {
     }
 }
 
+impl crate::json::FromJson for RepositorySyncStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ResourceCountsSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceCountsSummary {
@@ -4078,6 +6101,19 @@ pub struct ResourceCountsSummary {
     pub total: i32,
     #[serde(rename = "upToDate", default, skip_serializing_if = "Option::is_none")]
     pub up_to_date: Option<i32>,
+}
+
+impl crate::json::FromJson for ResourceCountsSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            behind_major: o.opt("behindMajor")?,
+            behind_minor: o.opt("behindMinor")?,
+            failed: o.opt("failed")?,
+            total: o.req("total")?,
+            up_to_date: o.opt("upToDate")?,
+        })
+    }
 }
 
 /// The `ResourceDeploymentStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -4137,11 +6173,26 @@ impl<'de> Deserialize<'de> for ResourceDeploymentStatus {
     }
 }
 
+impl crate::json::FromJson for ResourceDeploymentStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ResourceNotFoundException` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceNotFoundException {
     #[serde(rename = "message")]
     pub message: String,
+}
+
+impl crate::json::FromJson for ResourceNotFoundException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            message: o.req("message")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ResourceNotFoundException {
@@ -4169,6 +6220,20 @@ pub struct ResourceSyncAttempt {
     pub target_revision: Revision,
 }
 
+impl crate::json::FromJson for ResourceSyncAttempt {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            events: o.req("events")?,
+            initial_revision: o.req("initialRevision")?,
+            started_at: o.req("startedAt")?,
+            status: o.req("status")?,
+            target: o.req("target")?,
+            target_revision: o.req("targetRevision")?,
+        })
+    }
+}
+
 /// The `ResourceSyncEvent` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceSyncEvent {
@@ -4184,6 +6249,18 @@ pub struct ResourceSyncEvent {
     pub time: crate::Timestamp,
     #[serde(rename = "type")]
     pub r#type: String,
+}
+
+impl crate::json::FromJson for ResourceSyncEvent {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            event: o.req("event")?,
+            external_id: o.opt("externalId")?,
+            time: o.req("time")?,
+            r#type: o.req("type")?,
+        })
+    }
 }
 
 /// The `ResourceSyncStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -4248,6 +6325,12 @@ impl<'de> Deserialize<'de> for ResourceSyncStatus {
     }
 }
 
+impl crate::json::FromJson for ResourceSyncStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `Revision` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Revision {
@@ -4263,6 +6346,19 @@ pub struct Revision {
     pub sha: String,
 }
 
+impl crate::json::FromJson for Revision {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            branch: o.req("branch")?,
+            directory: o.req("directory")?,
+            repository_name: o.req("repositoryName")?,
+            repository_provider: o.req("repositoryProvider")?,
+            sha: o.req("sha")?,
+        })
+    }
+}
+
 /// The `S3ObjectSource` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct S3ObjectSource {
@@ -4270,6 +6366,16 @@ pub struct S3ObjectSource {
     pub bucket: String,
     #[serde(rename = "key")]
     pub key: String,
+}
+
+impl crate::json::FromJson for S3ObjectSource {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            bucket: o.req("bucket")?,
+            key: o.req("key")?,
+        })
+    }
 }
 
 /// The `Service` structure.
@@ -4321,6 +6427,27 @@ pub struct Service {
     pub status_message: Option<String>,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for Service {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            branch_name: o.opt("branchName")?,
+            created_at: o.req("createdAt")?,
+            description: o.opt("description")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            name: o.req("name")?,
+            pipeline: o.opt("pipeline")?,
+            repository_connection_arn: o.opt("repositoryConnectionArn")?,
+            repository_id: o.opt("repositoryId")?,
+            spec: o.req("spec")?,
+            status: o.req("status")?,
+            status_message: o.opt("statusMessage")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for Service {
@@ -4396,6 +6523,30 @@ pub struct ServiceInstance {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for ServiceInstance {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            deployment_status: o.req("deploymentStatus")?,
+            deployment_status_message: o.opt("deploymentStatusMessage")?,
+            environment_name: o.req("environmentName")?,
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
+            last_client_request_token: o.opt("lastClientRequestToken")?,
+            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt")?,
+            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt")?,
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
+            name: o.req("name")?,
+            service_name: o.req("serviceName")?,
+            spec: o.opt("spec")?,
+            template_major_version: o.req("templateMajorVersion")?,
+            template_minor_version: o.req("templateMinorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for ServiceInstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ServiceInstance");
@@ -4465,6 +6616,24 @@ pub struct ServiceInstanceState {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for ServiceInstanceState {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            last_successful_component_deployment_ids: o
+                .opt("lastSuccessfulComponentDeploymentIds")?,
+            last_successful_environment_deployment_id: o
+                .opt("lastSuccessfulEnvironmentDeploymentId")?,
+            last_successful_service_pipeline_deployment_id: o
+                .opt("lastSuccessfulServicePipelineDeploymentId")?,
+            spec: o.req("spec")?,
+            template_major_version: o.req("templateMajorVersion")?,
+            template_minor_version: o.req("templateMinorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for ServiceInstanceState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ServiceInstanceState");
@@ -4531,6 +6700,28 @@ pub struct ServiceInstanceSummary {
     pub template_minor_version: String,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for ServiceInstanceSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            deployment_status: o.req("deploymentStatus")?,
+            deployment_status_message: o.opt("deploymentStatusMessage")?,
+            environment_name: o.req("environmentName")?,
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
+            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt")?,
+            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt")?,
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
+            name: o.req("name")?,
+            service_name: o.req("serviceName")?,
+            template_major_version: o.req("templateMajorVersion")?,
+            template_minor_version: o.req("templateMinorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ServiceInstanceSummary {
@@ -4610,6 +6801,26 @@ pub struct ServicePipeline {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for ServicePipeline {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            deployment_status: o.req("deploymentStatus")?,
+            deployment_status_message: o.opt("deploymentStatusMessage")?,
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
+            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt")?,
+            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt")?,
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
+            spec: o.opt("spec")?,
+            template_major_version: o.req("templateMajorVersion")?,
+            template_minor_version: o.req("templateMinorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for ServicePipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ServicePipeline");
@@ -4657,6 +6868,18 @@ pub struct ServicePipelineState {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for ServicePipelineState {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            spec: o.opt("spec")?,
+            template_major_version: o.req("templateMajorVersion")?,
+            template_minor_version: o.req("templateMinorVersion")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for ServicePipelineState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ServicePipelineState");
@@ -4673,6 +6896,15 @@ impl std::fmt::Debug for ServicePipelineState {
 pub struct ServiceQuotaExceededException {
     #[serde(rename = "message")]
     pub message: String,
+}
+
+impl crate::json::FromJson for ServiceQuotaExceededException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            message: o.req("message")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ServiceQuotaExceededException {
@@ -4799,6 +7031,12 @@ impl<'de> Deserialize<'de> for ServiceStatus {
     }
 }
 
+impl crate::json::FromJson for ServiceStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ServiceSummary` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSummary {
@@ -4826,6 +7064,22 @@ pub struct ServiceSummary {
     pub status_message: Option<String>,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for ServiceSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            description: o.opt("description")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            name: o.req("name")?,
+            status: o.req("status")?,
+            status_message: o.opt("statusMessage")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ServiceSummary {
@@ -4862,6 +7116,17 @@ pub struct ServiceSyncBlockerSummary {
     pub service_name: String,
 }
 
+impl crate::json::FromJson for ServiceSyncBlockerSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            latest_blockers: o.opt("latestBlockers")?,
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
+}
+
 /// The `ServiceSyncConfig` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSyncConfig {
@@ -4875,6 +7140,19 @@ pub struct ServiceSyncConfig {
     pub repository_provider: RepositoryProvider,
     #[serde(rename = "serviceName")]
     pub service_name: String,
+}
+
+impl crate::json::FromJson for ServiceSyncConfig {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            branch: o.req("branch")?,
+            file_path: o.req("filePath")?,
+            repository_name: o.req("repositoryName")?,
+            repository_provider: o.req("repositoryProvider")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
 }
 
 /// The `ServiceTemplate` structure.
@@ -4918,6 +7196,23 @@ pub struct ServiceTemplate {
         skip_serializing_if = "Option::is_none"
     )]
     pub recommended_version: Option<String>,
+}
+
+impl crate::json::FromJson for ServiceTemplate {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            description: o.opt("description")?,
+            display_name: o.opt("displayName")?,
+            encryption_key: o.opt("encryptionKey")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            name: o.req("name")?,
+            pipeline_provisioning: o.opt("pipelineProvisioning")?,
+            recommended_version: o.opt("recommendedVersion")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ServiceTemplate {
@@ -4971,6 +7266,22 @@ pub struct ServiceTemplateSummary {
         skip_serializing_if = "Option::is_none"
     )]
     pub recommended_version: Option<String>,
+}
+
+impl crate::json::FromJson for ServiceTemplateSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            description: o.opt("description")?,
+            display_name: o.opt("displayName")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            name: o.req("name")?,
+            pipeline_provisioning: o.opt("pipelineProvisioning")?,
+            recommended_version: o.opt("recommendedVersion")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ServiceTemplateSummary {
@@ -5037,6 +7348,12 @@ impl<'de> Deserialize<'de> for ServiceTemplateSupportedComponentSourceType {
     }
 }
 
+impl crate::json::FromJson for ServiceTemplateSupportedComponentSourceType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ServiceTemplateVersion` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceTemplateVersion {
@@ -5082,6 +7399,27 @@ pub struct ServiceTemplateVersion {
     pub supported_component_sources: Option<Vec<ServiceTemplateSupportedComponentSourceType>>,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for ServiceTemplateVersion {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            compatible_environment_templates: o.req("compatibleEnvironmentTemplates")?,
+            created_at: o.req("createdAt")?,
+            description: o.opt("description")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            major_version: o.req("majorVersion")?,
+            minor_version: o.req("minorVersion")?,
+            recommended_minor_version: o.opt("recommendedMinorVersion")?,
+            schema: o.opt("schema")?,
+            status: o.req("status")?,
+            status_message: o.opt("statusMessage")?,
+            supported_component_sources: o.opt("supportedComponentSources")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ServiceTemplateVersion {
@@ -5145,6 +7483,24 @@ pub struct ServiceTemplateVersionSummary {
     pub status_message: Option<String>,
     #[serde(rename = "templateName")]
     pub template_name: String,
+}
+
+impl crate::json::FromJson for ServiceTemplateVersionSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            arn: o.req("arn")?,
+            created_at: o.req("createdAt")?,
+            description: o.opt("description")?,
+            last_modified_at: o.req("lastModifiedAt")?,
+            major_version: o.req("majorVersion")?,
+            minor_version: o.req("minorVersion")?,
+            recommended_minor_version: o.opt("recommendedMinorVersion")?,
+            status: o.req("status")?,
+            status_message: o.opt("statusMessage")?,
+            template_name: o.req("templateName")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ServiceTemplateVersionSummary {
@@ -5217,6 +7573,12 @@ impl<'de> Deserialize<'de> for SortOrder {
     }
 }
 
+impl crate::json::FromJson for SortOrder {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `SyncBlocker` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncBlocker {
@@ -5246,6 +7608,22 @@ pub struct SyncBlocker {
     pub r#type: BlockerType,
 }
 
+impl crate::json::FromJson for SyncBlocker {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            contexts: o.opt("contexts")?,
+            created_at: o.req("createdAt")?,
+            created_reason: o.req("createdReason")?,
+            id: o.req("id")?,
+            resolved_at: o.opt("resolvedAt")?,
+            resolved_reason: o.opt("resolvedReason")?,
+            status: o.req("status")?,
+            r#type: o.req("type")?,
+        })
+    }
+}
+
 /// The `SyncBlockerContext` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SyncBlockerContext {
@@ -5253,6 +7631,16 @@ pub struct SyncBlockerContext {
     pub key: String,
     #[serde(rename = "value")]
     pub value: String,
+}
+
+impl crate::json::FromJson for SyncBlockerContext {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.req("key")?,
+            value: o.req("value")?,
+        })
+    }
 }
 
 /// The `SyncType` enum. Values this model does not know are kept in `Unknown`.
@@ -5308,6 +7696,12 @@ impl<'de> Deserialize<'de> for SyncType {
     }
 }
 
+impl crate::json::FromJson for SyncType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `Tag` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Tag {
@@ -5315,6 +7709,16 @@ pub struct Tag {
     pub key: String,
     #[serde(rename = "value")]
     pub value: String,
+}
+
+impl crate::json::FromJson for Tag {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.req("key")?,
+            value: o.req("value")?,
+        })
+    }
 }
 
 /// The `TagResourceInput` structure.
@@ -5326,9 +7730,26 @@ pub struct TagResourceInput {
     pub tags: Vec<Tag>,
 }
 
+impl crate::json::FromJson for TagResourceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            resource_arn: o.req("resourceArn")?,
+            tags: o.req("tags")?,
+        })
+    }
+}
+
 /// The `TagResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct TagResourceOutput {}
+
+impl crate::json::FromJson for TagResourceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `TemplateSyncConfig` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -5349,6 +7770,20 @@ pub struct TemplateSyncConfig {
     pub template_name: String,
     #[serde(rename = "templateType")]
     pub template_type: TemplateType,
+}
+
+impl crate::json::FromJson for TemplateSyncConfig {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            branch: o.req("branch")?,
+            repository_name: o.req("repositoryName")?,
+            repository_provider: o.req("repositoryProvider")?,
+            subdirectory: o.opt("subdirectory")?,
+            template_name: o.req("templateName")?,
+            template_type: o.req("templateType")?,
+        })
+    }
 }
 
 /// The `TemplateType` enum. Values this model does not know are kept in `Unknown`.
@@ -5404,11 +7839,32 @@ impl<'de> Deserialize<'de> for TemplateType {
     }
 }
 
+impl crate::json::FromJson for TemplateType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `TemplateVersionSourceInput` union: exactly one member is set on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TemplateVersionSourceInput {
     #[serde(rename = "s3")]
     S3(S3ObjectSource),
+}
+
+impl crate::json::FromJson for TemplateVersionSourceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let (member, value) = crate::json::union(value)?;
+        match member.as_str() {
+            "s3" => crate::json::FromJson::from_json(value)
+                .map(Self::S3)
+                .map_err(|e| e.at("s3")),
+            other => Err(crate::json::unknown_member(
+                other,
+                "TemplateVersionSourceInput",
+            )),
+        }
+    }
 }
 
 /// The `TemplateVersionStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -5477,11 +7933,26 @@ impl<'de> Deserialize<'de> for TemplateVersionStatus {
     }
 }
 
+impl crate::json::FromJson for TemplateVersionStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ThrottlingException` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ThrottlingException {
     #[serde(rename = "message")]
     pub message: String,
+}
+
+impl crate::json::FromJson for ThrottlingException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            message: o.req("message")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ThrottlingException {
@@ -5501,9 +7972,26 @@ pub struct UntagResourceInput {
     pub tag_keys: Vec<String>,
 }
 
+impl crate::json::FromJson for UntagResourceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            resource_arn: o.req("resourceArn")?,
+            tag_keys: o.req("tagKeys")?,
+        })
+    }
+}
+
 /// The `UntagResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UntagResourceOutput {}
+
+impl crate::json::FromJson for UntagResourceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `UpdateAccountSettingsInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -5534,11 +8022,33 @@ pub struct UpdateAccountSettingsInput {
     pub pipeline_service_role_arn: Option<String>,
 }
 
+impl crate::json::FromJson for UpdateAccountSettingsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            delete_pipeline_provisioning_repository: o
+                .opt("deletePipelineProvisioningRepository")?,
+            pipeline_codebuild_role_arn: o.opt("pipelineCodebuildRoleArn")?,
+            pipeline_provisioning_repository: o.opt("pipelineProvisioningRepository")?,
+            pipeline_service_role_arn: o.opt("pipelineServiceRoleArn")?,
+        })
+    }
+}
+
 /// The `UpdateAccountSettingsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateAccountSettingsOutput {
     #[serde(rename = "accountSettings")]
     pub account_settings: AccountSettings,
+}
+
+impl crate::json::FromJson for UpdateAccountSettingsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            account_settings: o.req("accountSettings")?,
+        })
+    }
 }
 
 /// The `UpdateComponentInput` structure.
@@ -5586,6 +8096,22 @@ pub struct UpdateComponentInput {
     pub template_file: Option<String>,
 }
 
+impl crate::json::FromJson for UpdateComponentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            client_token: o.opt("clientToken")?,
+            deployment_type: o.req("deploymentType")?,
+            description: o.opt("description")?,
+            name: o.req("name")?,
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.opt("serviceName")?,
+            service_spec: o.opt("serviceSpec")?,
+            template_file: o.opt("templateFile")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for UpdateComponentInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateComponentInput");
@@ -5606,6 +8132,15 @@ impl std::fmt::Debug for UpdateComponentInput {
 pub struct UpdateComponentOutput {
     #[serde(rename = "component")]
     pub component: Component,
+}
+
+impl crate::json::FromJson for UpdateComponentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            component: o.req("component")?,
+        })
+    }
 }
 
 /// The `UpdateEnvironmentAccountConnectionInput` structure.
@@ -5629,11 +8164,32 @@ pub struct UpdateEnvironmentAccountConnectionInput {
     pub role_arn: Option<String>,
 }
 
+impl crate::json::FromJson for UpdateEnvironmentAccountConnectionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            codebuild_role_arn: o.opt("codebuildRoleArn")?,
+            component_role_arn: o.opt("componentRoleArn")?,
+            id: o.req("id")?,
+            role_arn: o.opt("roleArn")?,
+        })
+    }
+}
+
 /// The `UpdateEnvironmentAccountConnectionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateEnvironmentAccountConnectionOutput {
     #[serde(rename = "environmentAccountConnection")]
     pub environment_account_connection: EnvironmentAccountConnection,
+}
+
+impl crate::json::FromJson for UpdateEnvironmentAccountConnectionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_account_connection: o.req("environmentAccountConnection")?,
+        })
+    }
 }
 
 /// The `UpdateEnvironmentInput` structure.
@@ -5695,6 +8251,25 @@ pub struct UpdateEnvironmentInput {
     pub template_minor_version: Option<String>,
 }
 
+impl crate::json::FromJson for UpdateEnvironmentInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            codebuild_role_arn: o.opt("codebuildRoleArn")?,
+            component_role_arn: o.opt("componentRoleArn")?,
+            deployment_type: o.req("deploymentType")?,
+            description: o.opt("description")?,
+            environment_account_connection_id: o.opt("environmentAccountConnectionId")?,
+            name: o.req("name")?,
+            proton_service_role_arn: o.opt("protonServiceRoleArn")?,
+            provisioning_repository: o.opt("provisioningRepository")?,
+            spec: o.opt("spec")?,
+            template_major_version: o.opt("templateMajorVersion")?,
+            template_minor_version: o.opt("templateMinorVersion")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for UpdateEnvironmentInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateEnvironmentInput");
@@ -5723,6 +8298,15 @@ pub struct UpdateEnvironmentOutput {
     pub environment: Environment,
 }
 
+impl crate::json::FromJson for UpdateEnvironmentOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment: o.req("environment")?,
+        })
+    }
+}
+
 /// The `UpdateEnvironmentTemplateInput` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateEnvironmentTemplateInput {
@@ -5742,6 +8326,17 @@ pub struct UpdateEnvironmentTemplateInput {
     pub name: String,
 }
 
+impl crate::json::FromJson for UpdateEnvironmentTemplateInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            description: o.opt("description")?,
+            display_name: o.opt("displayName")?,
+            name: o.req("name")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for UpdateEnvironmentTemplateInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateEnvironmentTemplateInput");
@@ -5757,6 +8352,15 @@ impl std::fmt::Debug for UpdateEnvironmentTemplateInput {
 pub struct UpdateEnvironmentTemplateOutput {
     #[serde(rename = "environmentTemplate")]
     pub environment_template: EnvironmentTemplate,
+}
+
+impl crate::json::FromJson for UpdateEnvironmentTemplateOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_template: o.req("environmentTemplate")?,
+        })
+    }
 }
 
 /// The `UpdateEnvironmentTemplateVersionInput` structure.
@@ -5778,6 +8382,19 @@ pub struct UpdateEnvironmentTemplateVersionInput {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for UpdateEnvironmentTemplateVersionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            description: o.opt("description")?,
+            major_version: o.req("majorVersion")?,
+            minor_version: o.req("minorVersion")?,
+            status: o.opt("status")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for UpdateEnvironmentTemplateVersionInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateEnvironmentTemplateVersionInput");
@@ -5797,6 +8414,15 @@ pub struct UpdateEnvironmentTemplateVersionOutput {
     pub environment_template_version: EnvironmentTemplateVersion,
 }
 
+impl crate::json::FromJson for UpdateEnvironmentTemplateVersionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            environment_template_version: o.req("environmentTemplateVersion")?,
+        })
+    }
+}
+
 /// The `UpdateServiceInput` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateServiceInput {
@@ -5810,6 +8436,17 @@ pub struct UpdateServiceInput {
     pub name: String,
     #[serde(rename = "spec", default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<String>,
+}
+
+impl crate::json::FromJson for UpdateServiceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            description: o.opt("description")?,
+            name: o.req("name")?,
+            spec: o.opt("spec")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for UpdateServiceInput {
@@ -5853,6 +8490,21 @@ pub struct UpdateServiceInstanceInput {
     pub template_minor_version: Option<String>,
 }
 
+impl crate::json::FromJson for UpdateServiceInstanceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            client_token: o.opt("clientToken")?,
+            deployment_type: o.req("deploymentType")?,
+            name: o.req("name")?,
+            service_name: o.req("serviceName")?,
+            spec: o.opt("spec")?,
+            template_major_version: o.opt("templateMajorVersion")?,
+            template_minor_version: o.opt("templateMinorVersion")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for UpdateServiceInstanceInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateServiceInstanceInput");
@@ -5874,11 +8526,29 @@ pub struct UpdateServiceInstanceOutput {
     pub service_instance: ServiceInstance,
 }
 
+impl crate::json::FromJson for UpdateServiceInstanceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_instance: o.req("serviceInstance")?,
+        })
+    }
+}
+
 /// The `UpdateServiceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateServiceOutput {
     #[serde(rename = "service")]
     pub service: Service,
+}
+
+impl crate::json::FromJson for UpdateServiceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service: o.req("service")?,
+        })
+    }
 }
 
 /// The `UpdateServicePipelineInput` structure.
@@ -5904,6 +8574,19 @@ pub struct UpdateServicePipelineInput {
     pub template_minor_version: Option<String>,
 }
 
+impl crate::json::FromJson for UpdateServicePipelineInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            deployment_type: o.req("deploymentType")?,
+            service_name: o.req("serviceName")?,
+            spec: o.req("spec")?,
+            template_major_version: o.opt("templateMajorVersion")?,
+            template_minor_version: o.opt("templateMinorVersion")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for UpdateServicePipelineInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateServicePipelineInput");
@@ -5923,6 +8606,15 @@ pub struct UpdateServicePipelineOutput {
     pub pipeline: ServicePipeline,
 }
 
+impl crate::json::FromJson for UpdateServicePipelineOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            pipeline: o.req("pipeline")?,
+        })
+    }
+}
+
 /// The `UpdateServiceSyncBlockerInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateServiceSyncBlockerInput {
@@ -5930,6 +8622,16 @@ pub struct UpdateServiceSyncBlockerInput {
     pub id: String,
     #[serde(rename = "resolvedReason")]
     pub resolved_reason: String,
+}
+
+impl crate::json::FromJson for UpdateServiceSyncBlockerInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.req("id")?,
+            resolved_reason: o.req("resolvedReason")?,
+        })
+    }
 }
 
 /// The `UpdateServiceSyncBlockerOutput` structure.
@@ -5947,6 +8649,17 @@ pub struct UpdateServiceSyncBlockerOutput {
     pub service_sync_blocker: SyncBlocker,
 }
 
+impl crate::json::FromJson for UpdateServiceSyncBlockerOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_instance_name: o.opt("serviceInstanceName")?,
+            service_name: o.req("serviceName")?,
+            service_sync_blocker: o.req("serviceSyncBlocker")?,
+        })
+    }
+}
+
 /// The `UpdateServiceSyncConfigInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateServiceSyncConfigInput {
@@ -5962,6 +8675,19 @@ pub struct UpdateServiceSyncConfigInput {
     pub service_name: String,
 }
 
+impl crate::json::FromJson for UpdateServiceSyncConfigInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            branch: o.req("branch")?,
+            file_path: o.req("filePath")?,
+            repository_name: o.req("repositoryName")?,
+            repository_provider: o.req("repositoryProvider")?,
+            service_name: o.req("serviceName")?,
+        })
+    }
+}
+
 /// The `UpdateServiceSyncConfigOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateServiceSyncConfigOutput {
@@ -5971,6 +8697,15 @@ pub struct UpdateServiceSyncConfigOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub service_sync_config: Option<ServiceSyncConfig>,
+}
+
+impl crate::json::FromJson for UpdateServiceSyncConfigOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_sync_config: o.opt("serviceSyncConfig")?,
+        })
+    }
 }
 
 /// The `UpdateServiceTemplateInput` structure.
@@ -5992,6 +8727,17 @@ pub struct UpdateServiceTemplateInput {
     pub name: String,
 }
 
+impl crate::json::FromJson for UpdateServiceTemplateInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            description: o.opt("description")?,
+            display_name: o.opt("displayName")?,
+            name: o.req("name")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for UpdateServiceTemplateInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateServiceTemplateInput");
@@ -6007,6 +8753,15 @@ impl std::fmt::Debug for UpdateServiceTemplateInput {
 pub struct UpdateServiceTemplateOutput {
     #[serde(rename = "serviceTemplate")]
     pub service_template: ServiceTemplate,
+}
+
+impl crate::json::FromJson for UpdateServiceTemplateOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_template: o.req("serviceTemplate")?,
+        })
+    }
 }
 
 /// The `UpdateServiceTemplateVersionInput` structure.
@@ -6040,6 +8795,21 @@ pub struct UpdateServiceTemplateVersionInput {
     pub template_name: String,
 }
 
+impl crate::json::FromJson for UpdateServiceTemplateVersionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            compatible_environment_templates: o.opt("compatibleEnvironmentTemplates")?,
+            description: o.opt("description")?,
+            major_version: o.req("majorVersion")?,
+            minor_version: o.req("minorVersion")?,
+            status: o.opt("status")?,
+            supported_component_sources: o.opt("supportedComponentSources")?,
+            template_name: o.req("templateName")?,
+        })
+    }
+}
+
 impl std::fmt::Debug for UpdateServiceTemplateVersionInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateServiceTemplateVersionInput");
@@ -6067,6 +8837,15 @@ pub struct UpdateServiceTemplateVersionOutput {
     pub service_template_version: ServiceTemplateVersion,
 }
 
+impl crate::json::FromJson for UpdateServiceTemplateVersionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_template_version: o.req("serviceTemplateVersion")?,
+        })
+    }
+}
+
 /// The `UpdateTemplateSyncConfigInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateTemplateSyncConfigInput {
@@ -6088,6 +8867,20 @@ pub struct UpdateTemplateSyncConfigInput {
     pub template_type: TemplateType,
 }
 
+impl crate::json::FromJson for UpdateTemplateSyncConfigInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            branch: o.req("branch")?,
+            repository_name: o.req("repositoryName")?,
+            repository_provider: o.req("repositoryProvider")?,
+            subdirectory: o.opt("subdirectory")?,
+            template_name: o.req("templateName")?,
+            template_type: o.req("templateType")?,
+        })
+    }
+}
+
 /// The `UpdateTemplateSyncConfigOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateTemplateSyncConfigOutput {
@@ -6099,11 +8892,29 @@ pub struct UpdateTemplateSyncConfigOutput {
     pub template_sync_config: Option<TemplateSyncConfig>,
 }
 
+impl crate::json::FromJson for UpdateTemplateSyncConfigOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            template_sync_config: o.opt("templateSyncConfig")?,
+        })
+    }
+}
+
 /// The `ValidationException` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ValidationException {
     #[serde(rename = "message")]
     pub message: String,
+}
+
+impl crate::json::FromJson for ValidationException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            message: o.req("message")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for ValidationException {
@@ -6112,6 +8923,354 @@ impl std::fmt::Debug for ValidationException {
         d.field("message", &"*** Sensitive Data Redacted ***");
         d.finish()
     }
+}
+
+/// Decodes `value` as shape `shape` with serde and with [`crate::json::FromJson`] and
+/// compares (`None`: not a type of this module).
+#[cfg(test)]
+pub(crate) fn decodes_alike(shape: &str, value: &serde_json::Value) -> Option<Result<(), String>> {
+    use crate::json::decodes_alike as alike;
+    Some(match shape {
+        "AcceptEnvironmentAccountConnectionInput" => {
+            alike::<AcceptEnvironmentAccountConnectionInput>(value)
+        }
+        "AcceptEnvironmentAccountConnectionOutput" => {
+            alike::<AcceptEnvironmentAccountConnectionOutput>(value)
+        }
+        "AccessDeniedException" => alike::<AccessDeniedException>(value),
+        "AccountSettings" => alike::<AccountSettings>(value),
+        "BlockerStatus" => alike::<BlockerStatus>(value),
+        "BlockerType" => alike::<BlockerType>(value),
+        "CancelComponentDeploymentInput" => alike::<CancelComponentDeploymentInput>(value),
+        "CancelComponentDeploymentOutput" => alike::<CancelComponentDeploymentOutput>(value),
+        "CancelEnvironmentDeploymentInput" => alike::<CancelEnvironmentDeploymentInput>(value),
+        "CancelEnvironmentDeploymentOutput" => alike::<CancelEnvironmentDeploymentOutput>(value),
+        "CancelServiceInstanceDeploymentInput" => {
+            alike::<CancelServiceInstanceDeploymentInput>(value)
+        }
+        "CancelServiceInstanceDeploymentOutput" => {
+            alike::<CancelServiceInstanceDeploymentOutput>(value)
+        }
+        "CancelServicePipelineDeploymentInput" => {
+            alike::<CancelServicePipelineDeploymentInput>(value)
+        }
+        "CancelServicePipelineDeploymentOutput" => {
+            alike::<CancelServicePipelineDeploymentOutput>(value)
+        }
+        "CompatibleEnvironmentTemplate" => alike::<CompatibleEnvironmentTemplate>(value),
+        "CompatibleEnvironmentTemplateInput" => alike::<CompatibleEnvironmentTemplateInput>(value),
+        "Component" => alike::<Component>(value),
+        "ComponentDeploymentUpdateType" => alike::<ComponentDeploymentUpdateType>(value),
+        "ComponentState" => alike::<ComponentState>(value),
+        "ComponentSummary" => alike::<ComponentSummary>(value),
+        "ConflictException" => alike::<ConflictException>(value),
+        "CountsSummary" => alike::<CountsSummary>(value),
+        "CreateComponentInput" => alike::<CreateComponentInput>(value),
+        "CreateComponentOutput" => alike::<CreateComponentOutput>(value),
+        "CreateEnvironmentAccountConnectionInput" => {
+            alike::<CreateEnvironmentAccountConnectionInput>(value)
+        }
+        "CreateEnvironmentAccountConnectionOutput" => {
+            alike::<CreateEnvironmentAccountConnectionOutput>(value)
+        }
+        "CreateEnvironmentInput" => alike::<CreateEnvironmentInput>(value),
+        "CreateEnvironmentOutput" => alike::<CreateEnvironmentOutput>(value),
+        "CreateEnvironmentTemplateInput" => alike::<CreateEnvironmentTemplateInput>(value),
+        "CreateEnvironmentTemplateOutput" => alike::<CreateEnvironmentTemplateOutput>(value),
+        "CreateEnvironmentTemplateVersionInput" => {
+            alike::<CreateEnvironmentTemplateVersionInput>(value)
+        }
+        "CreateEnvironmentTemplateVersionOutput" => {
+            alike::<CreateEnvironmentTemplateVersionOutput>(value)
+        }
+        "CreateRepositoryInput" => alike::<CreateRepositoryInput>(value),
+        "CreateRepositoryOutput" => alike::<CreateRepositoryOutput>(value),
+        "CreateServiceInput" => alike::<CreateServiceInput>(value),
+        "CreateServiceInstanceInput" => alike::<CreateServiceInstanceInput>(value),
+        "CreateServiceInstanceOutput" => alike::<CreateServiceInstanceOutput>(value),
+        "CreateServiceOutput" => alike::<CreateServiceOutput>(value),
+        "CreateServiceSyncConfigInput" => alike::<CreateServiceSyncConfigInput>(value),
+        "CreateServiceSyncConfigOutput" => alike::<CreateServiceSyncConfigOutput>(value),
+        "CreateServiceTemplateInput" => alike::<CreateServiceTemplateInput>(value),
+        "CreateServiceTemplateOutput" => alike::<CreateServiceTemplateOutput>(value),
+        "CreateServiceTemplateVersionInput" => alike::<CreateServiceTemplateVersionInput>(value),
+        "CreateServiceTemplateVersionOutput" => alike::<CreateServiceTemplateVersionOutput>(value),
+        "CreateTemplateSyncConfigInput" => alike::<CreateTemplateSyncConfigInput>(value),
+        "CreateTemplateSyncConfigOutput" => alike::<CreateTemplateSyncConfigOutput>(value),
+        "DeleteComponentInput" => alike::<DeleteComponentInput>(value),
+        "DeleteComponentOutput" => alike::<DeleteComponentOutput>(value),
+        "DeleteDeploymentInput" => alike::<DeleteDeploymentInput>(value),
+        "DeleteDeploymentOutput" => alike::<DeleteDeploymentOutput>(value),
+        "DeleteEnvironmentAccountConnectionInput" => {
+            alike::<DeleteEnvironmentAccountConnectionInput>(value)
+        }
+        "DeleteEnvironmentAccountConnectionOutput" => {
+            alike::<DeleteEnvironmentAccountConnectionOutput>(value)
+        }
+        "DeleteEnvironmentInput" => alike::<DeleteEnvironmentInput>(value),
+        "DeleteEnvironmentOutput" => alike::<DeleteEnvironmentOutput>(value),
+        "DeleteEnvironmentTemplateInput" => alike::<DeleteEnvironmentTemplateInput>(value),
+        "DeleteEnvironmentTemplateOutput" => alike::<DeleteEnvironmentTemplateOutput>(value),
+        "DeleteEnvironmentTemplateVersionInput" => {
+            alike::<DeleteEnvironmentTemplateVersionInput>(value)
+        }
+        "DeleteEnvironmentTemplateVersionOutput" => {
+            alike::<DeleteEnvironmentTemplateVersionOutput>(value)
+        }
+        "DeleteRepositoryInput" => alike::<DeleteRepositoryInput>(value),
+        "DeleteRepositoryOutput" => alike::<DeleteRepositoryOutput>(value),
+        "DeleteServiceInput" => alike::<DeleteServiceInput>(value),
+        "DeleteServiceOutput" => alike::<DeleteServiceOutput>(value),
+        "DeleteServiceSyncConfigInput" => alike::<DeleteServiceSyncConfigInput>(value),
+        "DeleteServiceSyncConfigOutput" => alike::<DeleteServiceSyncConfigOutput>(value),
+        "DeleteServiceTemplateInput" => alike::<DeleteServiceTemplateInput>(value),
+        "DeleteServiceTemplateOutput" => alike::<DeleteServiceTemplateOutput>(value),
+        "DeleteServiceTemplateVersionInput" => alike::<DeleteServiceTemplateVersionInput>(value),
+        "DeleteServiceTemplateVersionOutput" => alike::<DeleteServiceTemplateVersionOutput>(value),
+        "DeleteTemplateSyncConfigInput" => alike::<DeleteTemplateSyncConfigInput>(value),
+        "DeleteTemplateSyncConfigOutput" => alike::<DeleteTemplateSyncConfigOutput>(value),
+        "Deployment" => alike::<Deployment>(value),
+        "DeploymentState" => alike::<DeploymentState>(value),
+        "DeploymentStatus" => alike::<DeploymentStatus>(value),
+        "DeploymentSummary" => alike::<DeploymentSummary>(value),
+        "DeploymentTargetResourceType" => alike::<DeploymentTargetResourceType>(value),
+        "DeploymentUpdateType" => alike::<DeploymentUpdateType>(value),
+        "Environment" => alike::<Environment>(value),
+        "EnvironmentAccountConnection" => alike::<EnvironmentAccountConnection>(value),
+        "EnvironmentAccountConnectionRequesterAccountType" => {
+            alike::<EnvironmentAccountConnectionRequesterAccountType>(value)
+        }
+        "EnvironmentAccountConnectionStatus" => alike::<EnvironmentAccountConnectionStatus>(value),
+        "EnvironmentAccountConnectionSummary" => {
+            alike::<EnvironmentAccountConnectionSummary>(value)
+        }
+        "EnvironmentState" => alike::<EnvironmentState>(value),
+        "EnvironmentSummary" => alike::<EnvironmentSummary>(value),
+        "EnvironmentTemplate" => alike::<EnvironmentTemplate>(value),
+        "EnvironmentTemplateFilter" => alike::<EnvironmentTemplateFilter>(value),
+        "EnvironmentTemplateSummary" => alike::<EnvironmentTemplateSummary>(value),
+        "EnvironmentTemplateVersion" => alike::<EnvironmentTemplateVersion>(value),
+        "EnvironmentTemplateVersionSummary" => alike::<EnvironmentTemplateVersionSummary>(value),
+        "GetAccountSettingsInput" => alike::<GetAccountSettingsInput>(value),
+        "GetAccountSettingsOutput" => alike::<GetAccountSettingsOutput>(value),
+        "GetComponentInput" => alike::<GetComponentInput>(value),
+        "GetComponentOutput" => alike::<GetComponentOutput>(value),
+        "GetDeploymentInput" => alike::<GetDeploymentInput>(value),
+        "GetDeploymentOutput" => alike::<GetDeploymentOutput>(value),
+        "GetEnvironmentAccountConnectionInput" => {
+            alike::<GetEnvironmentAccountConnectionInput>(value)
+        }
+        "GetEnvironmentAccountConnectionOutput" => {
+            alike::<GetEnvironmentAccountConnectionOutput>(value)
+        }
+        "GetEnvironmentInput" => alike::<GetEnvironmentInput>(value),
+        "GetEnvironmentOutput" => alike::<GetEnvironmentOutput>(value),
+        "GetEnvironmentTemplateInput" => alike::<GetEnvironmentTemplateInput>(value),
+        "GetEnvironmentTemplateOutput" => alike::<GetEnvironmentTemplateOutput>(value),
+        "GetEnvironmentTemplateVersionInput" => alike::<GetEnvironmentTemplateVersionInput>(value),
+        "GetEnvironmentTemplateVersionOutput" => {
+            alike::<GetEnvironmentTemplateVersionOutput>(value)
+        }
+        "GetRepositoryInput" => alike::<GetRepositoryInput>(value),
+        "GetRepositoryOutput" => alike::<GetRepositoryOutput>(value),
+        "GetRepositorySyncStatusInput" => alike::<GetRepositorySyncStatusInput>(value),
+        "GetRepositorySyncStatusOutput" => alike::<GetRepositorySyncStatusOutput>(value),
+        "GetResourcesSummaryInput" => alike::<GetResourcesSummaryInput>(value),
+        "GetResourcesSummaryOutput" => alike::<GetResourcesSummaryOutput>(value),
+        "GetServiceInput" => alike::<GetServiceInput>(value),
+        "GetServiceInstanceInput" => alike::<GetServiceInstanceInput>(value),
+        "GetServiceInstanceOutput" => alike::<GetServiceInstanceOutput>(value),
+        "GetServiceInstanceSyncStatusInput" => alike::<GetServiceInstanceSyncStatusInput>(value),
+        "GetServiceInstanceSyncStatusOutput" => alike::<GetServiceInstanceSyncStatusOutput>(value),
+        "GetServiceOutput" => alike::<GetServiceOutput>(value),
+        "GetServiceSyncBlockerSummaryInput" => alike::<GetServiceSyncBlockerSummaryInput>(value),
+        "GetServiceSyncBlockerSummaryOutput" => alike::<GetServiceSyncBlockerSummaryOutput>(value),
+        "GetServiceSyncConfigInput" => alike::<GetServiceSyncConfigInput>(value),
+        "GetServiceSyncConfigOutput" => alike::<GetServiceSyncConfigOutput>(value),
+        "GetServiceTemplateInput" => alike::<GetServiceTemplateInput>(value),
+        "GetServiceTemplateOutput" => alike::<GetServiceTemplateOutput>(value),
+        "GetServiceTemplateVersionInput" => alike::<GetServiceTemplateVersionInput>(value),
+        "GetServiceTemplateVersionOutput" => alike::<GetServiceTemplateVersionOutput>(value),
+        "GetTemplateSyncConfigInput" => alike::<GetTemplateSyncConfigInput>(value),
+        "GetTemplateSyncConfigOutput" => alike::<GetTemplateSyncConfigOutput>(value),
+        "GetTemplateSyncStatusInput" => alike::<GetTemplateSyncStatusInput>(value),
+        "GetTemplateSyncStatusOutput" => alike::<GetTemplateSyncStatusOutput>(value),
+        "InternalServerException" => alike::<InternalServerException>(value),
+        "ListComponentOutputsInput" => alike::<ListComponentOutputsInput>(value),
+        "ListComponentOutputsOutput" => alike::<ListComponentOutputsOutput>(value),
+        "ListComponentProvisionedResourcesInput" => {
+            alike::<ListComponentProvisionedResourcesInput>(value)
+        }
+        "ListComponentProvisionedResourcesOutput" => {
+            alike::<ListComponentProvisionedResourcesOutput>(value)
+        }
+        "ListComponentsInput" => alike::<ListComponentsInput>(value),
+        "ListComponentsOutput" => alike::<ListComponentsOutput>(value),
+        "ListDeploymentsInput" => alike::<ListDeploymentsInput>(value),
+        "ListDeploymentsOutput" => alike::<ListDeploymentsOutput>(value),
+        "ListEnvironmentAccountConnectionsInput" => {
+            alike::<ListEnvironmentAccountConnectionsInput>(value)
+        }
+        "ListEnvironmentAccountConnectionsOutput" => {
+            alike::<ListEnvironmentAccountConnectionsOutput>(value)
+        }
+        "ListEnvironmentOutputsInput" => alike::<ListEnvironmentOutputsInput>(value),
+        "ListEnvironmentOutputsOutput" => alike::<ListEnvironmentOutputsOutput>(value),
+        "ListEnvironmentProvisionedResourcesInput" => {
+            alike::<ListEnvironmentProvisionedResourcesInput>(value)
+        }
+        "ListEnvironmentProvisionedResourcesOutput" => {
+            alike::<ListEnvironmentProvisionedResourcesOutput>(value)
+        }
+        "ListEnvironmentTemplateVersionsInput" => {
+            alike::<ListEnvironmentTemplateVersionsInput>(value)
+        }
+        "ListEnvironmentTemplateVersionsOutput" => {
+            alike::<ListEnvironmentTemplateVersionsOutput>(value)
+        }
+        "ListEnvironmentTemplatesInput" => alike::<ListEnvironmentTemplatesInput>(value),
+        "ListEnvironmentTemplatesOutput" => alike::<ListEnvironmentTemplatesOutput>(value),
+        "ListEnvironmentsInput" => alike::<ListEnvironmentsInput>(value),
+        "ListEnvironmentsOutput" => alike::<ListEnvironmentsOutput>(value),
+        "ListRepositoriesInput" => alike::<ListRepositoriesInput>(value),
+        "ListRepositoriesOutput" => alike::<ListRepositoriesOutput>(value),
+        "ListRepositorySyncDefinitionsInput" => alike::<ListRepositorySyncDefinitionsInput>(value),
+        "ListRepositorySyncDefinitionsOutput" => {
+            alike::<ListRepositorySyncDefinitionsOutput>(value)
+        }
+        "ListServiceInstanceOutputsInput" => alike::<ListServiceInstanceOutputsInput>(value),
+        "ListServiceInstanceOutputsOutput" => alike::<ListServiceInstanceOutputsOutput>(value),
+        "ListServiceInstanceProvisionedResourcesInput" => {
+            alike::<ListServiceInstanceProvisionedResourcesInput>(value)
+        }
+        "ListServiceInstanceProvisionedResourcesOutput" => {
+            alike::<ListServiceInstanceProvisionedResourcesOutput>(value)
+        }
+        "ListServiceInstancesFilter" => alike::<ListServiceInstancesFilter>(value),
+        "ListServiceInstancesFilterBy" => alike::<ListServiceInstancesFilterBy>(value),
+        "ListServiceInstancesInput" => alike::<ListServiceInstancesInput>(value),
+        "ListServiceInstancesOutput" => alike::<ListServiceInstancesOutput>(value),
+        "ListServiceInstancesSortBy" => alike::<ListServiceInstancesSortBy>(value),
+        "ListServicePipelineOutputsInput" => alike::<ListServicePipelineOutputsInput>(value),
+        "ListServicePipelineOutputsOutput" => alike::<ListServicePipelineOutputsOutput>(value),
+        "ListServicePipelineProvisionedResourcesInput" => {
+            alike::<ListServicePipelineProvisionedResourcesInput>(value)
+        }
+        "ListServicePipelineProvisionedResourcesOutput" => {
+            alike::<ListServicePipelineProvisionedResourcesOutput>(value)
+        }
+        "ListServiceTemplateVersionsInput" => alike::<ListServiceTemplateVersionsInput>(value),
+        "ListServiceTemplateVersionsOutput" => alike::<ListServiceTemplateVersionsOutput>(value),
+        "ListServiceTemplatesInput" => alike::<ListServiceTemplatesInput>(value),
+        "ListServiceTemplatesOutput" => alike::<ListServiceTemplatesOutput>(value),
+        "ListServicesInput" => alike::<ListServicesInput>(value),
+        "ListServicesOutput" => alike::<ListServicesOutput>(value),
+        "ListTagsForResourceInput" => alike::<ListTagsForResourceInput>(value),
+        "ListTagsForResourceOutput" => alike::<ListTagsForResourceOutput>(value),
+        "NotifyResourceDeploymentStatusChangeInput" => {
+            alike::<NotifyResourceDeploymentStatusChangeInput>(value)
+        }
+        "NotifyResourceDeploymentStatusChangeOutput" => {
+            alike::<NotifyResourceDeploymentStatusChangeOutput>(value)
+        }
+        "Output" => alike::<Output>(value),
+        "ProvisionedResource" => alike::<ProvisionedResource>(value),
+        "ProvisionedResourceEngine" => alike::<ProvisionedResourceEngine>(value),
+        "Provisioning" => alike::<Provisioning>(value),
+        "RejectEnvironmentAccountConnectionInput" => {
+            alike::<RejectEnvironmentAccountConnectionInput>(value)
+        }
+        "RejectEnvironmentAccountConnectionOutput" => {
+            alike::<RejectEnvironmentAccountConnectionOutput>(value)
+        }
+        "Repository" => alike::<Repository>(value),
+        "RepositoryBranch" => alike::<RepositoryBranch>(value),
+        "RepositoryBranchInput" => alike::<RepositoryBranchInput>(value),
+        "RepositoryProvider" => alike::<RepositoryProvider>(value),
+        "RepositorySummary" => alike::<RepositorySummary>(value),
+        "RepositorySyncAttempt" => alike::<RepositorySyncAttempt>(value),
+        "RepositorySyncDefinition" => alike::<RepositorySyncDefinition>(value),
+        "RepositorySyncEvent" => alike::<RepositorySyncEvent>(value),
+        "RepositorySyncStatus" => alike::<RepositorySyncStatus>(value),
+        "ResourceCountsSummary" => alike::<ResourceCountsSummary>(value),
+        "ResourceDeploymentStatus" => alike::<ResourceDeploymentStatus>(value),
+        "ResourceNotFoundException" => alike::<ResourceNotFoundException>(value),
+        "ResourceSyncAttempt" => alike::<ResourceSyncAttempt>(value),
+        "ResourceSyncEvent" => alike::<ResourceSyncEvent>(value),
+        "ResourceSyncStatus" => alike::<ResourceSyncStatus>(value),
+        "Revision" => alike::<Revision>(value),
+        "S3ObjectSource" => alike::<S3ObjectSource>(value),
+        "Service" => alike::<Service>(value),
+        "ServiceInstance" => alike::<ServiceInstance>(value),
+        "ServiceInstanceState" => alike::<ServiceInstanceState>(value),
+        "ServiceInstanceSummary" => alike::<ServiceInstanceSummary>(value),
+        "ServicePipeline" => alike::<ServicePipeline>(value),
+        "ServicePipelineState" => alike::<ServicePipelineState>(value),
+        "ServiceQuotaExceededException" => alike::<ServiceQuotaExceededException>(value),
+        "ServiceStatus" => alike::<ServiceStatus>(value),
+        "ServiceSummary" => alike::<ServiceSummary>(value),
+        "ServiceSyncBlockerSummary" => alike::<ServiceSyncBlockerSummary>(value),
+        "ServiceSyncConfig" => alike::<ServiceSyncConfig>(value),
+        "ServiceTemplate" => alike::<ServiceTemplate>(value),
+        "ServiceTemplateSummary" => alike::<ServiceTemplateSummary>(value),
+        "ServiceTemplateSupportedComponentSourceType" => {
+            alike::<ServiceTemplateSupportedComponentSourceType>(value)
+        }
+        "ServiceTemplateVersion" => alike::<ServiceTemplateVersion>(value),
+        "ServiceTemplateVersionSummary" => alike::<ServiceTemplateVersionSummary>(value),
+        "SortOrder" => alike::<SortOrder>(value),
+        "SyncBlocker" => alike::<SyncBlocker>(value),
+        "SyncBlockerContext" => alike::<SyncBlockerContext>(value),
+        "SyncType" => alike::<SyncType>(value),
+        "Tag" => alike::<Tag>(value),
+        "TagResourceInput" => alike::<TagResourceInput>(value),
+        "TagResourceOutput" => alike::<TagResourceOutput>(value),
+        "TemplateSyncConfig" => alike::<TemplateSyncConfig>(value),
+        "TemplateType" => alike::<TemplateType>(value),
+        "TemplateVersionSourceInput" => alike::<TemplateVersionSourceInput>(value),
+        "TemplateVersionStatus" => alike::<TemplateVersionStatus>(value),
+        "ThrottlingException" => alike::<ThrottlingException>(value),
+        "UntagResourceInput" => alike::<UntagResourceInput>(value),
+        "UntagResourceOutput" => alike::<UntagResourceOutput>(value),
+        "UpdateAccountSettingsInput" => alike::<UpdateAccountSettingsInput>(value),
+        "UpdateAccountSettingsOutput" => alike::<UpdateAccountSettingsOutput>(value),
+        "UpdateComponentInput" => alike::<UpdateComponentInput>(value),
+        "UpdateComponentOutput" => alike::<UpdateComponentOutput>(value),
+        "UpdateEnvironmentAccountConnectionInput" => {
+            alike::<UpdateEnvironmentAccountConnectionInput>(value)
+        }
+        "UpdateEnvironmentAccountConnectionOutput" => {
+            alike::<UpdateEnvironmentAccountConnectionOutput>(value)
+        }
+        "UpdateEnvironmentInput" => alike::<UpdateEnvironmentInput>(value),
+        "UpdateEnvironmentOutput" => alike::<UpdateEnvironmentOutput>(value),
+        "UpdateEnvironmentTemplateInput" => alike::<UpdateEnvironmentTemplateInput>(value),
+        "UpdateEnvironmentTemplateOutput" => alike::<UpdateEnvironmentTemplateOutput>(value),
+        "UpdateEnvironmentTemplateVersionInput" => {
+            alike::<UpdateEnvironmentTemplateVersionInput>(value)
+        }
+        "UpdateEnvironmentTemplateVersionOutput" => {
+            alike::<UpdateEnvironmentTemplateVersionOutput>(value)
+        }
+        "UpdateServiceInput" => alike::<UpdateServiceInput>(value),
+        "UpdateServiceInstanceInput" => alike::<UpdateServiceInstanceInput>(value),
+        "UpdateServiceInstanceOutput" => alike::<UpdateServiceInstanceOutput>(value),
+        "UpdateServiceOutput" => alike::<UpdateServiceOutput>(value),
+        "UpdateServicePipelineInput" => alike::<UpdateServicePipelineInput>(value),
+        "UpdateServicePipelineOutput" => alike::<UpdateServicePipelineOutput>(value),
+        "UpdateServiceSyncBlockerInput" => alike::<UpdateServiceSyncBlockerInput>(value),
+        "UpdateServiceSyncBlockerOutput" => alike::<UpdateServiceSyncBlockerOutput>(value),
+        "UpdateServiceSyncConfigInput" => alike::<UpdateServiceSyncConfigInput>(value),
+        "UpdateServiceSyncConfigOutput" => alike::<UpdateServiceSyncConfigOutput>(value),
+        "UpdateServiceTemplateInput" => alike::<UpdateServiceTemplateInput>(value),
+        "UpdateServiceTemplateOutput" => alike::<UpdateServiceTemplateOutput>(value),
+        "UpdateServiceTemplateVersionInput" => alike::<UpdateServiceTemplateVersionInput>(value),
+        "UpdateServiceTemplateVersionOutput" => alike::<UpdateServiceTemplateVersionOutput>(value),
+        "UpdateTemplateSyncConfigInput" => alike::<UpdateTemplateSyncConfigInput>(value),
+        "UpdateTemplateSyncConfigOutput" => alike::<UpdateTemplateSyncConfigOutput>(value),
+        "ValidationException" => alike::<ValidationException>(value),
+        _ => return None,
+    })
 }
 
 static PATTERN_0: Pattern = Pattern::new(

@@ -36,9 +36,27 @@ pub struct AcceptPortfolioShareInput {
     pub portfolio_share_type: Option<PortfolioShareType>,
 }
 
+impl crate::json::FromJson for AcceptPortfolioShareInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            portfolio_share_type: o.opt("PortfolioShareType")?,
+        })
+    }
+}
+
 /// The `AcceptPortfolioShareOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AcceptPortfolioShareOutput {}
+
+impl crate::json::FromJson for AcceptPortfolioShareOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `AccessLevelFilter` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -47,6 +65,16 @@ pub struct AccessLevelFilter {
     pub key: Option<AccessLevelFilterKey>,
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl crate::json::FromJson for AccessLevelFilter {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("Key")?,
+            value: o.opt("Value")?,
+        })
+    }
 }
 
 /// The `AccessLevelFilterKey` enum. Values this model does not know are kept in `Unknown`.
@@ -103,6 +131,12 @@ impl<'de> Deserialize<'de> for AccessLevelFilterKey {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Ok(Self::from(s.as_ref()))
+    }
+}
+
+impl crate::json::FromJson for AccessLevelFilterKey {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
 }
 
@@ -163,6 +197,12 @@ impl<'de> Deserialize<'de> for AccessStatus {
     }
 }
 
+impl crate::json::FromJson for AccessStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `AssociateBudgetWithResourceInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociateBudgetWithResourceInput {
@@ -172,9 +212,26 @@ pub struct AssociateBudgetWithResourceInput {
     pub resource_id: String,
 }
 
+impl crate::json::FromJson for AssociateBudgetWithResourceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            budget_name: o.req("BudgetName")?,
+            resource_id: o.req("ResourceId")?,
+        })
+    }
+}
+
 /// The `AssociateBudgetWithResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociateBudgetWithResourceOutput {}
+
+impl crate::json::FromJson for AssociateBudgetWithResourceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `AssociatePrincipalWithPortfolioInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -193,9 +250,28 @@ pub struct AssociatePrincipalWithPortfolioInput {
     pub principal_type: PrincipalType,
 }
 
+impl crate::json::FromJson for AssociatePrincipalWithPortfolioInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            principal_arn: o.req("PrincipalARN")?,
+            principal_type: o.req("PrincipalType")?,
+        })
+    }
+}
+
 /// The `AssociatePrincipalWithPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociatePrincipalWithPortfolioOutput {}
+
+impl crate::json::FromJson for AssociatePrincipalWithPortfolioOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `AssociateProductWithPortfolioInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -218,9 +294,28 @@ pub struct AssociateProductWithPortfolioInput {
     pub source_portfolio_id: Option<String>,
 }
 
+impl crate::json::FromJson for AssociateProductWithPortfolioInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            product_id: o.req("ProductId")?,
+            portfolio_id: o.req("PortfolioId")?,
+            source_portfolio_id: o.opt("SourcePortfolioId")?,
+        })
+    }
+}
+
 /// The `AssociateProductWithPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociateProductWithPortfolioOutput {}
+
+impl crate::json::FromJson for AssociateProductWithPortfolioOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `AssociateServiceActionWithProvisioningArtifactInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -245,9 +340,29 @@ pub struct AssociateServiceActionWithProvisioningArtifactInput {
     pub idempotency_token: Option<String>,
 }
 
+impl crate::json::FromJson for AssociateServiceActionWithProvisioningArtifactInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_id: o.req("ProductId")?,
+            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
+            service_action_id: o.req("ServiceActionId")?,
+            accept_language: o.opt("AcceptLanguage")?,
+            idempotency_token: o.opt("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `AssociateServiceActionWithProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociateServiceActionWithProvisioningArtifactOutput {}
+
+impl crate::json::FromJson for AssociateServiceActionWithProvisioningArtifactOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `AssociateTagOptionWithResourceInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -258,9 +373,26 @@ pub struct AssociateTagOptionWithResourceInput {
     pub tag_option_id: String,
 }
 
+impl crate::json::FromJson for AssociateTagOptionWithResourceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            resource_id: o.req("ResourceId")?,
+            tag_option_id: o.req("TagOptionId")?,
+        })
+    }
+}
+
 /// The `AssociateTagOptionWithResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociateTagOptionWithResourceOutput {}
+
+impl crate::json::FromJson for AssociateTagOptionWithResourceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `BatchAssociateServiceActionWithProvisioningArtifactInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -275,6 +407,16 @@ pub struct BatchAssociateServiceActionWithProvisioningArtifactInput {
     pub accept_language: Option<String>,
 }
 
+impl crate::json::FromJson for BatchAssociateServiceActionWithProvisioningArtifactInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_associations: o.req("ServiceActionAssociations")?,
+            accept_language: o.opt("AcceptLanguage")?,
+        })
+    }
+}
+
 /// The `BatchAssociateServiceActionWithProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct BatchAssociateServiceActionWithProvisioningArtifactOutput {
@@ -284,6 +426,15 @@ pub struct BatchAssociateServiceActionWithProvisioningArtifactOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub failed_service_action_associations: Option<Vec<FailedServiceActionAssociation>>,
+}
+
+impl crate::json::FromJson for BatchAssociateServiceActionWithProvisioningArtifactOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            failed_service_action_associations: o.opt("FailedServiceActionAssociations")?,
+        })
+    }
 }
 
 /// The `BatchDisassociateServiceActionFromProvisioningArtifactInput` structure.
@@ -299,6 +450,16 @@ pub struct BatchDisassociateServiceActionFromProvisioningArtifactInput {
     pub accept_language: Option<String>,
 }
 
+impl crate::json::FromJson for BatchDisassociateServiceActionFromProvisioningArtifactInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_associations: o.req("ServiceActionAssociations")?,
+            accept_language: o.opt("AcceptLanguage")?,
+        })
+    }
+}
+
 /// The `BatchDisassociateServiceActionFromProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct BatchDisassociateServiceActionFromProvisioningArtifactOutput {
@@ -310,6 +471,15 @@ pub struct BatchDisassociateServiceActionFromProvisioningArtifactOutput {
     pub failed_service_action_associations: Option<Vec<FailedServiceActionAssociation>>,
 }
 
+impl crate::json::FromJson for BatchDisassociateServiceActionFromProvisioningArtifactOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            failed_service_action_associations: o.opt("FailedServiceActionAssociations")?,
+        })
+    }
+}
+
 /// The `BudgetDetail` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct BudgetDetail {
@@ -319,6 +489,15 @@ pub struct BudgetDetail {
         skip_serializing_if = "Option::is_none"
     )]
     pub budget_name: Option<String>,
+}
+
+impl crate::json::FromJson for BudgetDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            budget_name: o.opt("BudgetName")?,
+        })
+    }
 }
 
 /// The `ChangeAction` enum. Values this model does not know are kept in `Unknown`.
@@ -378,11 +557,26 @@ impl<'de> Deserialize<'de> for ChangeAction {
     }
 }
 
+impl crate::json::FromJson for ChangeAction {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `CloudWatchDashboard` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CloudWatchDashboard {
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+impl crate::json::FromJson for CloudWatchDashboard {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.opt("Name")?,
+        })
+    }
 }
 
 /// The `CodeStarParameters` structure.
@@ -396,6 +590,18 @@ pub struct CodeStarParameters {
     pub branch: String,
     #[serde(rename = "ArtifactPath")]
     pub artifact_path: String,
+}
+
+impl crate::json::FromJson for CodeStarParameters {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            connection_arn: o.req("ConnectionArn")?,
+            repository: o.req("Repository")?,
+            branch: o.req("Branch")?,
+            artifact_path: o.req("ArtifactPath")?,
+        })
+    }
 }
 
 /// The `ConstraintDetail` structure.
@@ -427,6 +633,20 @@ pub struct ConstraintDetail {
     pub portfolio_id: Option<String>,
 }
 
+impl crate::json::FromJson for ConstraintDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            constraint_id: o.opt("ConstraintId")?,
+            r#type: o.opt("Type")?,
+            description: o.opt("Description")?,
+            owner: o.opt("Owner")?,
+            product_id: o.opt("ProductId")?,
+            portfolio_id: o.opt("PortfolioId")?,
+        })
+    }
+}
+
 /// The `ConstraintSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ConstraintSummary {
@@ -438,6 +658,16 @@ pub struct ConstraintSummary {
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<String>,
+}
+
+impl crate::json::FromJson for ConstraintSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            r#type: o.opt("Type")?,
+            description: o.opt("Description")?,
+        })
+    }
 }
 
 /// The `CopyOption` enum. Values this model does not know are kept in `Unknown`.
@@ -489,6 +719,12 @@ impl<'de> Deserialize<'de> for CopyOption {
     }
 }
 
+impl crate::json::FromJson for CopyOption {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `CopyProductInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CopyProductInput {
@@ -529,6 +765,22 @@ pub struct CopyProductInput {
     pub idempotency_token: String,
 }
 
+impl crate::json::FromJson for CopyProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            source_product_arn: o.req("SourceProductArn")?,
+            target_product_id: o.opt("TargetProductId")?,
+            target_product_name: o.opt("TargetProductName")?,
+            source_provisioning_artifact_identifiers: o
+                .opt("SourceProvisioningArtifactIdentifiers")?,
+            copy_options: o.opt("CopyOptions")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `CopyProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CopyProductOutput {
@@ -538,6 +790,15 @@ pub struct CopyProductOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub copy_product_token: Option<String>,
+}
+
+impl crate::json::FromJson for CopyProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            copy_product_token: o.opt("CopyProductToken")?,
+        })
+    }
 }
 
 /// The `CopyProductStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -597,6 +858,12 @@ impl<'de> Deserialize<'de> for CopyProductStatus {
     }
 }
 
+impl crate::json::FromJson for CopyProductStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `CreateConstraintInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateConstraintInput {
@@ -624,6 +891,21 @@ pub struct CreateConstraintInput {
     pub idempotency_token: String,
 }
 
+impl crate::json::FromJson for CreateConstraintInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            product_id: o.req("ProductId")?,
+            parameters: o.req("Parameters")?,
+            r#type: o.req("Type")?,
+            description: o.opt("Description")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `CreateConstraintOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateConstraintOutput {
@@ -641,6 +923,17 @@ pub struct CreateConstraintOutput {
     pub constraint_parameters: Option<String>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+}
+
+impl crate::json::FromJson for CreateConstraintOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            constraint_detail: o.opt("ConstraintDetail")?,
+            constraint_parameters: o.opt("ConstraintParameters")?,
+            status: o.opt("Status")?,
+        })
+    }
 }
 
 /// The `CreatePortfolioInput` structure.
@@ -668,6 +961,20 @@ pub struct CreatePortfolioInput {
     pub idempotency_token: String,
 }
 
+impl crate::json::FromJson for CreatePortfolioInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            display_name: o.req("DisplayName")?,
+            description: o.opt("Description")?,
+            provider_name: o.req("ProviderName")?,
+            tags: o.opt("Tags")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `CreatePortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreatePortfolioOutput {
@@ -679,6 +986,16 @@ pub struct CreatePortfolioOutput {
     pub portfolio_detail: Option<PortfolioDetail>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+}
+
+impl crate::json::FromJson for CreatePortfolioOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_detail: o.opt("PortfolioDetail")?,
+            tags: o.opt("Tags")?,
+        })
+    }
 }
 
 /// The `CreatePortfolioShareInput` structure.
@@ -714,6 +1031,20 @@ pub struct CreatePortfolioShareInput {
     pub share_principals: Option<bool>,
 }
 
+impl crate::json::FromJson for CreatePortfolioShareInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            account_id: o.opt("AccountId")?,
+            organization_node: o.opt("OrganizationNode")?,
+            share_tag_options: o.opt("ShareTagOptions")?,
+            share_principals: o.opt("SharePrincipals")?,
+        })
+    }
+}
+
 /// The `CreatePortfolioShareOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreatePortfolioShareOutput {
@@ -723,6 +1054,15 @@ pub struct CreatePortfolioShareOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub portfolio_share_token: Option<String>,
+}
+
+impl crate::json::FromJson for CreatePortfolioShareOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_share_token: o.opt("PortfolioShareToken")?,
+        })
+    }
 }
 
 /// The `CreateProductInput` structure.
@@ -788,6 +1128,27 @@ pub struct CreateProductInput {
     pub source_connection: Option<SourceConnection>,
 }
 
+impl crate::json::FromJson for CreateProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            name: o.req("Name")?,
+            owner: o.req("Owner")?,
+            description: o.opt("Description")?,
+            distributor: o.opt("Distributor")?,
+            support_description: o.opt("SupportDescription")?,
+            support_email: o.opt("SupportEmail")?,
+            support_url: o.opt("SupportUrl")?,
+            product_type: o.req("ProductType")?,
+            tags: o.opt("Tags")?,
+            provisioning_artifact_parameters: o.opt("ProvisioningArtifactParameters")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+            source_connection: o.opt("SourceConnection")?,
+        })
+    }
+}
+
 /// The `CreateProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateProductOutput {
@@ -805,6 +1166,17 @@ pub struct CreateProductOutput {
     pub provisioning_artifact_detail: Option<ProvisioningArtifactDetail>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+}
+
+impl crate::json::FromJson for CreateProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_view_detail: o.opt("ProductViewDetail")?,
+            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail")?,
+            tags: o.opt("Tags")?,
+        })
+    }
 }
 
 /// The `CreateProvisionedProductPlanInput` structure.
@@ -846,6 +1218,25 @@ pub struct CreateProvisionedProductPlanInput {
     pub tags: Option<Vec<Tag>>,
 }
 
+impl crate::json::FromJson for CreateProvisionedProductPlanInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            plan_name: o.req("PlanName")?,
+            plan_type: o.req("PlanType")?,
+            notification_arns: o.opt("NotificationArns")?,
+            path_id: o.opt("PathId")?,
+            product_id: o.req("ProductId")?,
+            provisioned_product_name: o.req("ProvisionedProductName")?,
+            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
+            provisioning_parameters: o.opt("ProvisioningParameters")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+            tags: o.opt("Tags")?,
+        })
+    }
+}
+
 /// The `CreateProvisionedProductPlanOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateProvisionedProductPlanOutput {
@@ -873,6 +1264,19 @@ pub struct CreateProvisionedProductPlanOutput {
     pub provisioning_artifact_id: Option<String>,
 }
 
+impl crate::json::FromJson for CreateProvisionedProductPlanOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            plan_name: o.opt("PlanName")?,
+            plan_id: o.opt("PlanId")?,
+            provision_product_id: o.opt("ProvisionProductId")?,
+            provisioned_product_name: o.opt("ProvisionedProductName")?,
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
+        })
+    }
+}
+
 /// The `CreateProvisioningArtifactInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateProvisioningArtifactInput {
@@ -890,6 +1294,18 @@ pub struct CreateProvisioningArtifactInput {
     pub idempotency_token: String,
 }
 
+impl crate::json::FromJson for CreateProvisioningArtifactInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            product_id: o.req("ProductId")?,
+            parameters: o.req("Parameters")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `CreateProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateProvisioningArtifactOutput {
@@ -903,6 +1319,17 @@ pub struct CreateProvisioningArtifactOutput {
     pub info: Option<std::collections::BTreeMap<String, String>>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+}
+
+impl crate::json::FromJson for CreateProvisioningArtifactOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail")?,
+            info: o.opt("Info")?,
+            status: o.opt("Status")?,
+        })
+    }
 }
 
 /// The `CreateServiceActionInput` structure.
@@ -930,6 +1357,20 @@ pub struct CreateServiceActionInput {
     pub idempotency_token: String,
 }
 
+impl crate::json::FromJson for CreateServiceActionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.req("Name")?,
+            definition_type: o.req("DefinitionType")?,
+            definition: o.req("Definition")?,
+            description: o.opt("Description")?,
+            accept_language: o.opt("AcceptLanguage")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `CreateServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateServiceActionOutput {
@@ -941,6 +1382,15 @@ pub struct CreateServiceActionOutput {
     pub service_action_detail: Option<ServiceActionDetail>,
 }
 
+impl crate::json::FromJson for CreateServiceActionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_detail: o.opt("ServiceActionDetail")?,
+        })
+    }
+}
+
 /// The `CreateTagOptionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateTagOptionInput {
@@ -948,6 +1398,16 @@ pub struct CreateTagOptionInput {
     pub key: String,
     #[serde(rename = "Value")]
     pub value: String,
+}
+
+impl crate::json::FromJson for CreateTagOptionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.req("Key")?,
+            value: o.req("Value")?,
+        })
+    }
 }
 
 /// The `CreateTagOptionOutput` structure.
@@ -959,6 +1419,15 @@ pub struct CreateTagOptionOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub tag_option_detail: Option<TagOptionDetail>,
+}
+
+impl crate::json::FromJson for CreateTagOptionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            tag_option_detail: o.opt("TagOptionDetail")?,
+        })
+    }
 }
 
 /// The `DeleteConstraintInput` structure.
@@ -974,9 +1443,26 @@ pub struct DeleteConstraintInput {
     pub id: String,
 }
 
+impl crate::json::FromJson for DeleteConstraintInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.req("Id")?,
+        })
+    }
+}
+
 /// The `DeleteConstraintOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteConstraintOutput {}
+
+impl crate::json::FromJson for DeleteConstraintOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DeletePortfolioInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -991,9 +1477,26 @@ pub struct DeletePortfolioInput {
     pub id: String,
 }
 
+impl crate::json::FromJson for DeletePortfolioInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.req("Id")?,
+        })
+    }
+}
+
 /// The `DeletePortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeletePortfolioOutput {}
+
+impl crate::json::FromJson for DeletePortfolioOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DeletePortfolioShareInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -1016,6 +1519,18 @@ pub struct DeletePortfolioShareInput {
     pub organization_node: Option<OrganizationNode>,
 }
 
+impl crate::json::FromJson for DeletePortfolioShareInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            account_id: o.opt("AccountId")?,
+            organization_node: o.opt("OrganizationNode")?,
+        })
+    }
+}
+
 /// The `DeletePortfolioShareOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeletePortfolioShareOutput {
@@ -1025,6 +1540,15 @@ pub struct DeletePortfolioShareOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub portfolio_share_token: Option<String>,
+}
+
+impl crate::json::FromJson for DeletePortfolioShareOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_share_token: o.opt("PortfolioShareToken")?,
+        })
+    }
 }
 
 /// The `DeleteProductInput` structure.
@@ -1040,9 +1564,26 @@ pub struct DeleteProductInput {
     pub id: String,
 }
 
+impl crate::json::FromJson for DeleteProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.req("Id")?,
+        })
+    }
+}
+
 /// The `DeleteProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteProductOutput {}
+
+impl crate::json::FromJson for DeleteProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DeleteProvisionedProductPlanInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -1063,9 +1604,27 @@ pub struct DeleteProvisionedProductPlanInput {
     pub ignore_errors: Option<bool>,
 }
 
+impl crate::json::FromJson for DeleteProvisionedProductPlanInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            plan_id: o.req("PlanId")?,
+            ignore_errors: o.opt("IgnoreErrors")?,
+        })
+    }
+}
+
 /// The `DeleteProvisionedProductPlanOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteProvisionedProductPlanOutput {}
+
+impl crate::json::FromJson for DeleteProvisionedProductPlanOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DeleteProvisioningArtifactInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -1082,9 +1641,27 @@ pub struct DeleteProvisioningArtifactInput {
     pub provisioning_artifact_id: String,
 }
 
+impl crate::json::FromJson for DeleteProvisioningArtifactInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            product_id: o.req("ProductId")?,
+            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
+        })
+    }
+}
+
 /// The `DeleteProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteProvisioningArtifactOutput {}
+
+impl crate::json::FromJson for DeleteProvisioningArtifactOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DeleteServiceActionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -1105,9 +1682,27 @@ pub struct DeleteServiceActionInput {
     pub idempotency_token: Option<String>,
 }
 
+impl crate::json::FromJson for DeleteServiceActionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.req("Id")?,
+            accept_language: o.opt("AcceptLanguage")?,
+            idempotency_token: o.opt("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `DeleteServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteServiceActionOutput {}
+
+impl crate::json::FromJson for DeleteServiceActionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DeleteTagOptionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -1116,9 +1711,23 @@ pub struct DeleteTagOptionInput {
     pub id: String,
 }
 
+impl crate::json::FromJson for DeleteTagOptionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self { id: o.req("Id")? })
+    }
+}
+
 /// The `DeleteTagOptionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteTagOptionOutput {}
+
+impl crate::json::FromJson for DeleteTagOptionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DescribeConstraintInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -1131,6 +1740,16 @@ pub struct DescribeConstraintInput {
     pub accept_language: Option<String>,
     #[serde(rename = "Id")]
     pub id: String,
+}
+
+impl crate::json::FromJson for DescribeConstraintInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.req("Id")?,
+        })
+    }
 }
 
 /// The `DescribeConstraintOutput` structure.
@@ -1152,6 +1771,17 @@ pub struct DescribeConstraintOutput {
     pub status: Option<Status>,
 }
 
+impl crate::json::FromJson for DescribeConstraintOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            constraint_detail: o.opt("ConstraintDetail")?,
+            constraint_parameters: o.opt("ConstraintParameters")?,
+            status: o.opt("Status")?,
+        })
+    }
+}
+
 /// The `DescribeCopyProductStatusInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeCopyProductStatusInput {
@@ -1163,6 +1793,16 @@ pub struct DescribeCopyProductStatusInput {
     pub accept_language: Option<String>,
     #[serde(rename = "CopyProductToken")]
     pub copy_product_token: String,
+}
+
+impl crate::json::FromJson for DescribeCopyProductStatusInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            copy_product_token: o.req("CopyProductToken")?,
+        })
+    }
 }
 
 /// The `DescribeCopyProductStatusOutput` structure.
@@ -1188,6 +1828,17 @@ pub struct DescribeCopyProductStatusOutput {
     pub status_detail: Option<String>,
 }
 
+impl crate::json::FromJson for DescribeCopyProductStatusOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            copy_product_status: o.opt("CopyProductStatus")?,
+            target_product_id: o.opt("TargetProductId")?,
+            status_detail: o.opt("StatusDetail")?,
+        })
+    }
+}
+
 /// The `DescribePortfolioInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribePortfolioInput {
@@ -1199,6 +1850,16 @@ pub struct DescribePortfolioInput {
     pub accept_language: Option<String>,
     #[serde(rename = "Id")]
     pub id: String,
+}
+
+impl crate::json::FromJson for DescribePortfolioInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.req("Id")?,
+        })
+    }
 }
 
 /// The `DescribePortfolioOutput` structure.
@@ -1222,11 +1883,32 @@ pub struct DescribePortfolioOutput {
     pub budgets: Option<Vec<BudgetDetail>>,
 }
 
+impl crate::json::FromJson for DescribePortfolioOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_detail: o.opt("PortfolioDetail")?,
+            tags: o.opt("Tags")?,
+            tag_options: o.opt("TagOptions")?,
+            budgets: o.opt("Budgets")?,
+        })
+    }
+}
+
 /// The `DescribePortfolioShareStatusInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribePortfolioShareStatusInput {
     #[serde(rename = "PortfolioShareToken")]
     pub portfolio_share_token: String,
+}
+
+impl crate::json::FromJson for DescribePortfolioShareStatusInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_share_token: o.req("PortfolioShareToken")?,
+        })
+    }
 }
 
 /// The `DescribePortfolioShareStatusOutput` structure.
@@ -1258,6 +1940,19 @@ pub struct DescribePortfolioShareStatusOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub share_details: Option<ShareDetails>,
+}
+
+impl crate::json::FromJson for DescribePortfolioShareStatusOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_share_token: o.opt("PortfolioShareToken")?,
+            portfolio_id: o.opt("PortfolioId")?,
+            organization_node_value: o.opt("OrganizationNodeValue")?,
+            status: o.opt("Status")?,
+            share_details: o.opt("ShareDetails")?,
+        })
+    }
 }
 
 /// The `DescribePortfolioShareType` enum. Values this model does not know are kept in `Unknown`.
@@ -1326,6 +2021,12 @@ impl<'de> Deserialize<'de> for DescribePortfolioShareType {
     }
 }
 
+impl crate::json::FromJson for DescribePortfolioShareType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `DescribePortfolioSharesInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DescribePortfolioSharesInput {
@@ -1337,6 +2038,18 @@ pub struct DescribePortfolioSharesInput {
     pub page_token: Option<String>,
     #[serde(rename = "PageSize", default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
+}
+
+impl crate::json::FromJson for DescribePortfolioSharesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_id: o.req("PortfolioId")?,
+            r#type: o.req("Type")?,
+            page_token: o.opt("PageToken")?,
+            page_size: o.opt("PageSize")?,
+        })
+    }
 }
 
 /// The `DescribePortfolioSharesOutput` structure.
@@ -1354,6 +2067,16 @@ pub struct DescribePortfolioSharesOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub portfolio_share_details: Option<Vec<PortfolioShareDetail>>,
+}
+
+impl crate::json::FromJson for DescribePortfolioSharesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            next_page_token: o.opt("NextPageToken")?,
+            portfolio_share_details: o.opt("PortfolioShareDetails")?,
+        })
+    }
 }
 
 /// The `DescribeProductAsAdminInput` structure.
@@ -1375,6 +2098,18 @@ pub struct DescribeProductAsAdminInput {
         skip_serializing_if = "Option::is_none"
     )]
     pub source_portfolio_id: Option<String>,
+}
+
+impl crate::json::FromJson for DescribeProductAsAdminInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.opt("Id")?,
+            name: o.opt("Name")?,
+            source_portfolio_id: o.opt("SourcePortfolioId")?,
+        })
+    }
 }
 
 /// The `DescribeProductAsAdminOutput` structure.
@@ -1404,6 +2139,19 @@ pub struct DescribeProductAsAdminOutput {
     pub budgets: Option<Vec<BudgetDetail>>,
 }
 
+impl crate::json::FromJson for DescribeProductAsAdminOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_view_detail: o.opt("ProductViewDetail")?,
+            provisioning_artifact_summaries: o.opt("ProvisioningArtifactSummaries")?,
+            tags: o.opt("Tags")?,
+            tag_options: o.opt("TagOptions")?,
+            budgets: o.opt("Budgets")?,
+        })
+    }
+}
+
 /// The `DescribeProductInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeProductInput {
@@ -1417,6 +2165,17 @@ pub struct DescribeProductInput {
     pub id: Option<String>,
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+impl crate::json::FromJson for DescribeProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.opt("Id")?,
+            name: o.opt("Name")?,
+        })
+    }
 }
 
 /// The `DescribeProductOutput` structure.
@@ -1444,6 +2203,18 @@ pub struct DescribeProductOutput {
     pub launch_paths: Option<Vec<LaunchPath>>,
 }
 
+impl crate::json::FromJson for DescribeProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_view_summary: o.opt("ProductViewSummary")?,
+            provisioning_artifacts: o.opt("ProvisioningArtifacts")?,
+            budgets: o.opt("Budgets")?,
+            launch_paths: o.opt("LaunchPaths")?,
+        })
+    }
+}
+
 /// The `DescribeProductViewInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeProductViewInput {
@@ -1455,6 +2226,16 @@ pub struct DescribeProductViewInput {
     pub accept_language: Option<String>,
     #[serde(rename = "Id")]
     pub id: String,
+}
+
+impl crate::json::FromJson for DescribeProductViewInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.req("Id")?,
+        })
+    }
 }
 
 /// The `DescribeProductViewOutput` structure.
@@ -1474,6 +2255,16 @@ pub struct DescribeProductViewOutput {
     pub provisioning_artifacts: Option<Vec<ProvisioningArtifact>>,
 }
 
+impl crate::json::FromJson for DescribeProductViewOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_view_summary: o.opt("ProductViewSummary")?,
+            provisioning_artifacts: o.opt("ProvisioningArtifacts")?,
+        })
+    }
+}
+
 /// The `DescribeProvisionedProductInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeProvisionedProductInput {
@@ -1487,6 +2278,17 @@ pub struct DescribeProvisionedProductInput {
     pub id: Option<String>,
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+impl crate::json::FromJson for DescribeProvisionedProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.opt("Id")?,
+            name: o.opt("Name")?,
+        })
+    }
 }
 
 /// The `DescribeProvisionedProductOutput` structure.
@@ -1506,6 +2308,16 @@ pub struct DescribeProvisionedProductOutput {
     pub cloud_watch_dashboards: Option<Vec<CloudWatchDashboard>>,
 }
 
+impl crate::json::FromJson for DescribeProvisionedProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioned_product_detail: o.opt("ProvisionedProductDetail")?,
+            cloud_watch_dashboards: o.opt("CloudWatchDashboards")?,
+        })
+    }
+}
+
 /// The `DescribeProvisionedProductPlanInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeProvisionedProductPlanInput {
@@ -1521,6 +2333,18 @@ pub struct DescribeProvisionedProductPlanInput {
     pub page_size: Option<i32>,
     #[serde(rename = "PageToken", default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
+}
+
+impl crate::json::FromJson for DescribeProvisionedProductPlanInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            plan_id: o.req("PlanId")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
 }
 
 /// The `DescribeProvisionedProductPlanOutput` structure.
@@ -1544,6 +2368,17 @@ pub struct DescribeProvisionedProductPlanOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for DescribeProvisionedProductPlanOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioned_product_plan_details: o.opt("ProvisionedProductPlanDetails")?,
+            resource_changes: o.opt("ResourceChanges")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `DescribeProvisioningArtifactInput` structure.
@@ -1585,6 +2420,22 @@ pub struct DescribeProvisioningArtifactInput {
     pub include_provisioning_artifact_parameters: Option<bool>,
 }
 
+impl crate::json::FromJson for DescribeProvisioningArtifactInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
+            product_id: o.opt("ProductId")?,
+            provisioning_artifact_name: o.opt("ProvisioningArtifactName")?,
+            product_name: o.opt("ProductName")?,
+            verbose: o.opt("Verbose")?,
+            include_provisioning_artifact_parameters: o
+                .opt("IncludeProvisioningArtifactParameters")?,
+        })
+    }
+}
+
 /// The `DescribeProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeProvisioningArtifactOutput {
@@ -1604,6 +2455,18 @@ pub struct DescribeProvisioningArtifactOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioning_artifact_parameters: Option<Vec<ProvisioningArtifactParameter>>,
+}
+
+impl crate::json::FromJson for DescribeProvisioningArtifactOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail")?,
+            info: o.opt("Info")?,
+            status: o.opt("Status")?,
+            provisioning_artifact_parameters: o.opt("ProvisioningArtifactParameters")?,
+        })
+    }
 }
 
 /// The `DescribeProvisioningParametersInput` structure.
@@ -1639,6 +2502,21 @@ pub struct DescribeProvisioningParametersInput {
     pub path_id: Option<String>,
     #[serde(rename = "PathName", default, skip_serializing_if = "Option::is_none")]
     pub path_name: Option<String>,
+}
+
+impl crate::json::FromJson for DescribeProvisioningParametersInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            product_id: o.opt("ProductId")?,
+            product_name: o.opt("ProductName")?,
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
+            provisioning_artifact_name: o.opt("ProvisioningArtifactName")?,
+            path_id: o.opt("PathId")?,
+            path_name: o.opt("PathName")?,
+        })
+    }
 }
 
 /// The `DescribeProvisioningParametersOutput` structure.
@@ -1688,6 +2566,21 @@ pub struct DescribeProvisioningParametersOutput {
     pub provisioning_artifact_output_keys: Option<Vec<ProvisioningArtifactOutput>>,
 }
 
+impl crate::json::FromJson for DescribeProvisioningParametersOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioning_artifact_parameters: o.opt("ProvisioningArtifactParameters")?,
+            constraint_summaries: o.opt("ConstraintSummaries")?,
+            usage_instructions: o.opt("UsageInstructions")?,
+            tag_options: o.opt("TagOptions")?,
+            provisioning_artifact_preferences: o.opt("ProvisioningArtifactPreferences")?,
+            provisioning_artifact_outputs: o.opt("ProvisioningArtifactOutputs")?,
+            provisioning_artifact_output_keys: o.opt("ProvisioningArtifactOutputKeys")?,
+        })
+    }
+}
+
 /// The `DescribeRecordInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeRecordInput {
@@ -1703,6 +2596,18 @@ pub struct DescribeRecordInput {
     pub page_token: Option<String>,
     #[serde(rename = "PageSize", default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
+}
+
+impl crate::json::FromJson for DescribeRecordInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.req("Id")?,
+            page_token: o.opt("PageToken")?,
+            page_size: o.opt("PageSize")?,
+        })
+    }
 }
 
 /// The `DescribeRecordOutput` structure.
@@ -1728,6 +2633,17 @@ pub struct DescribeRecordOutput {
     pub next_page_token: Option<String>,
 }
 
+impl crate::json::FromJson for DescribeRecordOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            record_detail: o.opt("RecordDetail")?,
+            record_outputs: o.opt("RecordOutputs")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
+}
+
 /// The `DescribeServiceActionExecutionParametersInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeServiceActionExecutionParametersInput {
@@ -1743,6 +2659,17 @@ pub struct DescribeServiceActionExecutionParametersInput {
     pub accept_language: Option<String>,
 }
 
+impl crate::json::FromJson for DescribeServiceActionExecutionParametersInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioned_product_id: o.req("ProvisionedProductId")?,
+            service_action_id: o.req("ServiceActionId")?,
+            accept_language: o.opt("AcceptLanguage")?,
+        })
+    }
+}
+
 /// The `DescribeServiceActionExecutionParametersOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeServiceActionExecutionParametersOutput {
@@ -1752,6 +2679,15 @@ pub struct DescribeServiceActionExecutionParametersOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub service_action_parameters: Option<Vec<ExecutionParameter>>,
+}
+
+impl crate::json::FromJson for DescribeServiceActionExecutionParametersOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_parameters: o.opt("ServiceActionParameters")?,
+        })
+    }
 }
 
 /// The `DescribeServiceActionInput` structure.
@@ -1767,6 +2703,16 @@ pub struct DescribeServiceActionInput {
     pub accept_language: Option<String>,
 }
 
+impl crate::json::FromJson for DescribeServiceActionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.req("Id")?,
+            accept_language: o.opt("AcceptLanguage")?,
+        })
+    }
+}
+
 /// The `DescribeServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeServiceActionOutput {
@@ -1778,11 +2724,27 @@ pub struct DescribeServiceActionOutput {
     pub service_action_detail: Option<ServiceActionDetail>,
 }
 
+impl crate::json::FromJson for DescribeServiceActionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_detail: o.opt("ServiceActionDetail")?,
+        })
+    }
+}
+
 /// The `DescribeTagOptionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeTagOptionInput {
     #[serde(rename = "Id")]
     pub id: String,
+}
+
+impl crate::json::FromJson for DescribeTagOptionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self { id: o.req("Id")? })
+    }
 }
 
 /// The `DescribeTagOptionOutput` structure.
@@ -1796,13 +2758,36 @@ pub struct DescribeTagOptionOutput {
     pub tag_option_detail: Option<TagOptionDetail>,
 }
 
+impl crate::json::FromJson for DescribeTagOptionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            tag_option_detail: o.opt("TagOptionDetail")?,
+        })
+    }
+}
+
 /// The `DisableAWSOrganizationsAccessInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisableAWSOrganizationsAccessInput {}
 
+impl crate::json::FromJson for DisableAWSOrganizationsAccessInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
+
 /// The `DisableAWSOrganizationsAccessOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisableAWSOrganizationsAccessOutput {}
+
+impl crate::json::FromJson for DisableAWSOrganizationsAccessOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DisassociateBudgetFromResourceInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -1813,9 +2798,26 @@ pub struct DisassociateBudgetFromResourceInput {
     pub resource_id: String,
 }
 
+impl crate::json::FromJson for DisassociateBudgetFromResourceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            budget_name: o.req("BudgetName")?,
+            resource_id: o.req("ResourceId")?,
+        })
+    }
+}
+
 /// The `DisassociateBudgetFromResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisassociateBudgetFromResourceOutput {}
+
+impl crate::json::FromJson for DisassociateBudgetFromResourceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DisassociatePrincipalFromPortfolioInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -1838,9 +2840,28 @@ pub struct DisassociatePrincipalFromPortfolioInput {
     pub principal_type: Option<PrincipalType>,
 }
 
+impl crate::json::FromJson for DisassociatePrincipalFromPortfolioInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            principal_arn: o.req("PrincipalARN")?,
+            principal_type: o.opt("PrincipalType")?,
+        })
+    }
+}
+
 /// The `DisassociatePrincipalFromPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisassociatePrincipalFromPortfolioOutput {}
+
+impl crate::json::FromJson for DisassociatePrincipalFromPortfolioOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DisassociateProductFromPortfolioInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -1857,9 +2878,27 @@ pub struct DisassociateProductFromPortfolioInput {
     pub portfolio_id: String,
 }
 
+impl crate::json::FromJson for DisassociateProductFromPortfolioInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            product_id: o.req("ProductId")?,
+            portfolio_id: o.req("PortfolioId")?,
+        })
+    }
+}
+
 /// The `DisassociateProductFromPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisassociateProductFromPortfolioOutput {}
+
+impl crate::json::FromJson for DisassociateProductFromPortfolioOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DisassociateServiceActionFromProvisioningArtifactInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -1884,9 +2923,29 @@ pub struct DisassociateServiceActionFromProvisioningArtifactInput {
     pub idempotency_token: Option<String>,
 }
 
+impl crate::json::FromJson for DisassociateServiceActionFromProvisioningArtifactInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_id: o.req("ProductId")?,
+            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
+            service_action_id: o.req("ServiceActionId")?,
+            accept_language: o.opt("AcceptLanguage")?,
+            idempotency_token: o.opt("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `DisassociateServiceActionFromProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisassociateServiceActionFromProvisioningArtifactOutput {}
+
+impl crate::json::FromJson for DisassociateServiceActionFromProvisioningArtifactOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DisassociateTagOptionFromResourceInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -1897,27 +2956,74 @@ pub struct DisassociateTagOptionFromResourceInput {
     pub tag_option_id: String,
 }
 
+impl crate::json::FromJson for DisassociateTagOptionFromResourceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            resource_id: o.req("ResourceId")?,
+            tag_option_id: o.req("TagOptionId")?,
+        })
+    }
+}
+
 /// The `DisassociateTagOptionFromResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisassociateTagOptionFromResourceOutput {}
+
+impl crate::json::FromJson for DisassociateTagOptionFromResourceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `DuplicateResourceException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DuplicateResourceException {}
 
+impl crate::json::FromJson for DuplicateResourceException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
+
 /// The `EnableAWSOrganizationsAccessInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct EnableAWSOrganizationsAccessInput {}
 
+impl crate::json::FromJson for EnableAWSOrganizationsAccessInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
+
 /// The `EnableAWSOrganizationsAccessOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct EnableAWSOrganizationsAccessOutput {}
+
+impl crate::json::FromJson for EnableAWSOrganizationsAccessOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `EngineWorkflowResourceIdentifier` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct EngineWorkflowResourceIdentifier {
     #[serde(rename = "UniqueTag", default, skip_serializing_if = "Option::is_none")]
     pub unique_tag: Option<UniqueTagResourceIdentifier>,
+}
+
+impl crate::json::FromJson for EngineWorkflowResourceIdentifier {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            unique_tag: o.opt("UniqueTag")?,
+        })
+    }
 }
 
 /// The `EngineWorkflowStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -1970,6 +3076,12 @@ impl<'de> Deserialize<'de> for EngineWorkflowStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Ok(Self::from(s.as_ref()))
+    }
+}
+
+impl crate::json::FromJson for EngineWorkflowStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
 }
 
@@ -2026,6 +3138,12 @@ impl<'de> Deserialize<'de> for EvaluationType {
     }
 }
 
+impl crate::json::FromJson for EvaluationType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ExecuteProvisionedProductPlanInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ExecuteProvisionedProductPlanInput {
@@ -2041,6 +3159,17 @@ pub struct ExecuteProvisionedProductPlanInput {
     pub idempotency_token: String,
 }
 
+impl crate::json::FromJson for ExecuteProvisionedProductPlanInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            plan_id: o.req("PlanId")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `ExecuteProvisionedProductPlanOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ExecuteProvisionedProductPlanOutput {
@@ -2050,6 +3179,15 @@ pub struct ExecuteProvisionedProductPlanOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub record_detail: Option<RecordDetail>,
+}
+
+impl crate::json::FromJson for ExecuteProvisionedProductPlanOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            record_detail: o.opt("RecordDetail")?,
+        })
+    }
 }
 
 /// The `ExecuteProvisionedProductServiceActionInput` structure.
@@ -2075,6 +3213,19 @@ pub struct ExecuteProvisionedProductServiceActionInput {
     pub parameters: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
+impl crate::json::FromJson for ExecuteProvisionedProductServiceActionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioned_product_id: o.req("ProvisionedProductId")?,
+            service_action_id: o.req("ServiceActionId")?,
+            execute_token: o.req("ExecuteToken")?,
+            accept_language: o.opt("AcceptLanguage")?,
+            parameters: o.opt("Parameters")?,
+        })
+    }
+}
+
 /// The `ExecuteProvisionedProductServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ExecuteProvisionedProductServiceActionOutput {
@@ -2084,6 +3235,15 @@ pub struct ExecuteProvisionedProductServiceActionOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub record_detail: Option<RecordDetail>,
+}
+
+impl crate::json::FromJson for ExecuteProvisionedProductServiceActionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            record_detail: o.opt("RecordDetail")?,
+        })
+    }
 }
 
 /// The `ExecutionParameter` structure.
@@ -2099,6 +3259,17 @@ pub struct ExecutionParameter {
         skip_serializing_if = "Option::is_none"
     )]
     pub default_values: Option<Vec<String>>,
+}
+
+impl crate::json::FromJson for ExecutionParameter {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.opt("Name")?,
+            r#type: o.opt("Type")?,
+            default_values: o.opt("DefaultValues")?,
+        })
+    }
 }
 
 /// The `FailedServiceActionAssociation` structure.
@@ -2128,9 +3299,29 @@ pub struct FailedServiceActionAssociation {
     pub error_message: Option<String>,
 }
 
+impl crate::json::FromJson for FailedServiceActionAssociation {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_id: o.opt("ServiceActionId")?,
+            product_id: o.opt("ProductId")?,
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
+            error_code: o.opt("ErrorCode")?,
+            error_message: o.opt("ErrorMessage")?,
+        })
+    }
+}
+
 /// The `GetAWSOrganizationsAccessStatusInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetAWSOrganizationsAccessStatusInput {}
+
+impl crate::json::FromJson for GetAWSOrganizationsAccessStatusInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `GetAWSOrganizationsAccessStatusOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -2141,6 +3332,15 @@ pub struct GetAWSOrganizationsAccessStatusOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub access_status: Option<AccessStatus>,
+}
+
+impl crate::json::FromJson for GetAWSOrganizationsAccessStatusOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            access_status: o.opt("AccessStatus")?,
+        })
+    }
 }
 
 /// The `GetProvisionedProductOutputsInput` structure.
@@ -2176,6 +3376,20 @@ pub struct GetProvisionedProductOutputsInput {
     pub page_token: Option<String>,
 }
 
+impl crate::json::FromJson for GetProvisionedProductOutputsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            provisioned_product_id: o.opt("ProvisionedProductId")?,
+            provisioned_product_name: o.opt("ProvisionedProductName")?,
+            output_keys: o.opt("OutputKeys")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
+}
+
 /// The `GetProvisionedProductOutputsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetProvisionedProductOutputsOutput {
@@ -2187,6 +3401,16 @@ pub struct GetProvisionedProductOutputsOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for GetProvisionedProductOutputsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            outputs: o.opt("Outputs")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `ImportAsProvisionedProductInput` structure.
@@ -2210,6 +3434,20 @@ pub struct ImportAsProvisionedProductInput {
     pub idempotency_token: String,
 }
 
+impl crate::json::FromJson for ImportAsProvisionedProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            product_id: o.req("ProductId")?,
+            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
+            provisioned_product_name: o.req("ProvisionedProductName")?,
+            physical_id: o.req("PhysicalId")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `ImportAsProvisionedProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ImportAsProvisionedProductOutput {
@@ -2221,13 +3459,36 @@ pub struct ImportAsProvisionedProductOutput {
     pub record_detail: Option<RecordDetail>,
 }
 
+impl crate::json::FromJson for ImportAsProvisionedProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            record_detail: o.opt("RecordDetail")?,
+        })
+    }
+}
+
 /// The `InvalidParametersException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct InvalidParametersException {}
 
+impl crate::json::FromJson for InvalidParametersException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
+
 /// The `InvalidStateException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct InvalidStateException {}
+
+impl crate::json::FromJson for InvalidStateException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `LastSync` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -2262,6 +3523,20 @@ pub struct LastSync {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_successful_sync_provisioning_artifact_id: Option<String>,
+}
+
+impl crate::json::FromJson for LastSync {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            last_sync_time: o.opt("LastSyncTime")?,
+            last_sync_status: o.opt("LastSyncStatus")?,
+            last_sync_status_message: o.opt("LastSyncStatusMessage")?,
+            last_successful_sync_time: o.opt("LastSuccessfulSyncTime")?,
+            last_successful_sync_provisioning_artifact_id: o
+                .opt("LastSuccessfulSyncProvisioningArtifactId")?,
+        })
+    }
 }
 
 /// The `LastSyncStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -2317,6 +3592,12 @@ impl<'de> Deserialize<'de> for LastSyncStatus {
     }
 }
 
+impl crate::json::FromJson for LastSyncStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `LaunchPath` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct LaunchPath {
@@ -2324,6 +3605,16 @@ pub struct LaunchPath {
     pub id: Option<String>,
     #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+impl crate::json::FromJson for LaunchPath {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.opt("Id")?,
+            name: o.opt("Name")?,
+        })
+    }
 }
 
 /// The `LaunchPathSummary` structure.
@@ -2343,9 +3634,28 @@ pub struct LaunchPathSummary {
     pub name: Option<String>,
 }
 
+impl crate::json::FromJson for LaunchPathSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.opt("Id")?,
+            constraint_summaries: o.opt("ConstraintSummaries")?,
+            tags: o.opt("Tags")?,
+            name: o.opt("Name")?,
+        })
+    }
+}
+
 /// The `LimitExceededException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct LimitExceededException {}
+
+impl crate::json::FromJson for LimitExceededException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `ListAcceptedPortfolioSharesInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -2368,6 +3678,18 @@ pub struct ListAcceptedPortfolioSharesInput {
     pub portfolio_share_type: Option<PortfolioShareType>,
 }
 
+impl crate::json::FromJson for ListAcceptedPortfolioSharesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            page_token: o.opt("PageToken")?,
+            page_size: o.opt("PageSize")?,
+            portfolio_share_type: o.opt("PortfolioShareType")?,
+        })
+    }
+}
+
 /// The `ListAcceptedPortfolioSharesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListAcceptedPortfolioSharesOutput {
@@ -2383,6 +3705,16 @@ pub struct ListAcceptedPortfolioSharesOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListAcceptedPortfolioSharesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_details: o.opt("PortfolioDetails")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `ListBudgetsForResourceInput` structure.
@@ -2402,6 +3734,18 @@ pub struct ListBudgetsForResourceInput {
     pub page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListBudgetsForResourceInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            resource_id: o.req("ResourceId")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
+}
+
 /// The `ListBudgetsForResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListBudgetsForResourceOutput {
@@ -2413,6 +3757,16 @@ pub struct ListBudgetsForResourceOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListBudgetsForResourceOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            budgets: o.opt("Budgets")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `ListConstraintsForPortfolioInput` structure.
@@ -2434,6 +3788,19 @@ pub struct ListConstraintsForPortfolioInput {
     pub page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListConstraintsForPortfolioInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            product_id: o.opt("ProductId")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
+}
+
 /// The `ListConstraintsForPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListConstraintsForPortfolioOutput {
@@ -2449,6 +3816,16 @@ pub struct ListConstraintsForPortfolioOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListConstraintsForPortfolioOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            constraint_details: o.opt("ConstraintDetails")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `ListLaunchPathsInput` structure.
@@ -2468,6 +3845,18 @@ pub struct ListLaunchPathsInput {
     pub page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListLaunchPathsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            product_id: o.req("ProductId")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
+}
+
 /// The `ListLaunchPathsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListLaunchPathsOutput {
@@ -2483,6 +3872,16 @@ pub struct ListLaunchPathsOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListLaunchPathsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            launch_path_summaries: o.opt("LaunchPathSummaries")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `ListOrganizationPortfolioAccessInput` structure.
@@ -2504,6 +3903,19 @@ pub struct ListOrganizationPortfolioAccessInput {
     pub page_size: Option<i32>,
 }
 
+impl crate::json::FromJson for ListOrganizationPortfolioAccessInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            organization_node_type: o.req("OrganizationNodeType")?,
+            page_token: o.opt("PageToken")?,
+            page_size: o.opt("PageSize")?,
+        })
+    }
+}
+
 /// The `ListOrganizationPortfolioAccessOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListOrganizationPortfolioAccessOutput {
@@ -2519,6 +3931,16 @@ pub struct ListOrganizationPortfolioAccessOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListOrganizationPortfolioAccessOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            organization_nodes: o.opt("OrganizationNodes")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `ListPortfolioAccessInput` structure.
@@ -2544,6 +3966,19 @@ pub struct ListPortfolioAccessInput {
     pub page_size: Option<i32>,
 }
 
+impl crate::json::FromJson for ListPortfolioAccessInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            organization_parent_id: o.opt("OrganizationParentId")?,
+            page_token: o.opt("PageToken")?,
+            page_size: o.opt("PageSize")?,
+        })
+    }
+}
+
 /// The `ListPortfolioAccessOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListPortfolioAccessOutput {
@@ -2559,6 +3994,16 @@ pub struct ListPortfolioAccessOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListPortfolioAccessOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            account_ids: o.opt("AccountIds")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `ListPortfoliosForProductInput` structure.
@@ -2578,6 +4023,18 @@ pub struct ListPortfoliosForProductInput {
     pub page_size: Option<i32>,
 }
 
+impl crate::json::FromJson for ListPortfoliosForProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            product_id: o.req("ProductId")?,
+            page_token: o.opt("PageToken")?,
+            page_size: o.opt("PageSize")?,
+        })
+    }
+}
+
 /// The `ListPortfoliosForProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListPortfoliosForProductOutput {
@@ -2595,6 +4052,16 @@ pub struct ListPortfoliosForProductOutput {
     pub next_page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListPortfoliosForProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_details: o.opt("PortfolioDetails")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
+}
+
 /// The `ListPortfoliosInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListPortfoliosInput {
@@ -2608,6 +4075,17 @@ pub struct ListPortfoliosInput {
     pub page_token: Option<String>,
     #[serde(rename = "PageSize", default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
+}
+
+impl crate::json::FromJson for ListPortfoliosInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            page_token: o.opt("PageToken")?,
+            page_size: o.opt("PageSize")?,
+        })
+    }
 }
 
 /// The `ListPortfoliosOutput` structure.
@@ -2627,6 +4105,16 @@ pub struct ListPortfoliosOutput {
     pub next_page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListPortfoliosOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_details: o.opt("PortfolioDetails")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
+}
+
 /// The `ListPrincipalsForPortfolioInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListPrincipalsForPortfolioInput {
@@ -2644,6 +4132,18 @@ pub struct ListPrincipalsForPortfolioInput {
     pub page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListPrincipalsForPortfolioInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
+}
+
 /// The `ListPrincipalsForPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListPrincipalsForPortfolioOutput {
@@ -2659,6 +4159,16 @@ pub struct ListPrincipalsForPortfolioOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListPrincipalsForPortfolioOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            principals: o.opt("Principals")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `ListProvisionedProductPlansInput` structure.
@@ -2688,6 +4198,19 @@ pub struct ListProvisionedProductPlansInput {
     pub access_level_filter: Option<AccessLevelFilter>,
 }
 
+impl crate::json::FromJson for ListProvisionedProductPlansInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            provision_product_id: o.opt("ProvisionProductId")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+            access_level_filter: o.opt("AccessLevelFilter")?,
+        })
+    }
+}
+
 /// The `ListProvisionedProductPlansOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListProvisionedProductPlansOutput {
@@ -2703,6 +4226,16 @@ pub struct ListProvisionedProductPlansOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListProvisionedProductPlansOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioned_product_plans: o.opt("ProvisionedProductPlans")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `ListProvisioningArtifactsForServiceActionInput` structure.
@@ -2722,6 +4255,18 @@ pub struct ListProvisioningArtifactsForServiceActionInput {
     pub accept_language: Option<String>,
 }
 
+impl crate::json::FromJson for ListProvisioningArtifactsForServiceActionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_id: o.req("ServiceActionId")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+            accept_language: o.opt("AcceptLanguage")?,
+        })
+    }
+}
+
 /// The `ListProvisioningArtifactsForServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListProvisioningArtifactsForServiceActionOutput {
@@ -2739,6 +4284,16 @@ pub struct ListProvisioningArtifactsForServiceActionOutput {
     pub next_page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListProvisioningArtifactsForServiceActionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioning_artifact_views: o.opt("ProvisioningArtifactViews")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
+}
+
 /// The `ListProvisioningArtifactsInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListProvisioningArtifactsInput {
@@ -2750,6 +4305,16 @@ pub struct ListProvisioningArtifactsInput {
     pub accept_language: Option<String>,
     #[serde(rename = "ProductId")]
     pub product_id: String,
+}
+
+impl crate::json::FromJson for ListProvisioningArtifactsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            product_id: o.req("ProductId")?,
+        })
+    }
 }
 
 /// The `ListProvisioningArtifactsOutput` structure.
@@ -2767,6 +4332,16 @@ pub struct ListProvisioningArtifactsOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListProvisioningArtifactsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioning_artifact_details: o.opt("ProvisioningArtifactDetails")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `ListRecordHistoryInput` structure.
@@ -2796,6 +4371,19 @@ pub struct ListRecordHistoryInput {
     pub page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListRecordHistoryInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            access_level_filter: o.opt("AccessLevelFilter")?,
+            search_filter: o.opt("SearchFilter")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
+}
+
 /// The `ListRecordHistoryOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListRecordHistoryOutput {
@@ -2813,6 +4401,16 @@ pub struct ListRecordHistoryOutput {
     pub next_page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListRecordHistoryOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            record_details: o.opt("RecordDetails")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
+}
+
 /// The `ListRecordHistorySearchFilter` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListRecordHistorySearchFilter {
@@ -2820,6 +4418,16 @@ pub struct ListRecordHistorySearchFilter {
     pub key: Option<String>,
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl crate::json::FromJson for ListRecordHistorySearchFilter {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("Key")?,
+            value: o.opt("Value")?,
+        })
+    }
 }
 
 /// The `ListResourcesForTagOptionInput` structure.
@@ -2839,6 +4447,18 @@ pub struct ListResourcesForTagOptionInput {
     pub page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListResourcesForTagOptionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            tag_option_id: o.req("TagOptionId")?,
+            resource_type: o.opt("ResourceType")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
+}
+
 /// The `ListResourcesForTagOptionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListResourcesForTagOptionOutput {
@@ -2850,6 +4470,16 @@ pub struct ListResourcesForTagOptionOutput {
     pub resource_details: Option<Vec<ResourceDetail>>,
     #[serde(rename = "PageToken", default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListResourcesForTagOptionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            resource_details: o.opt("ResourceDetails")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
 }
 
 /// The `ListServiceActionsForProvisioningArtifactInput` structure.
@@ -2871,6 +4501,19 @@ pub struct ListServiceActionsForProvisioningArtifactInput {
     pub accept_language: Option<String>,
 }
 
+impl crate::json::FromJson for ListServiceActionsForProvisioningArtifactInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_id: o.req("ProductId")?,
+            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+            accept_language: o.opt("AcceptLanguage")?,
+        })
+    }
+}
+
 /// The `ListServiceActionsForProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceActionsForProvisioningArtifactOutput {
@@ -2888,6 +4531,16 @@ pub struct ListServiceActionsForProvisioningArtifactOutput {
     pub next_page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListServiceActionsForProvisioningArtifactOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_summaries: o.opt("ServiceActionSummaries")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
+}
+
 /// The `ListServiceActionsInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceActionsInput {
@@ -2901,6 +4554,17 @@ pub struct ListServiceActionsInput {
     pub page_size: Option<i32>,
     #[serde(rename = "PageToken", default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListServiceActionsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
 }
 
 /// The `ListServiceActionsOutput` structure.
@@ -2920,6 +4584,16 @@ pub struct ListServiceActionsOutput {
     pub next_page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListServiceActionsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_summaries: o.opt("ServiceActionSummaries")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
+}
+
 /// The `ListStackInstancesForProvisionedProductInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListStackInstancesForProvisionedProductInput {
@@ -2935,6 +4609,18 @@ pub struct ListStackInstancesForProvisionedProductInput {
     pub page_token: Option<String>,
     #[serde(rename = "PageSize", default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i32>,
+}
+
+impl crate::json::FromJson for ListStackInstancesForProvisionedProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            provisioned_product_id: o.req("ProvisionedProductId")?,
+            page_token: o.opt("PageToken")?,
+            page_size: o.opt("PageSize")?,
+        })
+    }
 }
 
 /// The `ListStackInstancesForProvisionedProductOutput` structure.
@@ -2954,6 +4640,16 @@ pub struct ListStackInstancesForProvisionedProductOutput {
     pub next_page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListStackInstancesForProvisionedProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            stack_instances: o.opt("StackInstances")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
+}
+
 /// The `ListTagOptionsFilters` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListTagOptionsFilters {
@@ -2963,6 +4659,17 @@ pub struct ListTagOptionsFilters {
     pub value: Option<String>,
     #[serde(rename = "Active", default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+}
+
+impl crate::json::FromJson for ListTagOptionsFilters {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("Key")?,
+            value: o.opt("Value")?,
+            active: o.opt("Active")?,
+        })
+    }
 }
 
 /// The `ListTagOptionsInput` structure.
@@ -2976,6 +4683,17 @@ pub struct ListTagOptionsInput {
     pub page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ListTagOptionsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            filters: o.opt("Filters")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
+}
+
 /// The `ListTagOptionsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListTagOptionsOutput {
@@ -2987,6 +4705,16 @@ pub struct ListTagOptionsOutput {
     pub tag_option_details: Option<Vec<TagOptionDetail>>,
     #[serde(rename = "PageToken", default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ListTagOptionsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            tag_option_details: o.opt("TagOptionDetails")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
 }
 
 /// The `NotifyProvisionProductEngineWorkflowResultInput` structure.
@@ -3016,9 +4744,31 @@ pub struct NotifyProvisionProductEngineWorkflowResultInput {
     pub idempotency_token: String,
 }
 
+impl crate::json::FromJson for NotifyProvisionProductEngineWorkflowResultInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            workflow_token: o.req("WorkflowToken")?,
+            record_id: o.req("RecordId")?,
+            status: o.req("Status")?,
+            failure_reason: o.opt("FailureReason")?,
+            resource_identifier: o.opt("ResourceIdentifier")?,
+            outputs: o.opt("Outputs")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `NotifyProvisionProductEngineWorkflowResultOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct NotifyProvisionProductEngineWorkflowResultOutput {}
+
+impl crate::json::FromJson for NotifyProvisionProductEngineWorkflowResultOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `NotifyTerminateProvisionedProductEngineWorkflowResultInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -3039,9 +4789,29 @@ pub struct NotifyTerminateProvisionedProductEngineWorkflowResultInput {
     pub idempotency_token: String,
 }
 
+impl crate::json::FromJson for NotifyTerminateProvisionedProductEngineWorkflowResultInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            workflow_token: o.req("WorkflowToken")?,
+            record_id: o.req("RecordId")?,
+            status: o.req("Status")?,
+            failure_reason: o.opt("FailureReason")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `NotifyTerminateProvisionedProductEngineWorkflowResultOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct NotifyTerminateProvisionedProductEngineWorkflowResultOutput {}
+
+impl crate::json::FromJson for NotifyTerminateProvisionedProductEngineWorkflowResultOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `NotifyUpdateProvisionedProductEngineWorkflowResultInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -3064,13 +4834,41 @@ pub struct NotifyUpdateProvisionedProductEngineWorkflowResultInput {
     pub idempotency_token: String,
 }
 
+impl crate::json::FromJson for NotifyUpdateProvisionedProductEngineWorkflowResultInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            workflow_token: o.req("WorkflowToken")?,
+            record_id: o.req("RecordId")?,
+            status: o.req("Status")?,
+            failure_reason: o.opt("FailureReason")?,
+            outputs: o.opt("Outputs")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+        })
+    }
+}
+
 /// The `NotifyUpdateProvisionedProductEngineWorkflowResultOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct NotifyUpdateProvisionedProductEngineWorkflowResultOutput {}
 
+impl crate::json::FromJson for NotifyUpdateProvisionedProductEngineWorkflowResultOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
+
 /// The `OperationNotSupportedException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct OperationNotSupportedException {}
+
+impl crate::json::FromJson for OperationNotSupportedException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `OrganizationNode` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -3079,6 +4877,16 @@ pub struct OrganizationNode {
     pub r#type: Option<OrganizationNodeType>,
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl crate::json::FromJson for OrganizationNode {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            r#type: o.opt("Type")?,
+            value: o.opt("Value")?,
+        })
+    }
 }
 
 /// The `OrganizationNodeType` enum. Values this model does not know are kept in `Unknown`.
@@ -3138,6 +4946,12 @@ impl<'de> Deserialize<'de> for OrganizationNodeType {
     }
 }
 
+impl crate::json::FromJson for OrganizationNodeType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ParameterConstraints` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ParameterConstraints {
@@ -3167,6 +4981,21 @@ pub struct ParameterConstraints {
     pub max_value: Option<String>,
     #[serde(rename = "MinValue", default, skip_serializing_if = "Option::is_none")]
     pub min_value: Option<String>,
+}
+
+impl crate::json::FromJson for ParameterConstraints {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            allowed_values: o.opt("AllowedValues")?,
+            allowed_pattern: o.opt("AllowedPattern")?,
+            constraint_description: o.opt("ConstraintDescription")?,
+            max_length: o.opt("MaxLength")?,
+            min_length: o.opt("MinLength")?,
+            max_value: o.opt("MaxValue")?,
+            min_value: o.opt("MinValue")?,
+        })
+    }
 }
 
 /// The `PortfolioDetail` structure.
@@ -3202,6 +5031,20 @@ pub struct PortfolioDetail {
     pub provider_name: Option<String>,
 }
 
+impl crate::json::FromJson for PortfolioDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.opt("Id")?,
+            arn: o.opt("ARN")?,
+            display_name: o.opt("DisplayName")?,
+            description: o.opt("Description")?,
+            created_time: o.opt("CreatedTime")?,
+            provider_name: o.opt("ProviderName")?,
+        })
+    }
+}
+
 /// The `PortfolioShareDetail` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct PortfolioShareDetail {
@@ -3227,6 +5070,19 @@ pub struct PortfolioShareDetail {
         skip_serializing_if = "Option::is_none"
     )]
     pub share_principals: Option<bool>,
+}
+
+impl crate::json::FromJson for PortfolioShareDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            principal_id: o.opt("PrincipalId")?,
+            r#type: o.opt("Type")?,
+            accepted: o.opt("Accepted")?,
+            share_tag_options: o.opt("ShareTagOptions")?,
+            share_principals: o.opt("SharePrincipals")?,
+        })
+    }
 }
 
 /// The `PortfolioShareType` enum. Values this model does not know are kept in `Unknown`.
@@ -3287,6 +5143,12 @@ impl<'de> Deserialize<'de> for PortfolioShareType {
     }
 }
 
+impl crate::json::FromJson for PortfolioShareType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `Principal` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Principal {
@@ -3302,6 +5164,16 @@ pub struct Principal {
         skip_serializing_if = "Option::is_none"
     )]
     pub principal_type: Option<PrincipalType>,
+}
+
+impl crate::json::FromJson for Principal {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            principal_arn: o.opt("PrincipalARN")?,
+            principal_type: o.opt("PrincipalType")?,
+        })
+    }
 }
 
 /// The `PrincipalType` enum. Values this model does not know are kept in `Unknown`.
@@ -3357,6 +5229,12 @@ impl<'de> Deserialize<'de> for PrincipalType {
     }
 }
 
+impl crate::json::FromJson for PrincipalType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ProductSource` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProductSource {
@@ -3403,6 +5281,12 @@ impl<'de> Deserialize<'de> for ProductSource {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Ok(Self::from(s.as_ref()))
+    }
+}
+
+impl crate::json::FromJson for ProductSource {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
 }
 
@@ -3477,6 +5361,12 @@ impl<'de> Deserialize<'de> for ProductType {
     }
 }
 
+impl crate::json::FromJson for ProductType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ProductViewAggregationValue` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProductViewAggregationValue {
@@ -3488,6 +5378,16 @@ pub struct ProductViewAggregationValue {
         skip_serializing_if = "Option::is_none"
     )]
     pub approximate_count: Option<i32>,
+}
+
+impl crate::json::FromJson for ProductViewAggregationValue {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            value: o.opt("Value")?,
+            approximate_count: o.opt("ApproximateCount")?,
+        })
+    }
 }
 
 /// The `ProductViewDetail` structure.
@@ -3519,6 +5419,19 @@ pub struct ProductViewDetail {
         skip_serializing_if = "Option::is_none"
     )]
     pub source_connection: Option<SourceConnectionDetail>,
+}
+
+impl crate::json::FromJson for ProductViewDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_view_summary: o.opt("ProductViewSummary")?,
+            status: o.opt("Status")?,
+            product_arn: o.opt("ProductARN")?,
+            created_time: o.opt("CreatedTime")?,
+            source_connection: o.opt("SourceConnection")?,
+        })
+    }
 }
 
 /// The `ProductViewFilterBy` enum. Values this model does not know are kept in `Unknown`.
@@ -3583,6 +5496,12 @@ impl<'de> Deserialize<'de> for ProductViewFilterBy {
     }
 }
 
+impl crate::json::FromJson for ProductViewFilterBy {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ProductViewSortBy` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProductViewSortBy {
@@ -3640,6 +5559,12 @@ impl<'de> Deserialize<'de> for ProductViewSortBy {
     }
 }
 
+impl crate::json::FromJson for ProductViewSortBy {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ProductViewSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProductViewSummary {
@@ -3689,6 +5614,25 @@ pub struct ProductViewSummary {
         skip_serializing_if = "Option::is_none"
     )]
     pub support_url: Option<String>,
+}
+
+impl crate::json::FromJson for ProductViewSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.opt("Id")?,
+            product_id: o.opt("ProductId")?,
+            name: o.opt("Name")?,
+            owner: o.opt("Owner")?,
+            short_description: o.opt("ShortDescription")?,
+            r#type: o.opt("Type")?,
+            distributor: o.opt("Distributor")?,
+            has_default_path: o.opt("HasDefaultPath")?,
+            support_email: o.opt("SupportEmail")?,
+            support_description: o.opt("SupportDescription")?,
+            support_url: o.opt("SupportUrl")?,
+        })
+    }
 }
 
 /// The `PropertyKey` enum. Values this model does not know are kept in `Unknown`.
@@ -3741,6 +5685,12 @@ impl<'de> Deserialize<'de> for PropertyKey {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Ok(Self::from(s.as_ref()))
+    }
+}
+
+impl crate::json::FromJson for PropertyKey {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
 }
 
@@ -3803,6 +5753,27 @@ pub struct ProvisionProductInput {
     pub provision_token: String,
 }
 
+impl crate::json::FromJson for ProvisionProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            product_id: o.opt("ProductId")?,
+            product_name: o.opt("ProductName")?,
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
+            provisioning_artifact_name: o.opt("ProvisioningArtifactName")?,
+            path_id: o.opt("PathId")?,
+            path_name: o.opt("PathName")?,
+            provisioned_product_name: o.req("ProvisionedProductName")?,
+            provisioning_parameters: o.opt("ProvisioningParameters")?,
+            provisioning_preferences: o.opt("ProvisioningPreferences")?,
+            tags: o.opt("Tags")?,
+            notification_arns: o.opt("NotificationArns")?,
+            provision_token: o.req("ProvisionToken")?,
+        })
+    }
+}
+
 /// The `ProvisionProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisionProductOutput {
@@ -3812,6 +5783,15 @@ pub struct ProvisionProductOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub record_detail: Option<RecordDetail>,
+}
+
+impl crate::json::FromJson for ProvisionProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            record_detail: o.opt("RecordDetail")?,
+        })
+    }
 }
 
 /// The `ProvisionedProductAttribute` structure.
@@ -3901,6 +5881,33 @@ pub struct ProvisionedProductAttribute {
     pub user_arn_session: Option<String>,
 }
 
+impl crate::json::FromJson for ProvisionedProductAttribute {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.opt("Name")?,
+            arn: o.opt("Arn")?,
+            r#type: o.opt("Type")?,
+            id: o.opt("Id")?,
+            status: o.opt("Status")?,
+            status_message: o.opt("StatusMessage")?,
+            created_time: o.opt("CreatedTime")?,
+            idempotency_token: o.opt("IdempotencyToken")?,
+            last_record_id: o.opt("LastRecordId")?,
+            last_provisioning_record_id: o.opt("LastProvisioningRecordId")?,
+            last_successful_provisioning_record_id: o.opt("LastSuccessfulProvisioningRecordId")?,
+            tags: o.opt("Tags")?,
+            physical_id: o.opt("PhysicalId")?,
+            product_id: o.opt("ProductId")?,
+            product_name: o.opt("ProductName")?,
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
+            provisioning_artifact_name: o.opt("ProvisioningArtifactName")?,
+            user_arn: o.opt("UserArn")?,
+            user_arn_session: o.opt("UserArnSession")?,
+        })
+    }
+}
+
 /// The `ProvisionedProductDetail` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisionedProductDetail {
@@ -3964,6 +5971,28 @@ pub struct ProvisionedProductDetail {
         skip_serializing_if = "Option::is_none"
     )]
     pub launch_role_arn: Option<String>,
+}
+
+impl crate::json::FromJson for ProvisionedProductDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.opt("Name")?,
+            arn: o.opt("Arn")?,
+            r#type: o.opt("Type")?,
+            id: o.opt("Id")?,
+            status: o.opt("Status")?,
+            status_message: o.opt("StatusMessage")?,
+            created_time: o.opt("CreatedTime")?,
+            idempotency_token: o.opt("IdempotencyToken")?,
+            last_record_id: o.opt("LastRecordId")?,
+            last_provisioning_record_id: o.opt("LastProvisioningRecordId")?,
+            last_successful_provisioning_record_id: o.opt("LastSuccessfulProvisioningRecordId")?,
+            product_id: o.opt("ProductId")?,
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
+            launch_role_arn: o.opt("LaunchRoleArn")?,
+        })
+    }
 }
 
 /// The `ProvisionedProductPlanDetails` structure.
@@ -4031,6 +6060,29 @@ pub struct ProvisionedProductPlanDetails {
         skip_serializing_if = "Option::is_none"
     )]
     pub status_message: Option<String>,
+}
+
+impl crate::json::FromJson for ProvisionedProductPlanDetails {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            created_time: o.opt("CreatedTime")?,
+            path_id: o.opt("PathId")?,
+            product_id: o.opt("ProductId")?,
+            plan_name: o.opt("PlanName")?,
+            plan_id: o.opt("PlanId")?,
+            provision_product_id: o.opt("ProvisionProductId")?,
+            provision_product_name: o.opt("ProvisionProductName")?,
+            plan_type: o.opt("PlanType")?,
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
+            status: o.opt("Status")?,
+            updated_time: o.opt("UpdatedTime")?,
+            notification_arns: o.opt("NotificationArns")?,
+            provisioning_parameters: o.opt("ProvisioningParameters")?,
+            tags: o.opt("Tags")?,
+            status_message: o.opt("StatusMessage")?,
+        })
+    }
 }
 
 /// The `ProvisionedProductPlanStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -4109,6 +6161,12 @@ impl<'de> Deserialize<'de> for ProvisionedProductPlanStatus {
     }
 }
 
+impl crate::json::FromJson for ProvisionedProductPlanStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ProvisionedProductPlanSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisionedProductPlanSummary {
@@ -4136,6 +6194,20 @@ pub struct ProvisionedProductPlanSummary {
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioning_artifact_id: Option<String>,
+}
+
+impl crate::json::FromJson for ProvisionedProductPlanSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            plan_name: o.opt("PlanName")?,
+            plan_id: o.opt("PlanId")?,
+            provision_product_id: o.opt("ProvisionProductId")?,
+            provision_product_name: o.opt("ProvisionProductName")?,
+            plan_type: o.opt("PlanType")?,
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
+        })
+    }
 }
 
 /// The `ProvisionedProductPlanType` enum. Values this model does not know are kept in `Unknown`.
@@ -4184,6 +6256,12 @@ impl<'de> Deserialize<'de> for ProvisionedProductPlanType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Ok(Self::from(s.as_ref()))
+    }
+}
+
+impl crate::json::FromJson for ProvisionedProductPlanType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
 }
 
@@ -4258,6 +6336,12 @@ impl<'de> Deserialize<'de> for ProvisionedProductStatus {
     }
 }
 
+impl crate::json::FromJson for ProvisionedProductStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ProvisionedProductViewFilterBy` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProvisionedProductViewFilterBy {
@@ -4307,6 +6391,12 @@ impl<'de> Deserialize<'de> for ProvisionedProductViewFilterBy {
     }
 }
 
+impl crate::json::FromJson for ProvisionedProductViewFilterBy {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ProvisioningArtifact` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningArtifact {
@@ -4328,6 +6418,19 @@ pub struct ProvisioningArtifact {
     pub created_time: Option<crate::Timestamp>,
     #[serde(rename = "Guidance", default, skip_serializing_if = "Option::is_none")]
     pub guidance: Option<ProvisioningArtifactGuidance>,
+}
+
+impl crate::json::FromJson for ProvisioningArtifact {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.opt("Id")?,
+            name: o.opt("Name")?,
+            description: o.opt("Description")?,
+            created_time: o.opt("CreatedTime")?,
+            guidance: o.opt("Guidance")?,
+        })
+    }
 }
 
 /// The `ProvisioningArtifactDetail` structure.
@@ -4361,6 +6464,22 @@ pub struct ProvisioningArtifactDetail {
         skip_serializing_if = "Option::is_none"
     )]
     pub source_revision: Option<String>,
+}
+
+impl crate::json::FromJson for ProvisioningArtifactDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.opt("Id")?,
+            name: o.opt("Name")?,
+            description: o.opt("Description")?,
+            r#type: o.opt("Type")?,
+            created_time: o.opt("CreatedTime")?,
+            active: o.opt("Active")?,
+            guidance: o.opt("Guidance")?,
+            source_revision: o.opt("SourceRevision")?,
+        })
+    }
 }
 
 /// The `ProvisioningArtifactGuidance` enum. Values this model does not know are kept in `Unknown`.
@@ -4416,6 +6535,12 @@ impl<'de> Deserialize<'de> for ProvisioningArtifactGuidance {
     }
 }
 
+impl crate::json::FromJson for ProvisioningArtifactGuidance {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningArtifactOutput {
@@ -4427,6 +6552,16 @@ pub struct ProvisioningArtifactOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<String>,
+}
+
+impl crate::json::FromJson for ProvisioningArtifactOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("Key")?,
+            description: o.opt("Description")?,
+        })
+    }
 }
 
 /// The `ProvisioningArtifactParameter` structure.
@@ -4466,6 +6601,20 @@ pub struct ProvisioningArtifactParameter {
     pub parameter_constraints: Option<ParameterConstraints>,
 }
 
+impl crate::json::FromJson for ProvisioningArtifactParameter {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            parameter_key: o.opt("ParameterKey")?,
+            default_value: o.opt("DefaultValue")?,
+            parameter_type: o.opt("ParameterType")?,
+            is_no_echo: o.opt("IsNoEcho")?,
+            description: o.opt("Description")?,
+            parameter_constraints: o.opt("ParameterConstraints")?,
+        })
+    }
+}
+
 /// The `ProvisioningArtifactPreferences` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningArtifactPreferences {
@@ -4481,6 +6630,16 @@ pub struct ProvisioningArtifactPreferences {
         skip_serializing_if = "Option::is_none"
     )]
     pub stack_set_regions: Option<Vec<String>>,
+}
+
+impl crate::json::FromJson for ProvisioningArtifactPreferences {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            stack_set_accounts: o.opt("StackSetAccounts")?,
+            stack_set_regions: o.opt("StackSetRegions")?,
+        })
+    }
 }
 
 /// The `ProvisioningArtifactProperties` structure.
@@ -4504,6 +6663,19 @@ pub struct ProvisioningArtifactProperties {
         skip_serializing_if = "Option::is_none"
     )]
     pub disable_template_validation: Option<bool>,
+}
+
+impl crate::json::FromJson for ProvisioningArtifactProperties {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            name: o.opt("Name")?,
+            description: o.opt("Description")?,
+            info: o.opt("Info")?,
+            r#type: o.opt("Type")?,
+            disable_template_validation: o.opt("DisableTemplateValidation")?,
+        })
+    }
 }
 
 /// The `ProvisioningArtifactPropertyName` enum. Values this model does not know are kept in `Unknown`.
@@ -4555,6 +6727,12 @@ impl<'de> Deserialize<'de> for ProvisioningArtifactPropertyName {
     }
 }
 
+impl crate::json::FromJson for ProvisioningArtifactPropertyName {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ProvisioningArtifactSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningArtifactSummary {
@@ -4580,6 +6758,19 @@ pub struct ProvisioningArtifactSummary {
         skip_serializing_if = "Option::is_none"
     )]
     pub provisioning_artifact_metadata: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl crate::json::FromJson for ProvisioningArtifactSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.opt("Id")?,
+            name: o.opt("Name")?,
+            description: o.opt("Description")?,
+            created_time: o.opt("CreatedTime")?,
+            provisioning_artifact_metadata: o.opt("ProvisioningArtifactMetadata")?,
+        })
+    }
 }
 
 /// The `ProvisioningArtifactType` enum. Values this model does not know are kept in `Unknown`.
@@ -4658,6 +6849,12 @@ impl<'de> Deserialize<'de> for ProvisioningArtifactType {
     }
 }
 
+impl crate::json::FromJson for ProvisioningArtifactType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ProvisioningArtifactView` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningArtifactView {
@@ -4675,6 +6872,16 @@ pub struct ProvisioningArtifactView {
     pub provisioning_artifact: Option<ProvisioningArtifact>,
 }
 
+impl crate::json::FromJson for ProvisioningArtifactView {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_view_summary: o.opt("ProductViewSummary")?,
+            provisioning_artifact: o.opt("ProvisioningArtifact")?,
+        })
+    }
+}
+
 /// The `ProvisioningParameter` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningParameter {
@@ -4682,6 +6889,16 @@ pub struct ProvisioningParameter {
     pub key: Option<String>,
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl crate::json::FromJson for ProvisioningParameter {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("Key")?,
+            value: o.opt("Value")?,
+        })
+    }
 }
 
 /// The `ProvisioningPreferences` structure.
@@ -4723,6 +6940,20 @@ pub struct ProvisioningPreferences {
         skip_serializing_if = "Option::is_none"
     )]
     pub stack_set_max_concurrency_percentage: Option<i32>,
+}
+
+impl crate::json::FromJson for ProvisioningPreferences {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            stack_set_accounts: o.opt("StackSetAccounts")?,
+            stack_set_regions: o.opt("StackSetRegions")?,
+            stack_set_failure_tolerance_count: o.opt("StackSetFailureToleranceCount")?,
+            stack_set_failure_tolerance_percentage: o.opt("StackSetFailureTolerancePercentage")?,
+            stack_set_max_concurrency_count: o.opt("StackSetMaxConcurrencyCount")?,
+            stack_set_max_concurrency_percentage: o.opt("StackSetMaxConcurrencyPercentage")?,
+        })
+    }
 }
 
 /// The `RecordDetail` structure.
@@ -4798,6 +7029,28 @@ pub struct RecordDetail {
     pub launch_role_arn: Option<String>,
 }
 
+impl crate::json::FromJson for RecordDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            record_id: o.opt("RecordId")?,
+            provisioned_product_name: o.opt("ProvisionedProductName")?,
+            status: o.opt("Status")?,
+            created_time: o.opt("CreatedTime")?,
+            updated_time: o.opt("UpdatedTime")?,
+            provisioned_product_type: o.opt("ProvisionedProductType")?,
+            record_type: o.opt("RecordType")?,
+            provisioned_product_id: o.opt("ProvisionedProductId")?,
+            product_id: o.opt("ProductId")?,
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
+            path_id: o.opt("PathId")?,
+            record_errors: o.opt("RecordErrors")?,
+            record_tags: o.opt("RecordTags")?,
+            launch_role_arn: o.opt("LaunchRoleArn")?,
+        })
+    }
+}
+
 /// The `RecordError` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RecordError {
@@ -4809,6 +7062,16 @@ pub struct RecordError {
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<String>,
+}
+
+impl crate::json::FromJson for RecordError {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            code: o.opt("Code")?,
+            description: o.opt("Description")?,
+        })
+    }
 }
 
 /// The `RecordOutput` structure.
@@ -4828,6 +7091,17 @@ pub struct RecordOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<String>,
+}
+
+impl crate::json::FromJson for RecordOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            output_key: o.opt("OutputKey")?,
+            output_value: o.opt("OutputValue")?,
+            description: o.opt("Description")?,
+        })
+    }
 }
 
 /// The `RecordStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -4901,6 +7175,12 @@ impl<'de> Deserialize<'de> for RecordStatus {
     }
 }
 
+impl crate::json::FromJson for RecordStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `RecordTag` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RecordTag {
@@ -4908,6 +7188,16 @@ pub struct RecordTag {
     pub key: Option<String>,
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl crate::json::FromJson for RecordTag {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("Key")?,
+            value: o.opt("Value")?,
+        })
+    }
 }
 
 /// The `RejectPortfolioShareInput` structure.
@@ -4929,9 +7219,27 @@ pub struct RejectPortfolioShareInput {
     pub portfolio_share_type: Option<PortfolioShareType>,
 }
 
+impl crate::json::FromJson for RejectPortfolioShareInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            portfolio_share_type: o.opt("PortfolioShareType")?,
+        })
+    }
+}
+
 /// The `RejectPortfolioShareOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RejectPortfolioShareOutput {}
+
+impl crate::json::FromJson for RejectPortfolioShareOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `Replacement` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -4990,6 +7298,12 @@ impl<'de> Deserialize<'de> for Replacement {
     }
 }
 
+impl crate::json::FromJson for Replacement {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `RequiresRecreation` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RequiresRecreation {
@@ -5044,6 +7358,12 @@ impl<'de> Deserialize<'de> for RequiresRecreation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Ok(Self::from(s.as_ref()))
+    }
+}
+
+impl crate::json::FromJson for RequiresRecreation {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
 }
 
@@ -5123,6 +7443,12 @@ impl<'de> Deserialize<'de> for ResourceAttribute {
     }
 }
 
+impl crate::json::FromJson for ResourceAttribute {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ResourceChange` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceChange {
@@ -5158,6 +7484,21 @@ pub struct ResourceChange {
     pub details: Option<Vec<ResourceChangeDetail>>,
 }
 
+impl crate::json::FromJson for ResourceChange {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            action: o.opt("Action")?,
+            logical_resource_id: o.opt("LogicalResourceId")?,
+            physical_resource_id: o.opt("PhysicalResourceId")?,
+            resource_type: o.opt("ResourceType")?,
+            replacement: o.opt("Replacement")?,
+            scope: o.opt("Scope")?,
+            details: o.opt("Details")?,
+        })
+    }
+}
+
 /// The `ResourceChangeDetail` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceChangeDetail {
@@ -5175,6 +7516,17 @@ pub struct ResourceChangeDetail {
         skip_serializing_if = "Option::is_none"
     )]
     pub causing_entity: Option<String>,
+}
+
+impl crate::json::FromJson for ResourceChangeDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            target: o.opt("Target")?,
+            evaluation: o.opt("Evaluation")?,
+            causing_entity: o.opt("CausingEntity")?,
+        })
+    }
 }
 
 /// The `ResourceDetail` structure.
@@ -5200,13 +7552,40 @@ pub struct ResourceDetail {
     pub created_time: Option<crate::Timestamp>,
 }
 
+impl crate::json::FromJson for ResourceDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.opt("Id")?,
+            arn: o.opt("ARN")?,
+            name: o.opt("Name")?,
+            description: o.opt("Description")?,
+            created_time: o.opt("CreatedTime")?,
+        })
+    }
+}
+
 /// The `ResourceInUseException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceInUseException {}
 
+impl crate::json::FromJson for ResourceInUseException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
+
 /// The `ResourceNotFoundException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceNotFoundException {}
+
+impl crate::json::FromJson for ResourceNotFoundException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `ResourceTargetDefinition` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -5221,6 +7600,17 @@ pub struct ResourceTargetDefinition {
         skip_serializing_if = "Option::is_none"
     )]
     pub requires_recreation: Option<RequiresRecreation>,
+}
+
+impl crate::json::FromJson for ResourceTargetDefinition {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            attribute: o.opt("Attribute")?,
+            name: o.opt("Name")?,
+            requires_recreation: o.opt("RequiresRecreation")?,
+        })
+    }
 }
 
 /// The `ScanProvisionedProductsInput` structure.
@@ -5244,6 +7634,18 @@ pub struct ScanProvisionedProductsInput {
     pub page_token: Option<String>,
 }
 
+impl crate::json::FromJson for ScanProvisionedProductsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            access_level_filter: o.opt("AccessLevelFilter")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
+}
+
 /// The `ScanProvisionedProductsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ScanProvisionedProductsOutput {
@@ -5259,6 +7661,16 @@ pub struct ScanProvisionedProductsOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for ScanProvisionedProductsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioned_products: o.opt("ProvisionedProducts")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `SearchProductsAsAdminInput` structure.
@@ -5294,6 +7706,22 @@ pub struct SearchProductsAsAdminInput {
     pub product_source: Option<ProductSource>,
 }
 
+impl crate::json::FromJson for SearchProductsAsAdminInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.opt("PortfolioId")?,
+            filters: o.opt("Filters")?,
+            sort_by: o.opt("SortBy")?,
+            sort_order: o.opt("SortOrder")?,
+            page_token: o.opt("PageToken")?,
+            page_size: o.opt("PageSize")?,
+            product_source: o.opt("ProductSource")?,
+        })
+    }
+}
+
 /// The `SearchProductsAsAdminOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SearchProductsAsAdminOutput {
@@ -5309,6 +7737,16 @@ pub struct SearchProductsAsAdminOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for SearchProductsAsAdminOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_view_details: o.opt("ProductViewDetails")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `SearchProductsInput` structure.
@@ -5330,6 +7768,20 @@ pub struct SearchProductsInput {
     pub sort_order: Option<SortOrder>,
     #[serde(rename = "PageToken", default, skip_serializing_if = "Option::is_none")]
     pub page_token: Option<String>,
+}
+
+impl crate::json::FromJson for SearchProductsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            filters: o.opt("Filters")?,
+            page_size: o.opt("PageSize")?,
+            sort_by: o.opt("SortBy")?,
+            sort_order: o.opt("SortOrder")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
 }
 
 /// The `SearchProductsOutput` structure.
@@ -5354,6 +7806,17 @@ pub struct SearchProductsOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_page_token: Option<String>,
+}
+
+impl crate::json::FromJson for SearchProductsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_view_summaries: o.opt("ProductViewSummaries")?,
+            product_view_aggregations: o.opt("ProductViewAggregations")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
 }
 
 /// The `SearchProvisionedProductsInput` structure.
@@ -5383,6 +7846,21 @@ pub struct SearchProvisionedProductsInput {
     pub page_token: Option<String>,
 }
 
+impl crate::json::FromJson for SearchProvisionedProductsInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            access_level_filter: o.opt("AccessLevelFilter")?,
+            filters: o.opt("Filters")?,
+            sort_by: o.opt("SortBy")?,
+            sort_order: o.opt("SortOrder")?,
+            page_size: o.opt("PageSize")?,
+            page_token: o.opt("PageToken")?,
+        })
+    }
+}
+
 /// The `SearchProvisionedProductsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SearchProvisionedProductsOutput {
@@ -5406,6 +7884,17 @@ pub struct SearchProvisionedProductsOutput {
     pub next_page_token: Option<String>,
 }
 
+impl crate::json::FromJson for SearchProvisionedProductsOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioned_products: o.opt("ProvisionedProducts")?,
+            total_results_count: o.opt("TotalResultsCount")?,
+            next_page_token: o.opt("NextPageToken")?,
+        })
+    }
+}
+
 /// The `ServiceActionAssociation` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ServiceActionAssociation {
@@ -5415,6 +7904,17 @@ pub struct ServiceActionAssociation {
     pub product_id: String,
     #[serde(rename = "ProvisioningArtifactId")]
     pub provisioning_artifact_id: String,
+}
+
+impl crate::json::FromJson for ServiceActionAssociation {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_id: o.req("ServiceActionId")?,
+            product_id: o.req("ProductId")?,
+            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
+        })
+    }
 }
 
 /// The `ServiceActionAssociationErrorCode` enum. Values this model does not know are kept in `Unknown`.
@@ -5493,6 +7993,12 @@ impl<'de> Deserialize<'de> for ServiceActionAssociationErrorCode {
     }
 }
 
+impl crate::json::FromJson for ServiceActionAssociationErrorCode {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ServiceActionDefinitionKey` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServiceActionDefinitionKey {
@@ -5554,6 +8060,12 @@ impl<'de> Deserialize<'de> for ServiceActionDefinitionKey {
     }
 }
 
+impl crate::json::FromJson for ServiceActionDefinitionKey {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ServiceActionDefinitionType` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServiceActionDefinitionType {
@@ -5603,6 +8115,12 @@ impl<'de> Deserialize<'de> for ServiceActionDefinitionType {
     }
 }
 
+impl crate::json::FromJson for ServiceActionDefinitionType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `ServiceActionDetail` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ServiceActionDetail {
@@ -5618,6 +8136,16 @@ pub struct ServiceActionDetail {
         skip_serializing_if = "Option::is_none"
     )]
     pub definition: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl crate::json::FromJson for ServiceActionDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_summary: o.opt("ServiceActionSummary")?,
+            definition: o.opt("Definition")?,
+        })
+    }
 }
 
 /// The `ServiceActionSummary` structure.
@@ -5641,6 +8169,18 @@ pub struct ServiceActionSummary {
     pub definition_type: Option<ServiceActionDefinitionType>,
 }
 
+impl crate::json::FromJson for ServiceActionSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.opt("Id")?,
+            name: o.opt("Name")?,
+            description: o.opt("Description")?,
+            definition_type: o.opt("DefinitionType")?,
+        })
+    }
+}
+
 /// The `ShareDetails` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ShareDetails {
@@ -5658,6 +8198,16 @@ pub struct ShareDetails {
     pub share_errors: Option<Vec<ShareError>>,
 }
 
+impl crate::json::FromJson for ShareDetails {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            successful_shares: o.opt("SuccessfulShares")?,
+            share_errors: o.opt("ShareErrors")?,
+        })
+    }
+}
+
 /// The `ShareError` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ShareError {
@@ -5667,6 +8217,17 @@ pub struct ShareError {
     pub message: Option<String>,
     #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl crate::json::FromJson for ShareError {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accounts: o.opt("Accounts")?,
+            message: o.opt("Message")?,
+            error: o.opt("Error")?,
+        })
+    }
 }
 
 /// The `ShareStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -5740,6 +8301,12 @@ impl<'de> Deserialize<'de> for ShareStatus {
     }
 }
 
+impl crate::json::FromJson for ShareStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `SortOrder` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortOrder {
@@ -5793,6 +8360,12 @@ impl<'de> Deserialize<'de> for SortOrder {
     }
 }
 
+impl crate::json::FromJson for SortOrder {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `SourceConnection` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SourceConnection {
@@ -5800,6 +8373,16 @@ pub struct SourceConnection {
     pub r#type: Option<SourceType>,
     #[serde(rename = "ConnectionParameters")]
     pub connection_parameters: SourceConnectionParameters,
+}
+
+impl crate::json::FromJson for SourceConnection {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            r#type: o.opt("Type")?,
+            connection_parameters: o.req("ConnectionParameters")?,
+        })
+    }
 }
 
 /// The `SourceConnectionDetail` structure.
@@ -5817,11 +8400,31 @@ pub struct SourceConnectionDetail {
     pub last_sync: Option<LastSync>,
 }
 
+impl crate::json::FromJson for SourceConnectionDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            r#type: o.opt("Type")?,
+            connection_parameters: o.opt("ConnectionParameters")?,
+            last_sync: o.opt("LastSync")?,
+        })
+    }
+}
+
 /// The `SourceConnectionParameters` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SourceConnectionParameters {
     #[serde(rename = "CodeStar", default, skip_serializing_if = "Option::is_none")]
     pub code_star: Option<CodeStarParameters>,
+}
+
+impl crate::json::FromJson for SourceConnectionParameters {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            code_star: o.opt("CodeStar")?,
+        })
+    }
 }
 
 /// The `SourceType` enum. Values this model does not know are kept in `Unknown`.
@@ -5873,6 +8476,12 @@ impl<'de> Deserialize<'de> for SourceType {
     }
 }
 
+impl crate::json::FromJson for SourceType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `StackInstance` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct StackInstance {
@@ -5886,6 +8495,17 @@ pub struct StackInstance {
         skip_serializing_if = "Option::is_none"
     )]
     pub stack_instance_status: Option<StackInstanceStatus>,
+}
+
+impl crate::json::FromJson for StackInstance {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            account: o.opt("Account")?,
+            region: o.opt("Region")?,
+            stack_instance_status: o.opt("StackInstanceStatus")?,
+        })
+    }
 }
 
 /// The `StackInstanceStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -5942,6 +8562,12 @@ impl<'de> Deserialize<'de> for StackInstanceStatus {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         Ok(Self::from(s.as_ref()))
+    }
+}
+
+impl crate::json::FromJson for StackInstanceStatus {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
 }
 
@@ -6002,6 +8628,12 @@ impl<'de> Deserialize<'de> for StackSetOperationType {
     }
 }
 
+impl crate::json::FromJson for StackSetOperationType {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `Status` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Status {
@@ -6059,6 +8691,12 @@ impl<'de> Deserialize<'de> for Status {
     }
 }
 
+impl crate::json::FromJson for Status {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+}
+
 /// The `Tag` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Tag {
@@ -6066,6 +8704,16 @@ pub struct Tag {
     pub key: String,
     #[serde(rename = "Value")]
     pub value: String,
+}
+
+impl crate::json::FromJson for Tag {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.req("Key")?,
+            value: o.req("Value")?,
+        })
+    }
 }
 
 /// The `TagOptionDetail` structure.
@@ -6083,9 +8731,29 @@ pub struct TagOptionDetail {
     pub owner: Option<String>,
 }
 
+impl crate::json::FromJson for TagOptionDetail {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("Key")?,
+            value: o.opt("Value")?,
+            active: o.opt("Active")?,
+            id: o.opt("Id")?,
+            owner: o.opt("Owner")?,
+        })
+    }
+}
+
 /// The `TagOptionNotMigratedException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct TagOptionNotMigratedException {}
+
+impl crate::json::FromJson for TagOptionNotMigratedException {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let _o = crate::json::Object::new(value)?;
+        Ok(Self {})
+    }
+}
 
 /// The `TagOptionSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -6094,6 +8762,16 @@ pub struct TagOptionSummary {
     pub key: Option<String>,
     #[serde(rename = "Values", default, skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
+}
+
+impl crate::json::FromJson for TagOptionSummary {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("Key")?,
+            values: o.opt("Values")?,
+        })
+    }
 }
 
 /// The `TerminateProvisionedProductInput` structure.
@@ -6133,6 +8811,20 @@ pub struct TerminateProvisionedProductInput {
     pub retain_physical_resources: Option<bool>,
 }
 
+impl crate::json::FromJson for TerminateProvisionedProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioned_product_name: o.opt("ProvisionedProductName")?,
+            provisioned_product_id: o.opt("ProvisionedProductId")?,
+            terminate_token: o.req("TerminateToken")?,
+            ignore_errors: o.opt("IgnoreErrors")?,
+            accept_language: o.opt("AcceptLanguage")?,
+            retain_physical_resources: o.opt("RetainPhysicalResources")?,
+        })
+    }
+}
+
 /// The `TerminateProvisionedProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct TerminateProvisionedProductOutput {
@@ -6144,6 +8836,15 @@ pub struct TerminateProvisionedProductOutput {
     pub record_detail: Option<RecordDetail>,
 }
 
+impl crate::json::FromJson for TerminateProvisionedProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            record_detail: o.opt("RecordDetail")?,
+        })
+    }
+}
+
 /// The `UniqueTagResourceIdentifier` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UniqueTagResourceIdentifier {
@@ -6151,6 +8852,16 @@ pub struct UniqueTagResourceIdentifier {
     pub key: Option<String>,
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl crate::json::FromJson for UniqueTagResourceIdentifier {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("Key")?,
+            value: o.opt("Value")?,
+        })
+    }
 }
 
 /// The `UpdateConstraintInput` structure.
@@ -6178,6 +8889,18 @@ pub struct UpdateConstraintInput {
     pub parameters: Option<String>,
 }
 
+impl crate::json::FromJson for UpdateConstraintInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.req("Id")?,
+            description: o.opt("Description")?,
+            parameters: o.opt("Parameters")?,
+        })
+    }
+}
+
 /// The `UpdateConstraintOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateConstraintOutput {
@@ -6195,6 +8918,17 @@ pub struct UpdateConstraintOutput {
     pub constraint_parameters: Option<String>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+}
+
+impl crate::json::FromJson for UpdateConstraintOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            constraint_detail: o.opt("ConstraintDetail")?,
+            constraint_parameters: o.opt("ConstraintParameters")?,
+            status: o.opt("Status")?,
+        })
+    }
 }
 
 /// The `UpdatePortfolioInput` structure.
@@ -6236,6 +8970,21 @@ pub struct UpdatePortfolioInput {
     pub remove_tags: Option<Vec<String>>,
 }
 
+impl crate::json::FromJson for UpdatePortfolioInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.req("Id")?,
+            display_name: o.opt("DisplayName")?,
+            description: o.opt("Description")?,
+            provider_name: o.opt("ProviderName")?,
+            add_tags: o.opt("AddTags")?,
+            remove_tags: o.opt("RemoveTags")?,
+        })
+    }
+}
+
 /// The `UpdatePortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdatePortfolioOutput {
@@ -6247,6 +8996,16 @@ pub struct UpdatePortfolioOutput {
     pub portfolio_detail: Option<PortfolioDetail>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+}
+
+impl crate::json::FromJson for UpdatePortfolioOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_detail: o.opt("PortfolioDetail")?,
+            tags: o.opt("Tags")?,
+        })
+    }
 }
 
 /// The `UpdatePortfolioShareInput` structure.
@@ -6282,6 +9041,20 @@ pub struct UpdatePortfolioShareInput {
     pub share_principals: Option<bool>,
 }
 
+impl crate::json::FromJson for UpdatePortfolioShareInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            portfolio_id: o.req("PortfolioId")?,
+            account_id: o.opt("AccountId")?,
+            organization_node: o.opt("OrganizationNode")?,
+            share_tag_options: o.opt("ShareTagOptions")?,
+            share_principals: o.opt("SharePrincipals")?,
+        })
+    }
+}
+
 /// The `UpdatePortfolioShareOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdatePortfolioShareOutput {
@@ -6293,6 +9066,16 @@ pub struct UpdatePortfolioShareOutput {
     pub portfolio_share_token: Option<String>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ShareStatus>,
+}
+
+impl crate::json::FromJson for UpdatePortfolioShareOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            portfolio_share_token: o.opt("PortfolioShareToken")?,
+            status: o.opt("Status")?,
+        })
+    }
 }
 
 /// The `UpdateProductInput` structure.
@@ -6356,6 +9139,26 @@ pub struct UpdateProductInput {
     pub source_connection: Option<SourceConnection>,
 }
 
+impl crate::json::FromJson for UpdateProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            id: o.req("Id")?,
+            name: o.opt("Name")?,
+            owner: o.opt("Owner")?,
+            description: o.opt("Description")?,
+            distributor: o.opt("Distributor")?,
+            support_description: o.opt("SupportDescription")?,
+            support_email: o.opt("SupportEmail")?,
+            support_url: o.opt("SupportUrl")?,
+            add_tags: o.opt("AddTags")?,
+            remove_tags: o.opt("RemoveTags")?,
+            source_connection: o.opt("SourceConnection")?,
+        })
+    }
+}
+
 /// The `UpdateProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateProductOutput {
@@ -6367,6 +9170,16 @@ pub struct UpdateProductOutput {
     pub product_view_detail: Option<ProductViewDetail>,
     #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+}
+
+impl crate::json::FromJson for UpdateProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            product_view_detail: o.opt("ProductViewDetail")?,
+            tags: o.opt("Tags")?,
+        })
+    }
 }
 
 /// The `UpdateProvisionedProductInput` structure.
@@ -6432,6 +9245,27 @@ pub struct UpdateProvisionedProductInput {
     pub update_token: String,
 }
 
+impl crate::json::FromJson for UpdateProvisionedProductInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            provisioned_product_name: o.opt("ProvisionedProductName")?,
+            provisioned_product_id: o.opt("ProvisionedProductId")?,
+            product_id: o.opt("ProductId")?,
+            product_name: o.opt("ProductName")?,
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
+            provisioning_artifact_name: o.opt("ProvisioningArtifactName")?,
+            path_id: o.opt("PathId")?,
+            path_name: o.opt("PathName")?,
+            provisioning_parameters: o.opt("ProvisioningParameters")?,
+            provisioning_preferences: o.opt("ProvisioningPreferences")?,
+            tags: o.opt("Tags")?,
+            update_token: o.req("UpdateToken")?,
+        })
+    }
+}
+
 /// The `UpdateProvisionedProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateProvisionedProductOutput {
@@ -6441,6 +9275,15 @@ pub struct UpdateProvisionedProductOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub record_detail: Option<RecordDetail>,
+}
+
+impl crate::json::FromJson for UpdateProvisionedProductOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            record_detail: o.opt("RecordDetail")?,
+        })
+    }
 }
 
 /// The `UpdateProvisionedProductPropertiesInput` structure.
@@ -6458,6 +9301,18 @@ pub struct UpdateProvisionedProductPropertiesInput {
     pub provisioned_product_properties: std::collections::BTreeMap<String, String>,
     #[serde(rename = "IdempotencyToken")]
     pub idempotency_token: String,
+}
+
+impl crate::json::FromJson for UpdateProvisionedProductPropertiesInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            provisioned_product_id: o.req("ProvisionedProductId")?,
+            provisioned_product_properties: o.req("ProvisionedProductProperties")?,
+            idempotency_token: o.req("IdempotencyToken")?,
+        })
+    }
 }
 
 /// The `UpdateProvisionedProductPropertiesOutput` structure.
@@ -6479,6 +9334,18 @@ pub struct UpdateProvisionedProductPropertiesOutput {
     pub record_id: Option<String>,
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<RecordStatus>,
+}
+
+impl crate::json::FromJson for UpdateProvisionedProductPropertiesOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioned_product_id: o.opt("ProvisionedProductId")?,
+            provisioned_product_properties: o.opt("ProvisionedProductProperties")?,
+            record_id: o.opt("RecordId")?,
+            status: o.opt("Status")?,
+        })
+    }
 }
 
 /// The `UpdateProvisioningArtifactInput` structure.
@@ -6508,6 +9375,21 @@ pub struct UpdateProvisioningArtifactInput {
     pub guidance: Option<ProvisioningArtifactGuidance>,
 }
 
+impl crate::json::FromJson for UpdateProvisioningArtifactInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            accept_language: o.opt("AcceptLanguage")?,
+            product_id: o.req("ProductId")?,
+            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
+            name: o.opt("Name")?,
+            description: o.opt("Description")?,
+            active: o.opt("Active")?,
+            guidance: o.opt("Guidance")?,
+        })
+    }
+}
+
 /// The `UpdateProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateProvisioningArtifactOutput {
@@ -6523,6 +9405,17 @@ pub struct UpdateProvisioningArtifactOutput {
     pub status: Option<Status>,
 }
 
+impl crate::json::FromJson for UpdateProvisioningArtifactOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail")?,
+            info: o.opt("Info")?,
+            status: o.opt("Status")?,
+        })
+    }
+}
+
 /// The `UpdateProvisioningParameter` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateProvisioningParameter {
@@ -6536,6 +9429,17 @@ pub struct UpdateProvisioningParameter {
         skip_serializing_if = "Option::is_none"
     )]
     pub use_previous_value: Option<bool>,
+}
+
+impl crate::json::FromJson for UpdateProvisioningParameter {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            key: o.opt("Key")?,
+            value: o.opt("Value")?,
+            use_previous_value: o.opt("UsePreviousValue")?,
+        })
+    }
 }
 
 /// The `UpdateProvisioningPreferences` structure.
@@ -6585,6 +9489,21 @@ pub struct UpdateProvisioningPreferences {
     pub stack_set_operation_type: Option<StackSetOperationType>,
 }
 
+impl crate::json::FromJson for UpdateProvisioningPreferences {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            stack_set_accounts: o.opt("StackSetAccounts")?,
+            stack_set_regions: o.opt("StackSetRegions")?,
+            stack_set_failure_tolerance_count: o.opt("StackSetFailureToleranceCount")?,
+            stack_set_failure_tolerance_percentage: o.opt("StackSetFailureTolerancePercentage")?,
+            stack_set_max_concurrency_count: o.opt("StackSetMaxConcurrencyCount")?,
+            stack_set_max_concurrency_percentage: o.opt("StackSetMaxConcurrencyPercentage")?,
+            stack_set_operation_type: o.opt("StackSetOperationType")?,
+        })
+    }
+}
+
 /// The `UpdateServiceActionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateServiceActionInput {
@@ -6612,6 +9531,19 @@ pub struct UpdateServiceActionInput {
     pub accept_language: Option<String>,
 }
 
+impl crate::json::FromJson for UpdateServiceActionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.req("Id")?,
+            name: o.opt("Name")?,
+            definition: o.opt("Definition")?,
+            description: o.opt("Description")?,
+            accept_language: o.opt("AcceptLanguage")?,
+        })
+    }
+}
+
 /// The `UpdateServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateServiceActionOutput {
@@ -6621,6 +9553,15 @@ pub struct UpdateServiceActionOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub service_action_detail: Option<ServiceActionDetail>,
+}
+
+impl crate::json::FromJson for UpdateServiceActionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            service_action_detail: o.opt("ServiceActionDetail")?,
+        })
+    }
 }
 
 /// The `UpdateTagOptionInput` structure.
@@ -6634,6 +9575,17 @@ pub struct UpdateTagOptionInput {
     pub active: Option<bool>,
 }
 
+impl crate::json::FromJson for UpdateTagOptionInput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            id: o.req("Id")?,
+            value: o.opt("Value")?,
+            active: o.opt("Active")?,
+        })
+    }
+}
+
 /// The `UpdateTagOptionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateTagOptionOutput {
@@ -6645,6 +9597,15 @@ pub struct UpdateTagOptionOutput {
     pub tag_option_detail: Option<TagOptionDetail>,
 }
 
+impl crate::json::FromJson for UpdateTagOptionOutput {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            tag_option_detail: o.opt("TagOptionDetail")?,
+        })
+    }
+}
+
 /// The `UsageInstruction` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UsageInstruction {
@@ -6652,6 +9613,409 @@ pub struct UsageInstruction {
     pub r#type: Option<String>,
     #[serde(rename = "Value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl crate::json::FromJson for UsageInstruction {
+    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
+        let mut o = crate::json::Object::new(value)?;
+        Ok(Self {
+            r#type: o.opt("Type")?,
+            value: o.opt("Value")?,
+        })
+    }
+}
+
+/// Decodes `value` as shape `shape` with serde and with [`crate::json::FromJson`] and
+/// compares (`None`: not a type of this module).
+#[cfg(test)]
+pub(crate) fn decodes_alike(shape: &str, value: &serde_json::Value) -> Option<Result<(), String>> {
+    use crate::json::decodes_alike as alike;
+    Some(match shape {
+        "AcceptPortfolioShareInput" => alike::<AcceptPortfolioShareInput>(value),
+        "AcceptPortfolioShareOutput" => alike::<AcceptPortfolioShareOutput>(value),
+        "AccessLevelFilter" => alike::<AccessLevelFilter>(value),
+        "AccessLevelFilterKey" => alike::<AccessLevelFilterKey>(value),
+        "AccessStatus" => alike::<AccessStatus>(value),
+        "AssociateBudgetWithResourceInput" => alike::<AssociateBudgetWithResourceInput>(value),
+        "AssociateBudgetWithResourceOutput" => alike::<AssociateBudgetWithResourceOutput>(value),
+        "AssociatePrincipalWithPortfolioInput" => {
+            alike::<AssociatePrincipalWithPortfolioInput>(value)
+        }
+        "AssociatePrincipalWithPortfolioOutput" => {
+            alike::<AssociatePrincipalWithPortfolioOutput>(value)
+        }
+        "AssociateProductWithPortfolioInput" => alike::<AssociateProductWithPortfolioInput>(value),
+        "AssociateProductWithPortfolioOutput" => {
+            alike::<AssociateProductWithPortfolioOutput>(value)
+        }
+        "AssociateServiceActionWithProvisioningArtifactInput" => {
+            alike::<AssociateServiceActionWithProvisioningArtifactInput>(value)
+        }
+        "AssociateServiceActionWithProvisioningArtifactOutput" => {
+            alike::<AssociateServiceActionWithProvisioningArtifactOutput>(value)
+        }
+        "AssociateTagOptionWithResourceInput" => {
+            alike::<AssociateTagOptionWithResourceInput>(value)
+        }
+        "AssociateTagOptionWithResourceOutput" => {
+            alike::<AssociateTagOptionWithResourceOutput>(value)
+        }
+        "BatchAssociateServiceActionWithProvisioningArtifactInput" => {
+            alike::<BatchAssociateServiceActionWithProvisioningArtifactInput>(value)
+        }
+        "BatchAssociateServiceActionWithProvisioningArtifactOutput" => {
+            alike::<BatchAssociateServiceActionWithProvisioningArtifactOutput>(value)
+        }
+        "BatchDisassociateServiceActionFromProvisioningArtifactInput" => {
+            alike::<BatchDisassociateServiceActionFromProvisioningArtifactInput>(value)
+        }
+        "BatchDisassociateServiceActionFromProvisioningArtifactOutput" => {
+            alike::<BatchDisassociateServiceActionFromProvisioningArtifactOutput>(value)
+        }
+        "BudgetDetail" => alike::<BudgetDetail>(value),
+        "ChangeAction" => alike::<ChangeAction>(value),
+        "CloudWatchDashboard" => alike::<CloudWatchDashboard>(value),
+        "CodeStarParameters" => alike::<CodeStarParameters>(value),
+        "ConstraintDetail" => alike::<ConstraintDetail>(value),
+        "ConstraintSummary" => alike::<ConstraintSummary>(value),
+        "CopyOption" => alike::<CopyOption>(value),
+        "CopyProductInput" => alike::<CopyProductInput>(value),
+        "CopyProductOutput" => alike::<CopyProductOutput>(value),
+        "CopyProductStatus" => alike::<CopyProductStatus>(value),
+        "CreateConstraintInput" => alike::<CreateConstraintInput>(value),
+        "CreateConstraintOutput" => alike::<CreateConstraintOutput>(value),
+        "CreatePortfolioInput" => alike::<CreatePortfolioInput>(value),
+        "CreatePortfolioOutput" => alike::<CreatePortfolioOutput>(value),
+        "CreatePortfolioShareInput" => alike::<CreatePortfolioShareInput>(value),
+        "CreatePortfolioShareOutput" => alike::<CreatePortfolioShareOutput>(value),
+        "CreateProductInput" => alike::<CreateProductInput>(value),
+        "CreateProductOutput" => alike::<CreateProductOutput>(value),
+        "CreateProvisionedProductPlanInput" => alike::<CreateProvisionedProductPlanInput>(value),
+        "CreateProvisionedProductPlanOutput" => alike::<CreateProvisionedProductPlanOutput>(value),
+        "CreateProvisioningArtifactInput" => alike::<CreateProvisioningArtifactInput>(value),
+        "CreateProvisioningArtifactOutput" => alike::<CreateProvisioningArtifactOutput>(value),
+        "CreateServiceActionInput" => alike::<CreateServiceActionInput>(value),
+        "CreateServiceActionOutput" => alike::<CreateServiceActionOutput>(value),
+        "CreateTagOptionInput" => alike::<CreateTagOptionInput>(value),
+        "CreateTagOptionOutput" => alike::<CreateTagOptionOutput>(value),
+        "DeleteConstraintInput" => alike::<DeleteConstraintInput>(value),
+        "DeleteConstraintOutput" => alike::<DeleteConstraintOutput>(value),
+        "DeletePortfolioInput" => alike::<DeletePortfolioInput>(value),
+        "DeletePortfolioOutput" => alike::<DeletePortfolioOutput>(value),
+        "DeletePortfolioShareInput" => alike::<DeletePortfolioShareInput>(value),
+        "DeletePortfolioShareOutput" => alike::<DeletePortfolioShareOutput>(value),
+        "DeleteProductInput" => alike::<DeleteProductInput>(value),
+        "DeleteProductOutput" => alike::<DeleteProductOutput>(value),
+        "DeleteProvisionedProductPlanInput" => alike::<DeleteProvisionedProductPlanInput>(value),
+        "DeleteProvisionedProductPlanOutput" => alike::<DeleteProvisionedProductPlanOutput>(value),
+        "DeleteProvisioningArtifactInput" => alike::<DeleteProvisioningArtifactInput>(value),
+        "DeleteProvisioningArtifactOutput" => alike::<DeleteProvisioningArtifactOutput>(value),
+        "DeleteServiceActionInput" => alike::<DeleteServiceActionInput>(value),
+        "DeleteServiceActionOutput" => alike::<DeleteServiceActionOutput>(value),
+        "DeleteTagOptionInput" => alike::<DeleteTagOptionInput>(value),
+        "DeleteTagOptionOutput" => alike::<DeleteTagOptionOutput>(value),
+        "DescribeConstraintInput" => alike::<DescribeConstraintInput>(value),
+        "DescribeConstraintOutput" => alike::<DescribeConstraintOutput>(value),
+        "DescribeCopyProductStatusInput" => alike::<DescribeCopyProductStatusInput>(value),
+        "DescribeCopyProductStatusOutput" => alike::<DescribeCopyProductStatusOutput>(value),
+        "DescribePortfolioInput" => alike::<DescribePortfolioInput>(value),
+        "DescribePortfolioOutput" => alike::<DescribePortfolioOutput>(value),
+        "DescribePortfolioShareStatusInput" => alike::<DescribePortfolioShareStatusInput>(value),
+        "DescribePortfolioShareStatusOutput" => alike::<DescribePortfolioShareStatusOutput>(value),
+        "DescribePortfolioShareType" => alike::<DescribePortfolioShareType>(value),
+        "DescribePortfolioSharesInput" => alike::<DescribePortfolioSharesInput>(value),
+        "DescribePortfolioSharesOutput" => alike::<DescribePortfolioSharesOutput>(value),
+        "DescribeProductAsAdminInput" => alike::<DescribeProductAsAdminInput>(value),
+        "DescribeProductAsAdminOutput" => alike::<DescribeProductAsAdminOutput>(value),
+        "DescribeProductInput" => alike::<DescribeProductInput>(value),
+        "DescribeProductOutput" => alike::<DescribeProductOutput>(value),
+        "DescribeProductViewInput" => alike::<DescribeProductViewInput>(value),
+        "DescribeProductViewOutput" => alike::<DescribeProductViewOutput>(value),
+        "DescribeProvisionedProductInput" => alike::<DescribeProvisionedProductInput>(value),
+        "DescribeProvisionedProductOutput" => alike::<DescribeProvisionedProductOutput>(value),
+        "DescribeProvisionedProductPlanInput" => {
+            alike::<DescribeProvisionedProductPlanInput>(value)
+        }
+        "DescribeProvisionedProductPlanOutput" => {
+            alike::<DescribeProvisionedProductPlanOutput>(value)
+        }
+        "DescribeProvisioningArtifactInput" => alike::<DescribeProvisioningArtifactInput>(value),
+        "DescribeProvisioningArtifactOutput" => alike::<DescribeProvisioningArtifactOutput>(value),
+        "DescribeProvisioningParametersInput" => {
+            alike::<DescribeProvisioningParametersInput>(value)
+        }
+        "DescribeProvisioningParametersOutput" => {
+            alike::<DescribeProvisioningParametersOutput>(value)
+        }
+        "DescribeRecordInput" => alike::<DescribeRecordInput>(value),
+        "DescribeRecordOutput" => alike::<DescribeRecordOutput>(value),
+        "DescribeServiceActionExecutionParametersInput" => {
+            alike::<DescribeServiceActionExecutionParametersInput>(value)
+        }
+        "DescribeServiceActionExecutionParametersOutput" => {
+            alike::<DescribeServiceActionExecutionParametersOutput>(value)
+        }
+        "DescribeServiceActionInput" => alike::<DescribeServiceActionInput>(value),
+        "DescribeServiceActionOutput" => alike::<DescribeServiceActionOutput>(value),
+        "DescribeTagOptionInput" => alike::<DescribeTagOptionInput>(value),
+        "DescribeTagOptionOutput" => alike::<DescribeTagOptionOutput>(value),
+        "DisableAWSOrganizationsAccessInput" => alike::<DisableAWSOrganizationsAccessInput>(value),
+        "DisableAWSOrganizationsAccessOutput" => {
+            alike::<DisableAWSOrganizationsAccessOutput>(value)
+        }
+        "DisassociateBudgetFromResourceInput" => {
+            alike::<DisassociateBudgetFromResourceInput>(value)
+        }
+        "DisassociateBudgetFromResourceOutput" => {
+            alike::<DisassociateBudgetFromResourceOutput>(value)
+        }
+        "DisassociatePrincipalFromPortfolioInput" => {
+            alike::<DisassociatePrincipalFromPortfolioInput>(value)
+        }
+        "DisassociatePrincipalFromPortfolioOutput" => {
+            alike::<DisassociatePrincipalFromPortfolioOutput>(value)
+        }
+        "DisassociateProductFromPortfolioInput" => {
+            alike::<DisassociateProductFromPortfolioInput>(value)
+        }
+        "DisassociateProductFromPortfolioOutput" => {
+            alike::<DisassociateProductFromPortfolioOutput>(value)
+        }
+        "DisassociateServiceActionFromProvisioningArtifactInput" => {
+            alike::<DisassociateServiceActionFromProvisioningArtifactInput>(value)
+        }
+        "DisassociateServiceActionFromProvisioningArtifactOutput" => {
+            alike::<DisassociateServiceActionFromProvisioningArtifactOutput>(value)
+        }
+        "DisassociateTagOptionFromResourceInput" => {
+            alike::<DisassociateTagOptionFromResourceInput>(value)
+        }
+        "DisassociateTagOptionFromResourceOutput" => {
+            alike::<DisassociateTagOptionFromResourceOutput>(value)
+        }
+        "DuplicateResourceException" => alike::<DuplicateResourceException>(value),
+        "EnableAWSOrganizationsAccessInput" => alike::<EnableAWSOrganizationsAccessInput>(value),
+        "EnableAWSOrganizationsAccessOutput" => alike::<EnableAWSOrganizationsAccessOutput>(value),
+        "EngineWorkflowResourceIdentifier" => alike::<EngineWorkflowResourceIdentifier>(value),
+        "EngineWorkflowStatus" => alike::<EngineWorkflowStatus>(value),
+        "EvaluationType" => alike::<EvaluationType>(value),
+        "ExecuteProvisionedProductPlanInput" => alike::<ExecuteProvisionedProductPlanInput>(value),
+        "ExecuteProvisionedProductPlanOutput" => {
+            alike::<ExecuteProvisionedProductPlanOutput>(value)
+        }
+        "ExecuteProvisionedProductServiceActionInput" => {
+            alike::<ExecuteProvisionedProductServiceActionInput>(value)
+        }
+        "ExecuteProvisionedProductServiceActionOutput" => {
+            alike::<ExecuteProvisionedProductServiceActionOutput>(value)
+        }
+        "ExecutionParameter" => alike::<ExecutionParameter>(value),
+        "FailedServiceActionAssociation" => alike::<FailedServiceActionAssociation>(value),
+        "GetAWSOrganizationsAccessStatusInput" => {
+            alike::<GetAWSOrganizationsAccessStatusInput>(value)
+        }
+        "GetAWSOrganizationsAccessStatusOutput" => {
+            alike::<GetAWSOrganizationsAccessStatusOutput>(value)
+        }
+        "GetProvisionedProductOutputsInput" => alike::<GetProvisionedProductOutputsInput>(value),
+        "GetProvisionedProductOutputsOutput" => alike::<GetProvisionedProductOutputsOutput>(value),
+        "ImportAsProvisionedProductInput" => alike::<ImportAsProvisionedProductInput>(value),
+        "ImportAsProvisionedProductOutput" => alike::<ImportAsProvisionedProductOutput>(value),
+        "InvalidParametersException" => alike::<InvalidParametersException>(value),
+        "InvalidStateException" => alike::<InvalidStateException>(value),
+        "LastSync" => alike::<LastSync>(value),
+        "LastSyncStatus" => alike::<LastSyncStatus>(value),
+        "LaunchPath" => alike::<LaunchPath>(value),
+        "LaunchPathSummary" => alike::<LaunchPathSummary>(value),
+        "LimitExceededException" => alike::<LimitExceededException>(value),
+        "ListAcceptedPortfolioSharesInput" => alike::<ListAcceptedPortfolioSharesInput>(value),
+        "ListAcceptedPortfolioSharesOutput" => alike::<ListAcceptedPortfolioSharesOutput>(value),
+        "ListBudgetsForResourceInput" => alike::<ListBudgetsForResourceInput>(value),
+        "ListBudgetsForResourceOutput" => alike::<ListBudgetsForResourceOutput>(value),
+        "ListConstraintsForPortfolioInput" => alike::<ListConstraintsForPortfolioInput>(value),
+        "ListConstraintsForPortfolioOutput" => alike::<ListConstraintsForPortfolioOutput>(value),
+        "ListLaunchPathsInput" => alike::<ListLaunchPathsInput>(value),
+        "ListLaunchPathsOutput" => alike::<ListLaunchPathsOutput>(value),
+        "ListOrganizationPortfolioAccessInput" => {
+            alike::<ListOrganizationPortfolioAccessInput>(value)
+        }
+        "ListOrganizationPortfolioAccessOutput" => {
+            alike::<ListOrganizationPortfolioAccessOutput>(value)
+        }
+        "ListPortfolioAccessInput" => alike::<ListPortfolioAccessInput>(value),
+        "ListPortfolioAccessOutput" => alike::<ListPortfolioAccessOutput>(value),
+        "ListPortfoliosForProductInput" => alike::<ListPortfoliosForProductInput>(value),
+        "ListPortfoliosForProductOutput" => alike::<ListPortfoliosForProductOutput>(value),
+        "ListPortfoliosInput" => alike::<ListPortfoliosInput>(value),
+        "ListPortfoliosOutput" => alike::<ListPortfoliosOutput>(value),
+        "ListPrincipalsForPortfolioInput" => alike::<ListPrincipalsForPortfolioInput>(value),
+        "ListPrincipalsForPortfolioOutput" => alike::<ListPrincipalsForPortfolioOutput>(value),
+        "ListProvisionedProductPlansInput" => alike::<ListProvisionedProductPlansInput>(value),
+        "ListProvisionedProductPlansOutput" => alike::<ListProvisionedProductPlansOutput>(value),
+        "ListProvisioningArtifactsForServiceActionInput" => {
+            alike::<ListProvisioningArtifactsForServiceActionInput>(value)
+        }
+        "ListProvisioningArtifactsForServiceActionOutput" => {
+            alike::<ListProvisioningArtifactsForServiceActionOutput>(value)
+        }
+        "ListProvisioningArtifactsInput" => alike::<ListProvisioningArtifactsInput>(value),
+        "ListProvisioningArtifactsOutput" => alike::<ListProvisioningArtifactsOutput>(value),
+        "ListRecordHistoryInput" => alike::<ListRecordHistoryInput>(value),
+        "ListRecordHistoryOutput" => alike::<ListRecordHistoryOutput>(value),
+        "ListRecordHistorySearchFilter" => alike::<ListRecordHistorySearchFilter>(value),
+        "ListResourcesForTagOptionInput" => alike::<ListResourcesForTagOptionInput>(value),
+        "ListResourcesForTagOptionOutput" => alike::<ListResourcesForTagOptionOutput>(value),
+        "ListServiceActionsForProvisioningArtifactInput" => {
+            alike::<ListServiceActionsForProvisioningArtifactInput>(value)
+        }
+        "ListServiceActionsForProvisioningArtifactOutput" => {
+            alike::<ListServiceActionsForProvisioningArtifactOutput>(value)
+        }
+        "ListServiceActionsInput" => alike::<ListServiceActionsInput>(value),
+        "ListServiceActionsOutput" => alike::<ListServiceActionsOutput>(value),
+        "ListStackInstancesForProvisionedProductInput" => {
+            alike::<ListStackInstancesForProvisionedProductInput>(value)
+        }
+        "ListStackInstancesForProvisionedProductOutput" => {
+            alike::<ListStackInstancesForProvisionedProductOutput>(value)
+        }
+        "ListTagOptionsFilters" => alike::<ListTagOptionsFilters>(value),
+        "ListTagOptionsInput" => alike::<ListTagOptionsInput>(value),
+        "ListTagOptionsOutput" => alike::<ListTagOptionsOutput>(value),
+        "NotifyProvisionProductEngineWorkflowResultInput" => {
+            alike::<NotifyProvisionProductEngineWorkflowResultInput>(value)
+        }
+        "NotifyProvisionProductEngineWorkflowResultOutput" => {
+            alike::<NotifyProvisionProductEngineWorkflowResultOutput>(value)
+        }
+        "NotifyTerminateProvisionedProductEngineWorkflowResultInput" => {
+            alike::<NotifyTerminateProvisionedProductEngineWorkflowResultInput>(value)
+        }
+        "NotifyTerminateProvisionedProductEngineWorkflowResultOutput" => {
+            alike::<NotifyTerminateProvisionedProductEngineWorkflowResultOutput>(value)
+        }
+        "NotifyUpdateProvisionedProductEngineWorkflowResultInput" => {
+            alike::<NotifyUpdateProvisionedProductEngineWorkflowResultInput>(value)
+        }
+        "NotifyUpdateProvisionedProductEngineWorkflowResultOutput" => {
+            alike::<NotifyUpdateProvisionedProductEngineWorkflowResultOutput>(value)
+        }
+        "OperationNotSupportedException" => alike::<OperationNotSupportedException>(value),
+        "OrganizationNode" => alike::<OrganizationNode>(value),
+        "OrganizationNodeType" => alike::<OrganizationNodeType>(value),
+        "ParameterConstraints" => alike::<ParameterConstraints>(value),
+        "PortfolioDetail" => alike::<PortfolioDetail>(value),
+        "PortfolioShareDetail" => alike::<PortfolioShareDetail>(value),
+        "PortfolioShareType" => alike::<PortfolioShareType>(value),
+        "Principal" => alike::<Principal>(value),
+        "PrincipalType" => alike::<PrincipalType>(value),
+        "ProductSource" => alike::<ProductSource>(value),
+        "ProductType" => alike::<ProductType>(value),
+        "ProductViewAggregationValue" => alike::<ProductViewAggregationValue>(value),
+        "ProductViewDetail" => alike::<ProductViewDetail>(value),
+        "ProductViewFilterBy" => alike::<ProductViewFilterBy>(value),
+        "ProductViewSortBy" => alike::<ProductViewSortBy>(value),
+        "ProductViewSummary" => alike::<ProductViewSummary>(value),
+        "PropertyKey" => alike::<PropertyKey>(value),
+        "ProvisionProductInput" => alike::<ProvisionProductInput>(value),
+        "ProvisionProductOutput" => alike::<ProvisionProductOutput>(value),
+        "ProvisionedProductAttribute" => alike::<ProvisionedProductAttribute>(value),
+        "ProvisionedProductDetail" => alike::<ProvisionedProductDetail>(value),
+        "ProvisionedProductPlanDetails" => alike::<ProvisionedProductPlanDetails>(value),
+        "ProvisionedProductPlanStatus" => alike::<ProvisionedProductPlanStatus>(value),
+        "ProvisionedProductPlanSummary" => alike::<ProvisionedProductPlanSummary>(value),
+        "ProvisionedProductPlanType" => alike::<ProvisionedProductPlanType>(value),
+        "ProvisionedProductStatus" => alike::<ProvisionedProductStatus>(value),
+        "ProvisionedProductViewFilterBy" => alike::<ProvisionedProductViewFilterBy>(value),
+        "ProvisioningArtifact" => alike::<ProvisioningArtifact>(value),
+        "ProvisioningArtifactDetail" => alike::<ProvisioningArtifactDetail>(value),
+        "ProvisioningArtifactGuidance" => alike::<ProvisioningArtifactGuidance>(value),
+        "ProvisioningArtifactOutput" => alike::<ProvisioningArtifactOutput>(value),
+        "ProvisioningArtifactParameter" => alike::<ProvisioningArtifactParameter>(value),
+        "ProvisioningArtifactPreferences" => alike::<ProvisioningArtifactPreferences>(value),
+        "ProvisioningArtifactProperties" => alike::<ProvisioningArtifactProperties>(value),
+        "ProvisioningArtifactPropertyName" => alike::<ProvisioningArtifactPropertyName>(value),
+        "ProvisioningArtifactSummary" => alike::<ProvisioningArtifactSummary>(value),
+        "ProvisioningArtifactType" => alike::<ProvisioningArtifactType>(value),
+        "ProvisioningArtifactView" => alike::<ProvisioningArtifactView>(value),
+        "ProvisioningParameter" => alike::<ProvisioningParameter>(value),
+        "ProvisioningPreferences" => alike::<ProvisioningPreferences>(value),
+        "RecordDetail" => alike::<RecordDetail>(value),
+        "RecordError" => alike::<RecordError>(value),
+        "RecordOutput" => alike::<RecordOutput>(value),
+        "RecordStatus" => alike::<RecordStatus>(value),
+        "RecordTag" => alike::<RecordTag>(value),
+        "RejectPortfolioShareInput" => alike::<RejectPortfolioShareInput>(value),
+        "RejectPortfolioShareOutput" => alike::<RejectPortfolioShareOutput>(value),
+        "Replacement" => alike::<Replacement>(value),
+        "RequiresRecreation" => alike::<RequiresRecreation>(value),
+        "ResourceAttribute" => alike::<ResourceAttribute>(value),
+        "ResourceChange" => alike::<ResourceChange>(value),
+        "ResourceChangeDetail" => alike::<ResourceChangeDetail>(value),
+        "ResourceDetail" => alike::<ResourceDetail>(value),
+        "ResourceInUseException" => alike::<ResourceInUseException>(value),
+        "ResourceNotFoundException" => alike::<ResourceNotFoundException>(value),
+        "ResourceTargetDefinition" => alike::<ResourceTargetDefinition>(value),
+        "ScanProvisionedProductsInput" => alike::<ScanProvisionedProductsInput>(value),
+        "ScanProvisionedProductsOutput" => alike::<ScanProvisionedProductsOutput>(value),
+        "SearchProductsAsAdminInput" => alike::<SearchProductsAsAdminInput>(value),
+        "SearchProductsAsAdminOutput" => alike::<SearchProductsAsAdminOutput>(value),
+        "SearchProductsInput" => alike::<SearchProductsInput>(value),
+        "SearchProductsOutput" => alike::<SearchProductsOutput>(value),
+        "SearchProvisionedProductsInput" => alike::<SearchProvisionedProductsInput>(value),
+        "SearchProvisionedProductsOutput" => alike::<SearchProvisionedProductsOutput>(value),
+        "ServiceActionAssociation" => alike::<ServiceActionAssociation>(value),
+        "ServiceActionAssociationErrorCode" => alike::<ServiceActionAssociationErrorCode>(value),
+        "ServiceActionDefinitionKey" => alike::<ServiceActionDefinitionKey>(value),
+        "ServiceActionDefinitionType" => alike::<ServiceActionDefinitionType>(value),
+        "ServiceActionDetail" => alike::<ServiceActionDetail>(value),
+        "ServiceActionSummary" => alike::<ServiceActionSummary>(value),
+        "ShareDetails" => alike::<ShareDetails>(value),
+        "ShareError" => alike::<ShareError>(value),
+        "ShareStatus" => alike::<ShareStatus>(value),
+        "SortOrder" => alike::<SortOrder>(value),
+        "SourceConnection" => alike::<SourceConnection>(value),
+        "SourceConnectionDetail" => alike::<SourceConnectionDetail>(value),
+        "SourceConnectionParameters" => alike::<SourceConnectionParameters>(value),
+        "SourceType" => alike::<SourceType>(value),
+        "StackInstance" => alike::<StackInstance>(value),
+        "StackInstanceStatus" => alike::<StackInstanceStatus>(value),
+        "StackSetOperationType" => alike::<StackSetOperationType>(value),
+        "Status" => alike::<Status>(value),
+        "Tag" => alike::<Tag>(value),
+        "TagOptionDetail" => alike::<TagOptionDetail>(value),
+        "TagOptionNotMigratedException" => alike::<TagOptionNotMigratedException>(value),
+        "TagOptionSummary" => alike::<TagOptionSummary>(value),
+        "TerminateProvisionedProductInput" => alike::<TerminateProvisionedProductInput>(value),
+        "TerminateProvisionedProductOutput" => alike::<TerminateProvisionedProductOutput>(value),
+        "UniqueTagResourceIdentifier" => alike::<UniqueTagResourceIdentifier>(value),
+        "UpdateConstraintInput" => alike::<UpdateConstraintInput>(value),
+        "UpdateConstraintOutput" => alike::<UpdateConstraintOutput>(value),
+        "UpdatePortfolioInput" => alike::<UpdatePortfolioInput>(value),
+        "UpdatePortfolioOutput" => alike::<UpdatePortfolioOutput>(value),
+        "UpdatePortfolioShareInput" => alike::<UpdatePortfolioShareInput>(value),
+        "UpdatePortfolioShareOutput" => alike::<UpdatePortfolioShareOutput>(value),
+        "UpdateProductInput" => alike::<UpdateProductInput>(value),
+        "UpdateProductOutput" => alike::<UpdateProductOutput>(value),
+        "UpdateProvisionedProductInput" => alike::<UpdateProvisionedProductInput>(value),
+        "UpdateProvisionedProductOutput" => alike::<UpdateProvisionedProductOutput>(value),
+        "UpdateProvisionedProductPropertiesInput" => {
+            alike::<UpdateProvisionedProductPropertiesInput>(value)
+        }
+        "UpdateProvisionedProductPropertiesOutput" => {
+            alike::<UpdateProvisionedProductPropertiesOutput>(value)
+        }
+        "UpdateProvisioningArtifactInput" => alike::<UpdateProvisioningArtifactInput>(value),
+        "UpdateProvisioningArtifactOutput" => alike::<UpdateProvisioningArtifactOutput>(value),
+        "UpdateProvisioningParameter" => alike::<UpdateProvisioningParameter>(value),
+        "UpdateProvisioningPreferences" => alike::<UpdateProvisioningPreferences>(value),
+        "UpdateServiceActionInput" => alike::<UpdateServiceActionInput>(value),
+        "UpdateServiceActionOutput" => alike::<UpdateServiceActionOutput>(value),
+        "UpdateTagOptionInput" => alike::<UpdateTagOptionInput>(value),
+        "UpdateTagOptionOutput" => alike::<UpdateTagOptionOutput>(value),
+        "UsageInstruction" => alike::<UsageInstruction>(value),
+        _ => return None,
+    })
 }
 
 static PATTERN_0: Pattern = Pattern::new("^[0-9]{12}$", "^(?:^[0-9]{12}$)$");
