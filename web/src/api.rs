@@ -4,6 +4,9 @@
 use baryon_model::json::FromJson;
 use baryon_model::proton::TemplateVersionSourceInput;
 use baryon_model::shape::{OperationName, OperationShape};
+use std::future::Future;
+use std::pin::Pin;
+
 use gloo_net::http::{Request, Response};
 use serde::Deserialize;
 
@@ -75,49 +78,56 @@ async fn answer(response: Result<Response, gloo_net::Error>) -> Result<String, A
 }
 
 /// The generated type of an answer, through [`FromJson`] (one untyped parse, then small
-/// steps per member: far less wasm than serde's visitors; see `baryon_model::json`).
+/// steps per member: far less wasm than serde's visitors; see `baryon_model::json`). Never
+/// inlined: one copy per output type, not one per call site.
+#[inline(never)]
 fn decode<T: FromJson>(body: &str) -> Result<T, ApiError> {
     baryon_model::json::from_str(body)
         .map_err(|e| ApiError::client(format!("unexpected answer from the server: {e}")))
 }
 
+/// A request's JSON body (one copy per input type, not one per call site).
+#[inline(never)]
+fn encode<T: serde::Serialize>(input: &T) -> Result<String, ApiError> {
+    serde_json::to_string(input).map_err(|e| ApiError::client(e.to_string()))
+}
+
+/// An answer on its way.
+type Answer = Pin<Box<dyn Future<Output = Result<String, ApiError>>>>;
+
 /// `POST /api/<service>/<operation>` with a JSON body; the answer's body. `service` is the
-/// signing name (`proton`, `servicecatalog`), which is also the proxy's path segment.
-async fn post(
-    service: &'static str,
-    operation: &'static str,
-    body: String,
-) -> Result<String, ApiError> {
-    let request = Request::post(&format!("/api/{service}/{operation}"))
-        .header("x-baryon-csrf", "1")
-        .header("content-type", "application/json")
-        .body(body)
-        .map_err(|e| ApiError::client(e.to_string()))?;
-    answer(request.send().await).await
+/// signing name (`proton`, `servicecatalog`), which is also the proxy's path segment. Boxed,
+/// so a caller's future holds a pointer rather than this state machine.
+fn post(service: &'static str, operation: &'static str, body: Result<String, ApiError>) -> Answer {
+    Box::pin(async move {
+        let request = Request::post(&format!("/api/{service}/{operation}"))
+            .header("x-baryon-csrf", "1")
+            .header("content-type", "application/json")
+            .body(body?)
+            .map_err(|e| ApiError::client(e.to_string()))?;
+        answer(request.send().await).await
+    })
 }
 
 /// Calls one operation (Proton or Service Catalog) through the proxy with its generated input
 /// type and decodes its generated output type. Only the encoding and decoding are generic.
-pub async fn call<Op>(input: Op::Input) -> Result<Op::Output, ApiError>
+pub fn call<Op>(input: Op::Input) -> impl Future<Output = Result<Op::Output, ApiError>>
 where
     Op: OperationShape,
     Op::Op: OperationName,
 {
-    let body = serde_json::to_string(&input).map_err(|e| ApiError::client(e.to_string()))?;
-    decode(
-        &post(
-            Op::SERVICE.signing_name,
-            Op::OPERATION.operation_name(),
-            body,
-        )
-        .await?,
-    )
+    let answer = post(
+        Op::SERVICE.signing_name,
+        Op::OPERATION.operation_name(),
+        encode(&input),
+    );
+    async move { decode(&answer.await?) }
 }
 
 /// Calls one of Baryon's own operations (`POST /api/baryon/<Operation>`, see
 /// `baryon_model::extensions`) with a JSON body; the answer's JSON text.
 pub async fn baryon(operation: &'static str, body: String) -> Result<String, ApiError> {
-    post("baryon", operation, body).await
+    post("baryon", operation, Ok(body)).await
 }
 
 /// Uploads a file to the engine's artifact store (`PUT /api/bundles/<bucket>/<key>`) and
