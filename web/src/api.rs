@@ -1,7 +1,7 @@
 //! The typed client of the signing proxy: one generic [`call`] over the generated operation
 //! types (`POST /api/proton/<Operation>`), bundle uploads, and [`ApiError`].
 
-use baryon_model::json::FromJson;
+use baryon_model::json::{DecodeError, FromJson};
 use baryon_model::proton::TemplateVersionSourceInput;
 use baryon_model::shape::{OperationName, OperationShape};
 use std::future::Future;
@@ -82,8 +82,15 @@ async fn answer(response: Result<Response, gloo_net::Error>) -> Result<String, A
 /// inlined: one copy per output type, not one per call site.
 #[inline(never)]
 fn decode<T: FromJson>(body: &str) -> Result<T, ApiError> {
-    baryon_model::json::from_str(body)
-        .map_err(|e| ApiError::client(format!("unexpected answer from the server: {e}")))
+    baryon_model::json::parse(body)
+        .and_then(T::from_json)
+        .map_err(unexpected)
+}
+
+/// The error for an answer that is not what the operation returns.
+#[inline(never)]
+fn unexpected(e: DecodeError) -> ApiError {
+    ApiError::client(format!("unexpected answer from the server: {e}"))
 }
 
 /// A request's JSON body (one copy per input type, not one per call site).

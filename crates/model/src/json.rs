@@ -54,7 +54,14 @@ impl DecodeError {
         }
     }
 
+    /// `missing member <key>`.
+    #[inline(never)]
+    fn missing(key: &str) -> Self {
+        Self::new(format!("missing member `{key}`"))
+    }
+
     /// `expected <what>, found <the value's JSON type>`.
+    #[inline(never)]
     fn expected(what: &str, found: &Value) -> Self {
         let kind = match found {
             Value::Null => "null",
@@ -69,6 +76,7 @@ impl DecodeError {
 
     /// The error one level down, under member `key`.
     #[must_use]
+    #[inline(never)]
     pub fn at(mut self, key: &str) -> Self {
         self.path = if self.path.is_empty() {
             key.to_owned()
@@ -81,6 +89,8 @@ impl DecodeError {
     }
 
     /// The error one level down, at list index `i`.
+    #[must_use]
+    #[inline(never)]
     fn at_index(mut self, i: usize) -> Self {
         self.path = if self.path.is_empty() || self.path.starts_with('[') {
             format!("[{i}]{}", self.path)
@@ -104,8 +114,13 @@ pub trait FromJson: Sized {
 
 /// Parses `text` and decodes it as a `T`.
 pub fn from_str<T: FromJson>(text: &str) -> Result<T, DecodeError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| DecodeError::new(e.to_string()))?;
-    T::from_json(value)
+    T::from_json(parse(text)?)
+}
+
+/// `text` as a JSON value.
+#[inline(never)]
+pub fn parse(text: &str) -> Result<Value, DecodeError> {
+    serde_json::from_str(text).map_err(|e| DecodeError::new(e.to_string()))
 }
 
 /// The members of a structure being decoded; each is taken out once.
@@ -120,19 +135,24 @@ impl Object {
         }
     }
 
-    /// The required member `key`.
+    /// Member `key`, taken out (not inlined, like every non-generic step here: the generic
+    /// ones stay a few instructions each).
     #[inline(never)]
+    fn take(&mut self, key: &str) -> Option<Value> {
+        self.0.remove(key)
+    }
+
+    /// The required member `key`.
     pub fn req<T: FromJson>(&mut self, key: &str) -> Result<T, DecodeError> {
-        match self.0.remove(key) {
+        match self.take(key) {
             Some(value) => T::from_json(value).map_err(|e| e.at(key)),
-            None => Err(DecodeError::new(format!("missing member `{key}`"))),
+            None => Err(DecodeError::missing(key)),
         }
     }
 
     /// The optional member `key`: `None` when absent or `null`.
-    #[inline(never)]
     pub fn opt<T: FromJson>(&mut self, key: &str) -> Result<Option<T>, DecodeError> {
-        match self.0.remove(key) {
+        match self.take(key) {
             None | Some(Value::Null) => Ok(None),
             Some(value) => T::from_json(value).map(Some).map_err(|e| e.at(key)),
         }
@@ -212,31 +232,60 @@ impl FromJson for Timestamp {
     }
 }
 
+/// Calls `f` on each element of an array (`f` pushes the decoded element; the index goes
+/// into the error's path). Not generic: the loop is compiled once, not once per element type.
+#[inline(never)]
+fn each_element(
+    value: Value,
+    f: &mut dyn FnMut(Value) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.into_iter().enumerate() {
+                f(item).map_err(|e| e.at_index(i))?;
+            }
+            Ok(())
+        }
+        other => Err(DecodeError::expected("an array", &other)),
+    }
+}
+
+/// Calls `f` on each member of an object (the key goes into the error's path).
+#[inline(never)]
+fn each_member(
+    value: Value,
+    f: &mut dyn FnMut(&str, Value) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                f(&key, item).map_err(|e| e.at(&key))?;
+            }
+            Ok(())
+        }
+        other => Err(DecodeError::expected("an object", &other)),
+    }
+}
+
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(value: Value) -> Result<Self, DecodeError> {
-        match value {
-            Value::Array(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| T::from_json(v).map_err(|e| e.at_index(i)))
-                .collect(),
-            other => Err(DecodeError::expected("an array", &other)),
-        }
+        let mut out = Vec::new();
+        each_element(value, &mut |item| {
+            out.push(T::from_json(item)?);
+            Ok(())
+        })?;
+        Ok(out)
     }
 }
 
 impl<T: FromJson> FromJson for BTreeMap<String, T> {
     fn from_json(value: Value) -> Result<Self, DecodeError> {
-        match value {
-            Value::Object(map) => map
-                .into_iter()
-                .map(|(k, v)| match T::from_json(v) {
-                    Ok(v) => Ok((k, v)),
-                    Err(e) => Err(e.at(&k)),
-                })
-                .collect(),
-            other => Err(DecodeError::expected("an object", &other)),
-        }
+        let mut out = BTreeMap::new();
+        each_member(value, &mut |key, item| {
+            out.insert(key.to_owned(), T::from_json(item)?);
+            Ok(())
+        })?;
+        Ok(out)
     }
 }
 
