@@ -685,18 +685,29 @@ fn emit_struct(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Valu
     let _ = writeln!(out, "#[derive({})]", derives.join(", "));
     let _ = writeln!(out, "pub struct {name} {{\n{fields}}}\n");
     let mut decode = String::new();
+    let mut empty = String::new();
     for (mn, _) in &mems {
         let how = if required.contains(mn.as_str()) {
             "req"
         } else {
             "opt"
         };
-        let _ = writeln!(decode, "            {}: o.{how}({mn:?})?,", snake_case(mn));
+        let _ = writeln!(decode, "            {}: o.{how}({mn:?}),", snake_case(mn));
+        let _ = writeln!(
+            empty,
+            "            {}: {},",
+            snake_case(mn),
+            if how == "req" {
+                "crate::json::FromJson::empty()"
+            } else {
+                "None"
+            }
+        );
     }
-    let binding = if mems.is_empty() { "_o" } else { "mut o" };
+    let binding = if mems.is_empty() { "o" } else { "mut o" };
     let _ = writeln!(
         out,
-        "impl crate::json::FromJson for {name} {{\n    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {{\n        let {binding} = crate::json::Object::new(value)?;\n        Ok(Self {{\n{decode}        }})\n    }}\n}}\n"
+        "impl crate::json::FromJson for {name} {{\n    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {{\n        let {binding} = crate::json::Object::new(value)?;\n        let value = Self {{\n{decode}        }};\n        o.finish(value)\n    }}\n\n    fn empty() -> Self {{\n        Self {{\n{empty}        }}\n    }}\n}}\n"
     );
     if !sensitive_fields.is_empty() {
         let _ = writeln!(
@@ -754,9 +765,13 @@ fn emit_union(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Value
             pascal_case(mn)
         );
     }
+    let first = members(s)?
+        .first()
+        .map(|(mn, _)| pascal_case(mn))
+        .ok_or_else(|| anyhow!("union {name} has no member"))?;
     let _ = writeln!(
         out,
-        "            other => Err(crate::json::unknown_member(other, {name:?})),\n        }}\n    }}\n}}\n"
+        "            other => Err(crate::json::unknown_member(other, {name:?})),\n        }}\n    }}\n\n    fn empty() -> Self {{\n        Self::{first}(crate::json::FromJson::empty())\n    }}\n}}\n"
     );
     Ok(())
 }
@@ -820,7 +835,7 @@ fn emit_enum(out: &mut String, name: &str, s: &Map<String, Value>) -> Result<()>
         "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n\n\
          impl Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{\n        s.serialize_str(self.as_str())\n    }}\n}}\n\n\
          impl<'de> Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;\n        Ok(Self::from(s.as_ref()))\n    }}\n}}\n\n\
-         impl crate::json::FromJson for {name} {{\n    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {{\n        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))\n    }}\n}}\n"
+         impl crate::json::FromJson for {name} {{\n    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {{\n        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))\n    }}\n\n    fn empty() -> Self {{\n        Self::Unknown(String::new())\n    }}\n}}\n"
     );
     Ok(())
 }

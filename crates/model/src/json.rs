@@ -54,10 +54,10 @@ impl DecodeError {
         }
     }
 
-    /// `missing member <key>`.
+    /// A required member is absent (its name is the path).
     #[inline(never)]
-    fn missing(key: &str) -> Self {
-        Self::new(format!("missing member `{key}`"))
+    fn missing() -> Self {
+        Self::new("a required member is missing".to_owned())
     }
 
     /// `expected <what>, found <the value's JSON type>`.
@@ -110,6 +110,11 @@ impl DecodeError {
 pub trait FromJson: Sized {
     /// Decodes `value`, taking its strings and containers without copying them.
     fn from_json(value: Value) -> Result<Self, DecodeError>;
+
+    /// A stand-in (empty string, zero, first union member…) for a required member that could
+    /// not be decoded: the structure is still built, then dropped whole with the first error
+    /// (see [`Object::finish`]). Never returned to a caller of `from_json`.
+    fn empty() -> Self;
 }
 
 /// Parses `text` and decodes it as a `T`.
@@ -124,13 +129,24 @@ pub fn parse(text: &str) -> Result<Value, DecodeError> {
 }
 
 /// The members of a structure being decoded; each is taken out once.
-pub struct Object(Map<String, Value>);
+///
+/// A member that fails does not return early: its stand-in ([`FromJson::empty`]) takes its
+/// place, the first error is kept, and [`Object::finish`] reports it. So a structure's decoder
+/// is one call per member, with no clean-up path per member (with `?` after each one, the
+/// compiler wrote a different clean-up for each, quadratic in the number of members).
+pub struct Object {
+    members: Map<String, Value>,
+    error: Option<DecodeError>,
+}
 
 impl Object {
     /// The members of `value`, which must be an object.
     pub fn new(value: Value) -> Result<Self, DecodeError> {
         match value {
-            Value::Object(map) => Ok(Self(map)),
+            Value::Object(members) => Ok(Self {
+                members,
+                error: None,
+            }),
             other => Err(DecodeError::expected("an object", &other)),
         }
     }
@@ -139,22 +155,48 @@ impl Object {
     /// ones stay a few instructions each).
     #[inline(never)]
     fn take(&mut self, key: &str) -> Option<Value> {
-        self.0.remove(key)
+        self.members.remove(key)
     }
 
-    /// The required member `key`.
-    pub fn req<T: FromJson>(&mut self, key: &str) -> Result<T, DecodeError> {
-        match self.take(key) {
-            Some(value) => T::from_json(value).map_err(|e| e.at(key)),
-            None => Err(DecodeError::missing(key)),
+    /// Keeps `error` (under `key`) when it is the first.
+    #[inline(never)]
+    fn fail(&mut self, key: &str, error: DecodeError) {
+        if self.error.is_none() {
+            self.error = Some(error.at(key));
         }
     }
 
-    /// The optional member `key`: `None` when absent or `null`.
-    pub fn opt<T: FromJson>(&mut self, key: &str) -> Result<Option<T>, DecodeError> {
+    /// The required member `key` (its stand-in after an error).
+    pub fn req<T: FromJson>(&mut self, key: &str) -> T {
+        let result = match self.take(key) {
+            Some(value) => T::from_json(value),
+            None => Err(DecodeError::missing()),
+        };
+        result.unwrap_or_else(|e| {
+            self.fail(key, e);
+            T::empty()
+        })
+    }
+
+    /// The optional member `key`: `None` when absent or `null` (or after an error).
+    pub fn opt<T: FromJson>(&mut self, key: &str) -> Option<T> {
         match self.take(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => T::from_json(value).map(Some).map_err(|e| e.at(key)),
+            None | Some(Value::Null) => None,
+            Some(value) => T::from_json(value).map_or_else(
+                |e| {
+                    self.fail(key, e);
+                    None
+                },
+                Some,
+            ),
+        }
+    }
+
+    /// The structure decoded, or the first member's error.
+    pub fn finish<T>(self, value: T) -> Result<T, DecodeError> {
+        match self.error {
+            None => Ok(value),
+            Some(e) => Err(e),
         }
     }
 }
@@ -185,6 +227,10 @@ impl FromJson for String {
             other => Err(DecodeError::expected("a string", &other)),
         }
     }
+
+    fn empty() -> Self {
+        Self::new()
+    }
 }
 
 impl FromJson for bool {
@@ -193,6 +239,10 @@ impl FromJson for bool {
             Value::Bool(b) => Ok(b),
             other => Err(DecodeError::expected("a boolean", &other)),
         }
+    }
+
+    fn empty() -> Self {
+        false
     }
 }
 
@@ -204,6 +254,10 @@ impl FromJson for i64 {
         }
         .ok_or_else(|| DecodeError::expected("an integer", &value))
     }
+
+    fn empty() -> Self {
+        0
+    }
 }
 
 impl FromJson for i32 {
@@ -211,6 +265,10 @@ impl FromJson for i32 {
         let n = i64::from_json(value)?;
         i32::try_from(n)
             .map_err(|_| DecodeError::new(format!("{n} is out of range for an integer")))
+    }
+
+    fn empty() -> Self {
+        0
     }
 }
 
@@ -222,6 +280,10 @@ impl FromJson for f64 {
         }
         .ok_or_else(|| DecodeError::expected("a number", &value))
     }
+
+    fn empty() -> Self {
+        0.0
+    }
 }
 
 impl FromJson for Timestamp {
@@ -229,6 +291,10 @@ impl FromJson for Timestamp {
         let secs = f64::from_json(value)?;
         Self::from_epoch_seconds(secs)
             .ok_or_else(|| DecodeError::new("timestamp out of range".to_owned()))
+    }
+
+    fn empty() -> Self {
+        Self::from_millis(0)
     }
 }
 
@@ -276,6 +342,10 @@ impl<T: FromJson> FromJson for Vec<T> {
         })?;
         Ok(out)
     }
+
+    fn empty() -> Self {
+        Self::new()
+    }
 }
 
 impl<T: FromJson> FromJson for BTreeMap<String, T> {
@@ -287,11 +357,19 @@ impl<T: FromJson> FromJson for BTreeMap<String, T> {
         })?;
         Ok(out)
     }
+
+    fn empty() -> Self {
+        Self::new()
+    }
 }
 
 impl FromJson for Value {
     fn from_json(value: Value) -> Result<Self, DecodeError> {
         Ok(value)
+    }
+
+    fn empty() -> Self {
+        Self::Null
     }
 }
 
@@ -527,10 +605,7 @@ mod tests {
         let missing = from_str::<proton::GetEnvironmentOutput>(r#"{"environment": {}}"#)
             .unwrap_err()
             .to_string();
-        assert!(
-            missing.starts_with("at environment: missing member `"),
-            "{missing}"
-        );
+        assert_eq!(missing, "at environment.arn: a required member is missing");
     }
 
     #[test]

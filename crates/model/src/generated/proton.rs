@@ -27,7 +27,14 @@ pub struct AcceptEnvironmentAccountConnectionInput {
 impl crate::json::FromJson for AcceptEnvironmentAccountConnectionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self { id: o.req("id")? })
+        let value = Self { id: o.req("id") };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -41,9 +48,16 @@ pub struct AcceptEnvironmentAccountConnectionOutput {
 impl crate::json::FromJson for AcceptEnvironmentAccountConnectionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_account_connection: o.req("environmentAccountConnection")?,
-        })
+        let value = Self {
+            environment_account_connection: o.req("environmentAccountConnection"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_account_connection: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -57,9 +71,16 @@ pub struct AccessDeniedException {
 impl crate::json::FromJson for AccessDeniedException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            message: o.req("message")?,
-        })
+        let value = Self {
+            message: o.req("message"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            message: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -97,11 +118,20 @@ pub struct AccountSettings {
 impl crate::json::FromJson for AccountSettings {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            pipeline_codebuild_role_arn: o.opt("pipelineCodebuildRoleArn")?,
-            pipeline_provisioning_repository: o.opt("pipelineProvisioningRepository")?,
-            pipeline_service_role_arn: o.opt("pipelineServiceRoleArn")?,
-        })
+        let value = Self {
+            pipeline_codebuild_role_arn: o.opt("pipelineCodebuildRoleArn"),
+            pipeline_provisioning_repository: o.opt("pipelineProvisioningRepository"),
+            pipeline_service_role_arn: o.opt("pipelineServiceRoleArn"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            pipeline_codebuild_role_arn: None,
+            pipeline_provisioning_repository: None,
+            pipeline_service_role_arn: None,
+        }
     }
 }
 
@@ -162,6 +192,10 @@ impl crate::json::FromJson for BlockerStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `BlockerType` enum. Values this model does not know are kept in `Unknown`.
@@ -217,6 +251,10 @@ impl crate::json::FromJson for BlockerType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `CancelComponentDeploymentInput` structure.
@@ -229,9 +267,16 @@ pub struct CancelComponentDeploymentInput {
 impl crate::json::FromJson for CancelComponentDeploymentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            component_name: o.req("componentName")?,
-        })
+        let value = Self {
+            component_name: o.req("componentName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            component_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -245,9 +290,16 @@ pub struct CancelComponentDeploymentOutput {
 impl crate::json::FromJson for CancelComponentDeploymentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            component: o.req("component")?,
-        })
+        let value = Self {
+            component: o.req("component"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            component: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -261,9 +313,16 @@ pub struct CancelEnvironmentDeploymentInput {
 impl crate::json::FromJson for CancelEnvironmentDeploymentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_name: o.req("environmentName")?,
-        })
+        let value = Self {
+            environment_name: o.req("environmentName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -277,9 +336,16 @@ pub struct CancelEnvironmentDeploymentOutput {
 impl crate::json::FromJson for CancelEnvironmentDeploymentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment: o.req("environment")?,
-        })
+        let value = Self {
+            environment: o.req("environment"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -295,10 +361,18 @@ pub struct CancelServiceInstanceDeploymentInput {
 impl crate::json::FromJson for CancelServiceInstanceDeploymentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_instance_name: o.req("serviceInstanceName")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            service_instance_name: o.req("serviceInstanceName"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_instance_name: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -312,9 +386,16 @@ pub struct CancelServiceInstanceDeploymentOutput {
 impl crate::json::FromJson for CancelServiceInstanceDeploymentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_instance: o.req("serviceInstance")?,
-        })
+        let value = Self {
+            service_instance: o.req("serviceInstance"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_instance: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -328,9 +409,16 @@ pub struct CancelServicePipelineDeploymentInput {
 impl crate::json::FromJson for CancelServicePipelineDeploymentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -344,9 +432,16 @@ pub struct CancelServicePipelineDeploymentOutput {
 impl crate::json::FromJson for CancelServicePipelineDeploymentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            pipeline: o.req("pipeline")?,
-        })
+        let value = Self {
+            pipeline: o.req("pipeline"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            pipeline: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -362,10 +457,18 @@ pub struct CompatibleEnvironmentTemplate {
 impl crate::json::FromJson for CompatibleEnvironmentTemplate {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            major_version: o.req("majorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            major_version: o.req("majorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            major_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -381,10 +484,18 @@ pub struct CompatibleEnvironmentTemplateInput {
 impl crate::json::FromJson for CompatibleEnvironmentTemplateInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            major_version: o.req("majorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            major_version: o.req("majorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            major_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -468,24 +579,46 @@ pub struct Component {
 impl crate::json::FromJson for Component {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            deployment_status: o.req("deploymentStatus")?,
-            deployment_status_message: o.opt("deploymentStatusMessage")?,
-            description: o.opt("description")?,
-            environment_name: o.req("environmentName")?,
-            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
-            last_client_request_token: o.opt("lastClientRequestToken")?,
-            last_deployment_attempted_at: o.opt("lastDeploymentAttemptedAt")?,
-            last_deployment_succeeded_at: o.opt("lastDeploymentSucceededAt")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
-            name: o.req("name")?,
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.opt("serviceName")?,
-            service_spec: o.opt("serviceSpec")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            deployment_status: o.req("deploymentStatus"),
+            deployment_status_message: o.opt("deploymentStatusMessage"),
+            description: o.opt("description"),
+            environment_name: o.req("environmentName"),
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId"),
+            last_client_request_token: o.opt("lastClientRequestToken"),
+            last_deployment_attempted_at: o.opt("lastDeploymentAttemptedAt"),
+            last_deployment_succeeded_at: o.opt("lastDeploymentSucceededAt"),
+            last_modified_at: o.req("lastModifiedAt"),
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId"),
+            name: o.req("name"),
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.opt("serviceName"),
+            service_spec: o.opt("serviceSpec"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            deployment_status: crate::json::FromJson::empty(),
+            deployment_status_message: None,
+            description: None,
+            environment_name: crate::json::FromJson::empty(),
+            last_attempted_deployment_id: None,
+            last_client_request_token: None,
+            last_deployment_attempted_at: None,
+            last_deployment_succeeded_at: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            last_succeeded_deployment_id: None,
+            name: crate::json::FromJson::empty(),
+            service_instance_name: None,
+            service_name: None,
+            service_spec: None,
+        }
     }
 }
 
@@ -584,6 +717,10 @@ impl crate::json::FromJson for ComponentDeploymentUpdateType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ComponentState` structure.
@@ -618,12 +755,22 @@ pub struct ComponentState {
 impl crate::json::FromJson for ComponentState {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.opt("serviceName")?,
-            service_spec: o.opt("serviceSpec")?,
-            template_file: o.opt("templateFile")?,
-        })
+        let value = Self {
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.opt("serviceName"),
+            service_spec: o.opt("serviceSpec"),
+            template_file: o.opt("templateFile"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_instance_name: None,
+            service_name: None,
+            service_spec: None,
+            template_file: None,
+        }
     }
 }
 
@@ -700,21 +847,40 @@ pub struct ComponentSummary {
 impl crate::json::FromJson for ComponentSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            deployment_status: o.req("deploymentStatus")?,
-            deployment_status_message: o.opt("deploymentStatusMessage")?,
-            environment_name: o.req("environmentName")?,
-            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
-            last_deployment_attempted_at: o.opt("lastDeploymentAttemptedAt")?,
-            last_deployment_succeeded_at: o.opt("lastDeploymentSucceededAt")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
-            name: o.req("name")?,
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.opt("serviceName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            deployment_status: o.req("deploymentStatus"),
+            deployment_status_message: o.opt("deploymentStatusMessage"),
+            environment_name: o.req("environmentName"),
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId"),
+            last_deployment_attempted_at: o.opt("lastDeploymentAttemptedAt"),
+            last_deployment_succeeded_at: o.opt("lastDeploymentSucceededAt"),
+            last_modified_at: o.req("lastModifiedAt"),
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId"),
+            name: o.req("name"),
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.opt("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            deployment_status: crate::json::FromJson::empty(),
+            deployment_status_message: None,
+            environment_name: crate::json::FromJson::empty(),
+            last_attempted_deployment_id: None,
+            last_deployment_attempted_at: None,
+            last_deployment_succeeded_at: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            last_succeeded_deployment_id: None,
+            name: crate::json::FromJson::empty(),
+            service_instance_name: None,
+            service_name: None,
+        }
     }
 }
 
@@ -763,9 +929,16 @@ pub struct ConflictException {
 impl crate::json::FromJson for ConflictException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            message: o.req("message")?,
-        })
+        let value = Self {
+            message: o.req("message"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            message: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -819,15 +992,28 @@ pub struct CountsSummary {
 impl crate::json::FromJson for CountsSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            components: o.opt("components")?,
-            environment_templates: o.opt("environmentTemplates")?,
-            environments: o.opt("environments")?,
-            pipelines: o.opt("pipelines")?,
-            service_instances: o.opt("serviceInstances")?,
-            service_templates: o.opt("serviceTemplates")?,
-            services: o.opt("services")?,
-        })
+        let value = Self {
+            components: o.opt("components"),
+            environment_templates: o.opt("environmentTemplates"),
+            environments: o.opt("environments"),
+            pipelines: o.opt("pipelines"),
+            service_instances: o.opt("serviceInstances"),
+            service_templates: o.opt("serviceTemplates"),
+            services: o.opt("services"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            components: None,
+            environment_templates: None,
+            environments: None,
+            pipelines: None,
+            service_instances: None,
+            service_templates: None,
+            services: None,
+        }
     }
 }
 
@@ -883,18 +1069,34 @@ pub struct CreateComponentInput {
 impl crate::json::FromJson for CreateComponentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            client_token: o.opt("clientToken")?,
-            description: o.opt("description")?,
-            environment_name: o.opt("environmentName")?,
-            manifest: o.req("manifest")?,
-            name: o.req("name")?,
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.opt("serviceName")?,
-            service_spec: o.opt("serviceSpec")?,
-            tags: o.opt("tags")?,
-            template_file: o.req("templateFile")?,
-        })
+        let value = Self {
+            client_token: o.opt("clientToken"),
+            description: o.opt("description"),
+            environment_name: o.opt("environmentName"),
+            manifest: o.req("manifest"),
+            name: o.req("name"),
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.opt("serviceName"),
+            service_spec: o.opt("serviceSpec"),
+            tags: o.opt("tags"),
+            template_file: o.req("templateFile"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            client_token: None,
+            description: None,
+            environment_name: None,
+            manifest: crate::json::FromJson::empty(),
+            name: crate::json::FromJson::empty(),
+            service_instance_name: None,
+            service_name: None,
+            service_spec: None,
+            tags: None,
+            template_file: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -925,9 +1127,16 @@ pub struct CreateComponentOutput {
 impl crate::json::FromJson for CreateComponentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            component: o.req("component")?,
-        })
+        let value = Self {
+            component: o.req("component"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            component: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -965,15 +1174,28 @@ pub struct CreateEnvironmentAccountConnectionInput {
 impl crate::json::FromJson for CreateEnvironmentAccountConnectionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            client_token: o.opt("clientToken")?,
-            codebuild_role_arn: o.opt("codebuildRoleArn")?,
-            component_role_arn: o.opt("componentRoleArn")?,
-            environment_name: o.req("environmentName")?,
-            management_account_id: o.req("managementAccountId")?,
-            role_arn: o.opt("roleArn")?,
-            tags: o.opt("tags")?,
-        })
+        let value = Self {
+            client_token: o.opt("clientToken"),
+            codebuild_role_arn: o.opt("codebuildRoleArn"),
+            component_role_arn: o.opt("componentRoleArn"),
+            environment_name: o.req("environmentName"),
+            management_account_id: o.req("managementAccountId"),
+            role_arn: o.opt("roleArn"),
+            tags: o.opt("tags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            client_token: None,
+            codebuild_role_arn: None,
+            component_role_arn: None,
+            environment_name: crate::json::FromJson::empty(),
+            management_account_id: crate::json::FromJson::empty(),
+            role_arn: None,
+            tags: None,
+        }
     }
 }
 
@@ -987,9 +1209,16 @@ pub struct CreateEnvironmentAccountConnectionOutput {
 impl crate::json::FromJson for CreateEnvironmentAccountConnectionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_account_connection: o.req("environmentAccountConnection")?,
-        })
+        let value = Self {
+            environment_account_connection: o.req("environmentAccountConnection"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_account_connection: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1053,20 +1282,38 @@ pub struct CreateEnvironmentInput {
 impl crate::json::FromJson for CreateEnvironmentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            codebuild_role_arn: o.opt("codebuildRoleArn")?,
-            component_role_arn: o.opt("componentRoleArn")?,
-            description: o.opt("description")?,
-            environment_account_connection_id: o.opt("environmentAccountConnectionId")?,
-            name: o.req("name")?,
-            proton_service_role_arn: o.opt("protonServiceRoleArn")?,
-            provisioning_repository: o.opt("provisioningRepository")?,
-            spec: o.req("spec")?,
-            tags: o.opt("tags")?,
-            template_major_version: o.req("templateMajorVersion")?,
-            template_minor_version: o.opt("templateMinorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            codebuild_role_arn: o.opt("codebuildRoleArn"),
+            component_role_arn: o.opt("componentRoleArn"),
+            description: o.opt("description"),
+            environment_account_connection_id: o.opt("environmentAccountConnectionId"),
+            name: o.req("name"),
+            proton_service_role_arn: o.opt("protonServiceRoleArn"),
+            provisioning_repository: o.opt("provisioningRepository"),
+            spec: o.req("spec"),
+            tags: o.opt("tags"),
+            template_major_version: o.req("templateMajorVersion"),
+            template_minor_version: o.opt("templateMinorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            codebuild_role_arn: None,
+            component_role_arn: None,
+            description: None,
+            environment_account_connection_id: None,
+            name: crate::json::FromJson::empty(),
+            proton_service_role_arn: None,
+            provisioning_repository: None,
+            spec: crate::json::FromJson::empty(),
+            tags: None,
+            template_major_version: crate::json::FromJson::empty(),
+            template_minor_version: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1102,9 +1349,16 @@ pub struct CreateEnvironmentOutput {
 impl crate::json::FromJson for CreateEnvironmentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment: o.req("environment")?,
-        })
+        let value = Self {
+            environment: o.req("environment"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1144,14 +1398,26 @@ pub struct CreateEnvironmentTemplateInput {
 impl crate::json::FromJson for CreateEnvironmentTemplateInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            description: o.opt("description")?,
-            display_name: o.opt("displayName")?,
-            encryption_key: o.opt("encryptionKey")?,
-            name: o.req("name")?,
-            provisioning: o.opt("provisioning")?,
-            tags: o.opt("tags")?,
-        })
+        let value = Self {
+            description: o.opt("description"),
+            display_name: o.opt("displayName"),
+            encryption_key: o.opt("encryptionKey"),
+            name: o.req("name"),
+            provisioning: o.opt("provisioning"),
+            tags: o.opt("tags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            description: None,
+            display_name: None,
+            encryption_key: None,
+            name: crate::json::FromJson::empty(),
+            provisioning: None,
+            tags: None,
+        }
     }
 }
 
@@ -1178,9 +1444,16 @@ pub struct CreateEnvironmentTemplateOutput {
 impl crate::json::FromJson for CreateEnvironmentTemplateOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_template: o.req("environmentTemplate")?,
-        })
+        let value = Self {
+            environment_template: o.req("environmentTemplate"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_template: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1216,14 +1489,26 @@ pub struct CreateEnvironmentTemplateVersionInput {
 impl crate::json::FromJson for CreateEnvironmentTemplateVersionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            client_token: o.opt("clientToken")?,
-            description: o.opt("description")?,
-            major_version: o.opt("majorVersion")?,
-            source: o.req("source")?,
-            tags: o.opt("tags")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            client_token: o.opt("clientToken"),
+            description: o.opt("description"),
+            major_version: o.opt("majorVersion"),
+            source: o.req("source"),
+            tags: o.opt("tags"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            client_token: None,
+            description: None,
+            major_version: None,
+            source: crate::json::FromJson::empty(),
+            tags: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1250,9 +1535,16 @@ pub struct CreateEnvironmentTemplateVersionOutput {
 impl crate::json::FromJson for CreateEnvironmentTemplateVersionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_template_version: o.req("environmentTemplateVersion")?,
-        })
+        let value = Self {
+            environment_template_version: o.req("environmentTemplateVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_template_version: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1278,13 +1570,24 @@ pub struct CreateRepositoryInput {
 impl crate::json::FromJson for CreateRepositoryInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            connection_arn: o.req("connectionArn")?,
-            encryption_key: o.opt("encryptionKey")?,
-            name: o.req("name")?,
-            provider: o.req("provider")?,
-            tags: o.opt("tags")?,
-        })
+        let value = Self {
+            connection_arn: o.req("connectionArn"),
+            encryption_key: o.opt("encryptionKey"),
+            name: o.req("name"),
+            provider: o.req("provider"),
+            tags: o.opt("tags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            connection_arn: crate::json::FromJson::empty(),
+            encryption_key: None,
+            name: crate::json::FromJson::empty(),
+            provider: crate::json::FromJson::empty(),
+            tags: None,
+        }
     }
 }
 
@@ -1298,9 +1601,16 @@ pub struct CreateRepositoryOutput {
 impl crate::json::FromJson for CreateRepositoryOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            repository: o.req("repository")?,
-        })
+        let value = Self {
+            repository: o.req("repository"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            repository: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1352,18 +1662,34 @@ pub struct CreateServiceInput {
 impl crate::json::FromJson for CreateServiceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            branch_name: o.opt("branchName")?,
-            description: o.opt("description")?,
-            name: o.req("name")?,
-            repository_connection_arn: o.opt("repositoryConnectionArn")?,
-            repository_id: o.opt("repositoryId")?,
-            spec: o.req("spec")?,
-            tags: o.opt("tags")?,
-            template_major_version: o.req("templateMajorVersion")?,
-            template_minor_version: o.opt("templateMinorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            branch_name: o.opt("branchName"),
+            description: o.opt("description"),
+            name: o.req("name"),
+            repository_connection_arn: o.opt("repositoryConnectionArn"),
+            repository_id: o.opt("repositoryId"),
+            spec: o.req("spec"),
+            tags: o.opt("tags"),
+            template_major_version: o.req("templateMajorVersion"),
+            template_minor_version: o.opt("templateMinorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            branch_name: None,
+            description: None,
+            name: crate::json::FromJson::empty(),
+            repository_connection_arn: None,
+            repository_id: None,
+            spec: crate::json::FromJson::empty(),
+            tags: None,
+            template_major_version: crate::json::FromJson::empty(),
+            template_minor_version: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1418,15 +1744,28 @@ pub struct CreateServiceInstanceInput {
 impl crate::json::FromJson for CreateServiceInstanceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            client_token: o.opt("clientToken")?,
-            name: o.req("name")?,
-            service_name: o.req("serviceName")?,
-            spec: o.req("spec")?,
-            tags: o.opt("tags")?,
-            template_major_version: o.opt("templateMajorVersion")?,
-            template_minor_version: o.opt("templateMinorVersion")?,
-        })
+        let value = Self {
+            client_token: o.opt("clientToken"),
+            name: o.req("name"),
+            service_name: o.req("serviceName"),
+            spec: o.req("spec"),
+            tags: o.opt("tags"),
+            template_major_version: o.opt("templateMajorVersion"),
+            template_minor_version: o.opt("templateMinorVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            client_token: None,
+            name: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+            spec: crate::json::FromJson::empty(),
+            tags: None,
+            template_major_version: None,
+            template_minor_version: None,
+        }
     }
 }
 
@@ -1454,9 +1793,16 @@ pub struct CreateServiceInstanceOutput {
 impl crate::json::FromJson for CreateServiceInstanceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_instance: o.req("serviceInstance")?,
-        })
+        let value = Self {
+            service_instance: o.req("serviceInstance"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_instance: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1470,9 +1816,16 @@ pub struct CreateServiceOutput {
 impl crate::json::FromJson for CreateServiceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service: o.req("service")?,
-        })
+        let value = Self {
+            service: o.req("service"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1494,13 +1847,24 @@ pub struct CreateServiceSyncConfigInput {
 impl crate::json::FromJson for CreateServiceSyncConfigInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            branch: o.req("branch")?,
-            file_path: o.req("filePath")?,
-            repository_name: o.req("repositoryName")?,
-            repository_provider: o.req("repositoryProvider")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            branch: o.req("branch"),
+            file_path: o.req("filePath"),
+            repository_name: o.req("repositoryName"),
+            repository_provider: o.req("repositoryProvider"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            branch: crate::json::FromJson::empty(),
+            file_path: crate::json::FromJson::empty(),
+            repository_name: crate::json::FromJson::empty(),
+            repository_provider: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1518,9 +1882,16 @@ pub struct CreateServiceSyncConfigOutput {
 impl crate::json::FromJson for CreateServiceSyncConfigOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_sync_config: o.opt("serviceSyncConfig")?,
-        })
+        let value = Self {
+            service_sync_config: o.opt("serviceSyncConfig"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_sync_config: None,
+        }
     }
 }
 
@@ -1560,14 +1931,26 @@ pub struct CreateServiceTemplateInput {
 impl crate::json::FromJson for CreateServiceTemplateInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            description: o.opt("description")?,
-            display_name: o.opt("displayName")?,
-            encryption_key: o.opt("encryptionKey")?,
-            name: o.req("name")?,
-            pipeline_provisioning: o.opt("pipelineProvisioning")?,
-            tags: o.opt("tags")?,
-        })
+        let value = Self {
+            description: o.opt("description"),
+            display_name: o.opt("displayName"),
+            encryption_key: o.opt("encryptionKey"),
+            name: o.req("name"),
+            pipeline_provisioning: o.opt("pipelineProvisioning"),
+            tags: o.opt("tags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            description: None,
+            display_name: None,
+            encryption_key: None,
+            name: crate::json::FromJson::empty(),
+            pipeline_provisioning: None,
+            tags: None,
+        }
     }
 }
 
@@ -1594,9 +1977,16 @@ pub struct CreateServiceTemplateOutput {
 impl crate::json::FromJson for CreateServiceTemplateOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_template: o.req("serviceTemplate")?,
-        })
+        let value = Self {
+            service_template: o.req("serviceTemplate"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_template: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1640,16 +2030,30 @@ pub struct CreateServiceTemplateVersionInput {
 impl crate::json::FromJson for CreateServiceTemplateVersionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            client_token: o.opt("clientToken")?,
-            compatible_environment_templates: o.req("compatibleEnvironmentTemplates")?,
-            description: o.opt("description")?,
-            major_version: o.opt("majorVersion")?,
-            source: o.req("source")?,
-            supported_component_sources: o.opt("supportedComponentSources")?,
-            tags: o.opt("tags")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            client_token: o.opt("clientToken"),
+            compatible_environment_templates: o.req("compatibleEnvironmentTemplates"),
+            description: o.opt("description"),
+            major_version: o.opt("majorVersion"),
+            source: o.req("source"),
+            supported_component_sources: o.opt("supportedComponentSources"),
+            tags: o.opt("tags"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            client_token: None,
+            compatible_environment_templates: crate::json::FromJson::empty(),
+            description: None,
+            major_version: None,
+            source: crate::json::FromJson::empty(),
+            supported_component_sources: None,
+            tags: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1684,9 +2088,16 @@ pub struct CreateServiceTemplateVersionOutput {
 impl crate::json::FromJson for CreateServiceTemplateVersionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_template_version: o.req("serviceTemplateVersion")?,
-        })
+        let value = Self {
+            service_template_version: o.req("serviceTemplateVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_template_version: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1714,14 +2125,26 @@ pub struct CreateTemplateSyncConfigInput {
 impl crate::json::FromJson for CreateTemplateSyncConfigInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            branch: o.req("branch")?,
-            repository_name: o.req("repositoryName")?,
-            repository_provider: o.req("repositoryProvider")?,
-            subdirectory: o.opt("subdirectory")?,
-            template_name: o.req("templateName")?,
-            template_type: o.req("templateType")?,
-        })
+        let value = Self {
+            branch: o.req("branch"),
+            repository_name: o.req("repositoryName"),
+            repository_provider: o.req("repositoryProvider"),
+            subdirectory: o.opt("subdirectory"),
+            template_name: o.req("templateName"),
+            template_type: o.req("templateType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            branch: crate::json::FromJson::empty(),
+            repository_name: crate::json::FromJson::empty(),
+            repository_provider: crate::json::FromJson::empty(),
+            subdirectory: None,
+            template_name: crate::json::FromJson::empty(),
+            template_type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1739,9 +2162,16 @@ pub struct CreateTemplateSyncConfigOutput {
 impl crate::json::FromJson for CreateTemplateSyncConfigOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            template_sync_config: o.opt("templateSyncConfig")?,
-        })
+        let value = Self {
+            template_sync_config: o.opt("templateSyncConfig"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            template_sync_config: None,
+        }
     }
 }
 
@@ -1755,9 +2185,16 @@ pub struct DeleteComponentInput {
 impl crate::json::FromJson for DeleteComponentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1771,9 +2208,14 @@ pub struct DeleteComponentOutput {
 impl crate::json::FromJson for DeleteComponentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            component: o.opt("component")?,
-        })
+        let value = Self {
+            component: o.opt("component"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { component: None }
     }
 }
 
@@ -1787,7 +2229,14 @@ pub struct DeleteDeploymentInput {
 impl crate::json::FromJson for DeleteDeploymentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self { id: o.req("id")? })
+        let value = Self { id: o.req("id") };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1805,9 +2254,14 @@ pub struct DeleteDeploymentOutput {
 impl crate::json::FromJson for DeleteDeploymentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            deployment: o.opt("deployment")?,
-        })
+        let value = Self {
+            deployment: o.opt("deployment"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { deployment: None }
     }
 }
 
@@ -1821,7 +2275,14 @@ pub struct DeleteEnvironmentAccountConnectionInput {
 impl crate::json::FromJson for DeleteEnvironmentAccountConnectionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self { id: o.req("id")? })
+        let value = Self { id: o.req("id") };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1839,9 +2300,16 @@ pub struct DeleteEnvironmentAccountConnectionOutput {
 impl crate::json::FromJson for DeleteEnvironmentAccountConnectionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_account_connection: o.opt("environmentAccountConnection")?,
-        })
+        let value = Self {
+            environment_account_connection: o.opt("environmentAccountConnection"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_account_connection: None,
+        }
     }
 }
 
@@ -1855,9 +2323,16 @@ pub struct DeleteEnvironmentInput {
 impl crate::json::FromJson for DeleteEnvironmentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1875,9 +2350,14 @@ pub struct DeleteEnvironmentOutput {
 impl crate::json::FromJson for DeleteEnvironmentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment: o.opt("environment")?,
-        })
+        let value = Self {
+            environment: o.opt("environment"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { environment: None }
     }
 }
 
@@ -1891,9 +2371,16 @@ pub struct DeleteEnvironmentTemplateInput {
 impl crate::json::FromJson for DeleteEnvironmentTemplateInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1911,9 +2398,16 @@ pub struct DeleteEnvironmentTemplateOutput {
 impl crate::json::FromJson for DeleteEnvironmentTemplateOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_template: o.opt("environmentTemplate")?,
-        })
+        let value = Self {
+            environment_template: o.opt("environmentTemplate"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_template: None,
+        }
     }
 }
 
@@ -1931,11 +2425,20 @@ pub struct DeleteEnvironmentTemplateVersionInput {
 impl crate::json::FromJson for DeleteEnvironmentTemplateVersionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            major_version: o.req("majorVersion")?,
-            minor_version: o.req("minorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            major_version: o.req("majorVersion"),
+            minor_version: o.req("minorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            major_version: crate::json::FromJson::empty(),
+            minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1953,9 +2456,16 @@ pub struct DeleteEnvironmentTemplateVersionOutput {
 impl crate::json::FromJson for DeleteEnvironmentTemplateVersionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_template_version: o.opt("environmentTemplateVersion")?,
-        })
+        let value = Self {
+            environment_template_version: o.opt("environmentTemplateVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_template_version: None,
+        }
     }
 }
 
@@ -1971,10 +2481,18 @@ pub struct DeleteRepositoryInput {
 impl crate::json::FromJson for DeleteRepositoryInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-            provider: o.req("provider")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+            provider: o.req("provider"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+            provider: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1992,9 +2510,14 @@ pub struct DeleteRepositoryOutput {
 impl crate::json::FromJson for DeleteRepositoryOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            repository: o.opt("repository")?,
-        })
+        let value = Self {
+            repository: o.opt("repository"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { repository: None }
     }
 }
 
@@ -2008,9 +2531,16 @@ pub struct DeleteServiceInput {
 impl crate::json::FromJson for DeleteServiceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2024,9 +2554,14 @@ pub struct DeleteServiceOutput {
 impl crate::json::FromJson for DeleteServiceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service: o.opt("service")?,
-        })
+        let value = Self {
+            service: o.opt("service"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { service: None }
     }
 }
 
@@ -2040,9 +2575,16 @@ pub struct DeleteServiceSyncConfigInput {
 impl crate::json::FromJson for DeleteServiceSyncConfigInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2060,9 +2602,16 @@ pub struct DeleteServiceSyncConfigOutput {
 impl crate::json::FromJson for DeleteServiceSyncConfigOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_sync_config: o.opt("serviceSyncConfig")?,
-        })
+        let value = Self {
+            service_sync_config: o.opt("serviceSyncConfig"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_sync_config: None,
+        }
     }
 }
 
@@ -2076,9 +2625,16 @@ pub struct DeleteServiceTemplateInput {
 impl crate::json::FromJson for DeleteServiceTemplateInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2096,9 +2652,16 @@ pub struct DeleteServiceTemplateOutput {
 impl crate::json::FromJson for DeleteServiceTemplateOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_template: o.opt("serviceTemplate")?,
-        })
+        let value = Self {
+            service_template: o.opt("serviceTemplate"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_template: None,
+        }
     }
 }
 
@@ -2116,11 +2679,20 @@ pub struct DeleteServiceTemplateVersionInput {
 impl crate::json::FromJson for DeleteServiceTemplateVersionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            major_version: o.req("majorVersion")?,
-            minor_version: o.req("minorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            major_version: o.req("majorVersion"),
+            minor_version: o.req("minorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            major_version: crate::json::FromJson::empty(),
+            minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2138,9 +2710,16 @@ pub struct DeleteServiceTemplateVersionOutput {
 impl crate::json::FromJson for DeleteServiceTemplateVersionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_template_version: o.opt("serviceTemplateVersion")?,
-        })
+        let value = Self {
+            service_template_version: o.opt("serviceTemplateVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_template_version: None,
+        }
     }
 }
 
@@ -2156,10 +2735,18 @@ pub struct DeleteTemplateSyncConfigInput {
 impl crate::json::FromJson for DeleteTemplateSyncConfigInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            template_name: o.req("templateName")?,
-            template_type: o.req("templateType")?,
-        })
+        let value = Self {
+            template_name: o.req("templateName"),
+            template_type: o.req("templateType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            template_name: crate::json::FromJson::empty(),
+            template_type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2177,9 +2764,16 @@ pub struct DeleteTemplateSyncConfigOutput {
 impl crate::json::FromJson for DeleteTemplateSyncConfigOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            template_sync_config: o.opt("templateSyncConfig")?,
-        })
+        let value = Self {
+            template_sync_config: o.opt("templateSyncConfig"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            template_sync_config: None,
+        }
     }
 }
 
@@ -2263,26 +2857,50 @@ pub struct Deployment {
 impl crate::json::FromJson for Deployment {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            completed_at: o.opt("completedAt")?,
-            component_name: o.opt("componentName")?,
-            created_at: o.req("createdAt")?,
-            deployment_status: o.req("deploymentStatus")?,
-            deployment_status_message: o.opt("deploymentStatusMessage")?,
-            environment_name: o.req("environmentName")?,
-            id: o.req("id")?,
-            initial_state: o.opt("initialState")?,
-            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.opt("serviceName")?,
-            target_arn: o.req("targetArn")?,
-            target_resource_created_at: o.req("targetResourceCreatedAt")?,
-            target_resource_type: o.req("targetResourceType")?,
-            target_state: o.opt("targetState")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            completed_at: o.opt("completedAt"),
+            component_name: o.opt("componentName"),
+            created_at: o.req("createdAt"),
+            deployment_status: o.req("deploymentStatus"),
+            deployment_status_message: o.opt("deploymentStatusMessage"),
+            environment_name: o.req("environmentName"),
+            id: o.req("id"),
+            initial_state: o.opt("initialState"),
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId"),
+            last_modified_at: o.req("lastModifiedAt"),
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId"),
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.opt("serviceName"),
+            target_arn: o.req("targetArn"),
+            target_resource_created_at: o.req("targetResourceCreatedAt"),
+            target_resource_type: o.req("targetResourceType"),
+            target_state: o.opt("targetState"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            completed_at: None,
+            component_name: None,
+            created_at: crate::json::FromJson::empty(),
+            deployment_status: crate::json::FromJson::empty(),
+            deployment_status_message: None,
+            environment_name: crate::json::FromJson::empty(),
+            id: crate::json::FromJson::empty(),
+            initial_state: None,
+            last_attempted_deployment_id: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            last_succeeded_deployment_id: None,
+            service_instance_name: None,
+            service_name: None,
+            target_arn: crate::json::FromJson::empty(),
+            target_resource_created_at: crate::json::FromJson::empty(),
+            target_resource_type: crate::json::FromJson::empty(),
+            target_state: None,
+        }
     }
 }
 
@@ -2354,6 +2972,10 @@ impl crate::json::FromJson for DeploymentState {
                 .map_err(|e| e.at("servicePipeline")),
             other => Err(crate::json::unknown_member(other, "DeploymentState")),
         }
+    }
+
+    fn empty() -> Self {
+        Self::Component(crate::json::FromJson::empty())
     }
 }
 
@@ -2447,6 +3069,10 @@ impl crate::json::FromJson for DeploymentStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `DeploymentSummary` structure.
@@ -2511,23 +3137,44 @@ pub struct DeploymentSummary {
 impl crate::json::FromJson for DeploymentSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            completed_at: o.opt("completedAt")?,
-            component_name: o.opt("componentName")?,
-            created_at: o.req("createdAt")?,
-            deployment_status: o.req("deploymentStatus")?,
-            environment_name: o.req("environmentName")?,
-            id: o.req("id")?,
-            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.opt("serviceName")?,
-            target_arn: o.req("targetArn")?,
-            target_resource_created_at: o.req("targetResourceCreatedAt")?,
-            target_resource_type: o.req("targetResourceType")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            completed_at: o.opt("completedAt"),
+            component_name: o.opt("componentName"),
+            created_at: o.req("createdAt"),
+            deployment_status: o.req("deploymentStatus"),
+            environment_name: o.req("environmentName"),
+            id: o.req("id"),
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId"),
+            last_modified_at: o.req("lastModifiedAt"),
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId"),
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.opt("serviceName"),
+            target_arn: o.req("targetArn"),
+            target_resource_created_at: o.req("targetResourceCreatedAt"),
+            target_resource_type: o.req("targetResourceType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            completed_at: None,
+            component_name: None,
+            created_at: crate::json::FromJson::empty(),
+            deployment_status: crate::json::FromJson::empty(),
+            environment_name: crate::json::FromJson::empty(),
+            id: crate::json::FromJson::empty(),
+            last_attempted_deployment_id: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            last_succeeded_deployment_id: None,
+            service_instance_name: None,
+            service_name: None,
+            target_arn: crate::json::FromJson::empty(),
+            target_resource_created_at: crate::json::FromJson::empty(),
+            target_resource_type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2601,6 +3248,10 @@ impl crate::json::FromJson for DeploymentTargetResourceType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `DeploymentUpdateType` enum. Values this model does not know are kept in `Unknown`.
@@ -2668,6 +3319,10 @@ impl<'de> Deserialize<'de> for DeploymentUpdateType {
 impl crate::json::FromJson for DeploymentUpdateType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
     }
 }
 
@@ -2765,29 +3420,56 @@ pub struct Environment {
 impl crate::json::FromJson for Environment {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            codebuild_role_arn: o.opt("codebuildRoleArn")?,
-            component_role_arn: o.opt("componentRoleArn")?,
-            created_at: o.req("createdAt")?,
-            deployment_status: o.req("deploymentStatus")?,
-            deployment_status_message: o.opt("deploymentStatusMessage")?,
-            description: o.opt("description")?,
-            environment_account_connection_id: o.opt("environmentAccountConnectionId")?,
-            environment_account_id: o.opt("environmentAccountId")?,
-            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
-            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt")?,
-            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt")?,
-            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
-            name: o.req("name")?,
-            proton_service_role_arn: o.opt("protonServiceRoleArn")?,
-            provisioning: o.opt("provisioning")?,
-            provisioning_repository: o.opt("provisioningRepository")?,
-            spec: o.opt("spec")?,
-            template_major_version: o.req("templateMajorVersion")?,
-            template_minor_version: o.req("templateMinorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            codebuild_role_arn: o.opt("codebuildRoleArn"),
+            component_role_arn: o.opt("componentRoleArn"),
+            created_at: o.req("createdAt"),
+            deployment_status: o.req("deploymentStatus"),
+            deployment_status_message: o.opt("deploymentStatusMessage"),
+            description: o.opt("description"),
+            environment_account_connection_id: o.opt("environmentAccountConnectionId"),
+            environment_account_id: o.opt("environmentAccountId"),
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId"),
+            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt"),
+            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt"),
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId"),
+            name: o.req("name"),
+            proton_service_role_arn: o.opt("protonServiceRoleArn"),
+            provisioning: o.opt("provisioning"),
+            provisioning_repository: o.opt("provisioningRepository"),
+            spec: o.opt("spec"),
+            template_major_version: o.req("templateMajorVersion"),
+            template_minor_version: o.req("templateMinorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            codebuild_role_arn: None,
+            component_role_arn: None,
+            created_at: crate::json::FromJson::empty(),
+            deployment_status: crate::json::FromJson::empty(),
+            deployment_status_message: None,
+            description: None,
+            environment_account_connection_id: None,
+            environment_account_id: None,
+            last_attempted_deployment_id: None,
+            last_deployment_attempted_at: crate::json::FromJson::empty(),
+            last_deployment_succeeded_at: crate::json::FromJson::empty(),
+            last_succeeded_deployment_id: None,
+            name: crate::json::FromJson::empty(),
+            proton_service_role_arn: None,
+            provisioning: None,
+            provisioning_repository: None,
+            spec: None,
+            template_major_version: crate::json::FromJson::empty(),
+            template_minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2875,19 +3557,36 @@ pub struct EnvironmentAccountConnection {
 impl crate::json::FromJson for EnvironmentAccountConnection {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            codebuild_role_arn: o.opt("codebuildRoleArn")?,
-            component_role_arn: o.opt("componentRoleArn")?,
-            environment_account_id: o.req("environmentAccountId")?,
-            environment_name: o.req("environmentName")?,
-            id: o.req("id")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            management_account_id: o.req("managementAccountId")?,
-            requested_at: o.req("requestedAt")?,
-            role_arn: o.req("roleArn")?,
-            status: o.req("status")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            codebuild_role_arn: o.opt("codebuildRoleArn"),
+            component_role_arn: o.opt("componentRoleArn"),
+            environment_account_id: o.req("environmentAccountId"),
+            environment_name: o.req("environmentName"),
+            id: o.req("id"),
+            last_modified_at: o.req("lastModifiedAt"),
+            management_account_id: o.req("managementAccountId"),
+            requested_at: o.req("requestedAt"),
+            role_arn: o.req("roleArn"),
+            status: o.req("status"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            codebuild_role_arn: None,
+            component_role_arn: None,
+            environment_account_id: crate::json::FromJson::empty(),
+            environment_name: crate::json::FromJson::empty(),
+            id: crate::json::FromJson::empty(),
+            last_modified_at: crate::json::FromJson::empty(),
+            management_account_id: crate::json::FromJson::empty(),
+            requested_at: crate::json::FromJson::empty(),
+            role_arn: crate::json::FromJson::empty(),
+            status: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2947,6 +3646,10 @@ impl<'de> Deserialize<'de> for EnvironmentAccountConnectionRequesterAccountType 
 impl crate::json::FromJson for EnvironmentAccountConnectionRequesterAccountType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
     }
 }
 
@@ -3011,6 +3714,10 @@ impl crate::json::FromJson for EnvironmentAccountConnectionStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `EnvironmentAccountConnectionSummary` structure.
@@ -3045,18 +3752,34 @@ pub struct EnvironmentAccountConnectionSummary {
 impl crate::json::FromJson for EnvironmentAccountConnectionSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            component_role_arn: o.opt("componentRoleArn")?,
-            environment_account_id: o.req("environmentAccountId")?,
-            environment_name: o.req("environmentName")?,
-            id: o.req("id")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            management_account_id: o.req("managementAccountId")?,
-            requested_at: o.req("requestedAt")?,
-            role_arn: o.req("roleArn")?,
-            status: o.req("status")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            component_role_arn: o.opt("componentRoleArn"),
+            environment_account_id: o.req("environmentAccountId"),
+            environment_name: o.req("environmentName"),
+            id: o.req("id"),
+            last_modified_at: o.req("lastModifiedAt"),
+            management_account_id: o.req("managementAccountId"),
+            requested_at: o.req("requestedAt"),
+            role_arn: o.req("roleArn"),
+            status: o.req("status"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            component_role_arn: None,
+            environment_account_id: crate::json::FromJson::empty(),
+            environment_name: crate::json::FromJson::empty(),
+            id: crate::json::FromJson::empty(),
+            last_modified_at: crate::json::FromJson::empty(),
+            management_account_id: crate::json::FromJson::empty(),
+            requested_at: crate::json::FromJson::empty(),
+            role_arn: crate::json::FromJson::empty(),
+            status: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3076,12 +3799,22 @@ pub struct EnvironmentState {
 impl crate::json::FromJson for EnvironmentState {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            spec: o.opt("spec")?,
-            template_major_version: o.req("templateMajorVersion")?,
-            template_minor_version: o.req("templateMinorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            spec: o.opt("spec"),
+            template_major_version: o.req("templateMajorVersion"),
+            template_minor_version: o.req("templateMinorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            spec: None,
+            template_major_version: crate::json::FromJson::empty(),
+            template_minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3176,26 +3909,50 @@ pub struct EnvironmentSummary {
 impl crate::json::FromJson for EnvironmentSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            component_role_arn: o.opt("componentRoleArn")?,
-            created_at: o.req("createdAt")?,
-            deployment_status: o.req("deploymentStatus")?,
-            deployment_status_message: o.opt("deploymentStatusMessage")?,
-            description: o.opt("description")?,
-            environment_account_connection_id: o.opt("environmentAccountConnectionId")?,
-            environment_account_id: o.opt("environmentAccountId")?,
-            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
-            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt")?,
-            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt")?,
-            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
-            name: o.req("name")?,
-            proton_service_role_arn: o.opt("protonServiceRoleArn")?,
-            provisioning: o.opt("provisioning")?,
-            template_major_version: o.req("templateMajorVersion")?,
-            template_minor_version: o.req("templateMinorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            component_role_arn: o.opt("componentRoleArn"),
+            created_at: o.req("createdAt"),
+            deployment_status: o.req("deploymentStatus"),
+            deployment_status_message: o.opt("deploymentStatusMessage"),
+            description: o.opt("description"),
+            environment_account_connection_id: o.opt("environmentAccountConnectionId"),
+            environment_account_id: o.opt("environmentAccountId"),
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId"),
+            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt"),
+            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt"),
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId"),
+            name: o.req("name"),
+            proton_service_role_arn: o.opt("protonServiceRoleArn"),
+            provisioning: o.opt("provisioning"),
+            template_major_version: o.req("templateMajorVersion"),
+            template_minor_version: o.req("templateMinorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            component_role_arn: None,
+            created_at: crate::json::FromJson::empty(),
+            deployment_status: crate::json::FromJson::empty(),
+            deployment_status_message: None,
+            description: None,
+            environment_account_connection_id: None,
+            environment_account_id: None,
+            last_attempted_deployment_id: None,
+            last_deployment_attempted_at: crate::json::FromJson::empty(),
+            last_deployment_succeeded_at: crate::json::FromJson::empty(),
+            last_succeeded_deployment_id: None,
+            name: crate::json::FromJson::empty(),
+            proton_service_role_arn: None,
+            provisioning: None,
+            template_major_version: crate::json::FromJson::empty(),
+            template_minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3288,17 +4045,32 @@ pub struct EnvironmentTemplate {
 impl crate::json::FromJson for EnvironmentTemplate {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            description: o.opt("description")?,
-            display_name: o.opt("displayName")?,
-            encryption_key: o.opt("encryptionKey")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            name: o.req("name")?,
-            provisioning: o.opt("provisioning")?,
-            recommended_version: o.opt("recommendedVersion")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            description: o.opt("description"),
+            display_name: o.opt("displayName"),
+            encryption_key: o.opt("encryptionKey"),
+            last_modified_at: o.req("lastModifiedAt"),
+            name: o.req("name"),
+            provisioning: o.opt("provisioning"),
+            recommended_version: o.opt("recommendedVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            description: None,
+            display_name: None,
+            encryption_key: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            name: crate::json::FromJson::empty(),
+            provisioning: None,
+            recommended_version: None,
+        }
     }
 }
 
@@ -3330,10 +4102,18 @@ pub struct EnvironmentTemplateFilter {
 impl crate::json::FromJson for EnvironmentTemplateFilter {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            major_version: o.req("majorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            major_version: o.req("majorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            major_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3377,16 +4157,30 @@ pub struct EnvironmentTemplateSummary {
 impl crate::json::FromJson for EnvironmentTemplateSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            description: o.opt("description")?,
-            display_name: o.opt("displayName")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            name: o.req("name")?,
-            provisioning: o.opt("provisioning")?,
-            recommended_version: o.opt("recommendedVersion")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            description: o.opt("description"),
+            display_name: o.opt("displayName"),
+            last_modified_at: o.req("lastModifiedAt"),
+            name: o.req("name"),
+            provisioning: o.opt("provisioning"),
+            recommended_version: o.opt("recommendedVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            description: None,
+            display_name: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            name: crate::json::FromJson::empty(),
+            provisioning: None,
+            recommended_version: None,
+        }
     }
 }
 
@@ -3447,19 +4241,36 @@ pub struct EnvironmentTemplateVersion {
 impl crate::json::FromJson for EnvironmentTemplateVersion {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            description: o.opt("description")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            major_version: o.req("majorVersion")?,
-            minor_version: o.req("minorVersion")?,
-            recommended_minor_version: o.opt("recommendedMinorVersion")?,
-            schema: o.opt("schema")?,
-            status: o.req("status")?,
-            status_message: o.opt("statusMessage")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            description: o.opt("description"),
+            last_modified_at: o.req("lastModifiedAt"),
+            major_version: o.req("majorVersion"),
+            minor_version: o.req("minorVersion"),
+            recommended_minor_version: o.opt("recommendedMinorVersion"),
+            schema: o.opt("schema"),
+            status: o.req("status"),
+            status_message: o.opt("statusMessage"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            description: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            major_version: crate::json::FromJson::empty(),
+            minor_version: crate::json::FromJson::empty(),
+            recommended_minor_version: None,
+            schema: None,
+            status: crate::json::FromJson::empty(),
+            status_message: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3521,18 +4332,34 @@ pub struct EnvironmentTemplateVersionSummary {
 impl crate::json::FromJson for EnvironmentTemplateVersionSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            description: o.opt("description")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            major_version: o.req("majorVersion")?,
-            minor_version: o.req("minorVersion")?,
-            recommended_minor_version: o.opt("recommendedMinorVersion")?,
-            status: o.req("status")?,
-            status_message: o.opt("statusMessage")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            description: o.opt("description"),
+            last_modified_at: o.req("lastModifiedAt"),
+            major_version: o.req("majorVersion"),
+            minor_version: o.req("minorVersion"),
+            recommended_minor_version: o.opt("recommendedMinorVersion"),
+            status: o.req("status"),
+            status_message: o.opt("statusMessage"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            description: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            major_version: crate::json::FromJson::empty(),
+            minor_version: crate::json::FromJson::empty(),
+            recommended_minor_version: None,
+            status: crate::json::FromJson::empty(),
+            status_message: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3559,8 +4386,13 @@ pub struct GetAccountSettingsInput {}
 
 impl crate::json::FromJson for GetAccountSettingsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -3578,9 +4410,16 @@ pub struct GetAccountSettingsOutput {
 impl crate::json::FromJson for GetAccountSettingsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            account_settings: o.opt("accountSettings")?,
-        })
+        let value = Self {
+            account_settings: o.opt("accountSettings"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            account_settings: None,
+        }
     }
 }
 
@@ -3594,9 +4433,16 @@ pub struct GetComponentInput {
 impl crate::json::FromJson for GetComponentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3610,9 +4456,14 @@ pub struct GetComponentOutput {
 impl crate::json::FromJson for GetComponentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            component: o.opt("component")?,
-        })
+        let value = Self {
+            component: o.opt("component"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { component: None }
     }
 }
 
@@ -3650,13 +4501,24 @@ pub struct GetDeploymentInput {
 impl crate::json::FromJson for GetDeploymentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            component_name: o.opt("componentName")?,
-            environment_name: o.opt("environmentName")?,
-            id: o.req("id")?,
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.opt("serviceName")?,
-        })
+        let value = Self {
+            component_name: o.opt("componentName"),
+            environment_name: o.opt("environmentName"),
+            id: o.req("id"),
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.opt("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            component_name: None,
+            environment_name: None,
+            id: crate::json::FromJson::empty(),
+            service_instance_name: None,
+            service_name: None,
+        }
     }
 }
 
@@ -3674,9 +4536,14 @@ pub struct GetDeploymentOutput {
 impl crate::json::FromJson for GetDeploymentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            deployment: o.opt("deployment")?,
-        })
+        let value = Self {
+            deployment: o.opt("deployment"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { deployment: None }
     }
 }
 
@@ -3690,7 +4557,14 @@ pub struct GetEnvironmentAccountConnectionInput {
 impl crate::json::FromJson for GetEnvironmentAccountConnectionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self { id: o.req("id")? })
+        let value = Self { id: o.req("id") };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3704,9 +4578,16 @@ pub struct GetEnvironmentAccountConnectionOutput {
 impl crate::json::FromJson for GetEnvironmentAccountConnectionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_account_connection: o.req("environmentAccountConnection")?,
-        })
+        let value = Self {
+            environment_account_connection: o.req("environmentAccountConnection"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_account_connection: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3720,9 +4601,16 @@ pub struct GetEnvironmentInput {
 impl crate::json::FromJson for GetEnvironmentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3736,9 +4624,16 @@ pub struct GetEnvironmentOutput {
 impl crate::json::FromJson for GetEnvironmentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment: o.req("environment")?,
-        })
+        let value = Self {
+            environment: o.req("environment"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3752,9 +4647,16 @@ pub struct GetEnvironmentTemplateInput {
 impl crate::json::FromJson for GetEnvironmentTemplateInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3768,9 +4670,16 @@ pub struct GetEnvironmentTemplateOutput {
 impl crate::json::FromJson for GetEnvironmentTemplateOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_template: o.req("environmentTemplate")?,
-        })
+        let value = Self {
+            environment_template: o.req("environmentTemplate"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_template: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3788,11 +4697,20 @@ pub struct GetEnvironmentTemplateVersionInput {
 impl crate::json::FromJson for GetEnvironmentTemplateVersionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            major_version: o.req("majorVersion")?,
-            minor_version: o.req("minorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            major_version: o.req("majorVersion"),
+            minor_version: o.req("minorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            major_version: crate::json::FromJson::empty(),
+            minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3806,9 +4724,16 @@ pub struct GetEnvironmentTemplateVersionOutput {
 impl crate::json::FromJson for GetEnvironmentTemplateVersionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_template_version: o.req("environmentTemplateVersion")?,
-        })
+        let value = Self {
+            environment_template_version: o.req("environmentTemplateVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_template_version: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3824,10 +4749,18 @@ pub struct GetRepositoryInput {
 impl crate::json::FromJson for GetRepositoryInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-            provider: o.req("provider")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+            provider: o.req("provider"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+            provider: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3841,9 +4774,16 @@ pub struct GetRepositoryOutput {
 impl crate::json::FromJson for GetRepositoryOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            repository: o.req("repository")?,
-        })
+        let value = Self {
+            repository: o.req("repository"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            repository: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3863,12 +4803,22 @@ pub struct GetRepositorySyncStatusInput {
 impl crate::json::FromJson for GetRepositorySyncStatusInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            branch: o.req("branch")?,
-            repository_name: o.req("repositoryName")?,
-            repository_provider: o.req("repositoryProvider")?,
-            sync_type: o.req("syncType")?,
-        })
+        let value = Self {
+            branch: o.req("branch"),
+            repository_name: o.req("repositoryName"),
+            repository_provider: o.req("repositoryProvider"),
+            sync_type: o.req("syncType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            branch: crate::json::FromJson::empty(),
+            repository_name: crate::json::FromJson::empty(),
+            repository_provider: crate::json::FromJson::empty(),
+            sync_type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3886,9 +4836,14 @@ pub struct GetRepositorySyncStatusOutput {
 impl crate::json::FromJson for GetRepositorySyncStatusOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            latest_sync: o.opt("latestSync")?,
-        })
+        let value = Self {
+            latest_sync: o.opt("latestSync"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { latest_sync: None }
     }
 }
 
@@ -3898,8 +4853,13 @@ pub struct GetResourcesSummaryInput {}
 
 impl crate::json::FromJson for GetResourcesSummaryInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -3913,9 +4873,16 @@ pub struct GetResourcesSummaryOutput {
 impl crate::json::FromJson for GetResourcesSummaryOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            counts: o.req("counts")?,
-        })
+        let value = Self {
+            counts: o.req("counts"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            counts: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3929,9 +4896,16 @@ pub struct GetServiceInput {
 impl crate::json::FromJson for GetServiceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3947,10 +4921,18 @@ pub struct GetServiceInstanceInput {
 impl crate::json::FromJson for GetServiceInstanceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3964,9 +4946,16 @@ pub struct GetServiceInstanceOutput {
 impl crate::json::FromJson for GetServiceInstanceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_instance: o.req("serviceInstance")?,
-        })
+        let value = Self {
+            service_instance: o.req("serviceInstance"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_instance: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3982,10 +4971,18 @@ pub struct GetServiceInstanceSyncStatusInput {
 impl crate::json::FromJson for GetServiceInstanceSyncStatusInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_instance_name: o.req("serviceInstanceName")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            service_instance_name: o.req("serviceInstanceName"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_instance_name: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4015,11 +5012,20 @@ pub struct GetServiceInstanceSyncStatusOutput {
 impl crate::json::FromJson for GetServiceInstanceSyncStatusOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            desired_state: o.opt("desiredState")?,
-            latest_successful_sync: o.opt("latestSuccessfulSync")?,
-            latest_sync: o.opt("latestSync")?,
-        })
+        let value = Self {
+            desired_state: o.opt("desiredState"),
+            latest_successful_sync: o.opt("latestSuccessfulSync"),
+            latest_sync: o.opt("latestSync"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            desired_state: None,
+            latest_successful_sync: None,
+            latest_sync: None,
+        }
     }
 }
 
@@ -4033,9 +5039,14 @@ pub struct GetServiceOutput {
 impl crate::json::FromJson for GetServiceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service: o.opt("service")?,
-        })
+        let value = Self {
+            service: o.opt("service"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { service: None }
     }
 }
 
@@ -4055,10 +5066,18 @@ pub struct GetServiceSyncBlockerSummaryInput {
 impl crate::json::FromJson for GetServiceSyncBlockerSummaryInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_instance_name: None,
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4076,9 +5095,16 @@ pub struct GetServiceSyncBlockerSummaryOutput {
 impl crate::json::FromJson for GetServiceSyncBlockerSummaryOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_sync_blocker_summary: o.opt("serviceSyncBlockerSummary")?,
-        })
+        let value = Self {
+            service_sync_blocker_summary: o.opt("serviceSyncBlockerSummary"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_sync_blocker_summary: None,
+        }
     }
 }
 
@@ -4092,9 +5118,16 @@ pub struct GetServiceSyncConfigInput {
 impl crate::json::FromJson for GetServiceSyncConfigInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4112,9 +5145,16 @@ pub struct GetServiceSyncConfigOutput {
 impl crate::json::FromJson for GetServiceSyncConfigOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_sync_config: o.opt("serviceSyncConfig")?,
-        })
+        let value = Self {
+            service_sync_config: o.opt("serviceSyncConfig"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_sync_config: None,
+        }
     }
 }
 
@@ -4128,9 +5168,16 @@ pub struct GetServiceTemplateInput {
 impl crate::json::FromJson for GetServiceTemplateInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("name")?,
-        })
+        let value = Self {
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4144,9 +5191,16 @@ pub struct GetServiceTemplateOutput {
 impl crate::json::FromJson for GetServiceTemplateOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_template: o.req("serviceTemplate")?,
-        })
+        let value = Self {
+            service_template: o.req("serviceTemplate"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_template: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4164,11 +5218,20 @@ pub struct GetServiceTemplateVersionInput {
 impl crate::json::FromJson for GetServiceTemplateVersionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            major_version: o.req("majorVersion")?,
-            minor_version: o.req("minorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            major_version: o.req("majorVersion"),
+            minor_version: o.req("minorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            major_version: crate::json::FromJson::empty(),
+            minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4182,9 +5245,16 @@ pub struct GetServiceTemplateVersionOutput {
 impl crate::json::FromJson for GetServiceTemplateVersionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_template_version: o.req("serviceTemplateVersion")?,
-        })
+        let value = Self {
+            service_template_version: o.req("serviceTemplateVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_template_version: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4200,10 +5270,18 @@ pub struct GetTemplateSyncConfigInput {
 impl crate::json::FromJson for GetTemplateSyncConfigInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            template_name: o.req("templateName")?,
-            template_type: o.req("templateType")?,
-        })
+        let value = Self {
+            template_name: o.req("templateName"),
+            template_type: o.req("templateType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            template_name: crate::json::FromJson::empty(),
+            template_type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4221,9 +5299,16 @@ pub struct GetTemplateSyncConfigOutput {
 impl crate::json::FromJson for GetTemplateSyncConfigOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            template_sync_config: o.opt("templateSyncConfig")?,
-        })
+        let value = Self {
+            template_sync_config: o.opt("templateSyncConfig"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            template_sync_config: None,
+        }
     }
 }
 
@@ -4241,11 +5326,20 @@ pub struct GetTemplateSyncStatusInput {
 impl crate::json::FromJson for GetTemplateSyncStatusInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            template_name: o.req("templateName")?,
-            template_type: o.req("templateType")?,
-            template_version: o.req("templateVersion")?,
-        })
+        let value = Self {
+            template_name: o.req("templateName"),
+            template_type: o.req("templateType"),
+            template_version: o.req("templateVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            template_name: crate::json::FromJson::empty(),
+            template_type: crate::json::FromJson::empty(),
+            template_version: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4275,11 +5369,20 @@ pub struct GetTemplateSyncStatusOutput {
 impl crate::json::FromJson for GetTemplateSyncStatusOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            desired_state: o.opt("desiredState")?,
-            latest_successful_sync: o.opt("latestSuccessfulSync")?,
-            latest_sync: o.opt("latestSync")?,
-        })
+        let value = Self {
+            desired_state: o.opt("desiredState"),
+            latest_successful_sync: o.opt("latestSuccessfulSync"),
+            latest_sync: o.opt("latestSync"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            desired_state: None,
+            latest_successful_sync: None,
+            latest_sync: None,
+        }
     }
 }
 
@@ -4293,9 +5396,16 @@ pub struct InternalServerException {
 impl crate::json::FromJson for InternalServerException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            message: o.req("message")?,
-        })
+        let value = Self {
+            message: o.req("message"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            message: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4325,11 +5435,20 @@ pub struct ListComponentOutputsInput {
 impl crate::json::FromJson for ListComponentOutputsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            component_name: o.req("componentName")?,
-            deployment_id: o.opt("deploymentId")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            component_name: o.req("componentName"),
+            deployment_id: o.opt("deploymentId"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            component_name: crate::json::FromJson::empty(),
+            deployment_id: None,
+            next_token: None,
+        }
     }
 }
 
@@ -4345,10 +5464,18 @@ pub struct ListComponentOutputsOutput {
 impl crate::json::FromJson for ListComponentOutputsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            outputs: o.req("outputs")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            outputs: o.req("outputs"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            outputs: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4364,10 +5491,18 @@ pub struct ListComponentProvisionedResourcesInput {
 impl crate::json::FromJson for ListComponentProvisionedResourcesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            component_name: o.req("componentName")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            component_name: o.req("componentName"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            component_name: crate::json::FromJson::empty(),
+            next_token: None,
+        }
     }
 }
 
@@ -4383,10 +5518,18 @@ pub struct ListComponentProvisionedResourcesOutput {
 impl crate::json::FromJson for ListComponentProvisionedResourcesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            provisioned_resources: o.req("provisionedResources")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            provisioned_resources: o.req("provisionedResources"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            provisioned_resources: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4424,13 +5567,24 @@ pub struct ListComponentsInput {
 impl crate::json::FromJson for ListComponentsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_name: o.opt("environmentName")?,
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.opt("serviceName")?,
-        })
+        let value = Self {
+            environment_name: o.opt("environmentName"),
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.opt("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_name: None,
+            max_results: None,
+            next_token: None,
+            service_instance_name: None,
+            service_name: None,
+        }
     }
 }
 
@@ -4446,10 +5600,18 @@ pub struct ListComponentsOutput {
 impl crate::json::FromJson for ListComponentsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            components: o.req("components")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            components: o.req("components"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            components: crate::json::FromJson::empty(),
+            next_token: None,
+        }
     }
 }
 
@@ -4493,14 +5655,26 @@ pub struct ListDeploymentsInput {
 impl crate::json::FromJson for ListDeploymentsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            component_name: o.opt("componentName")?,
-            environment_name: o.opt("environmentName")?,
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.opt("serviceName")?,
-        })
+        let value = Self {
+            component_name: o.opt("componentName"),
+            environment_name: o.opt("environmentName"),
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.opt("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            component_name: None,
+            environment_name: None,
+            max_results: None,
+            next_token: None,
+            service_instance_name: None,
+            service_name: None,
+        }
     }
 }
 
@@ -4516,10 +5690,18 @@ pub struct ListDeploymentsOutput {
 impl crate::json::FromJson for ListDeploymentsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            deployments: o.req("deployments")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            deployments: o.req("deployments"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            deployments: crate::json::FromJson::empty(),
+            next_token: None,
+        }
     }
 }
 
@@ -4549,13 +5731,24 @@ pub struct ListEnvironmentAccountConnectionsInput {
 impl crate::json::FromJson for ListEnvironmentAccountConnectionsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_name: o.opt("environmentName")?,
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-            requested_by: o.req("requestedBy")?,
-            statuses: o.opt("statuses")?,
-        })
+        let value = Self {
+            environment_name: o.opt("environmentName"),
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+            requested_by: o.req("requestedBy"),
+            statuses: o.opt("statuses"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_name: None,
+            max_results: None,
+            next_token: None,
+            requested_by: crate::json::FromJson::empty(),
+            statuses: None,
+        }
     }
 }
 
@@ -4571,10 +5764,18 @@ pub struct ListEnvironmentAccountConnectionsOutput {
 impl crate::json::FromJson for ListEnvironmentAccountConnectionsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_account_connections: o.req("environmentAccountConnections")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            environment_account_connections: o.req("environmentAccountConnections"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_account_connections: crate::json::FromJson::empty(),
+            next_token: None,
+        }
     }
 }
 
@@ -4596,11 +5797,20 @@ pub struct ListEnvironmentOutputsInput {
 impl crate::json::FromJson for ListEnvironmentOutputsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            deployment_id: o.opt("deploymentId")?,
-            environment_name: o.req("environmentName")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            deployment_id: o.opt("deploymentId"),
+            environment_name: o.req("environmentName"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            deployment_id: None,
+            environment_name: crate::json::FromJson::empty(),
+            next_token: None,
+        }
     }
 }
 
@@ -4616,10 +5826,18 @@ pub struct ListEnvironmentOutputsOutput {
 impl crate::json::FromJson for ListEnvironmentOutputsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            outputs: o.req("outputs")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            outputs: o.req("outputs"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            outputs: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4635,10 +5853,18 @@ pub struct ListEnvironmentProvisionedResourcesInput {
 impl crate::json::FromJson for ListEnvironmentProvisionedResourcesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_name: o.req("environmentName")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            environment_name: o.req("environmentName"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_name: crate::json::FromJson::empty(),
+            next_token: None,
+        }
     }
 }
 
@@ -4654,10 +5880,18 @@ pub struct ListEnvironmentProvisionedResourcesOutput {
 impl crate::json::FromJson for ListEnvironmentProvisionedResourcesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            provisioned_resources: o.req("provisionedResources")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            provisioned_resources: o.req("provisionedResources"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            provisioned_resources: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4685,12 +5919,22 @@ pub struct ListEnvironmentTemplateVersionsInput {
 impl crate::json::FromJson for ListEnvironmentTemplateVersionsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            major_version: o.opt("majorVersion")?,
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            major_version: o.opt("majorVersion"),
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            major_version: None,
+            max_results: None,
+            next_token: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4706,10 +5950,18 @@ pub struct ListEnvironmentTemplateVersionsOutput {
 impl crate::json::FromJson for ListEnvironmentTemplateVersionsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            template_versions: o.req("templateVersions")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            template_versions: o.req("templateVersions"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            template_versions: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4729,10 +5981,18 @@ pub struct ListEnvironmentTemplatesInput {
 impl crate::json::FromJson for ListEnvironmentTemplatesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            max_results: None,
+            next_token: None,
+        }
     }
 }
 
@@ -4748,10 +6008,18 @@ pub struct ListEnvironmentTemplatesOutput {
 impl crate::json::FromJson for ListEnvironmentTemplatesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            templates: o.req("templates")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            templates: o.req("templates"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            templates: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4777,11 +6045,20 @@ pub struct ListEnvironmentsInput {
 impl crate::json::FromJson for ListEnvironmentsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_templates: o.opt("environmentTemplates")?,
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            environment_templates: o.opt("environmentTemplates"),
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_templates: None,
+            max_results: None,
+            next_token: None,
+        }
     }
 }
 
@@ -4797,10 +6074,18 @@ pub struct ListEnvironmentsOutput {
 impl crate::json::FromJson for ListEnvironmentsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environments: o.req("environments")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            environments: o.req("environments"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environments: crate::json::FromJson::empty(),
+            next_token: None,
+        }
     }
 }
 
@@ -4820,10 +6105,18 @@ pub struct ListRepositoriesInput {
 impl crate::json::FromJson for ListRepositoriesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            max_results: None,
+            next_token: None,
+        }
     }
 }
 
@@ -4839,10 +6132,18 @@ pub struct ListRepositoriesOutput {
 impl crate::json::FromJson for ListRepositoriesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            repositories: o.req("repositories")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            repositories: o.req("repositories"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            repositories: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4862,12 +6163,22 @@ pub struct ListRepositorySyncDefinitionsInput {
 impl crate::json::FromJson for ListRepositorySyncDefinitionsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            repository_name: o.req("repositoryName")?,
-            repository_provider: o.req("repositoryProvider")?,
-            sync_type: o.req("syncType")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            repository_name: o.req("repositoryName"),
+            repository_provider: o.req("repositoryProvider"),
+            sync_type: o.req("syncType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            repository_name: crate::json::FromJson::empty(),
+            repository_provider: crate::json::FromJson::empty(),
+            sync_type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4883,10 +6194,18 @@ pub struct ListRepositorySyncDefinitionsOutput {
 impl crate::json::FromJson for ListRepositorySyncDefinitionsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            sync_definitions: o.req("syncDefinitions")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            sync_definitions: o.req("syncDefinitions"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            sync_definitions: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4910,12 +6229,22 @@ pub struct ListServiceInstanceOutputsInput {
 impl crate::json::FromJson for ListServiceInstanceOutputsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            deployment_id: o.opt("deploymentId")?,
-            next_token: o.opt("nextToken")?,
-            service_instance_name: o.req("serviceInstanceName")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            deployment_id: o.opt("deploymentId"),
+            next_token: o.opt("nextToken"),
+            service_instance_name: o.req("serviceInstanceName"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            deployment_id: None,
+            next_token: None,
+            service_instance_name: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4931,10 +6260,18 @@ pub struct ListServiceInstanceOutputsOutput {
 impl crate::json::FromJson for ListServiceInstanceOutputsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            outputs: o.req("outputs")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            outputs: o.req("outputs"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            outputs: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4952,11 +6289,20 @@ pub struct ListServiceInstanceProvisionedResourcesInput {
 impl crate::json::FromJson for ListServiceInstanceProvisionedResourcesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            service_instance_name: o.req("serviceInstanceName")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            service_instance_name: o.req("serviceInstanceName"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            service_instance_name: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4972,10 +6318,18 @@ pub struct ListServiceInstanceProvisionedResourcesOutput {
 impl crate::json::FromJson for ListServiceInstanceProvisionedResourcesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            provisioned_resources: o.req("provisionedResources")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            provisioned_resources: o.req("provisionedResources"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            provisioned_resources: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4991,10 +6345,18 @@ pub struct ListServiceInstancesFilter {
 impl crate::json::FromJson for ListServiceInstancesFilter {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("key")?,
-            value: o.opt("value")?,
-        })
+        let value = Self {
+            key: o.opt("key"),
+            value: o.opt("value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            value: None,
+        }
     }
 }
 
@@ -5098,6 +6460,10 @@ impl crate::json::FromJson for ListServiceInstancesFilterBy {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ListServiceInstancesInput` structure.
@@ -5128,14 +6494,26 @@ pub struct ListServiceInstancesInput {
 impl crate::json::FromJson for ListServiceInstancesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            filters: o.opt("filters")?,
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-            service_name: o.opt("serviceName")?,
-            sort_by: o.opt("sortBy")?,
-            sort_order: o.opt("sortOrder")?,
-        })
+        let value = Self {
+            filters: o.opt("filters"),
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+            service_name: o.opt("serviceName"),
+            sort_by: o.opt("sortBy"),
+            sort_order: o.opt("sortOrder"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            filters: None,
+            max_results: None,
+            next_token: None,
+            service_name: None,
+            sort_by: None,
+            sort_order: None,
+        }
     }
 }
 
@@ -5151,10 +6529,18 @@ pub struct ListServiceInstancesOutput {
 impl crate::json::FromJson for ListServiceInstancesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            service_instances: o.req("serviceInstances")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            service_instances: o.req("serviceInstances"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            service_instances: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5243,6 +6629,10 @@ impl crate::json::FromJson for ListServiceInstancesSortBy {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ListServicePipelineOutputsInput` structure.
@@ -5263,11 +6653,20 @@ pub struct ListServicePipelineOutputsInput {
 impl crate::json::FromJson for ListServicePipelineOutputsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            deployment_id: o.opt("deploymentId")?,
-            next_token: o.opt("nextToken")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            deployment_id: o.opt("deploymentId"),
+            next_token: o.opt("nextToken"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            deployment_id: None,
+            next_token: None,
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5283,10 +6682,18 @@ pub struct ListServicePipelineOutputsOutput {
 impl crate::json::FromJson for ListServicePipelineOutputsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            outputs: o.req("outputs")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            outputs: o.req("outputs"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            outputs: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5302,10 +6709,18 @@ pub struct ListServicePipelineProvisionedResourcesInput {
 impl crate::json::FromJson for ListServicePipelineProvisionedResourcesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5321,10 +6736,18 @@ pub struct ListServicePipelineProvisionedResourcesOutput {
 impl crate::json::FromJson for ListServicePipelineProvisionedResourcesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            provisioned_resources: o.req("provisionedResources")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            provisioned_resources: o.req("provisionedResources"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            provisioned_resources: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5352,12 +6775,22 @@ pub struct ListServiceTemplateVersionsInput {
 impl crate::json::FromJson for ListServiceTemplateVersionsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            major_version: o.opt("majorVersion")?,
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            major_version: o.opt("majorVersion"),
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            major_version: None,
+            max_results: None,
+            next_token: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5373,10 +6806,18 @@ pub struct ListServiceTemplateVersionsOutput {
 impl crate::json::FromJson for ListServiceTemplateVersionsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            template_versions: o.req("templateVersions")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            template_versions: o.req("templateVersions"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            template_versions: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5396,10 +6837,18 @@ pub struct ListServiceTemplatesInput {
 impl crate::json::FromJson for ListServiceTemplatesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            max_results: None,
+            next_token: None,
+        }
     }
 }
 
@@ -5415,10 +6864,18 @@ pub struct ListServiceTemplatesOutput {
 impl crate::json::FromJson for ListServiceTemplatesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            templates: o.req("templates")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            templates: o.req("templates"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            templates: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5438,10 +6895,18 @@ pub struct ListServicesInput {
 impl crate::json::FromJson for ListServicesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-        })
+        let value = Self {
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            max_results: None,
+            next_token: None,
+        }
     }
 }
 
@@ -5457,10 +6922,18 @@ pub struct ListServicesOutput {
 impl crate::json::FromJson for ListServicesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            services: o.req("services")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            services: o.req("services"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            services: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5482,11 +6955,20 @@ pub struct ListTagsForResourceInput {
 impl crate::json::FromJson for ListTagsForResourceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            max_results: o.opt("maxResults")?,
-            next_token: o.opt("nextToken")?,
-            resource_arn: o.req("resourceArn")?,
-        })
+        let value = Self {
+            max_results: o.opt("maxResults"),
+            next_token: o.opt("nextToken"),
+            resource_arn: o.req("resourceArn"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            max_results: None,
+            next_token: None,
+            resource_arn: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5502,10 +6984,18 @@ pub struct ListTagsForResourceOutput {
 impl crate::json::FromJson for ListTagsForResourceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_token: o.opt("nextToken")?,
-            tags: o.req("tags")?,
-        })
+        let value = Self {
+            next_token: o.opt("nextToken"),
+            tags: o.req("tags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_token: None,
+            tags: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5535,13 +7025,24 @@ pub struct NotifyResourceDeploymentStatusChangeInput {
 impl crate::json::FromJson for NotifyResourceDeploymentStatusChangeInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            deployment_id: o.opt("deploymentId")?,
-            outputs: o.opt("outputs")?,
-            resource_arn: o.req("resourceArn")?,
-            status: o.opt("status")?,
-            status_message: o.opt("statusMessage")?,
-        })
+        let value = Self {
+            deployment_id: o.opt("deploymentId"),
+            outputs: o.opt("outputs"),
+            resource_arn: o.req("resourceArn"),
+            status: o.opt("status"),
+            status_message: o.opt("statusMessage"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            deployment_id: None,
+            outputs: None,
+            resource_arn: crate::json::FromJson::empty(),
+            status: None,
+            status_message: None,
+        }
     }
 }
 
@@ -5563,8 +7064,13 @@ pub struct NotifyResourceDeploymentStatusChangeOutput {}
 
 impl crate::json::FromJson for NotifyResourceDeploymentStatusChangeOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -5584,10 +7090,18 @@ pub struct Output {
 impl crate::json::FromJson for Output {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("key")?,
-            value_string: o.opt("valueString")?,
-        })
+        let value = Self {
+            key: o.opt("key"),
+            value_string: o.opt("valueString"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            value_string: None,
+        }
     }
 }
 
@@ -5613,11 +7127,20 @@ pub struct ProvisionedResource {
 impl crate::json::FromJson for ProvisionedResource {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            identifier: o.opt("identifier")?,
-            name: o.opt("name")?,
-            provisioning_engine: o.opt("provisioningEngine")?,
-        })
+        let value = Self {
+            identifier: o.opt("identifier"),
+            name: o.opt("name"),
+            provisioning_engine: o.opt("provisioningEngine"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            identifier: None,
+            name: None,
+            provisioning_engine: None,
+        }
     }
 }
 
@@ -5678,6 +7201,10 @@ impl crate::json::FromJson for ProvisionedResourceEngine {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `Provisioning` enum. Values this model does not know are kept in `Unknown`.
@@ -5733,6 +7260,10 @@ impl crate::json::FromJson for Provisioning {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `RejectEnvironmentAccountConnectionInput` structure.
@@ -5745,7 +7276,14 @@ pub struct RejectEnvironmentAccountConnectionInput {
 impl crate::json::FromJson for RejectEnvironmentAccountConnectionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self { id: o.req("id")? })
+        let value = Self { id: o.req("id") };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5759,9 +7297,16 @@ pub struct RejectEnvironmentAccountConnectionOutput {
 impl crate::json::FromJson for RejectEnvironmentAccountConnectionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_account_connection: o.req("environmentAccountConnection")?,
-        })
+        let value = Self {
+            environment_account_connection: o.req("environmentAccountConnection"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_account_connection: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5787,13 +7332,24 @@ pub struct Repository {
 impl crate::json::FromJson for Repository {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            connection_arn: o.req("connectionArn")?,
-            encryption_key: o.opt("encryptionKey")?,
-            name: o.req("name")?,
-            provider: o.req("provider")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            connection_arn: o.req("connectionArn"),
+            encryption_key: o.opt("encryptionKey"),
+            name: o.req("name"),
+            provider: o.req("provider"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            connection_arn: crate::json::FromJson::empty(),
+            encryption_key: None,
+            name: crate::json::FromJson::empty(),
+            provider: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5813,12 +7369,22 @@ pub struct RepositoryBranch {
 impl crate::json::FromJson for RepositoryBranch {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            branch: o.req("branch")?,
-            name: o.req("name")?,
-            provider: o.req("provider")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            branch: o.req("branch"),
+            name: o.req("name"),
+            provider: o.req("provider"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            branch: crate::json::FromJson::empty(),
+            name: crate::json::FromJson::empty(),
+            provider: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5836,11 +7402,20 @@ pub struct RepositoryBranchInput {
 impl crate::json::FromJson for RepositoryBranchInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            branch: o.req("branch")?,
-            name: o.req("name")?,
-            provider: o.req("provider")?,
-        })
+        let value = Self {
+            branch: o.req("branch"),
+            name: o.req("name"),
+            provider: o.req("provider"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            branch: crate::json::FromJson::empty(),
+            name: crate::json::FromJson::empty(),
+            provider: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5905,6 +7480,10 @@ impl crate::json::FromJson for RepositoryProvider {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `RepositorySummary` structure.
@@ -5923,12 +7502,22 @@ pub struct RepositorySummary {
 impl crate::json::FromJson for RepositorySummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            connection_arn: o.req("connectionArn")?,
-            name: o.req("name")?,
-            provider: o.req("provider")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            connection_arn: o.req("connectionArn"),
+            name: o.req("name"),
+            provider: o.req("provider"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            connection_arn: crate::json::FromJson::empty(),
+            name: crate::json::FromJson::empty(),
+            provider: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5946,11 +7535,20 @@ pub struct RepositorySyncAttempt {
 impl crate::json::FromJson for RepositorySyncAttempt {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            events: o.req("events")?,
-            started_at: o.req("startedAt")?,
-            status: o.req("status")?,
-        })
+        let value = Self {
+            events: o.req("events"),
+            started_at: o.req("startedAt"),
+            status: o.req("status"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            events: crate::json::FromJson::empty(),
+            started_at: crate::json::FromJson::empty(),
+            status: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5970,12 +7568,22 @@ pub struct RepositorySyncDefinition {
 impl crate::json::FromJson for RepositorySyncDefinition {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            branch: o.req("branch")?,
-            directory: o.req("directory")?,
-            parent: o.req("parent")?,
-            target: o.req("target")?,
-        })
+        let value = Self {
+            branch: o.req("branch"),
+            directory: o.req("directory"),
+            parent: o.req("parent"),
+            target: o.req("target"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            branch: crate::json::FromJson::empty(),
+            directory: crate::json::FromJson::empty(),
+            parent: crate::json::FromJson::empty(),
+            target: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5999,12 +7607,22 @@ pub struct RepositorySyncEvent {
 impl crate::json::FromJson for RepositorySyncEvent {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            event: o.req("event")?,
-            external_id: o.opt("externalId")?,
-            time: o.req("time")?,
-            r#type: o.req("type")?,
-        })
+        let value = Self {
+            event: o.req("event"),
+            external_id: o.opt("externalId"),
+            time: o.req("time"),
+            r#type: o.req("type"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            event: crate::json::FromJson::empty(),
+            external_id: None,
+            time: crate::json::FromJson::empty(),
+            r#type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6078,6 +7696,10 @@ impl crate::json::FromJson for RepositorySyncStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ResourceCountsSummary` structure.
@@ -6106,13 +7728,24 @@ pub struct ResourceCountsSummary {
 impl crate::json::FromJson for ResourceCountsSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            behind_major: o.opt("behindMajor")?,
-            behind_minor: o.opt("behindMinor")?,
-            failed: o.opt("failed")?,
-            total: o.req("total")?,
-            up_to_date: o.opt("upToDate")?,
-        })
+        let value = Self {
+            behind_major: o.opt("behindMajor"),
+            behind_minor: o.opt("behindMinor"),
+            failed: o.opt("failed"),
+            total: o.req("total"),
+            up_to_date: o.opt("upToDate"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            behind_major: None,
+            behind_minor: None,
+            failed: None,
+            total: crate::json::FromJson::empty(),
+            up_to_date: None,
+        }
     }
 }
 
@@ -6177,6 +7810,10 @@ impl crate::json::FromJson for ResourceDeploymentStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ResourceNotFoundException` structure.
@@ -6189,9 +7826,16 @@ pub struct ResourceNotFoundException {
 impl crate::json::FromJson for ResourceNotFoundException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            message: o.req("message")?,
-        })
+        let value = Self {
+            message: o.req("message"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            message: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6223,14 +7867,26 @@ pub struct ResourceSyncAttempt {
 impl crate::json::FromJson for ResourceSyncAttempt {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            events: o.req("events")?,
-            initial_revision: o.req("initialRevision")?,
-            started_at: o.req("startedAt")?,
-            status: o.req("status")?,
-            target: o.req("target")?,
-            target_revision: o.req("targetRevision")?,
-        })
+        let value = Self {
+            events: o.req("events"),
+            initial_revision: o.req("initialRevision"),
+            started_at: o.req("startedAt"),
+            status: o.req("status"),
+            target: o.req("target"),
+            target_revision: o.req("targetRevision"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            events: crate::json::FromJson::empty(),
+            initial_revision: crate::json::FromJson::empty(),
+            started_at: crate::json::FromJson::empty(),
+            status: crate::json::FromJson::empty(),
+            target: crate::json::FromJson::empty(),
+            target_revision: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6254,12 +7910,22 @@ pub struct ResourceSyncEvent {
 impl crate::json::FromJson for ResourceSyncEvent {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            event: o.req("event")?,
-            external_id: o.opt("externalId")?,
-            time: o.req("time")?,
-            r#type: o.req("type")?,
-        })
+        let value = Self {
+            event: o.req("event"),
+            external_id: o.opt("externalId"),
+            time: o.req("time"),
+            r#type: o.req("type"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            event: crate::json::FromJson::empty(),
+            external_id: None,
+            time: crate::json::FromJson::empty(),
+            r#type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6329,6 +7995,10 @@ impl crate::json::FromJson for ResourceSyncStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `Revision` structure.
@@ -6349,13 +8019,24 @@ pub struct Revision {
 impl crate::json::FromJson for Revision {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            branch: o.req("branch")?,
-            directory: o.req("directory")?,
-            repository_name: o.req("repositoryName")?,
-            repository_provider: o.req("repositoryProvider")?,
-            sha: o.req("sha")?,
-        })
+        let value = Self {
+            branch: o.req("branch"),
+            directory: o.req("directory"),
+            repository_name: o.req("repositoryName"),
+            repository_provider: o.req("repositoryProvider"),
+            sha: o.req("sha"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            branch: crate::json::FromJson::empty(),
+            directory: crate::json::FromJson::empty(),
+            repository_name: crate::json::FromJson::empty(),
+            repository_provider: crate::json::FromJson::empty(),
+            sha: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6371,10 +8052,18 @@ pub struct S3ObjectSource {
 impl crate::json::FromJson for S3ObjectSource {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            bucket: o.req("bucket")?,
-            key: o.req("key")?,
-        })
+        let value = Self {
+            bucket: o.req("bucket"),
+            key: o.req("key"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            bucket: crate::json::FromJson::empty(),
+            key: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6432,21 +8121,40 @@ pub struct Service {
 impl crate::json::FromJson for Service {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            branch_name: o.opt("branchName")?,
-            created_at: o.req("createdAt")?,
-            description: o.opt("description")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            name: o.req("name")?,
-            pipeline: o.opt("pipeline")?,
-            repository_connection_arn: o.opt("repositoryConnectionArn")?,
-            repository_id: o.opt("repositoryId")?,
-            spec: o.req("spec")?,
-            status: o.req("status")?,
-            status_message: o.opt("statusMessage")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            branch_name: o.opt("branchName"),
+            created_at: o.req("createdAt"),
+            description: o.opt("description"),
+            last_modified_at: o.req("lastModifiedAt"),
+            name: o.req("name"),
+            pipeline: o.opt("pipeline"),
+            repository_connection_arn: o.opt("repositoryConnectionArn"),
+            repository_id: o.opt("repositoryId"),
+            spec: o.req("spec"),
+            status: o.req("status"),
+            status_message: o.opt("statusMessage"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            branch_name: None,
+            created_at: crate::json::FromJson::empty(),
+            description: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            name: crate::json::FromJson::empty(),
+            pipeline: None,
+            repository_connection_arn: None,
+            repository_id: None,
+            spec: crate::json::FromJson::empty(),
+            status: crate::json::FromJson::empty(),
+            status_message: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6526,24 +8234,46 @@ pub struct ServiceInstance {
 impl crate::json::FromJson for ServiceInstance {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            deployment_status: o.req("deploymentStatus")?,
-            deployment_status_message: o.opt("deploymentStatusMessage")?,
-            environment_name: o.req("environmentName")?,
-            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
-            last_client_request_token: o.opt("lastClientRequestToken")?,
-            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt")?,
-            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt")?,
-            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
-            name: o.req("name")?,
-            service_name: o.req("serviceName")?,
-            spec: o.opt("spec")?,
-            template_major_version: o.req("templateMajorVersion")?,
-            template_minor_version: o.req("templateMinorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            deployment_status: o.req("deploymentStatus"),
+            deployment_status_message: o.opt("deploymentStatusMessage"),
+            environment_name: o.req("environmentName"),
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId"),
+            last_client_request_token: o.opt("lastClientRequestToken"),
+            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt"),
+            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt"),
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId"),
+            name: o.req("name"),
+            service_name: o.req("serviceName"),
+            spec: o.opt("spec"),
+            template_major_version: o.req("templateMajorVersion"),
+            template_minor_version: o.req("templateMinorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            deployment_status: crate::json::FromJson::empty(),
+            deployment_status_message: None,
+            environment_name: crate::json::FromJson::empty(),
+            last_attempted_deployment_id: None,
+            last_client_request_token: None,
+            last_deployment_attempted_at: crate::json::FromJson::empty(),
+            last_deployment_succeeded_at: crate::json::FromJson::empty(),
+            last_succeeded_deployment_id: None,
+            name: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+            spec: None,
+            template_major_version: crate::json::FromJson::empty(),
+            template_minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6619,18 +8349,30 @@ pub struct ServiceInstanceState {
 impl crate::json::FromJson for ServiceInstanceState {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            last_successful_component_deployment_ids: o
-                .opt("lastSuccessfulComponentDeploymentIds")?,
+        let value = Self {
+            last_successful_component_deployment_ids: o.opt("lastSuccessfulComponentDeploymentIds"),
             last_successful_environment_deployment_id: o
-                .opt("lastSuccessfulEnvironmentDeploymentId")?,
+                .opt("lastSuccessfulEnvironmentDeploymentId"),
             last_successful_service_pipeline_deployment_id: o
-                .opt("lastSuccessfulServicePipelineDeploymentId")?,
-            spec: o.req("spec")?,
-            template_major_version: o.req("templateMajorVersion")?,
-            template_minor_version: o.req("templateMinorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+                .opt("lastSuccessfulServicePipelineDeploymentId"),
+            spec: o.req("spec"),
+            template_major_version: o.req("templateMajorVersion"),
+            template_minor_version: o.req("templateMinorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            last_successful_component_deployment_ids: None,
+            last_successful_environment_deployment_id: None,
+            last_successful_service_pipeline_deployment_id: None,
+            spec: crate::json::FromJson::empty(),
+            template_major_version: crate::json::FromJson::empty(),
+            template_minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6705,22 +8447,42 @@ pub struct ServiceInstanceSummary {
 impl crate::json::FromJson for ServiceInstanceSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            deployment_status: o.req("deploymentStatus")?,
-            deployment_status_message: o.opt("deploymentStatusMessage")?,
-            environment_name: o.req("environmentName")?,
-            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
-            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt")?,
-            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt")?,
-            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
-            name: o.req("name")?,
-            service_name: o.req("serviceName")?,
-            template_major_version: o.req("templateMajorVersion")?,
-            template_minor_version: o.req("templateMinorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            deployment_status: o.req("deploymentStatus"),
+            deployment_status_message: o.opt("deploymentStatusMessage"),
+            environment_name: o.req("environmentName"),
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId"),
+            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt"),
+            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt"),
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId"),
+            name: o.req("name"),
+            service_name: o.req("serviceName"),
+            template_major_version: o.req("templateMajorVersion"),
+            template_minor_version: o.req("templateMinorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            deployment_status: crate::json::FromJson::empty(),
+            deployment_status_message: None,
+            environment_name: crate::json::FromJson::empty(),
+            last_attempted_deployment_id: None,
+            last_deployment_attempted_at: crate::json::FromJson::empty(),
+            last_deployment_succeeded_at: crate::json::FromJson::empty(),
+            last_succeeded_deployment_id: None,
+            name: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+            template_major_version: crate::json::FromJson::empty(),
+            template_minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6804,20 +8566,38 @@ pub struct ServicePipeline {
 impl crate::json::FromJson for ServicePipeline {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            deployment_status: o.req("deploymentStatus")?,
-            deployment_status_message: o.opt("deploymentStatusMessage")?,
-            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId")?,
-            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt")?,
-            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt")?,
-            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId")?,
-            spec: o.opt("spec")?,
-            template_major_version: o.req("templateMajorVersion")?,
-            template_minor_version: o.req("templateMinorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            deployment_status: o.req("deploymentStatus"),
+            deployment_status_message: o.opt("deploymentStatusMessage"),
+            last_attempted_deployment_id: o.opt("lastAttemptedDeploymentId"),
+            last_deployment_attempted_at: o.req("lastDeploymentAttemptedAt"),
+            last_deployment_succeeded_at: o.req("lastDeploymentSucceededAt"),
+            last_succeeded_deployment_id: o.opt("lastSucceededDeploymentId"),
+            spec: o.opt("spec"),
+            template_major_version: o.req("templateMajorVersion"),
+            template_minor_version: o.req("templateMinorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            deployment_status: crate::json::FromJson::empty(),
+            deployment_status_message: None,
+            last_attempted_deployment_id: None,
+            last_deployment_attempted_at: crate::json::FromJson::empty(),
+            last_deployment_succeeded_at: crate::json::FromJson::empty(),
+            last_succeeded_deployment_id: None,
+            spec: None,
+            template_major_version: crate::json::FromJson::empty(),
+            template_minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6871,12 +8651,22 @@ pub struct ServicePipelineState {
 impl crate::json::FromJson for ServicePipelineState {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            spec: o.opt("spec")?,
-            template_major_version: o.req("templateMajorVersion")?,
-            template_minor_version: o.req("templateMinorVersion")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            spec: o.opt("spec"),
+            template_major_version: o.req("templateMajorVersion"),
+            template_minor_version: o.req("templateMinorVersion"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            spec: None,
+            template_major_version: crate::json::FromJson::empty(),
+            template_minor_version: crate::json::FromJson::empty(),
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -6901,9 +8691,16 @@ pub struct ServiceQuotaExceededException {
 impl crate::json::FromJson for ServiceQuotaExceededException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            message: o.req("message")?,
-        })
+        let value = Self {
+            message: o.req("message"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            message: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7035,6 +8832,10 @@ impl crate::json::FromJson for ServiceStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ServiceSummary` structure.
@@ -7069,16 +8870,30 @@ pub struct ServiceSummary {
 impl crate::json::FromJson for ServiceSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            description: o.opt("description")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            name: o.req("name")?,
-            status: o.req("status")?,
-            status_message: o.opt("statusMessage")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            description: o.opt("description"),
+            last_modified_at: o.req("lastModifiedAt"),
+            name: o.req("name"),
+            status: o.req("status"),
+            status_message: o.opt("statusMessage"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            description: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            name: crate::json::FromJson::empty(),
+            status: crate::json::FromJson::empty(),
+            status_message: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7119,11 +8934,20 @@ pub struct ServiceSyncBlockerSummary {
 impl crate::json::FromJson for ServiceSyncBlockerSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            latest_blockers: o.opt("latestBlockers")?,
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            latest_blockers: o.opt("latestBlockers"),
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            latest_blockers: None,
+            service_instance_name: None,
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7145,13 +8969,24 @@ pub struct ServiceSyncConfig {
 impl crate::json::FromJson for ServiceSyncConfig {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            branch: o.req("branch")?,
-            file_path: o.req("filePath")?,
-            repository_name: o.req("repositoryName")?,
-            repository_provider: o.req("repositoryProvider")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            branch: o.req("branch"),
+            file_path: o.req("filePath"),
+            repository_name: o.req("repositoryName"),
+            repository_provider: o.req("repositoryProvider"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            branch: crate::json::FromJson::empty(),
+            file_path: crate::json::FromJson::empty(),
+            repository_name: crate::json::FromJson::empty(),
+            repository_provider: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7201,17 +9036,32 @@ pub struct ServiceTemplate {
 impl crate::json::FromJson for ServiceTemplate {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            description: o.opt("description")?,
-            display_name: o.opt("displayName")?,
-            encryption_key: o.opt("encryptionKey")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            name: o.req("name")?,
-            pipeline_provisioning: o.opt("pipelineProvisioning")?,
-            recommended_version: o.opt("recommendedVersion")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            description: o.opt("description"),
+            display_name: o.opt("displayName"),
+            encryption_key: o.opt("encryptionKey"),
+            last_modified_at: o.req("lastModifiedAt"),
+            name: o.req("name"),
+            pipeline_provisioning: o.opt("pipelineProvisioning"),
+            recommended_version: o.opt("recommendedVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            description: None,
+            display_name: None,
+            encryption_key: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            name: crate::json::FromJson::empty(),
+            pipeline_provisioning: None,
+            recommended_version: None,
+        }
     }
 }
 
@@ -7271,16 +9121,30 @@ pub struct ServiceTemplateSummary {
 impl crate::json::FromJson for ServiceTemplateSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            description: o.opt("description")?,
-            display_name: o.opt("displayName")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            name: o.req("name")?,
-            pipeline_provisioning: o.opt("pipelineProvisioning")?,
-            recommended_version: o.opt("recommendedVersion")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            description: o.opt("description"),
+            display_name: o.opt("displayName"),
+            last_modified_at: o.req("lastModifiedAt"),
+            name: o.req("name"),
+            pipeline_provisioning: o.opt("pipelineProvisioning"),
+            recommended_version: o.opt("recommendedVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            description: None,
+            display_name: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            name: crate::json::FromJson::empty(),
+            pipeline_provisioning: None,
+            recommended_version: None,
+        }
     }
 }
 
@@ -7352,6 +9216,10 @@ impl crate::json::FromJson for ServiceTemplateSupportedComponentSourceType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ServiceTemplateVersion` structure.
@@ -7404,21 +9272,40 @@ pub struct ServiceTemplateVersion {
 impl crate::json::FromJson for ServiceTemplateVersion {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            compatible_environment_templates: o.req("compatibleEnvironmentTemplates")?,
-            created_at: o.req("createdAt")?,
-            description: o.opt("description")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            major_version: o.req("majorVersion")?,
-            minor_version: o.req("minorVersion")?,
-            recommended_minor_version: o.opt("recommendedMinorVersion")?,
-            schema: o.opt("schema")?,
-            status: o.req("status")?,
-            status_message: o.opt("statusMessage")?,
-            supported_component_sources: o.opt("supportedComponentSources")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            compatible_environment_templates: o.req("compatibleEnvironmentTemplates"),
+            created_at: o.req("createdAt"),
+            description: o.opt("description"),
+            last_modified_at: o.req("lastModifiedAt"),
+            major_version: o.req("majorVersion"),
+            minor_version: o.req("minorVersion"),
+            recommended_minor_version: o.opt("recommendedMinorVersion"),
+            schema: o.opt("schema"),
+            status: o.req("status"),
+            status_message: o.opt("statusMessage"),
+            supported_component_sources: o.opt("supportedComponentSources"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            compatible_environment_templates: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            description: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            major_version: crate::json::FromJson::empty(),
+            minor_version: crate::json::FromJson::empty(),
+            recommended_minor_version: None,
+            schema: None,
+            status: crate::json::FromJson::empty(),
+            status_message: None,
+            supported_component_sources: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7488,18 +9375,34 @@ pub struct ServiceTemplateVersionSummary {
 impl crate::json::FromJson for ServiceTemplateVersionSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            arn: o.req("arn")?,
-            created_at: o.req("createdAt")?,
-            description: o.opt("description")?,
-            last_modified_at: o.req("lastModifiedAt")?,
-            major_version: o.req("majorVersion")?,
-            minor_version: o.req("minorVersion")?,
-            recommended_minor_version: o.opt("recommendedMinorVersion")?,
-            status: o.req("status")?,
-            status_message: o.opt("statusMessage")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            arn: o.req("arn"),
+            created_at: o.req("createdAt"),
+            description: o.opt("description"),
+            last_modified_at: o.req("lastModifiedAt"),
+            major_version: o.req("majorVersion"),
+            minor_version: o.req("minorVersion"),
+            recommended_minor_version: o.opt("recommendedMinorVersion"),
+            status: o.req("status"),
+            status_message: o.opt("statusMessage"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            arn: crate::json::FromJson::empty(),
+            created_at: crate::json::FromJson::empty(),
+            description: None,
+            last_modified_at: crate::json::FromJson::empty(),
+            major_version: crate::json::FromJson::empty(),
+            minor_version: crate::json::FromJson::empty(),
+            recommended_minor_version: None,
+            status: crate::json::FromJson::empty(),
+            status_message: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7577,6 +9480,10 @@ impl crate::json::FromJson for SortOrder {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `SyncBlocker` structure.
@@ -7611,16 +9518,30 @@ pub struct SyncBlocker {
 impl crate::json::FromJson for SyncBlocker {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            contexts: o.opt("contexts")?,
-            created_at: o.req("createdAt")?,
-            created_reason: o.req("createdReason")?,
-            id: o.req("id")?,
-            resolved_at: o.opt("resolvedAt")?,
-            resolved_reason: o.opt("resolvedReason")?,
-            status: o.req("status")?,
-            r#type: o.req("type")?,
-        })
+        let value = Self {
+            contexts: o.opt("contexts"),
+            created_at: o.req("createdAt"),
+            created_reason: o.req("createdReason"),
+            id: o.req("id"),
+            resolved_at: o.opt("resolvedAt"),
+            resolved_reason: o.opt("resolvedReason"),
+            status: o.req("status"),
+            r#type: o.req("type"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            contexts: None,
+            created_at: crate::json::FromJson::empty(),
+            created_reason: crate::json::FromJson::empty(),
+            id: crate::json::FromJson::empty(),
+            resolved_at: None,
+            resolved_reason: None,
+            status: crate::json::FromJson::empty(),
+            r#type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7636,10 +9557,18 @@ pub struct SyncBlockerContext {
 impl crate::json::FromJson for SyncBlockerContext {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.req("key")?,
-            value: o.req("value")?,
-        })
+        let value = Self {
+            key: o.req("key"),
+            value: o.req("value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: crate::json::FromJson::empty(),
+            value: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7700,6 +9629,10 @@ impl crate::json::FromJson for SyncType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `Tag` structure.
@@ -7714,10 +9647,18 @@ pub struct Tag {
 impl crate::json::FromJson for Tag {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.req("key")?,
-            value: o.req("value")?,
-        })
+        let value = Self {
+            key: o.req("key"),
+            value: o.req("value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: crate::json::FromJson::empty(),
+            value: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7733,10 +9674,18 @@ pub struct TagResourceInput {
 impl crate::json::FromJson for TagResourceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            resource_arn: o.req("resourceArn")?,
-            tags: o.req("tags")?,
-        })
+        let value = Self {
+            resource_arn: o.req("resourceArn"),
+            tags: o.req("tags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            resource_arn: crate::json::FromJson::empty(),
+            tags: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7746,8 +9695,13 @@ pub struct TagResourceOutput {}
 
 impl crate::json::FromJson for TagResourceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -7775,14 +9729,26 @@ pub struct TemplateSyncConfig {
 impl crate::json::FromJson for TemplateSyncConfig {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            branch: o.req("branch")?,
-            repository_name: o.req("repositoryName")?,
-            repository_provider: o.req("repositoryProvider")?,
-            subdirectory: o.opt("subdirectory")?,
-            template_name: o.req("templateName")?,
-            template_type: o.req("templateType")?,
-        })
+        let value = Self {
+            branch: o.req("branch"),
+            repository_name: o.req("repositoryName"),
+            repository_provider: o.req("repositoryProvider"),
+            subdirectory: o.opt("subdirectory"),
+            template_name: o.req("templateName"),
+            template_type: o.req("templateType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            branch: crate::json::FromJson::empty(),
+            repository_name: crate::json::FromJson::empty(),
+            repository_provider: crate::json::FromJson::empty(),
+            subdirectory: None,
+            template_name: crate::json::FromJson::empty(),
+            template_type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7843,6 +9809,10 @@ impl crate::json::FromJson for TemplateType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `TemplateVersionSourceInput` union: exactly one member is set on the wire.
@@ -7864,6 +9834,10 @@ impl crate::json::FromJson for TemplateVersionSourceInput {
                 "TemplateVersionSourceInput",
             )),
         }
+    }
+
+    fn empty() -> Self {
+        Self::S3(crate::json::FromJson::empty())
     }
 }
 
@@ -7937,6 +9911,10 @@ impl crate::json::FromJson for TemplateVersionStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ThrottlingException` structure.
@@ -7949,9 +9927,16 @@ pub struct ThrottlingException {
 impl crate::json::FromJson for ThrottlingException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            message: o.req("message")?,
-        })
+        let value = Self {
+            message: o.req("message"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            message: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7975,10 +9960,18 @@ pub struct UntagResourceInput {
 impl crate::json::FromJson for UntagResourceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            resource_arn: o.req("resourceArn")?,
-            tag_keys: o.req("tagKeys")?,
-        })
+        let value = Self {
+            resource_arn: o.req("resourceArn"),
+            tag_keys: o.req("tagKeys"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            resource_arn: crate::json::FromJson::empty(),
+            tag_keys: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7988,8 +9981,13 @@ pub struct UntagResourceOutput {}
 
 impl crate::json::FromJson for UntagResourceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -8025,13 +10023,22 @@ pub struct UpdateAccountSettingsInput {
 impl crate::json::FromJson for UpdateAccountSettingsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            delete_pipeline_provisioning_repository: o
-                .opt("deletePipelineProvisioningRepository")?,
-            pipeline_codebuild_role_arn: o.opt("pipelineCodebuildRoleArn")?,
-            pipeline_provisioning_repository: o.opt("pipelineProvisioningRepository")?,
-            pipeline_service_role_arn: o.opt("pipelineServiceRoleArn")?,
-        })
+        let value = Self {
+            delete_pipeline_provisioning_repository: o.opt("deletePipelineProvisioningRepository"),
+            pipeline_codebuild_role_arn: o.opt("pipelineCodebuildRoleArn"),
+            pipeline_provisioning_repository: o.opt("pipelineProvisioningRepository"),
+            pipeline_service_role_arn: o.opt("pipelineServiceRoleArn"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            delete_pipeline_provisioning_repository: None,
+            pipeline_codebuild_role_arn: None,
+            pipeline_provisioning_repository: None,
+            pipeline_service_role_arn: None,
+        }
     }
 }
 
@@ -8045,9 +10052,16 @@ pub struct UpdateAccountSettingsOutput {
 impl crate::json::FromJson for UpdateAccountSettingsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            account_settings: o.req("accountSettings")?,
-        })
+        let value = Self {
+            account_settings: o.req("accountSettings"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            account_settings: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8099,16 +10113,30 @@ pub struct UpdateComponentInput {
 impl crate::json::FromJson for UpdateComponentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            client_token: o.opt("clientToken")?,
-            deployment_type: o.req("deploymentType")?,
-            description: o.opt("description")?,
-            name: o.req("name")?,
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.opt("serviceName")?,
-            service_spec: o.opt("serviceSpec")?,
-            template_file: o.opt("templateFile")?,
-        })
+        let value = Self {
+            client_token: o.opt("clientToken"),
+            deployment_type: o.req("deploymentType"),
+            description: o.opt("description"),
+            name: o.req("name"),
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.opt("serviceName"),
+            service_spec: o.opt("serviceSpec"),
+            template_file: o.opt("templateFile"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            client_token: None,
+            deployment_type: crate::json::FromJson::empty(),
+            description: None,
+            name: crate::json::FromJson::empty(),
+            service_instance_name: None,
+            service_name: None,
+            service_spec: None,
+            template_file: None,
+        }
     }
 }
 
@@ -8137,9 +10165,16 @@ pub struct UpdateComponentOutput {
 impl crate::json::FromJson for UpdateComponentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            component: o.req("component")?,
-        })
+        let value = Self {
+            component: o.req("component"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            component: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8167,12 +10202,22 @@ pub struct UpdateEnvironmentAccountConnectionInput {
 impl crate::json::FromJson for UpdateEnvironmentAccountConnectionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            codebuild_role_arn: o.opt("codebuildRoleArn")?,
-            component_role_arn: o.opt("componentRoleArn")?,
-            id: o.req("id")?,
-            role_arn: o.opt("roleArn")?,
-        })
+        let value = Self {
+            codebuild_role_arn: o.opt("codebuildRoleArn"),
+            component_role_arn: o.opt("componentRoleArn"),
+            id: o.req("id"),
+            role_arn: o.opt("roleArn"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            codebuild_role_arn: None,
+            component_role_arn: None,
+            id: crate::json::FromJson::empty(),
+            role_arn: None,
+        }
     }
 }
 
@@ -8186,9 +10231,16 @@ pub struct UpdateEnvironmentAccountConnectionOutput {
 impl crate::json::FromJson for UpdateEnvironmentAccountConnectionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_account_connection: o.req("environmentAccountConnection")?,
-        })
+        let value = Self {
+            environment_account_connection: o.req("environmentAccountConnection"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_account_connection: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8254,19 +10306,36 @@ pub struct UpdateEnvironmentInput {
 impl crate::json::FromJson for UpdateEnvironmentInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            codebuild_role_arn: o.opt("codebuildRoleArn")?,
-            component_role_arn: o.opt("componentRoleArn")?,
-            deployment_type: o.req("deploymentType")?,
-            description: o.opt("description")?,
-            environment_account_connection_id: o.opt("environmentAccountConnectionId")?,
-            name: o.req("name")?,
-            proton_service_role_arn: o.opt("protonServiceRoleArn")?,
-            provisioning_repository: o.opt("provisioningRepository")?,
-            spec: o.opt("spec")?,
-            template_major_version: o.opt("templateMajorVersion")?,
-            template_minor_version: o.opt("templateMinorVersion")?,
-        })
+        let value = Self {
+            codebuild_role_arn: o.opt("codebuildRoleArn"),
+            component_role_arn: o.opt("componentRoleArn"),
+            deployment_type: o.req("deploymentType"),
+            description: o.opt("description"),
+            environment_account_connection_id: o.opt("environmentAccountConnectionId"),
+            name: o.req("name"),
+            proton_service_role_arn: o.opt("protonServiceRoleArn"),
+            provisioning_repository: o.opt("provisioningRepository"),
+            spec: o.opt("spec"),
+            template_major_version: o.opt("templateMajorVersion"),
+            template_minor_version: o.opt("templateMinorVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            codebuild_role_arn: None,
+            component_role_arn: None,
+            deployment_type: crate::json::FromJson::empty(),
+            description: None,
+            environment_account_connection_id: None,
+            name: crate::json::FromJson::empty(),
+            proton_service_role_arn: None,
+            provisioning_repository: None,
+            spec: None,
+            template_major_version: None,
+            template_minor_version: None,
+        }
     }
 }
 
@@ -8301,9 +10370,16 @@ pub struct UpdateEnvironmentOutput {
 impl crate::json::FromJson for UpdateEnvironmentOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment: o.req("environment")?,
-        })
+        let value = Self {
+            environment: o.req("environment"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8329,11 +10405,20 @@ pub struct UpdateEnvironmentTemplateInput {
 impl crate::json::FromJson for UpdateEnvironmentTemplateInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            description: o.opt("description")?,
-            display_name: o.opt("displayName")?,
-            name: o.req("name")?,
-        })
+        let value = Self {
+            description: o.opt("description"),
+            display_name: o.opt("displayName"),
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            description: None,
+            display_name: None,
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8357,9 +10442,16 @@ pub struct UpdateEnvironmentTemplateOutput {
 impl crate::json::FromJson for UpdateEnvironmentTemplateOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_template: o.req("environmentTemplate")?,
-        })
+        let value = Self {
+            environment_template: o.req("environmentTemplate"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_template: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8385,13 +10477,24 @@ pub struct UpdateEnvironmentTemplateVersionInput {
 impl crate::json::FromJson for UpdateEnvironmentTemplateVersionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            description: o.opt("description")?,
-            major_version: o.req("majorVersion")?,
-            minor_version: o.req("minorVersion")?,
-            status: o.opt("status")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            description: o.opt("description"),
+            major_version: o.req("majorVersion"),
+            minor_version: o.req("minorVersion"),
+            status: o.opt("status"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            description: None,
+            major_version: crate::json::FromJson::empty(),
+            minor_version: crate::json::FromJson::empty(),
+            status: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8417,9 +10520,16 @@ pub struct UpdateEnvironmentTemplateVersionOutput {
 impl crate::json::FromJson for UpdateEnvironmentTemplateVersionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            environment_template_version: o.req("environmentTemplateVersion")?,
-        })
+        let value = Self {
+            environment_template_version: o.req("environmentTemplateVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            environment_template_version: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8441,11 +10551,20 @@ pub struct UpdateServiceInput {
 impl crate::json::FromJson for UpdateServiceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            description: o.opt("description")?,
-            name: o.req("name")?,
-            spec: o.opt("spec")?,
-        })
+        let value = Self {
+            description: o.opt("description"),
+            name: o.req("name"),
+            spec: o.opt("spec"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            description: None,
+            name: crate::json::FromJson::empty(),
+            spec: None,
+        }
     }
 }
 
@@ -8493,15 +10612,28 @@ pub struct UpdateServiceInstanceInput {
 impl crate::json::FromJson for UpdateServiceInstanceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            client_token: o.opt("clientToken")?,
-            deployment_type: o.req("deploymentType")?,
-            name: o.req("name")?,
-            service_name: o.req("serviceName")?,
-            spec: o.opt("spec")?,
-            template_major_version: o.opt("templateMajorVersion")?,
-            template_minor_version: o.opt("templateMinorVersion")?,
-        })
+        let value = Self {
+            client_token: o.opt("clientToken"),
+            deployment_type: o.req("deploymentType"),
+            name: o.req("name"),
+            service_name: o.req("serviceName"),
+            spec: o.opt("spec"),
+            template_major_version: o.opt("templateMajorVersion"),
+            template_minor_version: o.opt("templateMinorVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            client_token: None,
+            deployment_type: crate::json::FromJson::empty(),
+            name: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+            spec: None,
+            template_major_version: None,
+            template_minor_version: None,
+        }
     }
 }
 
@@ -8529,9 +10661,16 @@ pub struct UpdateServiceInstanceOutput {
 impl crate::json::FromJson for UpdateServiceInstanceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_instance: o.req("serviceInstance")?,
-        })
+        let value = Self {
+            service_instance: o.req("serviceInstance"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_instance: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8545,9 +10684,16 @@ pub struct UpdateServiceOutput {
 impl crate::json::FromJson for UpdateServiceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service: o.req("service")?,
-        })
+        let value = Self {
+            service: o.req("service"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8577,13 +10723,24 @@ pub struct UpdateServicePipelineInput {
 impl crate::json::FromJson for UpdateServicePipelineInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            deployment_type: o.req("deploymentType")?,
-            service_name: o.req("serviceName")?,
-            spec: o.req("spec")?,
-            template_major_version: o.opt("templateMajorVersion")?,
-            template_minor_version: o.opt("templateMinorVersion")?,
-        })
+        let value = Self {
+            deployment_type: o.req("deploymentType"),
+            service_name: o.req("serviceName"),
+            spec: o.req("spec"),
+            template_major_version: o.opt("templateMajorVersion"),
+            template_minor_version: o.opt("templateMinorVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            deployment_type: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+            spec: crate::json::FromJson::empty(),
+            template_major_version: None,
+            template_minor_version: None,
+        }
     }
 }
 
@@ -8609,9 +10766,16 @@ pub struct UpdateServicePipelineOutput {
 impl crate::json::FromJson for UpdateServicePipelineOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            pipeline: o.req("pipeline")?,
-        })
+        let value = Self {
+            pipeline: o.req("pipeline"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            pipeline: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8627,10 +10791,18 @@ pub struct UpdateServiceSyncBlockerInput {
 impl crate::json::FromJson for UpdateServiceSyncBlockerInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.req("id")?,
-            resolved_reason: o.req("resolvedReason")?,
-        })
+        let value = Self {
+            id: o.req("id"),
+            resolved_reason: o.req("resolvedReason"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+            resolved_reason: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8652,11 +10824,20 @@ pub struct UpdateServiceSyncBlockerOutput {
 impl crate::json::FromJson for UpdateServiceSyncBlockerOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_instance_name: o.opt("serviceInstanceName")?,
-            service_name: o.req("serviceName")?,
-            service_sync_blocker: o.req("serviceSyncBlocker")?,
-        })
+        let value = Self {
+            service_instance_name: o.opt("serviceInstanceName"),
+            service_name: o.req("serviceName"),
+            service_sync_blocker: o.req("serviceSyncBlocker"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_instance_name: None,
+            service_name: crate::json::FromJson::empty(),
+            service_sync_blocker: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8678,13 +10859,24 @@ pub struct UpdateServiceSyncConfigInput {
 impl crate::json::FromJson for UpdateServiceSyncConfigInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            branch: o.req("branch")?,
-            file_path: o.req("filePath")?,
-            repository_name: o.req("repositoryName")?,
-            repository_provider: o.req("repositoryProvider")?,
-            service_name: o.req("serviceName")?,
-        })
+        let value = Self {
+            branch: o.req("branch"),
+            file_path: o.req("filePath"),
+            repository_name: o.req("repositoryName"),
+            repository_provider: o.req("repositoryProvider"),
+            service_name: o.req("serviceName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            branch: crate::json::FromJson::empty(),
+            file_path: crate::json::FromJson::empty(),
+            repository_name: crate::json::FromJson::empty(),
+            repository_provider: crate::json::FromJson::empty(),
+            service_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8702,9 +10894,16 @@ pub struct UpdateServiceSyncConfigOutput {
 impl crate::json::FromJson for UpdateServiceSyncConfigOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_sync_config: o.opt("serviceSyncConfig")?,
-        })
+        let value = Self {
+            service_sync_config: o.opt("serviceSyncConfig"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_sync_config: None,
+        }
     }
 }
 
@@ -8730,11 +10929,20 @@ pub struct UpdateServiceTemplateInput {
 impl crate::json::FromJson for UpdateServiceTemplateInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            description: o.opt("description")?,
-            display_name: o.opt("displayName")?,
-            name: o.req("name")?,
-        })
+        let value = Self {
+            description: o.opt("description"),
+            display_name: o.opt("displayName"),
+            name: o.req("name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            description: None,
+            display_name: None,
+            name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8758,9 +10966,16 @@ pub struct UpdateServiceTemplateOutput {
 impl crate::json::FromJson for UpdateServiceTemplateOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_template: o.req("serviceTemplate")?,
-        })
+        let value = Self {
+            service_template: o.req("serviceTemplate"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_template: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8798,15 +11013,28 @@ pub struct UpdateServiceTemplateVersionInput {
 impl crate::json::FromJson for UpdateServiceTemplateVersionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            compatible_environment_templates: o.opt("compatibleEnvironmentTemplates")?,
-            description: o.opt("description")?,
-            major_version: o.req("majorVersion")?,
-            minor_version: o.req("minorVersion")?,
-            status: o.opt("status")?,
-            supported_component_sources: o.opt("supportedComponentSources")?,
-            template_name: o.req("templateName")?,
-        })
+        let value = Self {
+            compatible_environment_templates: o.opt("compatibleEnvironmentTemplates"),
+            description: o.opt("description"),
+            major_version: o.req("majorVersion"),
+            minor_version: o.req("minorVersion"),
+            status: o.opt("status"),
+            supported_component_sources: o.opt("supportedComponentSources"),
+            template_name: o.req("templateName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            compatible_environment_templates: None,
+            description: None,
+            major_version: crate::json::FromJson::empty(),
+            minor_version: crate::json::FromJson::empty(),
+            status: None,
+            supported_component_sources: None,
+            template_name: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8840,9 +11068,16 @@ pub struct UpdateServiceTemplateVersionOutput {
 impl crate::json::FromJson for UpdateServiceTemplateVersionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_template_version: o.req("serviceTemplateVersion")?,
-        })
+        let value = Self {
+            service_template_version: o.req("serviceTemplateVersion"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_template_version: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8870,14 +11105,26 @@ pub struct UpdateTemplateSyncConfigInput {
 impl crate::json::FromJson for UpdateTemplateSyncConfigInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            branch: o.req("branch")?,
-            repository_name: o.req("repositoryName")?,
-            repository_provider: o.req("repositoryProvider")?,
-            subdirectory: o.opt("subdirectory")?,
-            template_name: o.req("templateName")?,
-            template_type: o.req("templateType")?,
-        })
+        let value = Self {
+            branch: o.req("branch"),
+            repository_name: o.req("repositoryName"),
+            repository_provider: o.req("repositoryProvider"),
+            subdirectory: o.opt("subdirectory"),
+            template_name: o.req("templateName"),
+            template_type: o.req("templateType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            branch: crate::json::FromJson::empty(),
+            repository_name: crate::json::FromJson::empty(),
+            repository_provider: crate::json::FromJson::empty(),
+            subdirectory: None,
+            template_name: crate::json::FromJson::empty(),
+            template_type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8895,9 +11142,16 @@ pub struct UpdateTemplateSyncConfigOutput {
 impl crate::json::FromJson for UpdateTemplateSyncConfigOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            template_sync_config: o.opt("templateSyncConfig")?,
-        })
+        let value = Self {
+            template_sync_config: o.opt("templateSyncConfig"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            template_sync_config: None,
+        }
     }
 }
 
@@ -8911,9 +11165,16 @@ pub struct ValidationException {
 impl crate::json::FromJson for ValidationException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            message: o.req("message")?,
-        })
+        let value = Self {
+            message: o.req("message"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            message: crate::json::FromJson::empty(),
+        }
     }
 }
 

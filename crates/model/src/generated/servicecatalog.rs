@@ -39,11 +39,20 @@ pub struct AcceptPortfolioShareInput {
 impl crate::json::FromJson for AcceptPortfolioShareInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            portfolio_share_type: o.opt("PortfolioShareType")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            portfolio_share_type: o.opt("PortfolioShareType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            portfolio_share_type: None,
+        }
     }
 }
 
@@ -53,8 +62,13 @@ pub struct AcceptPortfolioShareOutput {}
 
 impl crate::json::FromJson for AcceptPortfolioShareOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -70,10 +84,18 @@ pub struct AccessLevelFilter {
 impl crate::json::FromJson for AccessLevelFilter {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("Key")?,
-            value: o.opt("Value")?,
-        })
+        let value = Self {
+            key: o.opt("Key"),
+            value: o.opt("Value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            value: None,
+        }
     }
 }
 
@@ -138,6 +160,10 @@ impl crate::json::FromJson for AccessLevelFilterKey {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `AccessStatus` enum. Values this model does not know are kept in `Unknown`.
@@ -201,6 +227,10 @@ impl crate::json::FromJson for AccessStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `AssociateBudgetWithResourceInput` structure.
@@ -215,10 +245,18 @@ pub struct AssociateBudgetWithResourceInput {
 impl crate::json::FromJson for AssociateBudgetWithResourceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            budget_name: o.req("BudgetName")?,
-            resource_id: o.req("ResourceId")?,
-        })
+        let value = Self {
+            budget_name: o.req("BudgetName"),
+            resource_id: o.req("ResourceId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            budget_name: crate::json::FromJson::empty(),
+            resource_id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -228,8 +266,13 @@ pub struct AssociateBudgetWithResourceOutput {}
 
 impl crate::json::FromJson for AssociateBudgetWithResourceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -253,12 +296,22 @@ pub struct AssociatePrincipalWithPortfolioInput {
 impl crate::json::FromJson for AssociatePrincipalWithPortfolioInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            principal_arn: o.req("PrincipalARN")?,
-            principal_type: o.req("PrincipalType")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            principal_arn: o.req("PrincipalARN"),
+            principal_type: o.req("PrincipalType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            principal_arn: crate::json::FromJson::empty(),
+            principal_type: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -268,8 +321,13 @@ pub struct AssociatePrincipalWithPortfolioOutput {}
 
 impl crate::json::FromJson for AssociatePrincipalWithPortfolioOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -297,12 +355,22 @@ pub struct AssociateProductWithPortfolioInput {
 impl crate::json::FromJson for AssociateProductWithPortfolioInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            product_id: o.req("ProductId")?,
-            portfolio_id: o.req("PortfolioId")?,
-            source_portfolio_id: o.opt("SourcePortfolioId")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            product_id: o.req("ProductId"),
+            portfolio_id: o.req("PortfolioId"),
+            source_portfolio_id: o.opt("SourcePortfolioId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            product_id: crate::json::FromJson::empty(),
+            portfolio_id: crate::json::FromJson::empty(),
+            source_portfolio_id: None,
+        }
     }
 }
 
@@ -312,8 +380,13 @@ pub struct AssociateProductWithPortfolioOutput {}
 
 impl crate::json::FromJson for AssociateProductWithPortfolioOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -343,13 +416,24 @@ pub struct AssociateServiceActionWithProvisioningArtifactInput {
 impl crate::json::FromJson for AssociateServiceActionWithProvisioningArtifactInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_id: o.req("ProductId")?,
-            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
-            service_action_id: o.req("ServiceActionId")?,
-            accept_language: o.opt("AcceptLanguage")?,
-            idempotency_token: o.opt("IdempotencyToken")?,
-        })
+        let value = Self {
+            product_id: o.req("ProductId"),
+            provisioning_artifact_id: o.req("ProvisioningArtifactId"),
+            service_action_id: o.req("ServiceActionId"),
+            accept_language: o.opt("AcceptLanguage"),
+            idempotency_token: o.opt("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_id: crate::json::FromJson::empty(),
+            provisioning_artifact_id: crate::json::FromJson::empty(),
+            service_action_id: crate::json::FromJson::empty(),
+            accept_language: None,
+            idempotency_token: None,
+        }
     }
 }
 
@@ -359,8 +443,13 @@ pub struct AssociateServiceActionWithProvisioningArtifactOutput {}
 
 impl crate::json::FromJson for AssociateServiceActionWithProvisioningArtifactOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -376,10 +465,18 @@ pub struct AssociateTagOptionWithResourceInput {
 impl crate::json::FromJson for AssociateTagOptionWithResourceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            resource_id: o.req("ResourceId")?,
-            tag_option_id: o.req("TagOptionId")?,
-        })
+        let value = Self {
+            resource_id: o.req("ResourceId"),
+            tag_option_id: o.req("TagOptionId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            resource_id: crate::json::FromJson::empty(),
+            tag_option_id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -389,8 +486,13 @@ pub struct AssociateTagOptionWithResourceOutput {}
 
 impl crate::json::FromJson for AssociateTagOptionWithResourceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -410,10 +512,18 @@ pub struct BatchAssociateServiceActionWithProvisioningArtifactInput {
 impl crate::json::FromJson for BatchAssociateServiceActionWithProvisioningArtifactInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_associations: o.req("ServiceActionAssociations")?,
-            accept_language: o.opt("AcceptLanguage")?,
-        })
+        let value = Self {
+            service_action_associations: o.req("ServiceActionAssociations"),
+            accept_language: o.opt("AcceptLanguage"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_associations: crate::json::FromJson::empty(),
+            accept_language: None,
+        }
     }
 }
 
@@ -431,9 +541,16 @@ pub struct BatchAssociateServiceActionWithProvisioningArtifactOutput {
 impl crate::json::FromJson for BatchAssociateServiceActionWithProvisioningArtifactOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            failed_service_action_associations: o.opt("FailedServiceActionAssociations")?,
-        })
+        let value = Self {
+            failed_service_action_associations: o.opt("FailedServiceActionAssociations"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            failed_service_action_associations: None,
+        }
     }
 }
 
@@ -453,10 +570,18 @@ pub struct BatchDisassociateServiceActionFromProvisioningArtifactInput {
 impl crate::json::FromJson for BatchDisassociateServiceActionFromProvisioningArtifactInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_associations: o.req("ServiceActionAssociations")?,
-            accept_language: o.opt("AcceptLanguage")?,
-        })
+        let value = Self {
+            service_action_associations: o.req("ServiceActionAssociations"),
+            accept_language: o.opt("AcceptLanguage"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_associations: crate::json::FromJson::empty(),
+            accept_language: None,
+        }
     }
 }
 
@@ -474,9 +599,16 @@ pub struct BatchDisassociateServiceActionFromProvisioningArtifactOutput {
 impl crate::json::FromJson for BatchDisassociateServiceActionFromProvisioningArtifactOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            failed_service_action_associations: o.opt("FailedServiceActionAssociations")?,
-        })
+        let value = Self {
+            failed_service_action_associations: o.opt("FailedServiceActionAssociations"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            failed_service_action_associations: None,
+        }
     }
 }
 
@@ -494,9 +626,14 @@ pub struct BudgetDetail {
 impl crate::json::FromJson for BudgetDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            budget_name: o.opt("BudgetName")?,
-        })
+        let value = Self {
+            budget_name: o.opt("BudgetName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { budget_name: None }
     }
 }
 
@@ -561,6 +698,10 @@ impl crate::json::FromJson for ChangeAction {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `CloudWatchDashboard` structure.
@@ -573,9 +714,14 @@ pub struct CloudWatchDashboard {
 impl crate::json::FromJson for CloudWatchDashboard {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.opt("Name")?,
-        })
+        let value = Self {
+            name: o.opt("Name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { name: None }
     }
 }
 
@@ -595,12 +741,22 @@ pub struct CodeStarParameters {
 impl crate::json::FromJson for CodeStarParameters {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            connection_arn: o.req("ConnectionArn")?,
-            repository: o.req("Repository")?,
-            branch: o.req("Branch")?,
-            artifact_path: o.req("ArtifactPath")?,
-        })
+        let value = Self {
+            connection_arn: o.req("ConnectionArn"),
+            repository: o.req("Repository"),
+            branch: o.req("Branch"),
+            artifact_path: o.req("ArtifactPath"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            connection_arn: crate::json::FromJson::empty(),
+            repository: crate::json::FromJson::empty(),
+            branch: crate::json::FromJson::empty(),
+            artifact_path: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -636,14 +792,26 @@ pub struct ConstraintDetail {
 impl crate::json::FromJson for ConstraintDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            constraint_id: o.opt("ConstraintId")?,
-            r#type: o.opt("Type")?,
-            description: o.opt("Description")?,
-            owner: o.opt("Owner")?,
-            product_id: o.opt("ProductId")?,
-            portfolio_id: o.opt("PortfolioId")?,
-        })
+        let value = Self {
+            constraint_id: o.opt("ConstraintId"),
+            r#type: o.opt("Type"),
+            description: o.opt("Description"),
+            owner: o.opt("Owner"),
+            product_id: o.opt("ProductId"),
+            portfolio_id: o.opt("PortfolioId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            constraint_id: None,
+            r#type: None,
+            description: None,
+            owner: None,
+            product_id: None,
+            portfolio_id: None,
+        }
     }
 }
 
@@ -663,10 +831,18 @@ pub struct ConstraintSummary {
 impl crate::json::FromJson for ConstraintSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            r#type: o.opt("Type")?,
-            description: o.opt("Description")?,
-        })
+        let value = Self {
+            r#type: o.opt("Type"),
+            description: o.opt("Description"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            r#type: None,
+            description: None,
+        }
     }
 }
 
@@ -723,6 +899,10 @@ impl crate::json::FromJson for CopyOption {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `CopyProductInput` structure.
@@ -768,16 +948,29 @@ pub struct CopyProductInput {
 impl crate::json::FromJson for CopyProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            source_product_arn: o.req("SourceProductArn")?,
-            target_product_id: o.opt("TargetProductId")?,
-            target_product_name: o.opt("TargetProductName")?,
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            source_product_arn: o.req("SourceProductArn"),
+            target_product_id: o.opt("TargetProductId"),
+            target_product_name: o.opt("TargetProductName"),
             source_provisioning_artifact_identifiers: o
-                .opt("SourceProvisioningArtifactIdentifiers")?,
-            copy_options: o.opt("CopyOptions")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-        })
+                .opt("SourceProvisioningArtifactIdentifiers"),
+            copy_options: o.opt("CopyOptions"),
+            idempotency_token: o.req("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            source_product_arn: crate::json::FromJson::empty(),
+            target_product_id: None,
+            target_product_name: None,
+            source_provisioning_artifact_identifiers: None,
+            copy_options: None,
+            idempotency_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -795,9 +988,16 @@ pub struct CopyProductOutput {
 impl crate::json::FromJson for CopyProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            copy_product_token: o.opt("CopyProductToken")?,
-        })
+        let value = Self {
+            copy_product_token: o.opt("CopyProductToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            copy_product_token: None,
+        }
     }
 }
 
@@ -862,6 +1062,10 @@ impl crate::json::FromJson for CopyProductStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `CreateConstraintInput` structure.
@@ -894,15 +1098,28 @@ pub struct CreateConstraintInput {
 impl crate::json::FromJson for CreateConstraintInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            product_id: o.req("ProductId")?,
-            parameters: o.req("Parameters")?,
-            r#type: o.req("Type")?,
-            description: o.opt("Description")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            product_id: o.req("ProductId"),
+            parameters: o.req("Parameters"),
+            r#type: o.req("Type"),
+            description: o.opt("Description"),
+            idempotency_token: o.req("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            product_id: crate::json::FromJson::empty(),
+            parameters: crate::json::FromJson::empty(),
+            r#type: crate::json::FromJson::empty(),
+            description: None,
+            idempotency_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -928,11 +1145,20 @@ pub struct CreateConstraintOutput {
 impl crate::json::FromJson for CreateConstraintOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            constraint_detail: o.opt("ConstraintDetail")?,
-            constraint_parameters: o.opt("ConstraintParameters")?,
-            status: o.opt("Status")?,
-        })
+        let value = Self {
+            constraint_detail: o.opt("ConstraintDetail"),
+            constraint_parameters: o.opt("ConstraintParameters"),
+            status: o.opt("Status"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            constraint_detail: None,
+            constraint_parameters: None,
+            status: None,
+        }
     }
 }
 
@@ -964,14 +1190,26 @@ pub struct CreatePortfolioInput {
 impl crate::json::FromJson for CreatePortfolioInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            display_name: o.req("DisplayName")?,
-            description: o.opt("Description")?,
-            provider_name: o.req("ProviderName")?,
-            tags: o.opt("Tags")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            display_name: o.req("DisplayName"),
+            description: o.opt("Description"),
+            provider_name: o.req("ProviderName"),
+            tags: o.opt("Tags"),
+            idempotency_token: o.req("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            display_name: crate::json::FromJson::empty(),
+            description: None,
+            provider_name: crate::json::FromJson::empty(),
+            tags: None,
+            idempotency_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -991,10 +1229,18 @@ pub struct CreatePortfolioOutput {
 impl crate::json::FromJson for CreatePortfolioOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_detail: o.opt("PortfolioDetail")?,
-            tags: o.opt("Tags")?,
-        })
+        let value = Self {
+            portfolio_detail: o.opt("PortfolioDetail"),
+            tags: o.opt("Tags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_detail: None,
+            tags: None,
+        }
     }
 }
 
@@ -1034,14 +1280,26 @@ pub struct CreatePortfolioShareInput {
 impl crate::json::FromJson for CreatePortfolioShareInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            account_id: o.opt("AccountId")?,
-            organization_node: o.opt("OrganizationNode")?,
-            share_tag_options: o.opt("ShareTagOptions")?,
-            share_principals: o.opt("SharePrincipals")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            account_id: o.opt("AccountId"),
+            organization_node: o.opt("OrganizationNode"),
+            share_tag_options: o.opt("ShareTagOptions"),
+            share_principals: o.opt("SharePrincipals"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            account_id: None,
+            organization_node: None,
+            share_tag_options: None,
+            share_principals: None,
+        }
     }
 }
 
@@ -1059,9 +1317,16 @@ pub struct CreatePortfolioShareOutput {
 impl crate::json::FromJson for CreatePortfolioShareOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_share_token: o.opt("PortfolioShareToken")?,
-        })
+        let value = Self {
+            portfolio_share_token: o.opt("PortfolioShareToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_share_token: None,
+        }
     }
 }
 
@@ -1131,21 +1396,40 @@ pub struct CreateProductInput {
 impl crate::json::FromJson for CreateProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            name: o.req("Name")?,
-            owner: o.req("Owner")?,
-            description: o.opt("Description")?,
-            distributor: o.opt("Distributor")?,
-            support_description: o.opt("SupportDescription")?,
-            support_email: o.opt("SupportEmail")?,
-            support_url: o.opt("SupportUrl")?,
-            product_type: o.req("ProductType")?,
-            tags: o.opt("Tags")?,
-            provisioning_artifact_parameters: o.opt("ProvisioningArtifactParameters")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-            source_connection: o.opt("SourceConnection")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            name: o.req("Name"),
+            owner: o.req("Owner"),
+            description: o.opt("Description"),
+            distributor: o.opt("Distributor"),
+            support_description: o.opt("SupportDescription"),
+            support_email: o.opt("SupportEmail"),
+            support_url: o.opt("SupportUrl"),
+            product_type: o.req("ProductType"),
+            tags: o.opt("Tags"),
+            provisioning_artifact_parameters: o.opt("ProvisioningArtifactParameters"),
+            idempotency_token: o.req("IdempotencyToken"),
+            source_connection: o.opt("SourceConnection"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            name: crate::json::FromJson::empty(),
+            owner: crate::json::FromJson::empty(),
+            description: None,
+            distributor: None,
+            support_description: None,
+            support_email: None,
+            support_url: None,
+            product_type: crate::json::FromJson::empty(),
+            tags: None,
+            provisioning_artifact_parameters: None,
+            idempotency_token: crate::json::FromJson::empty(),
+            source_connection: None,
+        }
     }
 }
 
@@ -1171,11 +1455,20 @@ pub struct CreateProductOutput {
 impl crate::json::FromJson for CreateProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_view_detail: o.opt("ProductViewDetail")?,
-            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail")?,
-            tags: o.opt("Tags")?,
-        })
+        let value = Self {
+            product_view_detail: o.opt("ProductViewDetail"),
+            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail"),
+            tags: o.opt("Tags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_view_detail: None,
+            provisioning_artifact_detail: None,
+            tags: None,
+        }
     }
 }
 
@@ -1221,19 +1514,36 @@ pub struct CreateProvisionedProductPlanInput {
 impl crate::json::FromJson for CreateProvisionedProductPlanInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            plan_name: o.req("PlanName")?,
-            plan_type: o.req("PlanType")?,
-            notification_arns: o.opt("NotificationArns")?,
-            path_id: o.opt("PathId")?,
-            product_id: o.req("ProductId")?,
-            provisioned_product_name: o.req("ProvisionedProductName")?,
-            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
-            provisioning_parameters: o.opt("ProvisioningParameters")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-            tags: o.opt("Tags")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            plan_name: o.req("PlanName"),
+            plan_type: o.req("PlanType"),
+            notification_arns: o.opt("NotificationArns"),
+            path_id: o.opt("PathId"),
+            product_id: o.req("ProductId"),
+            provisioned_product_name: o.req("ProvisionedProductName"),
+            provisioning_artifact_id: o.req("ProvisioningArtifactId"),
+            provisioning_parameters: o.opt("ProvisioningParameters"),
+            idempotency_token: o.req("IdempotencyToken"),
+            tags: o.opt("Tags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            plan_name: crate::json::FromJson::empty(),
+            plan_type: crate::json::FromJson::empty(),
+            notification_arns: None,
+            path_id: None,
+            product_id: crate::json::FromJson::empty(),
+            provisioned_product_name: crate::json::FromJson::empty(),
+            provisioning_artifact_id: crate::json::FromJson::empty(),
+            provisioning_parameters: None,
+            idempotency_token: crate::json::FromJson::empty(),
+            tags: None,
+        }
     }
 }
 
@@ -1267,13 +1577,24 @@ pub struct CreateProvisionedProductPlanOutput {
 impl crate::json::FromJson for CreateProvisionedProductPlanOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            plan_name: o.opt("PlanName")?,
-            plan_id: o.opt("PlanId")?,
-            provision_product_id: o.opt("ProvisionProductId")?,
-            provisioned_product_name: o.opt("ProvisionedProductName")?,
-            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
-        })
+        let value = Self {
+            plan_name: o.opt("PlanName"),
+            plan_id: o.opt("PlanId"),
+            provision_product_id: o.opt("ProvisionProductId"),
+            provisioned_product_name: o.opt("ProvisionedProductName"),
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            plan_name: None,
+            plan_id: None,
+            provision_product_id: None,
+            provisioned_product_name: None,
+            provisioning_artifact_id: None,
+        }
     }
 }
 
@@ -1297,12 +1618,22 @@ pub struct CreateProvisioningArtifactInput {
 impl crate::json::FromJson for CreateProvisioningArtifactInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            product_id: o.req("ProductId")?,
-            parameters: o.req("Parameters")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            product_id: o.req("ProductId"),
+            parameters: o.req("Parameters"),
+            idempotency_token: o.req("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            product_id: crate::json::FromJson::empty(),
+            parameters: crate::json::FromJson::empty(),
+            idempotency_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1324,11 +1655,20 @@ pub struct CreateProvisioningArtifactOutput {
 impl crate::json::FromJson for CreateProvisioningArtifactOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail")?,
-            info: o.opt("Info")?,
-            status: o.opt("Status")?,
-        })
+        let value = Self {
+            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail"),
+            info: o.opt("Info"),
+            status: o.opt("Status"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioning_artifact_detail: None,
+            info: None,
+            status: None,
+        }
     }
 }
 
@@ -1360,14 +1700,26 @@ pub struct CreateServiceActionInput {
 impl crate::json::FromJson for CreateServiceActionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.req("Name")?,
-            definition_type: o.req("DefinitionType")?,
-            definition: o.req("Definition")?,
-            description: o.opt("Description")?,
-            accept_language: o.opt("AcceptLanguage")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-        })
+        let value = Self {
+            name: o.req("Name"),
+            definition_type: o.req("DefinitionType"),
+            definition: o.req("Definition"),
+            description: o.opt("Description"),
+            accept_language: o.opt("AcceptLanguage"),
+            idempotency_token: o.req("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: crate::json::FromJson::empty(),
+            definition_type: crate::json::FromJson::empty(),
+            definition: crate::json::FromJson::empty(),
+            description: None,
+            accept_language: None,
+            idempotency_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1385,9 +1737,16 @@ pub struct CreateServiceActionOutput {
 impl crate::json::FromJson for CreateServiceActionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_detail: o.opt("ServiceActionDetail")?,
-        })
+        let value = Self {
+            service_action_detail: o.opt("ServiceActionDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_detail: None,
+        }
     }
 }
 
@@ -1403,10 +1762,18 @@ pub struct CreateTagOptionInput {
 impl crate::json::FromJson for CreateTagOptionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.req("Key")?,
-            value: o.req("Value")?,
-        })
+        let value = Self {
+            key: o.req("Key"),
+            value: o.req("Value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: crate::json::FromJson::empty(),
+            value: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1424,9 +1791,16 @@ pub struct CreateTagOptionOutput {
 impl crate::json::FromJson for CreateTagOptionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            tag_option_detail: o.opt("TagOptionDetail")?,
-        })
+        let value = Self {
+            tag_option_detail: o.opt("TagOptionDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            tag_option_detail: None,
+        }
     }
 }
 
@@ -1446,10 +1820,18 @@ pub struct DeleteConstraintInput {
 impl crate::json::FromJson for DeleteConstraintInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.req("Id")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.req("Id"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1459,8 +1841,13 @@ pub struct DeleteConstraintOutput {}
 
 impl crate::json::FromJson for DeleteConstraintOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -1480,10 +1867,18 @@ pub struct DeletePortfolioInput {
 impl crate::json::FromJson for DeletePortfolioInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.req("Id")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.req("Id"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1493,8 +1888,13 @@ pub struct DeletePortfolioOutput {}
 
 impl crate::json::FromJson for DeletePortfolioOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -1522,12 +1922,22 @@ pub struct DeletePortfolioShareInput {
 impl crate::json::FromJson for DeletePortfolioShareInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            account_id: o.opt("AccountId")?,
-            organization_node: o.opt("OrganizationNode")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            account_id: o.opt("AccountId"),
+            organization_node: o.opt("OrganizationNode"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            account_id: None,
+            organization_node: None,
+        }
     }
 }
 
@@ -1545,9 +1955,16 @@ pub struct DeletePortfolioShareOutput {
 impl crate::json::FromJson for DeletePortfolioShareOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_share_token: o.opt("PortfolioShareToken")?,
-        })
+        let value = Self {
+            portfolio_share_token: o.opt("PortfolioShareToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_share_token: None,
+        }
     }
 }
 
@@ -1567,10 +1984,18 @@ pub struct DeleteProductInput {
 impl crate::json::FromJson for DeleteProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.req("Id")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.req("Id"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1580,8 +2005,13 @@ pub struct DeleteProductOutput {}
 
 impl crate::json::FromJson for DeleteProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -1607,11 +2037,20 @@ pub struct DeleteProvisionedProductPlanInput {
 impl crate::json::FromJson for DeleteProvisionedProductPlanInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            plan_id: o.req("PlanId")?,
-            ignore_errors: o.opt("IgnoreErrors")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            plan_id: o.req("PlanId"),
+            ignore_errors: o.opt("IgnoreErrors"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            plan_id: crate::json::FromJson::empty(),
+            ignore_errors: None,
+        }
     }
 }
 
@@ -1621,8 +2060,13 @@ pub struct DeleteProvisionedProductPlanOutput {}
 
 impl crate::json::FromJson for DeleteProvisionedProductPlanOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -1644,11 +2088,20 @@ pub struct DeleteProvisioningArtifactInput {
 impl crate::json::FromJson for DeleteProvisioningArtifactInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            product_id: o.req("ProductId")?,
-            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            product_id: o.req("ProductId"),
+            provisioning_artifact_id: o.req("ProvisioningArtifactId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            product_id: crate::json::FromJson::empty(),
+            provisioning_artifact_id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1658,8 +2111,13 @@ pub struct DeleteProvisioningArtifactOutput {}
 
 impl crate::json::FromJson for DeleteProvisioningArtifactOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -1685,11 +2143,20 @@ pub struct DeleteServiceActionInput {
 impl crate::json::FromJson for DeleteServiceActionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.req("Id")?,
-            accept_language: o.opt("AcceptLanguage")?,
-            idempotency_token: o.opt("IdempotencyToken")?,
-        })
+        let value = Self {
+            id: o.req("Id"),
+            accept_language: o.opt("AcceptLanguage"),
+            idempotency_token: o.opt("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+            accept_language: None,
+            idempotency_token: None,
+        }
     }
 }
 
@@ -1699,8 +2166,13 @@ pub struct DeleteServiceActionOutput {}
 
 impl crate::json::FromJson for DeleteServiceActionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -1714,7 +2186,14 @@ pub struct DeleteTagOptionInput {
 impl crate::json::FromJson for DeleteTagOptionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self { id: o.req("Id")? })
+        let value = Self { id: o.req("Id") };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1724,8 +2203,13 @@ pub struct DeleteTagOptionOutput {}
 
 impl crate::json::FromJson for DeleteTagOptionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -1745,10 +2229,18 @@ pub struct DescribeConstraintInput {
 impl crate::json::FromJson for DescribeConstraintInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.req("Id")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.req("Id"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1774,11 +2266,20 @@ pub struct DescribeConstraintOutput {
 impl crate::json::FromJson for DescribeConstraintOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            constraint_detail: o.opt("ConstraintDetail")?,
-            constraint_parameters: o.opt("ConstraintParameters")?,
-            status: o.opt("Status")?,
-        })
+        let value = Self {
+            constraint_detail: o.opt("ConstraintDetail"),
+            constraint_parameters: o.opt("ConstraintParameters"),
+            status: o.opt("Status"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            constraint_detail: None,
+            constraint_parameters: None,
+            status: None,
+        }
     }
 }
 
@@ -1798,10 +2299,18 @@ pub struct DescribeCopyProductStatusInput {
 impl crate::json::FromJson for DescribeCopyProductStatusInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            copy_product_token: o.req("CopyProductToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            copy_product_token: o.req("CopyProductToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            copy_product_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1831,11 +2340,20 @@ pub struct DescribeCopyProductStatusOutput {
 impl crate::json::FromJson for DescribeCopyProductStatusOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            copy_product_status: o.opt("CopyProductStatus")?,
-            target_product_id: o.opt("TargetProductId")?,
-            status_detail: o.opt("StatusDetail")?,
-        })
+        let value = Self {
+            copy_product_status: o.opt("CopyProductStatus"),
+            target_product_id: o.opt("TargetProductId"),
+            status_detail: o.opt("StatusDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            copy_product_status: None,
+            target_product_id: None,
+            status_detail: None,
+        }
     }
 }
 
@@ -1855,10 +2373,18 @@ pub struct DescribePortfolioInput {
 impl crate::json::FromJson for DescribePortfolioInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.req("Id")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.req("Id"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1886,12 +2412,22 @@ pub struct DescribePortfolioOutput {
 impl crate::json::FromJson for DescribePortfolioOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_detail: o.opt("PortfolioDetail")?,
-            tags: o.opt("Tags")?,
-            tag_options: o.opt("TagOptions")?,
-            budgets: o.opt("Budgets")?,
-        })
+        let value = Self {
+            portfolio_detail: o.opt("PortfolioDetail"),
+            tags: o.opt("Tags"),
+            tag_options: o.opt("TagOptions"),
+            budgets: o.opt("Budgets"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_detail: None,
+            tags: None,
+            tag_options: None,
+            budgets: None,
+        }
     }
 }
 
@@ -1905,9 +2441,16 @@ pub struct DescribePortfolioShareStatusInput {
 impl crate::json::FromJson for DescribePortfolioShareStatusInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_share_token: o.req("PortfolioShareToken")?,
-        })
+        let value = Self {
+            portfolio_share_token: o.req("PortfolioShareToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_share_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -1945,13 +2488,24 @@ pub struct DescribePortfolioShareStatusOutput {
 impl crate::json::FromJson for DescribePortfolioShareStatusOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_share_token: o.opt("PortfolioShareToken")?,
-            portfolio_id: o.opt("PortfolioId")?,
-            organization_node_value: o.opt("OrganizationNodeValue")?,
-            status: o.opt("Status")?,
-            share_details: o.opt("ShareDetails")?,
-        })
+        let value = Self {
+            portfolio_share_token: o.opt("PortfolioShareToken"),
+            portfolio_id: o.opt("PortfolioId"),
+            organization_node_value: o.opt("OrganizationNodeValue"),
+            status: o.opt("Status"),
+            share_details: o.opt("ShareDetails"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_share_token: None,
+            portfolio_id: None,
+            organization_node_value: None,
+            status: None,
+            share_details: None,
+        }
     }
 }
 
@@ -2025,6 +2579,10 @@ impl crate::json::FromJson for DescribePortfolioShareType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `DescribePortfolioSharesInput` structure.
@@ -2043,12 +2601,22 @@ pub struct DescribePortfolioSharesInput {
 impl crate::json::FromJson for DescribePortfolioSharesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_id: o.req("PortfolioId")?,
-            r#type: o.req("Type")?,
-            page_token: o.opt("PageToken")?,
-            page_size: o.opt("PageSize")?,
-        })
+        let value = Self {
+            portfolio_id: o.req("PortfolioId"),
+            r#type: o.req("Type"),
+            page_token: o.opt("PageToken"),
+            page_size: o.opt("PageSize"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_id: crate::json::FromJson::empty(),
+            r#type: crate::json::FromJson::empty(),
+            page_token: None,
+            page_size: None,
+        }
     }
 }
 
@@ -2072,10 +2640,18 @@ pub struct DescribePortfolioSharesOutput {
 impl crate::json::FromJson for DescribePortfolioSharesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            next_page_token: o.opt("NextPageToken")?,
-            portfolio_share_details: o.opt("PortfolioShareDetails")?,
-        })
+        let value = Self {
+            next_page_token: o.opt("NextPageToken"),
+            portfolio_share_details: o.opt("PortfolioShareDetails"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            next_page_token: None,
+            portfolio_share_details: None,
+        }
     }
 }
 
@@ -2103,12 +2679,22 @@ pub struct DescribeProductAsAdminInput {
 impl crate::json::FromJson for DescribeProductAsAdminInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.opt("Id")?,
-            name: o.opt("Name")?,
-            source_portfolio_id: o.opt("SourcePortfolioId")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.opt("Id"),
+            name: o.opt("Name"),
+            source_portfolio_id: o.opt("SourcePortfolioId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: None,
+            name: None,
+            source_portfolio_id: None,
+        }
     }
 }
 
@@ -2142,13 +2728,24 @@ pub struct DescribeProductAsAdminOutput {
 impl crate::json::FromJson for DescribeProductAsAdminOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_view_detail: o.opt("ProductViewDetail")?,
-            provisioning_artifact_summaries: o.opt("ProvisioningArtifactSummaries")?,
-            tags: o.opt("Tags")?,
-            tag_options: o.opt("TagOptions")?,
-            budgets: o.opt("Budgets")?,
-        })
+        let value = Self {
+            product_view_detail: o.opt("ProductViewDetail"),
+            provisioning_artifact_summaries: o.opt("ProvisioningArtifactSummaries"),
+            tags: o.opt("Tags"),
+            tag_options: o.opt("TagOptions"),
+            budgets: o.opt("Budgets"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_view_detail: None,
+            provisioning_artifact_summaries: None,
+            tags: None,
+            tag_options: None,
+            budgets: None,
+        }
     }
 }
 
@@ -2170,11 +2767,20 @@ pub struct DescribeProductInput {
 impl crate::json::FromJson for DescribeProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.opt("Id")?,
-            name: o.opt("Name")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.opt("Id"),
+            name: o.opt("Name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: None,
+            name: None,
+        }
     }
 }
 
@@ -2206,12 +2812,22 @@ pub struct DescribeProductOutput {
 impl crate::json::FromJson for DescribeProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_view_summary: o.opt("ProductViewSummary")?,
-            provisioning_artifacts: o.opt("ProvisioningArtifacts")?,
-            budgets: o.opt("Budgets")?,
-            launch_paths: o.opt("LaunchPaths")?,
-        })
+        let value = Self {
+            product_view_summary: o.opt("ProductViewSummary"),
+            provisioning_artifacts: o.opt("ProvisioningArtifacts"),
+            budgets: o.opt("Budgets"),
+            launch_paths: o.opt("LaunchPaths"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_view_summary: None,
+            provisioning_artifacts: None,
+            budgets: None,
+            launch_paths: None,
+        }
     }
 }
 
@@ -2231,10 +2847,18 @@ pub struct DescribeProductViewInput {
 impl crate::json::FromJson for DescribeProductViewInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.req("Id")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.req("Id"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2258,10 +2882,18 @@ pub struct DescribeProductViewOutput {
 impl crate::json::FromJson for DescribeProductViewOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_view_summary: o.opt("ProductViewSummary")?,
-            provisioning_artifacts: o.opt("ProvisioningArtifacts")?,
-        })
+        let value = Self {
+            product_view_summary: o.opt("ProductViewSummary"),
+            provisioning_artifacts: o.opt("ProvisioningArtifacts"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_view_summary: None,
+            provisioning_artifacts: None,
+        }
     }
 }
 
@@ -2283,11 +2915,20 @@ pub struct DescribeProvisionedProductInput {
 impl crate::json::FromJson for DescribeProvisionedProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.opt("Id")?,
-            name: o.opt("Name")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.opt("Id"),
+            name: o.opt("Name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: None,
+            name: None,
+        }
     }
 }
 
@@ -2311,10 +2952,18 @@ pub struct DescribeProvisionedProductOutput {
 impl crate::json::FromJson for DescribeProvisionedProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioned_product_detail: o.opt("ProvisionedProductDetail")?,
-            cloud_watch_dashboards: o.opt("CloudWatchDashboards")?,
-        })
+        let value = Self {
+            provisioned_product_detail: o.opt("ProvisionedProductDetail"),
+            cloud_watch_dashboards: o.opt("CloudWatchDashboards"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioned_product_detail: None,
+            cloud_watch_dashboards: None,
+        }
     }
 }
 
@@ -2338,12 +2987,22 @@ pub struct DescribeProvisionedProductPlanInput {
 impl crate::json::FromJson for DescribeProvisionedProductPlanInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            plan_id: o.req("PlanId")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            plan_id: o.req("PlanId"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            plan_id: crate::json::FromJson::empty(),
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -2373,11 +3032,20 @@ pub struct DescribeProvisionedProductPlanOutput {
 impl crate::json::FromJson for DescribeProvisionedProductPlanOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioned_product_plan_details: o.opt("ProvisionedProductPlanDetails")?,
-            resource_changes: o.opt("ResourceChanges")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            provisioned_product_plan_details: o.opt("ProvisionedProductPlanDetails"),
+            resource_changes: o.opt("ResourceChanges"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioned_product_plan_details: None,
+            resource_changes: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -2423,16 +3091,29 @@ pub struct DescribeProvisioningArtifactInput {
 impl crate::json::FromJson for DescribeProvisioningArtifactInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
-            product_id: o.opt("ProductId")?,
-            provisioning_artifact_name: o.opt("ProvisioningArtifactName")?,
-            product_name: o.opt("ProductName")?,
-            verbose: o.opt("Verbose")?,
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId"),
+            product_id: o.opt("ProductId"),
+            provisioning_artifact_name: o.opt("ProvisioningArtifactName"),
+            product_name: o.opt("ProductName"),
+            verbose: o.opt("Verbose"),
             include_provisioning_artifact_parameters: o
-                .opt("IncludeProvisioningArtifactParameters")?,
-        })
+                .opt("IncludeProvisioningArtifactParameters"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            provisioning_artifact_id: None,
+            product_id: None,
+            provisioning_artifact_name: None,
+            product_name: None,
+            verbose: None,
+            include_provisioning_artifact_parameters: None,
+        }
     }
 }
 
@@ -2460,12 +3141,22 @@ pub struct DescribeProvisioningArtifactOutput {
 impl crate::json::FromJson for DescribeProvisioningArtifactOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail")?,
-            info: o.opt("Info")?,
-            status: o.opt("Status")?,
-            provisioning_artifact_parameters: o.opt("ProvisioningArtifactParameters")?,
-        })
+        let value = Self {
+            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail"),
+            info: o.opt("Info"),
+            status: o.opt("Status"),
+            provisioning_artifact_parameters: o.opt("ProvisioningArtifactParameters"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioning_artifact_detail: None,
+            info: None,
+            status: None,
+            provisioning_artifact_parameters: None,
+        }
     }
 }
 
@@ -2507,15 +3198,28 @@ pub struct DescribeProvisioningParametersInput {
 impl crate::json::FromJson for DescribeProvisioningParametersInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            product_id: o.opt("ProductId")?,
-            product_name: o.opt("ProductName")?,
-            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
-            provisioning_artifact_name: o.opt("ProvisioningArtifactName")?,
-            path_id: o.opt("PathId")?,
-            path_name: o.opt("PathName")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            product_id: o.opt("ProductId"),
+            product_name: o.opt("ProductName"),
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId"),
+            provisioning_artifact_name: o.opt("ProvisioningArtifactName"),
+            path_id: o.opt("PathId"),
+            path_name: o.opt("PathName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            product_id: None,
+            product_name: None,
+            provisioning_artifact_id: None,
+            provisioning_artifact_name: None,
+            path_id: None,
+            path_name: None,
+        }
     }
 }
 
@@ -2569,15 +3273,28 @@ pub struct DescribeProvisioningParametersOutput {
 impl crate::json::FromJson for DescribeProvisioningParametersOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioning_artifact_parameters: o.opt("ProvisioningArtifactParameters")?,
-            constraint_summaries: o.opt("ConstraintSummaries")?,
-            usage_instructions: o.opt("UsageInstructions")?,
-            tag_options: o.opt("TagOptions")?,
-            provisioning_artifact_preferences: o.opt("ProvisioningArtifactPreferences")?,
-            provisioning_artifact_outputs: o.opt("ProvisioningArtifactOutputs")?,
-            provisioning_artifact_output_keys: o.opt("ProvisioningArtifactOutputKeys")?,
-        })
+        let value = Self {
+            provisioning_artifact_parameters: o.opt("ProvisioningArtifactParameters"),
+            constraint_summaries: o.opt("ConstraintSummaries"),
+            usage_instructions: o.opt("UsageInstructions"),
+            tag_options: o.opt("TagOptions"),
+            provisioning_artifact_preferences: o.opt("ProvisioningArtifactPreferences"),
+            provisioning_artifact_outputs: o.opt("ProvisioningArtifactOutputs"),
+            provisioning_artifact_output_keys: o.opt("ProvisioningArtifactOutputKeys"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioning_artifact_parameters: None,
+            constraint_summaries: None,
+            usage_instructions: None,
+            tag_options: None,
+            provisioning_artifact_preferences: None,
+            provisioning_artifact_outputs: None,
+            provisioning_artifact_output_keys: None,
+        }
     }
 }
 
@@ -2601,12 +3318,22 @@ pub struct DescribeRecordInput {
 impl crate::json::FromJson for DescribeRecordInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.req("Id")?,
-            page_token: o.opt("PageToken")?,
-            page_size: o.opt("PageSize")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.req("Id"),
+            page_token: o.opt("PageToken"),
+            page_size: o.opt("PageSize"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: crate::json::FromJson::empty(),
+            page_token: None,
+            page_size: None,
+        }
     }
 }
 
@@ -2636,11 +3363,20 @@ pub struct DescribeRecordOutput {
 impl crate::json::FromJson for DescribeRecordOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            record_detail: o.opt("RecordDetail")?,
-            record_outputs: o.opt("RecordOutputs")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            record_detail: o.opt("RecordDetail"),
+            record_outputs: o.opt("RecordOutputs"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            record_detail: None,
+            record_outputs: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -2662,11 +3398,20 @@ pub struct DescribeServiceActionExecutionParametersInput {
 impl crate::json::FromJson for DescribeServiceActionExecutionParametersInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioned_product_id: o.req("ProvisionedProductId")?,
-            service_action_id: o.req("ServiceActionId")?,
-            accept_language: o.opt("AcceptLanguage")?,
-        })
+        let value = Self {
+            provisioned_product_id: o.req("ProvisionedProductId"),
+            service_action_id: o.req("ServiceActionId"),
+            accept_language: o.opt("AcceptLanguage"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioned_product_id: crate::json::FromJson::empty(),
+            service_action_id: crate::json::FromJson::empty(),
+            accept_language: None,
+        }
     }
 }
 
@@ -2684,9 +3429,16 @@ pub struct DescribeServiceActionExecutionParametersOutput {
 impl crate::json::FromJson for DescribeServiceActionExecutionParametersOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_parameters: o.opt("ServiceActionParameters")?,
-        })
+        let value = Self {
+            service_action_parameters: o.opt("ServiceActionParameters"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_parameters: None,
+        }
     }
 }
 
@@ -2706,10 +3458,18 @@ pub struct DescribeServiceActionInput {
 impl crate::json::FromJson for DescribeServiceActionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.req("Id")?,
-            accept_language: o.opt("AcceptLanguage")?,
-        })
+        let value = Self {
+            id: o.req("Id"),
+            accept_language: o.opt("AcceptLanguage"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+            accept_language: None,
+        }
     }
 }
 
@@ -2727,9 +3487,16 @@ pub struct DescribeServiceActionOutput {
 impl crate::json::FromJson for DescribeServiceActionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_detail: o.opt("ServiceActionDetail")?,
-        })
+        let value = Self {
+            service_action_detail: o.opt("ServiceActionDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_detail: None,
+        }
     }
 }
 
@@ -2743,7 +3510,14 @@ pub struct DescribeTagOptionInput {
 impl crate::json::FromJson for DescribeTagOptionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self { id: o.req("Id")? })
+        let value = Self { id: o.req("Id") };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2761,9 +3535,16 @@ pub struct DescribeTagOptionOutput {
 impl crate::json::FromJson for DescribeTagOptionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            tag_option_detail: o.opt("TagOptionDetail")?,
-        })
+        let value = Self {
+            tag_option_detail: o.opt("TagOptionDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            tag_option_detail: None,
+        }
     }
 }
 
@@ -2773,8 +3554,13 @@ pub struct DisableAWSOrganizationsAccessInput {}
 
 impl crate::json::FromJson for DisableAWSOrganizationsAccessInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -2784,8 +3570,13 @@ pub struct DisableAWSOrganizationsAccessOutput {}
 
 impl crate::json::FromJson for DisableAWSOrganizationsAccessOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -2801,10 +3592,18 @@ pub struct DisassociateBudgetFromResourceInput {
 impl crate::json::FromJson for DisassociateBudgetFromResourceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            budget_name: o.req("BudgetName")?,
-            resource_id: o.req("ResourceId")?,
-        })
+        let value = Self {
+            budget_name: o.req("BudgetName"),
+            resource_id: o.req("ResourceId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            budget_name: crate::json::FromJson::empty(),
+            resource_id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2814,8 +3613,13 @@ pub struct DisassociateBudgetFromResourceOutput {}
 
 impl crate::json::FromJson for DisassociateBudgetFromResourceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -2843,12 +3647,22 @@ pub struct DisassociatePrincipalFromPortfolioInput {
 impl crate::json::FromJson for DisassociatePrincipalFromPortfolioInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            principal_arn: o.req("PrincipalARN")?,
-            principal_type: o.opt("PrincipalType")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            principal_arn: o.req("PrincipalARN"),
+            principal_type: o.opt("PrincipalType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            principal_arn: crate::json::FromJson::empty(),
+            principal_type: None,
+        }
     }
 }
 
@@ -2858,8 +3672,13 @@ pub struct DisassociatePrincipalFromPortfolioOutput {}
 
 impl crate::json::FromJson for DisassociatePrincipalFromPortfolioOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -2881,11 +3700,20 @@ pub struct DisassociateProductFromPortfolioInput {
 impl crate::json::FromJson for DisassociateProductFromPortfolioInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            product_id: o.req("ProductId")?,
-            portfolio_id: o.req("PortfolioId")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            product_id: o.req("ProductId"),
+            portfolio_id: o.req("PortfolioId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            product_id: crate::json::FromJson::empty(),
+            portfolio_id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2895,8 +3723,13 @@ pub struct DisassociateProductFromPortfolioOutput {}
 
 impl crate::json::FromJson for DisassociateProductFromPortfolioOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -2926,13 +3759,24 @@ pub struct DisassociateServiceActionFromProvisioningArtifactInput {
 impl crate::json::FromJson for DisassociateServiceActionFromProvisioningArtifactInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_id: o.req("ProductId")?,
-            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
-            service_action_id: o.req("ServiceActionId")?,
-            accept_language: o.opt("AcceptLanguage")?,
-            idempotency_token: o.opt("IdempotencyToken")?,
-        })
+        let value = Self {
+            product_id: o.req("ProductId"),
+            provisioning_artifact_id: o.req("ProvisioningArtifactId"),
+            service_action_id: o.req("ServiceActionId"),
+            accept_language: o.opt("AcceptLanguage"),
+            idempotency_token: o.opt("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_id: crate::json::FromJson::empty(),
+            provisioning_artifact_id: crate::json::FromJson::empty(),
+            service_action_id: crate::json::FromJson::empty(),
+            accept_language: None,
+            idempotency_token: None,
+        }
     }
 }
 
@@ -2942,8 +3786,13 @@ pub struct DisassociateServiceActionFromProvisioningArtifactOutput {}
 
 impl crate::json::FromJson for DisassociateServiceActionFromProvisioningArtifactOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -2959,10 +3808,18 @@ pub struct DisassociateTagOptionFromResourceInput {
 impl crate::json::FromJson for DisassociateTagOptionFromResourceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            resource_id: o.req("ResourceId")?,
-            tag_option_id: o.req("TagOptionId")?,
-        })
+        let value = Self {
+            resource_id: o.req("ResourceId"),
+            tag_option_id: o.req("TagOptionId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            resource_id: crate::json::FromJson::empty(),
+            tag_option_id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -2972,8 +3829,13 @@ pub struct DisassociateTagOptionFromResourceOutput {}
 
 impl crate::json::FromJson for DisassociateTagOptionFromResourceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -2983,8 +3845,13 @@ pub struct DuplicateResourceException {}
 
 impl crate::json::FromJson for DuplicateResourceException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -2994,8 +3861,13 @@ pub struct EnableAWSOrganizationsAccessInput {}
 
 impl crate::json::FromJson for EnableAWSOrganizationsAccessInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -3005,8 +3877,13 @@ pub struct EnableAWSOrganizationsAccessOutput {}
 
 impl crate::json::FromJson for EnableAWSOrganizationsAccessOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -3020,9 +3897,14 @@ pub struct EngineWorkflowResourceIdentifier {
 impl crate::json::FromJson for EngineWorkflowResourceIdentifier {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            unique_tag: o.opt("UniqueTag")?,
-        })
+        let value = Self {
+            unique_tag: o.opt("UniqueTag"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { unique_tag: None }
     }
 }
 
@@ -3083,6 +3965,10 @@ impl crate::json::FromJson for EngineWorkflowStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `EvaluationType` enum. Values this model does not know are kept in `Unknown`.
@@ -3142,6 +4028,10 @@ impl crate::json::FromJson for EvaluationType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ExecuteProvisionedProductPlanInput` structure.
@@ -3162,11 +4052,20 @@ pub struct ExecuteProvisionedProductPlanInput {
 impl crate::json::FromJson for ExecuteProvisionedProductPlanInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            plan_id: o.req("PlanId")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            plan_id: o.req("PlanId"),
+            idempotency_token: o.req("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            plan_id: crate::json::FromJson::empty(),
+            idempotency_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3184,9 +4083,16 @@ pub struct ExecuteProvisionedProductPlanOutput {
 impl crate::json::FromJson for ExecuteProvisionedProductPlanOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            record_detail: o.opt("RecordDetail")?,
-        })
+        let value = Self {
+            record_detail: o.opt("RecordDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            record_detail: None,
+        }
     }
 }
 
@@ -3216,13 +4122,24 @@ pub struct ExecuteProvisionedProductServiceActionInput {
 impl crate::json::FromJson for ExecuteProvisionedProductServiceActionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioned_product_id: o.req("ProvisionedProductId")?,
-            service_action_id: o.req("ServiceActionId")?,
-            execute_token: o.req("ExecuteToken")?,
-            accept_language: o.opt("AcceptLanguage")?,
-            parameters: o.opt("Parameters")?,
-        })
+        let value = Self {
+            provisioned_product_id: o.req("ProvisionedProductId"),
+            service_action_id: o.req("ServiceActionId"),
+            execute_token: o.req("ExecuteToken"),
+            accept_language: o.opt("AcceptLanguage"),
+            parameters: o.opt("Parameters"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioned_product_id: crate::json::FromJson::empty(),
+            service_action_id: crate::json::FromJson::empty(),
+            execute_token: crate::json::FromJson::empty(),
+            accept_language: None,
+            parameters: None,
+        }
     }
 }
 
@@ -3240,9 +4157,16 @@ pub struct ExecuteProvisionedProductServiceActionOutput {
 impl crate::json::FromJson for ExecuteProvisionedProductServiceActionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            record_detail: o.opt("RecordDetail")?,
-        })
+        let value = Self {
+            record_detail: o.opt("RecordDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            record_detail: None,
+        }
     }
 }
 
@@ -3264,11 +4188,20 @@ pub struct ExecutionParameter {
 impl crate::json::FromJson for ExecutionParameter {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.opt("Name")?,
-            r#type: o.opt("Type")?,
-            default_values: o.opt("DefaultValues")?,
-        })
+        let value = Self {
+            name: o.opt("Name"),
+            r#type: o.opt("Type"),
+            default_values: o.opt("DefaultValues"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: None,
+            r#type: None,
+            default_values: None,
+        }
     }
 }
 
@@ -3302,13 +4235,24 @@ pub struct FailedServiceActionAssociation {
 impl crate::json::FromJson for FailedServiceActionAssociation {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_id: o.opt("ServiceActionId")?,
-            product_id: o.opt("ProductId")?,
-            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
-            error_code: o.opt("ErrorCode")?,
-            error_message: o.opt("ErrorMessage")?,
-        })
+        let value = Self {
+            service_action_id: o.opt("ServiceActionId"),
+            product_id: o.opt("ProductId"),
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId"),
+            error_code: o.opt("ErrorCode"),
+            error_message: o.opt("ErrorMessage"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_id: None,
+            product_id: None,
+            provisioning_artifact_id: None,
+            error_code: None,
+            error_message: None,
+        }
     }
 }
 
@@ -3318,8 +4262,13 @@ pub struct GetAWSOrganizationsAccessStatusInput {}
 
 impl crate::json::FromJson for GetAWSOrganizationsAccessStatusInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -3337,9 +4286,16 @@ pub struct GetAWSOrganizationsAccessStatusOutput {
 impl crate::json::FromJson for GetAWSOrganizationsAccessStatusOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            access_status: o.opt("AccessStatus")?,
-        })
+        let value = Self {
+            access_status: o.opt("AccessStatus"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            access_status: None,
+        }
     }
 }
 
@@ -3379,14 +4335,26 @@ pub struct GetProvisionedProductOutputsInput {
 impl crate::json::FromJson for GetProvisionedProductOutputsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            provisioned_product_id: o.opt("ProvisionedProductId")?,
-            provisioned_product_name: o.opt("ProvisionedProductName")?,
-            output_keys: o.opt("OutputKeys")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            provisioned_product_id: o.opt("ProvisionedProductId"),
+            provisioned_product_name: o.opt("ProvisionedProductName"),
+            output_keys: o.opt("OutputKeys"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            provisioned_product_id: None,
+            provisioned_product_name: None,
+            output_keys: None,
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -3406,10 +4374,18 @@ pub struct GetProvisionedProductOutputsOutput {
 impl crate::json::FromJson for GetProvisionedProductOutputsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            outputs: o.opt("Outputs")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            outputs: o.opt("Outputs"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            outputs: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -3437,14 +4413,26 @@ pub struct ImportAsProvisionedProductInput {
 impl crate::json::FromJson for ImportAsProvisionedProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            product_id: o.req("ProductId")?,
-            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
-            provisioned_product_name: o.req("ProvisionedProductName")?,
-            physical_id: o.req("PhysicalId")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            product_id: o.req("ProductId"),
+            provisioning_artifact_id: o.req("ProvisioningArtifactId"),
+            provisioned_product_name: o.req("ProvisionedProductName"),
+            physical_id: o.req("PhysicalId"),
+            idempotency_token: o.req("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            product_id: crate::json::FromJson::empty(),
+            provisioning_artifact_id: crate::json::FromJson::empty(),
+            provisioned_product_name: crate::json::FromJson::empty(),
+            physical_id: crate::json::FromJson::empty(),
+            idempotency_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -3462,9 +4450,16 @@ pub struct ImportAsProvisionedProductOutput {
 impl crate::json::FromJson for ImportAsProvisionedProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            record_detail: o.opt("RecordDetail")?,
-        })
+        let value = Self {
+            record_detail: o.opt("RecordDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            record_detail: None,
+        }
     }
 }
 
@@ -3474,8 +4469,13 @@ pub struct InvalidParametersException {}
 
 impl crate::json::FromJson for InvalidParametersException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -3485,8 +4485,13 @@ pub struct InvalidStateException {}
 
 impl crate::json::FromJson for InvalidStateException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -3528,14 +4533,25 @@ pub struct LastSync {
 impl crate::json::FromJson for LastSync {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            last_sync_time: o.opt("LastSyncTime")?,
-            last_sync_status: o.opt("LastSyncStatus")?,
-            last_sync_status_message: o.opt("LastSyncStatusMessage")?,
-            last_successful_sync_time: o.opt("LastSuccessfulSyncTime")?,
+        let value = Self {
+            last_sync_time: o.opt("LastSyncTime"),
+            last_sync_status: o.opt("LastSyncStatus"),
+            last_sync_status_message: o.opt("LastSyncStatusMessage"),
+            last_successful_sync_time: o.opt("LastSuccessfulSyncTime"),
             last_successful_sync_provisioning_artifact_id: o
-                .opt("LastSuccessfulSyncProvisioningArtifactId")?,
-        })
+                .opt("LastSuccessfulSyncProvisioningArtifactId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            last_sync_time: None,
+            last_sync_status: None,
+            last_sync_status_message: None,
+            last_successful_sync_time: None,
+            last_successful_sync_provisioning_artifact_id: None,
+        }
     }
 }
 
@@ -3596,6 +4612,10 @@ impl crate::json::FromJson for LastSyncStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `LaunchPath` structure.
@@ -3610,10 +4630,18 @@ pub struct LaunchPath {
 impl crate::json::FromJson for LaunchPath {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.opt("Id")?,
-            name: o.opt("Name")?,
-        })
+        let value = Self {
+            id: o.opt("Id"),
+            name: o.opt("Name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: None,
+            name: None,
+        }
     }
 }
 
@@ -3637,12 +4665,22 @@ pub struct LaunchPathSummary {
 impl crate::json::FromJson for LaunchPathSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.opt("Id")?,
-            constraint_summaries: o.opt("ConstraintSummaries")?,
-            tags: o.opt("Tags")?,
-            name: o.opt("Name")?,
-        })
+        let value = Self {
+            id: o.opt("Id"),
+            constraint_summaries: o.opt("ConstraintSummaries"),
+            tags: o.opt("Tags"),
+            name: o.opt("Name"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: None,
+            constraint_summaries: None,
+            tags: None,
+            name: None,
+        }
     }
 }
 
@@ -3652,8 +4690,13 @@ pub struct LimitExceededException {}
 
 impl crate::json::FromJson for LimitExceededException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -3681,12 +4724,22 @@ pub struct ListAcceptedPortfolioSharesInput {
 impl crate::json::FromJson for ListAcceptedPortfolioSharesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            page_token: o.opt("PageToken")?,
-            page_size: o.opt("PageSize")?,
-            portfolio_share_type: o.opt("PortfolioShareType")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            page_token: o.opt("PageToken"),
+            page_size: o.opt("PageSize"),
+            portfolio_share_type: o.opt("PortfolioShareType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            page_token: None,
+            page_size: None,
+            portfolio_share_type: None,
+        }
     }
 }
 
@@ -3710,10 +4763,18 @@ pub struct ListAcceptedPortfolioSharesOutput {
 impl crate::json::FromJson for ListAcceptedPortfolioSharesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_details: o.opt("PortfolioDetails")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            portfolio_details: o.opt("PortfolioDetails"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_details: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -3737,12 +4798,22 @@ pub struct ListBudgetsForResourceInput {
 impl crate::json::FromJson for ListBudgetsForResourceInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            resource_id: o.req("ResourceId")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            resource_id: o.req("ResourceId"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            resource_id: crate::json::FromJson::empty(),
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -3762,10 +4833,18 @@ pub struct ListBudgetsForResourceOutput {
 impl crate::json::FromJson for ListBudgetsForResourceOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            budgets: o.opt("Budgets")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            budgets: o.opt("Budgets"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            budgets: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -3791,13 +4870,24 @@ pub struct ListConstraintsForPortfolioInput {
 impl crate::json::FromJson for ListConstraintsForPortfolioInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            product_id: o.opt("ProductId")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            product_id: o.opt("ProductId"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            product_id: None,
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -3821,10 +4911,18 @@ pub struct ListConstraintsForPortfolioOutput {
 impl crate::json::FromJson for ListConstraintsForPortfolioOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            constraint_details: o.opt("ConstraintDetails")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            constraint_details: o.opt("ConstraintDetails"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            constraint_details: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -3848,12 +4946,22 @@ pub struct ListLaunchPathsInput {
 impl crate::json::FromJson for ListLaunchPathsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            product_id: o.req("ProductId")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            product_id: o.req("ProductId"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            product_id: crate::json::FromJson::empty(),
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -3877,10 +4985,18 @@ pub struct ListLaunchPathsOutput {
 impl crate::json::FromJson for ListLaunchPathsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            launch_path_summaries: o.opt("LaunchPathSummaries")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            launch_path_summaries: o.opt("LaunchPathSummaries"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            launch_path_summaries: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -3906,13 +5022,24 @@ pub struct ListOrganizationPortfolioAccessInput {
 impl crate::json::FromJson for ListOrganizationPortfolioAccessInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            organization_node_type: o.req("OrganizationNodeType")?,
-            page_token: o.opt("PageToken")?,
-            page_size: o.opt("PageSize")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            organization_node_type: o.req("OrganizationNodeType"),
+            page_token: o.opt("PageToken"),
+            page_size: o.opt("PageSize"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            organization_node_type: crate::json::FromJson::empty(),
+            page_token: None,
+            page_size: None,
+        }
     }
 }
 
@@ -3936,10 +5063,18 @@ pub struct ListOrganizationPortfolioAccessOutput {
 impl crate::json::FromJson for ListOrganizationPortfolioAccessOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            organization_nodes: o.opt("OrganizationNodes")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            organization_nodes: o.opt("OrganizationNodes"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            organization_nodes: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -3969,13 +5104,24 @@ pub struct ListPortfolioAccessInput {
 impl crate::json::FromJson for ListPortfolioAccessInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            organization_parent_id: o.opt("OrganizationParentId")?,
-            page_token: o.opt("PageToken")?,
-            page_size: o.opt("PageSize")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            organization_parent_id: o.opt("OrganizationParentId"),
+            page_token: o.opt("PageToken"),
+            page_size: o.opt("PageSize"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            organization_parent_id: None,
+            page_token: None,
+            page_size: None,
+        }
     }
 }
 
@@ -3999,10 +5145,18 @@ pub struct ListPortfolioAccessOutput {
 impl crate::json::FromJson for ListPortfolioAccessOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            account_ids: o.opt("AccountIds")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            account_ids: o.opt("AccountIds"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            account_ids: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -4026,12 +5180,22 @@ pub struct ListPortfoliosForProductInput {
 impl crate::json::FromJson for ListPortfoliosForProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            product_id: o.req("ProductId")?,
-            page_token: o.opt("PageToken")?,
-            page_size: o.opt("PageSize")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            product_id: o.req("ProductId"),
+            page_token: o.opt("PageToken"),
+            page_size: o.opt("PageSize"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            product_id: crate::json::FromJson::empty(),
+            page_token: None,
+            page_size: None,
+        }
     }
 }
 
@@ -4055,10 +5219,18 @@ pub struct ListPortfoliosForProductOutput {
 impl crate::json::FromJson for ListPortfoliosForProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_details: o.opt("PortfolioDetails")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            portfolio_details: o.opt("PortfolioDetails"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_details: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -4080,11 +5252,20 @@ pub struct ListPortfoliosInput {
 impl crate::json::FromJson for ListPortfoliosInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            page_token: o.opt("PageToken")?,
-            page_size: o.opt("PageSize")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            page_token: o.opt("PageToken"),
+            page_size: o.opt("PageSize"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            page_token: None,
+            page_size: None,
+        }
     }
 }
 
@@ -4108,10 +5289,18 @@ pub struct ListPortfoliosOutput {
 impl crate::json::FromJson for ListPortfoliosOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_details: o.opt("PortfolioDetails")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            portfolio_details: o.opt("PortfolioDetails"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_details: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -4135,12 +5324,22 @@ pub struct ListPrincipalsForPortfolioInput {
 impl crate::json::FromJson for ListPrincipalsForPortfolioInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -4164,10 +5363,18 @@ pub struct ListPrincipalsForPortfolioOutput {
 impl crate::json::FromJson for ListPrincipalsForPortfolioOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            principals: o.opt("Principals")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            principals: o.opt("Principals"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            principals: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -4201,13 +5408,24 @@ pub struct ListProvisionedProductPlansInput {
 impl crate::json::FromJson for ListProvisionedProductPlansInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            provision_product_id: o.opt("ProvisionProductId")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-            access_level_filter: o.opt("AccessLevelFilter")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            provision_product_id: o.opt("ProvisionProductId"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+            access_level_filter: o.opt("AccessLevelFilter"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            provision_product_id: None,
+            page_size: None,
+            page_token: None,
+            access_level_filter: None,
+        }
     }
 }
 
@@ -4231,10 +5449,18 @@ pub struct ListProvisionedProductPlansOutput {
 impl crate::json::FromJson for ListProvisionedProductPlansOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioned_product_plans: o.opt("ProvisionedProductPlans")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            provisioned_product_plans: o.opt("ProvisionedProductPlans"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioned_product_plans: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -4258,12 +5484,22 @@ pub struct ListProvisioningArtifactsForServiceActionInput {
 impl crate::json::FromJson for ListProvisioningArtifactsForServiceActionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_id: o.req("ServiceActionId")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-            accept_language: o.opt("AcceptLanguage")?,
-        })
+        let value = Self {
+            service_action_id: o.req("ServiceActionId"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+            accept_language: o.opt("AcceptLanguage"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_id: crate::json::FromJson::empty(),
+            page_size: None,
+            page_token: None,
+            accept_language: None,
+        }
     }
 }
 
@@ -4287,10 +5523,18 @@ pub struct ListProvisioningArtifactsForServiceActionOutput {
 impl crate::json::FromJson for ListProvisioningArtifactsForServiceActionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioning_artifact_views: o.opt("ProvisioningArtifactViews")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            provisioning_artifact_views: o.opt("ProvisioningArtifactViews"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioning_artifact_views: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -4310,10 +5554,18 @@ pub struct ListProvisioningArtifactsInput {
 impl crate::json::FromJson for ListProvisioningArtifactsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            product_id: o.req("ProductId")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            product_id: o.req("ProductId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            product_id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4337,10 +5589,18 @@ pub struct ListProvisioningArtifactsOutput {
 impl crate::json::FromJson for ListProvisioningArtifactsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioning_artifact_details: o.opt("ProvisioningArtifactDetails")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            provisioning_artifact_details: o.opt("ProvisioningArtifactDetails"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioning_artifact_details: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -4374,13 +5634,24 @@ pub struct ListRecordHistoryInput {
 impl crate::json::FromJson for ListRecordHistoryInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            access_level_filter: o.opt("AccessLevelFilter")?,
-            search_filter: o.opt("SearchFilter")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            access_level_filter: o.opt("AccessLevelFilter"),
+            search_filter: o.opt("SearchFilter"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            access_level_filter: None,
+            search_filter: None,
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -4404,10 +5675,18 @@ pub struct ListRecordHistoryOutput {
 impl crate::json::FromJson for ListRecordHistoryOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            record_details: o.opt("RecordDetails")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            record_details: o.opt("RecordDetails"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            record_details: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -4423,10 +5702,18 @@ pub struct ListRecordHistorySearchFilter {
 impl crate::json::FromJson for ListRecordHistorySearchFilter {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("Key")?,
-            value: o.opt("Value")?,
-        })
+        let value = Self {
+            key: o.opt("Key"),
+            value: o.opt("Value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            value: None,
+        }
     }
 }
 
@@ -4450,12 +5737,22 @@ pub struct ListResourcesForTagOptionInput {
 impl crate::json::FromJson for ListResourcesForTagOptionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            tag_option_id: o.req("TagOptionId")?,
-            resource_type: o.opt("ResourceType")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            tag_option_id: o.req("TagOptionId"),
+            resource_type: o.opt("ResourceType"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            tag_option_id: crate::json::FromJson::empty(),
+            resource_type: None,
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -4475,10 +5772,18 @@ pub struct ListResourcesForTagOptionOutput {
 impl crate::json::FromJson for ListResourcesForTagOptionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            resource_details: o.opt("ResourceDetails")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            resource_details: o.opt("ResourceDetails"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            resource_details: None,
+            page_token: None,
+        }
     }
 }
 
@@ -4504,13 +5809,24 @@ pub struct ListServiceActionsForProvisioningArtifactInput {
 impl crate::json::FromJson for ListServiceActionsForProvisioningArtifactInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_id: o.req("ProductId")?,
-            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-            accept_language: o.opt("AcceptLanguage")?,
-        })
+        let value = Self {
+            product_id: o.req("ProductId"),
+            provisioning_artifact_id: o.req("ProvisioningArtifactId"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+            accept_language: o.opt("AcceptLanguage"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_id: crate::json::FromJson::empty(),
+            provisioning_artifact_id: crate::json::FromJson::empty(),
+            page_size: None,
+            page_token: None,
+            accept_language: None,
+        }
     }
 }
 
@@ -4534,10 +5850,18 @@ pub struct ListServiceActionsForProvisioningArtifactOutput {
 impl crate::json::FromJson for ListServiceActionsForProvisioningArtifactOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_summaries: o.opt("ServiceActionSummaries")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            service_action_summaries: o.opt("ServiceActionSummaries"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_summaries: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -4559,11 +5883,20 @@ pub struct ListServiceActionsInput {
 impl crate::json::FromJson for ListServiceActionsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -4587,10 +5920,18 @@ pub struct ListServiceActionsOutput {
 impl crate::json::FromJson for ListServiceActionsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_summaries: o.opt("ServiceActionSummaries")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            service_action_summaries: o.opt("ServiceActionSummaries"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_summaries: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -4614,12 +5955,22 @@ pub struct ListStackInstancesForProvisionedProductInput {
 impl crate::json::FromJson for ListStackInstancesForProvisionedProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            provisioned_product_id: o.req("ProvisionedProductId")?,
-            page_token: o.opt("PageToken")?,
-            page_size: o.opt("PageSize")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            provisioned_product_id: o.req("ProvisionedProductId"),
+            page_token: o.opt("PageToken"),
+            page_size: o.opt("PageSize"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            provisioned_product_id: crate::json::FromJson::empty(),
+            page_token: None,
+            page_size: None,
+        }
     }
 }
 
@@ -4643,10 +5994,18 @@ pub struct ListStackInstancesForProvisionedProductOutput {
 impl crate::json::FromJson for ListStackInstancesForProvisionedProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            stack_instances: o.opt("StackInstances")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            stack_instances: o.opt("StackInstances"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            stack_instances: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -4664,11 +6023,20 @@ pub struct ListTagOptionsFilters {
 impl crate::json::FromJson for ListTagOptionsFilters {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("Key")?,
-            value: o.opt("Value")?,
-            active: o.opt("Active")?,
-        })
+        let value = Self {
+            key: o.opt("Key"),
+            value: o.opt("Value"),
+            active: o.opt("Active"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            value: None,
+            active: None,
+        }
     }
 }
 
@@ -4686,11 +6054,20 @@ pub struct ListTagOptionsInput {
 impl crate::json::FromJson for ListTagOptionsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            filters: o.opt("Filters")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            filters: o.opt("Filters"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            filters: None,
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -4710,10 +6087,18 @@ pub struct ListTagOptionsOutput {
 impl crate::json::FromJson for ListTagOptionsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            tag_option_details: o.opt("TagOptionDetails")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            tag_option_details: o.opt("TagOptionDetails"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            tag_option_details: None,
+            page_token: None,
+        }
     }
 }
 
@@ -4747,15 +6132,28 @@ pub struct NotifyProvisionProductEngineWorkflowResultInput {
 impl crate::json::FromJson for NotifyProvisionProductEngineWorkflowResultInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            workflow_token: o.req("WorkflowToken")?,
-            record_id: o.req("RecordId")?,
-            status: o.req("Status")?,
-            failure_reason: o.opt("FailureReason")?,
-            resource_identifier: o.opt("ResourceIdentifier")?,
-            outputs: o.opt("Outputs")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-        })
+        let value = Self {
+            workflow_token: o.req("WorkflowToken"),
+            record_id: o.req("RecordId"),
+            status: o.req("Status"),
+            failure_reason: o.opt("FailureReason"),
+            resource_identifier: o.opt("ResourceIdentifier"),
+            outputs: o.opt("Outputs"),
+            idempotency_token: o.req("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            workflow_token: crate::json::FromJson::empty(),
+            record_id: crate::json::FromJson::empty(),
+            status: crate::json::FromJson::empty(),
+            failure_reason: None,
+            resource_identifier: None,
+            outputs: None,
+            idempotency_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4765,8 +6163,13 @@ pub struct NotifyProvisionProductEngineWorkflowResultOutput {}
 
 impl crate::json::FromJson for NotifyProvisionProductEngineWorkflowResultOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -4792,13 +6195,24 @@ pub struct NotifyTerminateProvisionedProductEngineWorkflowResultInput {
 impl crate::json::FromJson for NotifyTerminateProvisionedProductEngineWorkflowResultInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            workflow_token: o.req("WorkflowToken")?,
-            record_id: o.req("RecordId")?,
-            status: o.req("Status")?,
-            failure_reason: o.opt("FailureReason")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-        })
+        let value = Self {
+            workflow_token: o.req("WorkflowToken"),
+            record_id: o.req("RecordId"),
+            status: o.req("Status"),
+            failure_reason: o.opt("FailureReason"),
+            idempotency_token: o.req("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            workflow_token: crate::json::FromJson::empty(),
+            record_id: crate::json::FromJson::empty(),
+            status: crate::json::FromJson::empty(),
+            failure_reason: None,
+            idempotency_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4808,8 +6222,13 @@ pub struct NotifyTerminateProvisionedProductEngineWorkflowResultOutput {}
 
 impl crate::json::FromJson for NotifyTerminateProvisionedProductEngineWorkflowResultOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -4837,14 +6256,26 @@ pub struct NotifyUpdateProvisionedProductEngineWorkflowResultInput {
 impl crate::json::FromJson for NotifyUpdateProvisionedProductEngineWorkflowResultInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            workflow_token: o.req("WorkflowToken")?,
-            record_id: o.req("RecordId")?,
-            status: o.req("Status")?,
-            failure_reason: o.opt("FailureReason")?,
-            outputs: o.opt("Outputs")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-        })
+        let value = Self {
+            workflow_token: o.req("WorkflowToken"),
+            record_id: o.req("RecordId"),
+            status: o.req("Status"),
+            failure_reason: o.opt("FailureReason"),
+            outputs: o.opt("Outputs"),
+            idempotency_token: o.req("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            workflow_token: crate::json::FromJson::empty(),
+            record_id: crate::json::FromJson::empty(),
+            status: crate::json::FromJson::empty(),
+            failure_reason: None,
+            outputs: None,
+            idempotency_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -4854,8 +6285,13 @@ pub struct NotifyUpdateProvisionedProductEngineWorkflowResultOutput {}
 
 impl crate::json::FromJson for NotifyUpdateProvisionedProductEngineWorkflowResultOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -4865,8 +6301,13 @@ pub struct OperationNotSupportedException {}
 
 impl crate::json::FromJson for OperationNotSupportedException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -4882,10 +6323,18 @@ pub struct OrganizationNode {
 impl crate::json::FromJson for OrganizationNode {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            r#type: o.opt("Type")?,
-            value: o.opt("Value")?,
-        })
+        let value = Self {
+            r#type: o.opt("Type"),
+            value: o.opt("Value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            r#type: None,
+            value: None,
+        }
     }
 }
 
@@ -4950,6 +6399,10 @@ impl crate::json::FromJson for OrganizationNodeType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ParameterConstraints` structure.
@@ -4986,15 +6439,28 @@ pub struct ParameterConstraints {
 impl crate::json::FromJson for ParameterConstraints {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            allowed_values: o.opt("AllowedValues")?,
-            allowed_pattern: o.opt("AllowedPattern")?,
-            constraint_description: o.opt("ConstraintDescription")?,
-            max_length: o.opt("MaxLength")?,
-            min_length: o.opt("MinLength")?,
-            max_value: o.opt("MaxValue")?,
-            min_value: o.opt("MinValue")?,
-        })
+        let value = Self {
+            allowed_values: o.opt("AllowedValues"),
+            allowed_pattern: o.opt("AllowedPattern"),
+            constraint_description: o.opt("ConstraintDescription"),
+            max_length: o.opt("MaxLength"),
+            min_length: o.opt("MinLength"),
+            max_value: o.opt("MaxValue"),
+            min_value: o.opt("MinValue"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            allowed_values: None,
+            allowed_pattern: None,
+            constraint_description: None,
+            max_length: None,
+            min_length: None,
+            max_value: None,
+            min_value: None,
+        }
     }
 }
 
@@ -5034,14 +6500,26 @@ pub struct PortfolioDetail {
 impl crate::json::FromJson for PortfolioDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.opt("Id")?,
-            arn: o.opt("ARN")?,
-            display_name: o.opt("DisplayName")?,
-            description: o.opt("Description")?,
-            created_time: o.opt("CreatedTime")?,
-            provider_name: o.opt("ProviderName")?,
-        })
+        let value = Self {
+            id: o.opt("Id"),
+            arn: o.opt("ARN"),
+            display_name: o.opt("DisplayName"),
+            description: o.opt("Description"),
+            created_time: o.opt("CreatedTime"),
+            provider_name: o.opt("ProviderName"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: None,
+            arn: None,
+            display_name: None,
+            description: None,
+            created_time: None,
+            provider_name: None,
+        }
     }
 }
 
@@ -5075,13 +6553,24 @@ pub struct PortfolioShareDetail {
 impl crate::json::FromJson for PortfolioShareDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            principal_id: o.opt("PrincipalId")?,
-            r#type: o.opt("Type")?,
-            accepted: o.opt("Accepted")?,
-            share_tag_options: o.opt("ShareTagOptions")?,
-            share_principals: o.opt("SharePrincipals")?,
-        })
+        let value = Self {
+            principal_id: o.opt("PrincipalId"),
+            r#type: o.opt("Type"),
+            accepted: o.opt("Accepted"),
+            share_tag_options: o.opt("ShareTagOptions"),
+            share_principals: o.opt("SharePrincipals"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            principal_id: None,
+            r#type: None,
+            accepted: None,
+            share_tag_options: None,
+            share_principals: None,
+        }
     }
 }
 
@@ -5147,6 +6636,10 @@ impl crate::json::FromJson for PortfolioShareType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `Principal` structure.
@@ -5169,10 +6662,18 @@ pub struct Principal {
 impl crate::json::FromJson for Principal {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            principal_arn: o.opt("PrincipalARN")?,
-            principal_type: o.opt("PrincipalType")?,
-        })
+        let value = Self {
+            principal_arn: o.opt("PrincipalARN"),
+            principal_type: o.opt("PrincipalType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            principal_arn: None,
+            principal_type: None,
+        }
     }
 }
 
@@ -5233,6 +6734,10 @@ impl crate::json::FromJson for PrincipalType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ProductSource` enum. Values this model does not know are kept in `Unknown`.
@@ -5287,6 +6792,10 @@ impl<'de> Deserialize<'de> for ProductSource {
 impl crate::json::FromJson for ProductSource {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
     }
 }
 
@@ -5365,6 +6874,10 @@ impl crate::json::FromJson for ProductType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ProductViewAggregationValue` structure.
@@ -5383,10 +6896,18 @@ pub struct ProductViewAggregationValue {
 impl crate::json::FromJson for ProductViewAggregationValue {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            value: o.opt("Value")?,
-            approximate_count: o.opt("ApproximateCount")?,
-        })
+        let value = Self {
+            value: o.opt("Value"),
+            approximate_count: o.opt("ApproximateCount"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            value: None,
+            approximate_count: None,
+        }
     }
 }
 
@@ -5424,13 +6945,24 @@ pub struct ProductViewDetail {
 impl crate::json::FromJson for ProductViewDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_view_summary: o.opt("ProductViewSummary")?,
-            status: o.opt("Status")?,
-            product_arn: o.opt("ProductARN")?,
-            created_time: o.opt("CreatedTime")?,
-            source_connection: o.opt("SourceConnection")?,
-        })
+        let value = Self {
+            product_view_summary: o.opt("ProductViewSummary"),
+            status: o.opt("Status"),
+            product_arn: o.opt("ProductARN"),
+            created_time: o.opt("CreatedTime"),
+            source_connection: o.opt("SourceConnection"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_view_summary: None,
+            status: None,
+            product_arn: None,
+            created_time: None,
+            source_connection: None,
+        }
     }
 }
 
@@ -5500,6 +7032,10 @@ impl crate::json::FromJson for ProductViewFilterBy {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ProductViewSortBy` enum. Values this model does not know are kept in `Unknown`.
@@ -5563,6 +7099,10 @@ impl crate::json::FromJson for ProductViewSortBy {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ProductViewSummary` structure.
@@ -5619,19 +7159,36 @@ pub struct ProductViewSummary {
 impl crate::json::FromJson for ProductViewSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.opt("Id")?,
-            product_id: o.opt("ProductId")?,
-            name: o.opt("Name")?,
-            owner: o.opt("Owner")?,
-            short_description: o.opt("ShortDescription")?,
-            r#type: o.opt("Type")?,
-            distributor: o.opt("Distributor")?,
-            has_default_path: o.opt("HasDefaultPath")?,
-            support_email: o.opt("SupportEmail")?,
-            support_description: o.opt("SupportDescription")?,
-            support_url: o.opt("SupportUrl")?,
-        })
+        let value = Self {
+            id: o.opt("Id"),
+            product_id: o.opt("ProductId"),
+            name: o.opt("Name"),
+            owner: o.opt("Owner"),
+            short_description: o.opt("ShortDescription"),
+            r#type: o.opt("Type"),
+            distributor: o.opt("Distributor"),
+            has_default_path: o.opt("HasDefaultPath"),
+            support_email: o.opt("SupportEmail"),
+            support_description: o.opt("SupportDescription"),
+            support_url: o.opt("SupportUrl"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: None,
+            product_id: None,
+            name: None,
+            owner: None,
+            short_description: None,
+            r#type: None,
+            distributor: None,
+            has_default_path: None,
+            support_email: None,
+            support_description: None,
+            support_url: None,
+        }
     }
 }
 
@@ -5691,6 +7248,10 @@ impl<'de> Deserialize<'de> for PropertyKey {
 impl crate::json::FromJson for PropertyKey {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
     }
 }
 
@@ -5756,21 +7317,40 @@ pub struct ProvisionProductInput {
 impl crate::json::FromJson for ProvisionProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            product_id: o.opt("ProductId")?,
-            product_name: o.opt("ProductName")?,
-            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
-            provisioning_artifact_name: o.opt("ProvisioningArtifactName")?,
-            path_id: o.opt("PathId")?,
-            path_name: o.opt("PathName")?,
-            provisioned_product_name: o.req("ProvisionedProductName")?,
-            provisioning_parameters: o.opt("ProvisioningParameters")?,
-            provisioning_preferences: o.opt("ProvisioningPreferences")?,
-            tags: o.opt("Tags")?,
-            notification_arns: o.opt("NotificationArns")?,
-            provision_token: o.req("ProvisionToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            product_id: o.opt("ProductId"),
+            product_name: o.opt("ProductName"),
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId"),
+            provisioning_artifact_name: o.opt("ProvisioningArtifactName"),
+            path_id: o.opt("PathId"),
+            path_name: o.opt("PathName"),
+            provisioned_product_name: o.req("ProvisionedProductName"),
+            provisioning_parameters: o.opt("ProvisioningParameters"),
+            provisioning_preferences: o.opt("ProvisioningPreferences"),
+            tags: o.opt("Tags"),
+            notification_arns: o.opt("NotificationArns"),
+            provision_token: o.req("ProvisionToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            product_id: None,
+            product_name: None,
+            provisioning_artifact_id: None,
+            provisioning_artifact_name: None,
+            path_id: None,
+            path_name: None,
+            provisioned_product_name: crate::json::FromJson::empty(),
+            provisioning_parameters: None,
+            provisioning_preferences: None,
+            tags: None,
+            notification_arns: None,
+            provision_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -5788,9 +7368,16 @@ pub struct ProvisionProductOutput {
 impl crate::json::FromJson for ProvisionProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            record_detail: o.opt("RecordDetail")?,
-        })
+        let value = Self {
+            record_detail: o.opt("RecordDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            record_detail: None,
+        }
     }
 }
 
@@ -5884,27 +7471,52 @@ pub struct ProvisionedProductAttribute {
 impl crate::json::FromJson for ProvisionedProductAttribute {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.opt("Name")?,
-            arn: o.opt("Arn")?,
-            r#type: o.opt("Type")?,
-            id: o.opt("Id")?,
-            status: o.opt("Status")?,
-            status_message: o.opt("StatusMessage")?,
-            created_time: o.opt("CreatedTime")?,
-            idempotency_token: o.opt("IdempotencyToken")?,
-            last_record_id: o.opt("LastRecordId")?,
-            last_provisioning_record_id: o.opt("LastProvisioningRecordId")?,
-            last_successful_provisioning_record_id: o.opt("LastSuccessfulProvisioningRecordId")?,
-            tags: o.opt("Tags")?,
-            physical_id: o.opt("PhysicalId")?,
-            product_id: o.opt("ProductId")?,
-            product_name: o.opt("ProductName")?,
-            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
-            provisioning_artifact_name: o.opt("ProvisioningArtifactName")?,
-            user_arn: o.opt("UserArn")?,
-            user_arn_session: o.opt("UserArnSession")?,
-        })
+        let value = Self {
+            name: o.opt("Name"),
+            arn: o.opt("Arn"),
+            r#type: o.opt("Type"),
+            id: o.opt("Id"),
+            status: o.opt("Status"),
+            status_message: o.opt("StatusMessage"),
+            created_time: o.opt("CreatedTime"),
+            idempotency_token: o.opt("IdempotencyToken"),
+            last_record_id: o.opt("LastRecordId"),
+            last_provisioning_record_id: o.opt("LastProvisioningRecordId"),
+            last_successful_provisioning_record_id: o.opt("LastSuccessfulProvisioningRecordId"),
+            tags: o.opt("Tags"),
+            physical_id: o.opt("PhysicalId"),
+            product_id: o.opt("ProductId"),
+            product_name: o.opt("ProductName"),
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId"),
+            provisioning_artifact_name: o.opt("ProvisioningArtifactName"),
+            user_arn: o.opt("UserArn"),
+            user_arn_session: o.opt("UserArnSession"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: None,
+            arn: None,
+            r#type: None,
+            id: None,
+            status: None,
+            status_message: None,
+            created_time: None,
+            idempotency_token: None,
+            last_record_id: None,
+            last_provisioning_record_id: None,
+            last_successful_provisioning_record_id: None,
+            tags: None,
+            physical_id: None,
+            product_id: None,
+            product_name: None,
+            provisioning_artifact_id: None,
+            provisioning_artifact_name: None,
+            user_arn: None,
+            user_arn_session: None,
+        }
     }
 }
 
@@ -5976,22 +7588,42 @@ pub struct ProvisionedProductDetail {
 impl crate::json::FromJson for ProvisionedProductDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.opt("Name")?,
-            arn: o.opt("Arn")?,
-            r#type: o.opt("Type")?,
-            id: o.opt("Id")?,
-            status: o.opt("Status")?,
-            status_message: o.opt("StatusMessage")?,
-            created_time: o.opt("CreatedTime")?,
-            idempotency_token: o.opt("IdempotencyToken")?,
-            last_record_id: o.opt("LastRecordId")?,
-            last_provisioning_record_id: o.opt("LastProvisioningRecordId")?,
-            last_successful_provisioning_record_id: o.opt("LastSuccessfulProvisioningRecordId")?,
-            product_id: o.opt("ProductId")?,
-            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
-            launch_role_arn: o.opt("LaunchRoleArn")?,
-        })
+        let value = Self {
+            name: o.opt("Name"),
+            arn: o.opt("Arn"),
+            r#type: o.opt("Type"),
+            id: o.opt("Id"),
+            status: o.opt("Status"),
+            status_message: o.opt("StatusMessage"),
+            created_time: o.opt("CreatedTime"),
+            idempotency_token: o.opt("IdempotencyToken"),
+            last_record_id: o.opt("LastRecordId"),
+            last_provisioning_record_id: o.opt("LastProvisioningRecordId"),
+            last_successful_provisioning_record_id: o.opt("LastSuccessfulProvisioningRecordId"),
+            product_id: o.opt("ProductId"),
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId"),
+            launch_role_arn: o.opt("LaunchRoleArn"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: None,
+            arn: None,
+            r#type: None,
+            id: None,
+            status: None,
+            status_message: None,
+            created_time: None,
+            idempotency_token: None,
+            last_record_id: None,
+            last_provisioning_record_id: None,
+            last_successful_provisioning_record_id: None,
+            product_id: None,
+            provisioning_artifact_id: None,
+            launch_role_arn: None,
+        }
     }
 }
 
@@ -6065,23 +7697,44 @@ pub struct ProvisionedProductPlanDetails {
 impl crate::json::FromJson for ProvisionedProductPlanDetails {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            created_time: o.opt("CreatedTime")?,
-            path_id: o.opt("PathId")?,
-            product_id: o.opt("ProductId")?,
-            plan_name: o.opt("PlanName")?,
-            plan_id: o.opt("PlanId")?,
-            provision_product_id: o.opt("ProvisionProductId")?,
-            provision_product_name: o.opt("ProvisionProductName")?,
-            plan_type: o.opt("PlanType")?,
-            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
-            status: o.opt("Status")?,
-            updated_time: o.opt("UpdatedTime")?,
-            notification_arns: o.opt("NotificationArns")?,
-            provisioning_parameters: o.opt("ProvisioningParameters")?,
-            tags: o.opt("Tags")?,
-            status_message: o.opt("StatusMessage")?,
-        })
+        let value = Self {
+            created_time: o.opt("CreatedTime"),
+            path_id: o.opt("PathId"),
+            product_id: o.opt("ProductId"),
+            plan_name: o.opt("PlanName"),
+            plan_id: o.opt("PlanId"),
+            provision_product_id: o.opt("ProvisionProductId"),
+            provision_product_name: o.opt("ProvisionProductName"),
+            plan_type: o.opt("PlanType"),
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId"),
+            status: o.opt("Status"),
+            updated_time: o.opt("UpdatedTime"),
+            notification_arns: o.opt("NotificationArns"),
+            provisioning_parameters: o.opt("ProvisioningParameters"),
+            tags: o.opt("Tags"),
+            status_message: o.opt("StatusMessage"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            created_time: None,
+            path_id: None,
+            product_id: None,
+            plan_name: None,
+            plan_id: None,
+            provision_product_id: None,
+            provision_product_name: None,
+            plan_type: None,
+            provisioning_artifact_id: None,
+            status: None,
+            updated_time: None,
+            notification_arns: None,
+            provisioning_parameters: None,
+            tags: None,
+            status_message: None,
+        }
     }
 }
 
@@ -6165,6 +7818,10 @@ impl crate::json::FromJson for ProvisionedProductPlanStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ProvisionedProductPlanSummary` structure.
@@ -6199,14 +7856,26 @@ pub struct ProvisionedProductPlanSummary {
 impl crate::json::FromJson for ProvisionedProductPlanSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            plan_name: o.opt("PlanName")?,
-            plan_id: o.opt("PlanId")?,
-            provision_product_id: o.opt("ProvisionProductId")?,
-            provision_product_name: o.opt("ProvisionProductName")?,
-            plan_type: o.opt("PlanType")?,
-            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
-        })
+        let value = Self {
+            plan_name: o.opt("PlanName"),
+            plan_id: o.opt("PlanId"),
+            provision_product_id: o.opt("ProvisionProductId"),
+            provision_product_name: o.opt("ProvisionProductName"),
+            plan_type: o.opt("PlanType"),
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            plan_name: None,
+            plan_id: None,
+            provision_product_id: None,
+            provision_product_name: None,
+            plan_type: None,
+            provisioning_artifact_id: None,
+        }
     }
 }
 
@@ -6262,6 +7931,10 @@ impl<'de> Deserialize<'de> for ProvisionedProductPlanType {
 impl crate::json::FromJson for ProvisionedProductPlanType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
     }
 }
 
@@ -6340,6 +8013,10 @@ impl crate::json::FromJson for ProvisionedProductStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ProvisionedProductViewFilterBy` enum. Values this model does not know are kept in `Unknown`.
@@ -6395,6 +8072,10 @@ impl crate::json::FromJson for ProvisionedProductViewFilterBy {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ProvisioningArtifact` structure.
@@ -6423,13 +8104,24 @@ pub struct ProvisioningArtifact {
 impl crate::json::FromJson for ProvisioningArtifact {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.opt("Id")?,
-            name: o.opt("Name")?,
-            description: o.opt("Description")?,
-            created_time: o.opt("CreatedTime")?,
-            guidance: o.opt("Guidance")?,
-        })
+        let value = Self {
+            id: o.opt("Id"),
+            name: o.opt("Name"),
+            description: o.opt("Description"),
+            created_time: o.opt("CreatedTime"),
+            guidance: o.opt("Guidance"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: None,
+            name: None,
+            description: None,
+            created_time: None,
+            guidance: None,
+        }
     }
 }
 
@@ -6469,16 +8161,30 @@ pub struct ProvisioningArtifactDetail {
 impl crate::json::FromJson for ProvisioningArtifactDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.opt("Id")?,
-            name: o.opt("Name")?,
-            description: o.opt("Description")?,
-            r#type: o.opt("Type")?,
-            created_time: o.opt("CreatedTime")?,
-            active: o.opt("Active")?,
-            guidance: o.opt("Guidance")?,
-            source_revision: o.opt("SourceRevision")?,
-        })
+        let value = Self {
+            id: o.opt("Id"),
+            name: o.opt("Name"),
+            description: o.opt("Description"),
+            r#type: o.opt("Type"),
+            created_time: o.opt("CreatedTime"),
+            active: o.opt("Active"),
+            guidance: o.opt("Guidance"),
+            source_revision: o.opt("SourceRevision"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: None,
+            name: None,
+            description: None,
+            r#type: None,
+            created_time: None,
+            active: None,
+            guidance: None,
+            source_revision: None,
+        }
     }
 }
 
@@ -6539,6 +8245,10 @@ impl crate::json::FromJson for ProvisioningArtifactGuidance {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ProvisioningArtifactOutput` structure.
@@ -6557,10 +8267,18 @@ pub struct ProvisioningArtifactOutput {
 impl crate::json::FromJson for ProvisioningArtifactOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("Key")?,
-            description: o.opt("Description")?,
-        })
+        let value = Self {
+            key: o.opt("Key"),
+            description: o.opt("Description"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            description: None,
+        }
     }
 }
 
@@ -6604,14 +8322,26 @@ pub struct ProvisioningArtifactParameter {
 impl crate::json::FromJson for ProvisioningArtifactParameter {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            parameter_key: o.opt("ParameterKey")?,
-            default_value: o.opt("DefaultValue")?,
-            parameter_type: o.opt("ParameterType")?,
-            is_no_echo: o.opt("IsNoEcho")?,
-            description: o.opt("Description")?,
-            parameter_constraints: o.opt("ParameterConstraints")?,
-        })
+        let value = Self {
+            parameter_key: o.opt("ParameterKey"),
+            default_value: o.opt("DefaultValue"),
+            parameter_type: o.opt("ParameterType"),
+            is_no_echo: o.opt("IsNoEcho"),
+            description: o.opt("Description"),
+            parameter_constraints: o.opt("ParameterConstraints"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            parameter_key: None,
+            default_value: None,
+            parameter_type: None,
+            is_no_echo: None,
+            description: None,
+            parameter_constraints: None,
+        }
     }
 }
 
@@ -6635,10 +8365,18 @@ pub struct ProvisioningArtifactPreferences {
 impl crate::json::FromJson for ProvisioningArtifactPreferences {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            stack_set_accounts: o.opt("StackSetAccounts")?,
-            stack_set_regions: o.opt("StackSetRegions")?,
-        })
+        let value = Self {
+            stack_set_accounts: o.opt("StackSetAccounts"),
+            stack_set_regions: o.opt("StackSetRegions"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            stack_set_accounts: None,
+            stack_set_regions: None,
+        }
     }
 }
 
@@ -6668,13 +8406,24 @@ pub struct ProvisioningArtifactProperties {
 impl crate::json::FromJson for ProvisioningArtifactProperties {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            name: o.opt("Name")?,
-            description: o.opt("Description")?,
-            info: o.opt("Info")?,
-            r#type: o.opt("Type")?,
-            disable_template_validation: o.opt("DisableTemplateValidation")?,
-        })
+        let value = Self {
+            name: o.opt("Name"),
+            description: o.opt("Description"),
+            info: o.opt("Info"),
+            r#type: o.opt("Type"),
+            disable_template_validation: o.opt("DisableTemplateValidation"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            name: None,
+            description: None,
+            info: None,
+            r#type: None,
+            disable_template_validation: None,
+        }
     }
 }
 
@@ -6731,6 +8480,10 @@ impl crate::json::FromJson for ProvisioningArtifactPropertyName {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ProvisioningArtifactSummary` structure.
@@ -6763,13 +8516,24 @@ pub struct ProvisioningArtifactSummary {
 impl crate::json::FromJson for ProvisioningArtifactSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.opt("Id")?,
-            name: o.opt("Name")?,
-            description: o.opt("Description")?,
-            created_time: o.opt("CreatedTime")?,
-            provisioning_artifact_metadata: o.opt("ProvisioningArtifactMetadata")?,
-        })
+        let value = Self {
+            id: o.opt("Id"),
+            name: o.opt("Name"),
+            description: o.opt("Description"),
+            created_time: o.opt("CreatedTime"),
+            provisioning_artifact_metadata: o.opt("ProvisioningArtifactMetadata"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: None,
+            name: None,
+            description: None,
+            created_time: None,
+            provisioning_artifact_metadata: None,
+        }
     }
 }
 
@@ -6853,6 +8617,10 @@ impl crate::json::FromJson for ProvisioningArtifactType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ProvisioningArtifactView` structure.
@@ -6875,10 +8643,18 @@ pub struct ProvisioningArtifactView {
 impl crate::json::FromJson for ProvisioningArtifactView {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_view_summary: o.opt("ProductViewSummary")?,
-            provisioning_artifact: o.opt("ProvisioningArtifact")?,
-        })
+        let value = Self {
+            product_view_summary: o.opt("ProductViewSummary"),
+            provisioning_artifact: o.opt("ProvisioningArtifact"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_view_summary: None,
+            provisioning_artifact: None,
+        }
     }
 }
 
@@ -6894,10 +8670,18 @@ pub struct ProvisioningParameter {
 impl crate::json::FromJson for ProvisioningParameter {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("Key")?,
-            value: o.opt("Value")?,
-        })
+        let value = Self {
+            key: o.opt("Key"),
+            value: o.opt("Value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            value: None,
+        }
     }
 }
 
@@ -6945,14 +8729,26 @@ pub struct ProvisioningPreferences {
 impl crate::json::FromJson for ProvisioningPreferences {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            stack_set_accounts: o.opt("StackSetAccounts")?,
-            stack_set_regions: o.opt("StackSetRegions")?,
-            stack_set_failure_tolerance_count: o.opt("StackSetFailureToleranceCount")?,
-            stack_set_failure_tolerance_percentage: o.opt("StackSetFailureTolerancePercentage")?,
-            stack_set_max_concurrency_count: o.opt("StackSetMaxConcurrencyCount")?,
-            stack_set_max_concurrency_percentage: o.opt("StackSetMaxConcurrencyPercentage")?,
-        })
+        let value = Self {
+            stack_set_accounts: o.opt("StackSetAccounts"),
+            stack_set_regions: o.opt("StackSetRegions"),
+            stack_set_failure_tolerance_count: o.opt("StackSetFailureToleranceCount"),
+            stack_set_failure_tolerance_percentage: o.opt("StackSetFailureTolerancePercentage"),
+            stack_set_max_concurrency_count: o.opt("StackSetMaxConcurrencyCount"),
+            stack_set_max_concurrency_percentage: o.opt("StackSetMaxConcurrencyPercentage"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            stack_set_accounts: None,
+            stack_set_regions: None,
+            stack_set_failure_tolerance_count: None,
+            stack_set_failure_tolerance_percentage: None,
+            stack_set_max_concurrency_count: None,
+            stack_set_max_concurrency_percentage: None,
+        }
     }
 }
 
@@ -7032,22 +8828,42 @@ pub struct RecordDetail {
 impl crate::json::FromJson for RecordDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            record_id: o.opt("RecordId")?,
-            provisioned_product_name: o.opt("ProvisionedProductName")?,
-            status: o.opt("Status")?,
-            created_time: o.opt("CreatedTime")?,
-            updated_time: o.opt("UpdatedTime")?,
-            provisioned_product_type: o.opt("ProvisionedProductType")?,
-            record_type: o.opt("RecordType")?,
-            provisioned_product_id: o.opt("ProvisionedProductId")?,
-            product_id: o.opt("ProductId")?,
-            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
-            path_id: o.opt("PathId")?,
-            record_errors: o.opt("RecordErrors")?,
-            record_tags: o.opt("RecordTags")?,
-            launch_role_arn: o.opt("LaunchRoleArn")?,
-        })
+        let value = Self {
+            record_id: o.opt("RecordId"),
+            provisioned_product_name: o.opt("ProvisionedProductName"),
+            status: o.opt("Status"),
+            created_time: o.opt("CreatedTime"),
+            updated_time: o.opt("UpdatedTime"),
+            provisioned_product_type: o.opt("ProvisionedProductType"),
+            record_type: o.opt("RecordType"),
+            provisioned_product_id: o.opt("ProvisionedProductId"),
+            product_id: o.opt("ProductId"),
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId"),
+            path_id: o.opt("PathId"),
+            record_errors: o.opt("RecordErrors"),
+            record_tags: o.opt("RecordTags"),
+            launch_role_arn: o.opt("LaunchRoleArn"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            record_id: None,
+            provisioned_product_name: None,
+            status: None,
+            created_time: None,
+            updated_time: None,
+            provisioned_product_type: None,
+            record_type: None,
+            provisioned_product_id: None,
+            product_id: None,
+            provisioning_artifact_id: None,
+            path_id: None,
+            record_errors: None,
+            record_tags: None,
+            launch_role_arn: None,
+        }
     }
 }
 
@@ -7067,10 +8883,18 @@ pub struct RecordError {
 impl crate::json::FromJson for RecordError {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            code: o.opt("Code")?,
-            description: o.opt("Description")?,
-        })
+        let value = Self {
+            code: o.opt("Code"),
+            description: o.opt("Description"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            code: None,
+            description: None,
+        }
     }
 }
 
@@ -7096,11 +8920,20 @@ pub struct RecordOutput {
 impl crate::json::FromJson for RecordOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            output_key: o.opt("OutputKey")?,
-            output_value: o.opt("OutputValue")?,
-            description: o.opt("Description")?,
-        })
+        let value = Self {
+            output_key: o.opt("OutputKey"),
+            output_value: o.opt("OutputValue"),
+            description: o.opt("Description"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            output_key: None,
+            output_value: None,
+            description: None,
+        }
     }
 }
 
@@ -7179,6 +9012,10 @@ impl crate::json::FromJson for RecordStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `RecordTag` structure.
@@ -7193,10 +9030,18 @@ pub struct RecordTag {
 impl crate::json::FromJson for RecordTag {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("Key")?,
-            value: o.opt("Value")?,
-        })
+        let value = Self {
+            key: o.opt("Key"),
+            value: o.opt("Value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            value: None,
+        }
     }
 }
 
@@ -7222,11 +9067,20 @@ pub struct RejectPortfolioShareInput {
 impl crate::json::FromJson for RejectPortfolioShareInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            portfolio_share_type: o.opt("PortfolioShareType")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            portfolio_share_type: o.opt("PortfolioShareType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            portfolio_share_type: None,
+        }
     }
 }
 
@@ -7236,8 +9090,13 @@ pub struct RejectPortfolioShareOutput {}
 
 impl crate::json::FromJson for RejectPortfolioShareOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -7302,6 +9161,10 @@ impl crate::json::FromJson for Replacement {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `RequiresRecreation` enum. Values this model does not know are kept in `Unknown`.
@@ -7364,6 +9227,10 @@ impl<'de> Deserialize<'de> for RequiresRecreation {
 impl crate::json::FromJson for RequiresRecreation {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
     }
 }
 
@@ -7447,6 +9314,10 @@ impl crate::json::FromJson for ResourceAttribute {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ResourceChange` structure.
@@ -7487,15 +9358,28 @@ pub struct ResourceChange {
 impl crate::json::FromJson for ResourceChange {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            action: o.opt("Action")?,
-            logical_resource_id: o.opt("LogicalResourceId")?,
-            physical_resource_id: o.opt("PhysicalResourceId")?,
-            resource_type: o.opt("ResourceType")?,
-            replacement: o.opt("Replacement")?,
-            scope: o.opt("Scope")?,
-            details: o.opt("Details")?,
-        })
+        let value = Self {
+            action: o.opt("Action"),
+            logical_resource_id: o.opt("LogicalResourceId"),
+            physical_resource_id: o.opt("PhysicalResourceId"),
+            resource_type: o.opt("ResourceType"),
+            replacement: o.opt("Replacement"),
+            scope: o.opt("Scope"),
+            details: o.opt("Details"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            action: None,
+            logical_resource_id: None,
+            physical_resource_id: None,
+            resource_type: None,
+            replacement: None,
+            scope: None,
+            details: None,
+        }
     }
 }
 
@@ -7521,11 +9405,20 @@ pub struct ResourceChangeDetail {
 impl crate::json::FromJson for ResourceChangeDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            target: o.opt("Target")?,
-            evaluation: o.opt("Evaluation")?,
-            causing_entity: o.opt("CausingEntity")?,
-        })
+        let value = Self {
+            target: o.opt("Target"),
+            evaluation: o.opt("Evaluation"),
+            causing_entity: o.opt("CausingEntity"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            target: None,
+            evaluation: None,
+            causing_entity: None,
+        }
     }
 }
 
@@ -7555,13 +9448,24 @@ pub struct ResourceDetail {
 impl crate::json::FromJson for ResourceDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.opt("Id")?,
-            arn: o.opt("ARN")?,
-            name: o.opt("Name")?,
-            description: o.opt("Description")?,
-            created_time: o.opt("CreatedTime")?,
-        })
+        let value = Self {
+            id: o.opt("Id"),
+            arn: o.opt("ARN"),
+            name: o.opt("Name"),
+            description: o.opt("Description"),
+            created_time: o.opt("CreatedTime"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: None,
+            arn: None,
+            name: None,
+            description: None,
+            created_time: None,
+        }
     }
 }
 
@@ -7571,8 +9475,13 @@ pub struct ResourceInUseException {}
 
 impl crate::json::FromJson for ResourceInUseException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -7582,8 +9491,13 @@ pub struct ResourceNotFoundException {}
 
 impl crate::json::FromJson for ResourceNotFoundException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -7605,11 +9519,20 @@ pub struct ResourceTargetDefinition {
 impl crate::json::FromJson for ResourceTargetDefinition {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            attribute: o.opt("Attribute")?,
-            name: o.opt("Name")?,
-            requires_recreation: o.opt("RequiresRecreation")?,
-        })
+        let value = Self {
+            attribute: o.opt("Attribute"),
+            name: o.opt("Name"),
+            requires_recreation: o.opt("RequiresRecreation"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            attribute: None,
+            name: None,
+            requires_recreation: None,
+        }
     }
 }
 
@@ -7637,12 +9560,22 @@ pub struct ScanProvisionedProductsInput {
 impl crate::json::FromJson for ScanProvisionedProductsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            access_level_filter: o.opt("AccessLevelFilter")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            access_level_filter: o.opt("AccessLevelFilter"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            access_level_filter: None,
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -7666,10 +9599,18 @@ pub struct ScanProvisionedProductsOutput {
 impl crate::json::FromJson for ScanProvisionedProductsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioned_products: o.opt("ProvisionedProducts")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            provisioned_products: o.opt("ProvisionedProducts"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioned_products: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -7709,16 +9650,30 @@ pub struct SearchProductsAsAdminInput {
 impl crate::json::FromJson for SearchProductsAsAdminInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.opt("PortfolioId")?,
-            filters: o.opt("Filters")?,
-            sort_by: o.opt("SortBy")?,
-            sort_order: o.opt("SortOrder")?,
-            page_token: o.opt("PageToken")?,
-            page_size: o.opt("PageSize")?,
-            product_source: o.opt("ProductSource")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.opt("PortfolioId"),
+            filters: o.opt("Filters"),
+            sort_by: o.opt("SortBy"),
+            sort_order: o.opt("SortOrder"),
+            page_token: o.opt("PageToken"),
+            page_size: o.opt("PageSize"),
+            product_source: o.opt("ProductSource"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: None,
+            filters: None,
+            sort_by: None,
+            sort_order: None,
+            page_token: None,
+            page_size: None,
+            product_source: None,
+        }
     }
 }
 
@@ -7742,10 +9697,18 @@ pub struct SearchProductsAsAdminOutput {
 impl crate::json::FromJson for SearchProductsAsAdminOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_view_details: o.opt("ProductViewDetails")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            product_view_details: o.opt("ProductViewDetails"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_view_details: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -7773,14 +9736,26 @@ pub struct SearchProductsInput {
 impl crate::json::FromJson for SearchProductsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            filters: o.opt("Filters")?,
-            page_size: o.opt("PageSize")?,
-            sort_by: o.opt("SortBy")?,
-            sort_order: o.opt("SortOrder")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            filters: o.opt("Filters"),
+            page_size: o.opt("PageSize"),
+            sort_by: o.opt("SortBy"),
+            sort_order: o.opt("SortOrder"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            filters: None,
+            page_size: None,
+            sort_by: None,
+            sort_order: None,
+            page_token: None,
+        }
     }
 }
 
@@ -7811,11 +9786,20 @@ pub struct SearchProductsOutput {
 impl crate::json::FromJson for SearchProductsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_view_summaries: o.opt("ProductViewSummaries")?,
-            product_view_aggregations: o.opt("ProductViewAggregations")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            product_view_summaries: o.opt("ProductViewSummaries"),
+            product_view_aggregations: o.opt("ProductViewAggregations"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_view_summaries: None,
+            product_view_aggregations: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -7849,15 +9833,28 @@ pub struct SearchProvisionedProductsInput {
 impl crate::json::FromJson for SearchProvisionedProductsInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            access_level_filter: o.opt("AccessLevelFilter")?,
-            filters: o.opt("Filters")?,
-            sort_by: o.opt("SortBy")?,
-            sort_order: o.opt("SortOrder")?,
-            page_size: o.opt("PageSize")?,
-            page_token: o.opt("PageToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            access_level_filter: o.opt("AccessLevelFilter"),
+            filters: o.opt("Filters"),
+            sort_by: o.opt("SortBy"),
+            sort_order: o.opt("SortOrder"),
+            page_size: o.opt("PageSize"),
+            page_token: o.opt("PageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            access_level_filter: None,
+            filters: None,
+            sort_by: None,
+            sort_order: None,
+            page_size: None,
+            page_token: None,
+        }
     }
 }
 
@@ -7887,11 +9884,20 @@ pub struct SearchProvisionedProductsOutput {
 impl crate::json::FromJson for SearchProvisionedProductsOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioned_products: o.opt("ProvisionedProducts")?,
-            total_results_count: o.opt("TotalResultsCount")?,
-            next_page_token: o.opt("NextPageToken")?,
-        })
+        let value = Self {
+            provisioned_products: o.opt("ProvisionedProducts"),
+            total_results_count: o.opt("TotalResultsCount"),
+            next_page_token: o.opt("NextPageToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioned_products: None,
+            total_results_count: None,
+            next_page_token: None,
+        }
     }
 }
 
@@ -7909,11 +9915,20 @@ pub struct ServiceActionAssociation {
 impl crate::json::FromJson for ServiceActionAssociation {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_id: o.req("ServiceActionId")?,
-            product_id: o.req("ProductId")?,
-            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
-        })
+        let value = Self {
+            service_action_id: o.req("ServiceActionId"),
+            product_id: o.req("ProductId"),
+            provisioning_artifact_id: o.req("ProvisioningArtifactId"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_id: crate::json::FromJson::empty(),
+            product_id: crate::json::FromJson::empty(),
+            provisioning_artifact_id: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -7997,6 +10012,10 @@ impl crate::json::FromJson for ServiceActionAssociationErrorCode {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ServiceActionDefinitionKey` enum. Values this model does not know are kept in `Unknown`.
@@ -8064,6 +10083,10 @@ impl crate::json::FromJson for ServiceActionDefinitionKey {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ServiceActionDefinitionType` enum. Values this model does not know are kept in `Unknown`.
@@ -8119,6 +10142,10 @@ impl crate::json::FromJson for ServiceActionDefinitionType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `ServiceActionDetail` structure.
@@ -8141,10 +10168,18 @@ pub struct ServiceActionDetail {
 impl crate::json::FromJson for ServiceActionDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_summary: o.opt("ServiceActionSummary")?,
-            definition: o.opt("Definition")?,
-        })
+        let value = Self {
+            service_action_summary: o.opt("ServiceActionSummary"),
+            definition: o.opt("Definition"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_summary: None,
+            definition: None,
+        }
     }
 }
 
@@ -8172,12 +10207,22 @@ pub struct ServiceActionSummary {
 impl crate::json::FromJson for ServiceActionSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.opt("Id")?,
-            name: o.opt("Name")?,
-            description: o.opt("Description")?,
-            definition_type: o.opt("DefinitionType")?,
-        })
+        let value = Self {
+            id: o.opt("Id"),
+            name: o.opt("Name"),
+            description: o.opt("Description"),
+            definition_type: o.opt("DefinitionType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: None,
+            name: None,
+            description: None,
+            definition_type: None,
+        }
     }
 }
 
@@ -8201,10 +10246,18 @@ pub struct ShareDetails {
 impl crate::json::FromJson for ShareDetails {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            successful_shares: o.opt("SuccessfulShares")?,
-            share_errors: o.opt("ShareErrors")?,
-        })
+        let value = Self {
+            successful_shares: o.opt("SuccessfulShares"),
+            share_errors: o.opt("ShareErrors"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            successful_shares: None,
+            share_errors: None,
+        }
     }
 }
 
@@ -8222,11 +10275,20 @@ pub struct ShareError {
 impl crate::json::FromJson for ShareError {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accounts: o.opt("Accounts")?,
-            message: o.opt("Message")?,
-            error: o.opt("Error")?,
-        })
+        let value = Self {
+            accounts: o.opt("Accounts"),
+            message: o.opt("Message"),
+            error: o.opt("Error"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accounts: None,
+            message: None,
+            error: None,
+        }
     }
 }
 
@@ -8305,6 +10367,10 @@ impl crate::json::FromJson for ShareStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `SortOrder` enum. Values this model does not know are kept in `Unknown`.
@@ -8364,6 +10430,10 @@ impl crate::json::FromJson for SortOrder {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `SourceConnection` structure.
@@ -8378,10 +10448,18 @@ pub struct SourceConnection {
 impl crate::json::FromJson for SourceConnection {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            r#type: o.opt("Type")?,
-            connection_parameters: o.req("ConnectionParameters")?,
-        })
+        let value = Self {
+            r#type: o.opt("Type"),
+            connection_parameters: o.req("ConnectionParameters"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            r#type: None,
+            connection_parameters: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8403,11 +10481,20 @@ pub struct SourceConnectionDetail {
 impl crate::json::FromJson for SourceConnectionDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            r#type: o.opt("Type")?,
-            connection_parameters: o.opt("ConnectionParameters")?,
-            last_sync: o.opt("LastSync")?,
-        })
+        let value = Self {
+            r#type: o.opt("Type"),
+            connection_parameters: o.opt("ConnectionParameters"),
+            last_sync: o.opt("LastSync"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            r#type: None,
+            connection_parameters: None,
+            last_sync: None,
+        }
     }
 }
 
@@ -8421,9 +10508,14 @@ pub struct SourceConnectionParameters {
 impl crate::json::FromJson for SourceConnectionParameters {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            code_star: o.opt("CodeStar")?,
-        })
+        let value = Self {
+            code_star: o.opt("CodeStar"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self { code_star: None }
     }
 }
 
@@ -8480,6 +10572,10 @@ impl crate::json::FromJson for SourceType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `StackInstance` structure.
@@ -8500,11 +10596,20 @@ pub struct StackInstance {
 impl crate::json::FromJson for StackInstance {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            account: o.opt("Account")?,
-            region: o.opt("Region")?,
-            stack_instance_status: o.opt("StackInstanceStatus")?,
-        })
+        let value = Self {
+            account: o.opt("Account"),
+            region: o.opt("Region"),
+            stack_instance_status: o.opt("StackInstanceStatus"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            account: None,
+            region: None,
+            stack_instance_status: None,
+        }
     }
 }
 
@@ -8569,6 +10674,10 @@ impl crate::json::FromJson for StackInstanceStatus {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `StackSetOperationType` enum. Values this model does not know are kept in `Unknown`.
@@ -8631,6 +10740,10 @@ impl<'de> Deserialize<'de> for StackSetOperationType {
 impl crate::json::FromJson for StackSetOperationType {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
+    }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
     }
 }
 
@@ -8695,6 +10808,10 @@ impl crate::json::FromJson for Status {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))
     }
+
+    fn empty() -> Self {
+        Self::Unknown(String::new())
+    }
 }
 
 /// The `Tag` structure.
@@ -8709,10 +10826,18 @@ pub struct Tag {
 impl crate::json::FromJson for Tag {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.req("Key")?,
-            value: o.req("Value")?,
-        })
+        let value = Self {
+            key: o.req("Key"),
+            value: o.req("Value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: crate::json::FromJson::empty(),
+            value: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -8734,13 +10859,24 @@ pub struct TagOptionDetail {
 impl crate::json::FromJson for TagOptionDetail {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("Key")?,
-            value: o.opt("Value")?,
-            active: o.opt("Active")?,
-            id: o.opt("Id")?,
-            owner: o.opt("Owner")?,
-        })
+        let value = Self {
+            key: o.opt("Key"),
+            value: o.opt("Value"),
+            active: o.opt("Active"),
+            id: o.opt("Id"),
+            owner: o.opt("Owner"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            value: None,
+            active: None,
+            id: None,
+            owner: None,
+        }
     }
 }
 
@@ -8750,8 +10886,13 @@ pub struct TagOptionNotMigratedException {}
 
 impl crate::json::FromJson for TagOptionNotMigratedException {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
-        let _o = crate::json::Object::new(value)?;
-        Ok(Self {})
+        let o = crate::json::Object::new(value)?;
+        let value = Self {};
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {}
     }
 }
 
@@ -8767,10 +10908,18 @@ pub struct TagOptionSummary {
 impl crate::json::FromJson for TagOptionSummary {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("Key")?,
-            values: o.opt("Values")?,
-        })
+        let value = Self {
+            key: o.opt("Key"),
+            values: o.opt("Values"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            values: None,
+        }
     }
 }
 
@@ -8814,14 +10963,26 @@ pub struct TerminateProvisionedProductInput {
 impl crate::json::FromJson for TerminateProvisionedProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioned_product_name: o.opt("ProvisionedProductName")?,
-            provisioned_product_id: o.opt("ProvisionedProductId")?,
-            terminate_token: o.req("TerminateToken")?,
-            ignore_errors: o.opt("IgnoreErrors")?,
-            accept_language: o.opt("AcceptLanguage")?,
-            retain_physical_resources: o.opt("RetainPhysicalResources")?,
-        })
+        let value = Self {
+            provisioned_product_name: o.opt("ProvisionedProductName"),
+            provisioned_product_id: o.opt("ProvisionedProductId"),
+            terminate_token: o.req("TerminateToken"),
+            ignore_errors: o.opt("IgnoreErrors"),
+            accept_language: o.opt("AcceptLanguage"),
+            retain_physical_resources: o.opt("RetainPhysicalResources"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioned_product_name: None,
+            provisioned_product_id: None,
+            terminate_token: crate::json::FromJson::empty(),
+            ignore_errors: None,
+            accept_language: None,
+            retain_physical_resources: None,
+        }
     }
 }
 
@@ -8839,9 +11000,16 @@ pub struct TerminateProvisionedProductOutput {
 impl crate::json::FromJson for TerminateProvisionedProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            record_detail: o.opt("RecordDetail")?,
-        })
+        let value = Self {
+            record_detail: o.opt("RecordDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            record_detail: None,
+        }
     }
 }
 
@@ -8857,10 +11025,18 @@ pub struct UniqueTagResourceIdentifier {
 impl crate::json::FromJson for UniqueTagResourceIdentifier {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("Key")?,
-            value: o.opt("Value")?,
-        })
+        let value = Self {
+            key: o.opt("Key"),
+            value: o.opt("Value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            value: None,
+        }
     }
 }
 
@@ -8892,12 +11068,22 @@ pub struct UpdateConstraintInput {
 impl crate::json::FromJson for UpdateConstraintInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.req("Id")?,
-            description: o.opt("Description")?,
-            parameters: o.opt("Parameters")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.req("Id"),
+            description: o.opt("Description"),
+            parameters: o.opt("Parameters"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: crate::json::FromJson::empty(),
+            description: None,
+            parameters: None,
+        }
     }
 }
 
@@ -8923,11 +11109,20 @@ pub struct UpdateConstraintOutput {
 impl crate::json::FromJson for UpdateConstraintOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            constraint_detail: o.opt("ConstraintDetail")?,
-            constraint_parameters: o.opt("ConstraintParameters")?,
-            status: o.opt("Status")?,
-        })
+        let value = Self {
+            constraint_detail: o.opt("ConstraintDetail"),
+            constraint_parameters: o.opt("ConstraintParameters"),
+            status: o.opt("Status"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            constraint_detail: None,
+            constraint_parameters: None,
+            status: None,
+        }
     }
 }
 
@@ -8973,15 +11168,28 @@ pub struct UpdatePortfolioInput {
 impl crate::json::FromJson for UpdatePortfolioInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.req("Id")?,
-            display_name: o.opt("DisplayName")?,
-            description: o.opt("Description")?,
-            provider_name: o.opt("ProviderName")?,
-            add_tags: o.opt("AddTags")?,
-            remove_tags: o.opt("RemoveTags")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.req("Id"),
+            display_name: o.opt("DisplayName"),
+            description: o.opt("Description"),
+            provider_name: o.opt("ProviderName"),
+            add_tags: o.opt("AddTags"),
+            remove_tags: o.opt("RemoveTags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: crate::json::FromJson::empty(),
+            display_name: None,
+            description: None,
+            provider_name: None,
+            add_tags: None,
+            remove_tags: None,
+        }
     }
 }
 
@@ -9001,10 +11209,18 @@ pub struct UpdatePortfolioOutput {
 impl crate::json::FromJson for UpdatePortfolioOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_detail: o.opt("PortfolioDetail")?,
-            tags: o.opt("Tags")?,
-        })
+        let value = Self {
+            portfolio_detail: o.opt("PortfolioDetail"),
+            tags: o.opt("Tags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_detail: None,
+            tags: None,
+        }
     }
 }
 
@@ -9044,14 +11260,26 @@ pub struct UpdatePortfolioShareInput {
 impl crate::json::FromJson for UpdatePortfolioShareInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            portfolio_id: o.req("PortfolioId")?,
-            account_id: o.opt("AccountId")?,
-            organization_node: o.opt("OrganizationNode")?,
-            share_tag_options: o.opt("ShareTagOptions")?,
-            share_principals: o.opt("SharePrincipals")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            portfolio_id: o.req("PortfolioId"),
+            account_id: o.opt("AccountId"),
+            organization_node: o.opt("OrganizationNode"),
+            share_tag_options: o.opt("ShareTagOptions"),
+            share_principals: o.opt("SharePrincipals"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            portfolio_id: crate::json::FromJson::empty(),
+            account_id: None,
+            organization_node: None,
+            share_tag_options: None,
+            share_principals: None,
+        }
     }
 }
 
@@ -9071,10 +11299,18 @@ pub struct UpdatePortfolioShareOutput {
 impl crate::json::FromJson for UpdatePortfolioShareOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            portfolio_share_token: o.opt("PortfolioShareToken")?,
-            status: o.opt("Status")?,
-        })
+        let value = Self {
+            portfolio_share_token: o.opt("PortfolioShareToken"),
+            status: o.opt("Status"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            portfolio_share_token: None,
+            status: None,
+        }
     }
 }
 
@@ -9142,20 +11378,38 @@ pub struct UpdateProductInput {
 impl crate::json::FromJson for UpdateProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            id: o.req("Id")?,
-            name: o.opt("Name")?,
-            owner: o.opt("Owner")?,
-            description: o.opt("Description")?,
-            distributor: o.opt("Distributor")?,
-            support_description: o.opt("SupportDescription")?,
-            support_email: o.opt("SupportEmail")?,
-            support_url: o.opt("SupportUrl")?,
-            add_tags: o.opt("AddTags")?,
-            remove_tags: o.opt("RemoveTags")?,
-            source_connection: o.opt("SourceConnection")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            id: o.req("Id"),
+            name: o.opt("Name"),
+            owner: o.opt("Owner"),
+            description: o.opt("Description"),
+            distributor: o.opt("Distributor"),
+            support_description: o.opt("SupportDescription"),
+            support_email: o.opt("SupportEmail"),
+            support_url: o.opt("SupportUrl"),
+            add_tags: o.opt("AddTags"),
+            remove_tags: o.opt("RemoveTags"),
+            source_connection: o.opt("SourceConnection"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            id: crate::json::FromJson::empty(),
+            name: None,
+            owner: None,
+            description: None,
+            distributor: None,
+            support_description: None,
+            support_email: None,
+            support_url: None,
+            add_tags: None,
+            remove_tags: None,
+            source_connection: None,
+        }
     }
 }
 
@@ -9175,10 +11429,18 @@ pub struct UpdateProductOutput {
 impl crate::json::FromJson for UpdateProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            product_view_detail: o.opt("ProductViewDetail")?,
-            tags: o.opt("Tags")?,
-        })
+        let value = Self {
+            product_view_detail: o.opt("ProductViewDetail"),
+            tags: o.opt("Tags"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            product_view_detail: None,
+            tags: None,
+        }
     }
 }
 
@@ -9248,21 +11510,40 @@ pub struct UpdateProvisionedProductInput {
 impl crate::json::FromJson for UpdateProvisionedProductInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            provisioned_product_name: o.opt("ProvisionedProductName")?,
-            provisioned_product_id: o.opt("ProvisionedProductId")?,
-            product_id: o.opt("ProductId")?,
-            product_name: o.opt("ProductName")?,
-            provisioning_artifact_id: o.opt("ProvisioningArtifactId")?,
-            provisioning_artifact_name: o.opt("ProvisioningArtifactName")?,
-            path_id: o.opt("PathId")?,
-            path_name: o.opt("PathName")?,
-            provisioning_parameters: o.opt("ProvisioningParameters")?,
-            provisioning_preferences: o.opt("ProvisioningPreferences")?,
-            tags: o.opt("Tags")?,
-            update_token: o.req("UpdateToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            provisioned_product_name: o.opt("ProvisionedProductName"),
+            provisioned_product_id: o.opt("ProvisionedProductId"),
+            product_id: o.opt("ProductId"),
+            product_name: o.opt("ProductName"),
+            provisioning_artifact_id: o.opt("ProvisioningArtifactId"),
+            provisioning_artifact_name: o.opt("ProvisioningArtifactName"),
+            path_id: o.opt("PathId"),
+            path_name: o.opt("PathName"),
+            provisioning_parameters: o.opt("ProvisioningParameters"),
+            provisioning_preferences: o.opt("ProvisioningPreferences"),
+            tags: o.opt("Tags"),
+            update_token: o.req("UpdateToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            provisioned_product_name: None,
+            provisioned_product_id: None,
+            product_id: None,
+            product_name: None,
+            provisioning_artifact_id: None,
+            provisioning_artifact_name: None,
+            path_id: None,
+            path_name: None,
+            provisioning_parameters: None,
+            provisioning_preferences: None,
+            tags: None,
+            update_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -9280,9 +11561,16 @@ pub struct UpdateProvisionedProductOutput {
 impl crate::json::FromJson for UpdateProvisionedProductOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            record_detail: o.opt("RecordDetail")?,
-        })
+        let value = Self {
+            record_detail: o.opt("RecordDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            record_detail: None,
+        }
     }
 }
 
@@ -9306,12 +11594,22 @@ pub struct UpdateProvisionedProductPropertiesInput {
 impl crate::json::FromJson for UpdateProvisionedProductPropertiesInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            provisioned_product_id: o.req("ProvisionedProductId")?,
-            provisioned_product_properties: o.req("ProvisionedProductProperties")?,
-            idempotency_token: o.req("IdempotencyToken")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            provisioned_product_id: o.req("ProvisionedProductId"),
+            provisioned_product_properties: o.req("ProvisionedProductProperties"),
+            idempotency_token: o.req("IdempotencyToken"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            provisioned_product_id: crate::json::FromJson::empty(),
+            provisioned_product_properties: crate::json::FromJson::empty(),
+            idempotency_token: crate::json::FromJson::empty(),
+        }
     }
 }
 
@@ -9339,12 +11637,22 @@ pub struct UpdateProvisionedProductPropertiesOutput {
 impl crate::json::FromJson for UpdateProvisionedProductPropertiesOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioned_product_id: o.opt("ProvisionedProductId")?,
-            provisioned_product_properties: o.opt("ProvisionedProductProperties")?,
-            record_id: o.opt("RecordId")?,
-            status: o.opt("Status")?,
-        })
+        let value = Self {
+            provisioned_product_id: o.opt("ProvisionedProductId"),
+            provisioned_product_properties: o.opt("ProvisionedProductProperties"),
+            record_id: o.opt("RecordId"),
+            status: o.opt("Status"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioned_product_id: None,
+            provisioned_product_properties: None,
+            record_id: None,
+            status: None,
+        }
     }
 }
 
@@ -9378,15 +11686,28 @@ pub struct UpdateProvisioningArtifactInput {
 impl crate::json::FromJson for UpdateProvisioningArtifactInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            accept_language: o.opt("AcceptLanguage")?,
-            product_id: o.req("ProductId")?,
-            provisioning_artifact_id: o.req("ProvisioningArtifactId")?,
-            name: o.opt("Name")?,
-            description: o.opt("Description")?,
-            active: o.opt("Active")?,
-            guidance: o.opt("Guidance")?,
-        })
+        let value = Self {
+            accept_language: o.opt("AcceptLanguage"),
+            product_id: o.req("ProductId"),
+            provisioning_artifact_id: o.req("ProvisioningArtifactId"),
+            name: o.opt("Name"),
+            description: o.opt("Description"),
+            active: o.opt("Active"),
+            guidance: o.opt("Guidance"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            accept_language: None,
+            product_id: crate::json::FromJson::empty(),
+            provisioning_artifact_id: crate::json::FromJson::empty(),
+            name: None,
+            description: None,
+            active: None,
+            guidance: None,
+        }
     }
 }
 
@@ -9408,11 +11729,20 @@ pub struct UpdateProvisioningArtifactOutput {
 impl crate::json::FromJson for UpdateProvisioningArtifactOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail")?,
-            info: o.opt("Info")?,
-            status: o.opt("Status")?,
-        })
+        let value = Self {
+            provisioning_artifact_detail: o.opt("ProvisioningArtifactDetail"),
+            info: o.opt("Info"),
+            status: o.opt("Status"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            provisioning_artifact_detail: None,
+            info: None,
+            status: None,
+        }
     }
 }
 
@@ -9434,11 +11764,20 @@ pub struct UpdateProvisioningParameter {
 impl crate::json::FromJson for UpdateProvisioningParameter {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            key: o.opt("Key")?,
-            value: o.opt("Value")?,
-            use_previous_value: o.opt("UsePreviousValue")?,
-        })
+        let value = Self {
+            key: o.opt("Key"),
+            value: o.opt("Value"),
+            use_previous_value: o.opt("UsePreviousValue"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            key: None,
+            value: None,
+            use_previous_value: None,
+        }
     }
 }
 
@@ -9492,15 +11831,28 @@ pub struct UpdateProvisioningPreferences {
 impl crate::json::FromJson for UpdateProvisioningPreferences {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            stack_set_accounts: o.opt("StackSetAccounts")?,
-            stack_set_regions: o.opt("StackSetRegions")?,
-            stack_set_failure_tolerance_count: o.opt("StackSetFailureToleranceCount")?,
-            stack_set_failure_tolerance_percentage: o.opt("StackSetFailureTolerancePercentage")?,
-            stack_set_max_concurrency_count: o.opt("StackSetMaxConcurrencyCount")?,
-            stack_set_max_concurrency_percentage: o.opt("StackSetMaxConcurrencyPercentage")?,
-            stack_set_operation_type: o.opt("StackSetOperationType")?,
-        })
+        let value = Self {
+            stack_set_accounts: o.opt("StackSetAccounts"),
+            stack_set_regions: o.opt("StackSetRegions"),
+            stack_set_failure_tolerance_count: o.opt("StackSetFailureToleranceCount"),
+            stack_set_failure_tolerance_percentage: o.opt("StackSetFailureTolerancePercentage"),
+            stack_set_max_concurrency_count: o.opt("StackSetMaxConcurrencyCount"),
+            stack_set_max_concurrency_percentage: o.opt("StackSetMaxConcurrencyPercentage"),
+            stack_set_operation_type: o.opt("StackSetOperationType"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            stack_set_accounts: None,
+            stack_set_regions: None,
+            stack_set_failure_tolerance_count: None,
+            stack_set_failure_tolerance_percentage: None,
+            stack_set_max_concurrency_count: None,
+            stack_set_max_concurrency_percentage: None,
+            stack_set_operation_type: None,
+        }
     }
 }
 
@@ -9534,13 +11886,24 @@ pub struct UpdateServiceActionInput {
 impl crate::json::FromJson for UpdateServiceActionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.req("Id")?,
-            name: o.opt("Name")?,
-            definition: o.opt("Definition")?,
-            description: o.opt("Description")?,
-            accept_language: o.opt("AcceptLanguage")?,
-        })
+        let value = Self {
+            id: o.req("Id"),
+            name: o.opt("Name"),
+            definition: o.opt("Definition"),
+            description: o.opt("Description"),
+            accept_language: o.opt("AcceptLanguage"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+            name: None,
+            definition: None,
+            description: None,
+            accept_language: None,
+        }
     }
 }
 
@@ -9558,9 +11921,16 @@ pub struct UpdateServiceActionOutput {
 impl crate::json::FromJson for UpdateServiceActionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            service_action_detail: o.opt("ServiceActionDetail")?,
-        })
+        let value = Self {
+            service_action_detail: o.opt("ServiceActionDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            service_action_detail: None,
+        }
     }
 }
 
@@ -9578,11 +11948,20 @@ pub struct UpdateTagOptionInput {
 impl crate::json::FromJson for UpdateTagOptionInput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            id: o.req("Id")?,
-            value: o.opt("Value")?,
-            active: o.opt("Active")?,
-        })
+        let value = Self {
+            id: o.req("Id"),
+            value: o.opt("Value"),
+            active: o.opt("Active"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            id: crate::json::FromJson::empty(),
+            value: None,
+            active: None,
+        }
     }
 }
 
@@ -9600,9 +11979,16 @@ pub struct UpdateTagOptionOutput {
 impl crate::json::FromJson for UpdateTagOptionOutput {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            tag_option_detail: o.opt("TagOptionDetail")?,
-        })
+        let value = Self {
+            tag_option_detail: o.opt("TagOptionDetail"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            tag_option_detail: None,
+        }
     }
 }
 
@@ -9618,10 +12004,18 @@ pub struct UsageInstruction {
 impl crate::json::FromJson for UsageInstruction {
     fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {
         let mut o = crate::json::Object::new(value)?;
-        Ok(Self {
-            r#type: o.opt("Type")?,
-            value: o.opt("Value")?,
-        })
+        let value = Self {
+            r#type: o.opt("Type"),
+            value: o.opt("Value"),
+        };
+        o.finish(value)
+    }
+
+    fn empty() -> Self {
+        Self {
+            r#type: None,
+            value: None,
+        }
     }
 }
 
