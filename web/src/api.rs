@@ -4,8 +4,10 @@
 use baryon_model::json::{DecodeError, FromJson};
 use baryon_model::proton::TemplateVersionSourceInput;
 use baryon_model::shape::{OperationName, OperationShape};
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use gloo_net::http::{Request, Response};
 use serde::Deserialize;
@@ -84,12 +86,12 @@ async fn answer(response: Result<Response, gloo_net::Error>) -> Result<String, A
 fn decode<T: FromJson>(body: &str) -> Result<T, ApiError> {
     baryon_model::json::parse(body)
         .and_then(T::from_json)
-        .map_err(unexpected)
+        .map_err(|e| unexpected(&e))
 }
 
 /// The error for an answer that is not what the operation returns.
 #[inline(never)]
-fn unexpected(e: DecodeError) -> ApiError {
+fn unexpected(e: &DecodeError) -> ApiError {
     ApiError::client(format!("unexpected answer from the server: {e}"))
 }
 
@@ -118,6 +120,7 @@ fn post(service: &'static str, operation: &'static str, body: Result<String, Api
 
 /// Calls one operation (Proton or Service Catalog) through the proxy with its generated input
 /// type and decodes its generated output type. Only the encoding and decoding are generic.
+#[allow(clippy::needless_pass_by_value)] // callers hand their request over
 pub fn call<Op>(input: Op::Input) -> impl Future<Output = Result<Op::Output, ApiError>>
 where
     Op: OperationShape,
@@ -129,6 +132,37 @@ where
         encode(&input),
     );
     async move { decode(&answer.await?) }
+}
+
+/// A decoded answer behind `Rc<dyn Any>` (what [`crate::ui::fetch`] loads).
+pub type AnyAnswer = Pin<Box<dyn Future<Output = Result<Rc<dyn Any>, ApiError>>>>;
+
+/// Decodes an answer as a `T` and erases it.
+fn decode_any<T: FromJson + 'static>(body: &str) -> Result<Rc<dyn Any>, ApiError> {
+    decode::<T>(body).map(|v| Rc::new(v) as Rc<dyn Any>)
+}
+
+/// [`call`] with its answer erased: the request future is the same non-generic one for every
+/// operation, and only the decoder (a function pointer) differs.
+pub fn call_any<Op>(input: &Op::Input) -> AnyAnswer
+where
+    Op: OperationShape,
+    Op::Op: OperationName,
+    Op::Output: 'static,
+{
+    post_then(
+        post(
+            Op::SERVICE.signing_name,
+            Op::OPERATION.operation_name(),
+            encode(input),
+        ),
+        decode_any::<Op::Output>,
+    )
+}
+
+/// The answer, decoded by `decode`.
+fn post_then(answer: Answer, decode: fn(&str) -> Result<Rc<dyn Any>, ApiError>) -> AnyAnswer {
+    Box::pin(async move { decode(&answer.await?) })
 }
 
 /// Calls one of Baryon's own operations (`POST /api/baryon/<Operation>`, see

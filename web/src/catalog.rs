@@ -19,8 +19,8 @@ use leptos_router::hooks::use_navigate;
 use crate::api::call;
 use crate::form::parameter_problem;
 use crate::ui::{
-    Empty, ErrorBox, Facts, Head, Status, act, confirm, effect, in_progress, list, load, memo,
-    param, poll_while, show, table, when,
+    Empty, ErrorBox, Facts, Head, Status, act, confirm, effect, fetch, in_progress, list, load,
+    memo, param, poll_while, show, table, when,
 };
 
 /// A fresh idempotency token (`IdempotencyToken`, `ProvisionToken`, `UpdateToken`,
@@ -48,7 +48,7 @@ fn changing(status: &str) -> bool {
 /// `/catalog`: the products this account can launch (in a portfolio).
 #[component]
 pub fn Launchable() -> impl IntoView {
-    let page = load(|| call::<ops::SearchProducts>(SearchProductsInput::default()));
+    let page = fetch::<ops::SearchProducts>(SearchProductsInput::default);
     view! {
         <Head title="Products">
             <a href="/catalog/provisioned">"Provisioned products"</a>
@@ -163,11 +163,9 @@ fn parameters_problem(
 #[component]
 pub fn Launch() -> impl IntoView {
     let id = param("id");
-    let product = load(move || {
-        call::<ops::DescribeProduct>(DescribeProductInput {
-            id: Some(id.get()),
-            ..Default::default()
-        })
+    let product = fetch::<ops::DescribeProduct>(move || DescribeProductInput {
+        id: Some(id.get()),
+        ..Default::default()
     });
     let name = RwSignal::new(String::new());
     let version = RwSignal::new(String::new());
@@ -324,12 +322,12 @@ pub fn Launch() -> impl IntoView {
 #[component]
 pub fn ProvisionedProducts() -> impl IntoView {
     let tick = RwSignal::new(0u32);
-    let page = load(move || {
+    let page = fetch::<ops::SearchProvisionedProducts>(move || {
         tick.track();
-        call::<ops::SearchProvisionedProducts>(SearchProvisionedProductsInput {
+        SearchProvisionedProductsInput {
             access_level_filter: Some(account_level()),
             ..Default::default()
-        })
+        }
     });
     poll_while(tick, page, 2000, |out| {
         out.provisioned_products
@@ -372,30 +370,30 @@ fn account_level() -> AccessLevelFilter {
 pub fn ProvisionedProductDetail() -> impl IntoView {
     let id = param("id");
     let tick = RwSignal::new(0u32);
-    let detail = load(move || {
+    let detail = fetch::<ops::DescribeProvisionedProduct>(move || {
         tick.track();
-        call::<ops::DescribeProvisionedProduct>(DescribeProvisionedProductInput {
+        DescribeProvisionedProductInput {
             id: Some(id.get()),
             ..Default::default()
-        })
+        }
     });
-    let outputs = load(move || {
+    let outputs = fetch::<ops::GetProvisionedProductOutputs>(move || {
         tick.track();
-        call::<ops::GetProvisionedProductOutputs>(GetProvisionedProductOutputsInput {
+        GetProvisionedProductOutputsInput {
             provisioned_product_id: Some(id.get()),
             ..Default::default()
-        })
+        }
     });
-    let records = load(move || {
+    let records = fetch::<ops::ListRecordHistory>(move || {
         tick.track();
-        call::<ops::ListRecordHistory>(ListRecordHistoryInput {
+        ListRecordHistoryInput {
             access_level_filter: Some(account_level()),
             search_filter: Some(ListRecordHistorySearchFilter {
                 key: Some("provisionedproduct".to_owned()),
                 value: Some(id.get()),
             }),
             ..Default::default()
-        })
+        }
     });
     poll_while(tick, records, 1500, |out| {
         out.record_details
@@ -535,11 +533,9 @@ fn UpdateForm(
     let version = RwSignal::new(current);
     let values = RwSignal::new(BTreeMap::<String, String>::new());
     let product_id = product.clone();
-    let versions = load(move || {
-        call::<ops::DescribeProduct>(DescribeProductInput {
-            id: Some(product_id.clone()),
-            ..Default::default()
-        })
+    let versions = fetch::<ops::DescribeProduct>(move || DescribeProductInput {
+        id: Some(product_id.clone()),
+        ..Default::default()
     });
     let product_id = product.clone();
     let parameters = load(move || {

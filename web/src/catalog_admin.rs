@@ -19,7 +19,7 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{ApiError, call, upload_bundle};
 use crate::catalog::{opt, token};
 use crate::ui::{
-    ErrorBox, Facts, Head, TextField, act, confirm, effect, list, load, memo, param, show, when,
+    ErrorBox, Facts, Head, TextField, act, confirm, effect, fetch, list, memo, param, show, when,
 };
 
 /// Uploads a CloudFormation template file to the artifact store (bucket `catalog`) and returns
@@ -68,7 +68,7 @@ fn chosen(file: NodeRef<leptos::html::Input>) -> Option<send_wrapper::SendWrappe
 /// `/catalog/admin/products`: every product, as its administrator sees it.
 #[component]
 pub fn AdminProducts() -> impl IntoView {
-    let page = load(|| call::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput::default()));
+    let page = fetch::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput::default);
     view! {
         <Head title="Product administration">
             <a href="/catalog/admin/portfolios">"Portfolios"</a>
@@ -194,26 +194,26 @@ pub fn CreateProduct() -> impl IntoView {
 pub fn AdminProductDetail() -> impl IntoView {
     let id = param("id");
     let tick = RwSignal::new(0u32);
-    let product = load(move || {
+    let product = fetch::<ops::DescribeProductAsAdmin>(move || {
         tick.track();
-        call::<ops::DescribeProductAsAdmin>(DescribeProductAsAdminInput {
+        DescribeProductAsAdminInput {
             id: Some(id.get()),
             ..Default::default()
-        })
+        }
     });
-    let versions = load(move || {
+    let versions = fetch::<ops::ListProvisioningArtifacts>(move || {
         tick.track();
-        call::<ops::ListProvisioningArtifacts>(ListProvisioningArtifactsInput {
+        ListProvisioningArtifactsInput {
             product_id: id.get(),
             ..Default::default()
-        })
+        }
     });
-    let paths = load(move || {
+    let paths = fetch::<ops::ListLaunchPaths>(move || {
         tick.track();
-        call::<ops::ListLaunchPaths>(ListLaunchPathsInput {
+        ListLaunchPathsInput {
             product_id: id.get(),
             ..Default::default()
-        })
+        }
     });
     let change = act(move |input: &UpdateProvisioningArtifactInput| {
         let input = input.clone();
@@ -390,7 +390,7 @@ fn NewProductVersion(id: Signal<String>, on_created: Callback<()>) -> impl IntoV
 /// `/catalog/admin/portfolios`: the portfolios, and a form to create one.
 #[component]
 pub fn Portfolios() -> impl IntoView {
-    let page = load(|| call::<ops::ListPortfolios>(ListPortfoliosInput::default()));
+    let page = fetch::<ops::ListPortfolios>(ListPortfoliosInput::default);
     let name = RwSignal::new(String::new());
     let provider = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
@@ -466,20 +466,18 @@ pub fn Portfolios() -> impl IntoView {
 pub fn PortfolioDetail() -> impl IntoView {
     let id = param("id");
     let tick = RwSignal::new(0u32);
-    let portfolio = load(move || {
-        call::<ops::DescribePortfolio>(DescribePortfolioInput {
-            id: id.get(),
-            ..Default::default()
-        })
+    let portfolio = fetch::<ops::DescribePortfolio>(move || DescribePortfolioInput {
+        id: id.get(),
+        ..Default::default()
     });
-    let products = load(move || {
+    let products = fetch::<ops::SearchProductsAsAdmin>(move || {
         tick.track();
-        call::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput {
+        SearchProductsAsAdminInput {
             portfolio_id: Some(id.get()),
             ..Default::default()
-        })
+        }
     });
-    let all = load(|| call::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput::default()));
+    let all = fetch::<ops::SearchProductsAsAdmin>(SearchProductsAsAdminInput::default);
     let chosen_product = RwSignal::new(String::new());
     // (product, add): associate when `add`, else disassociate.
     let change = act(move |(product, add): &(String, bool)| {

@@ -9,24 +9,25 @@ use baryon_model::proton::{
 };
 use leptos::prelude::*;
 
-use crate::api::call;
-use crate::ui::{Deployments, Empty, Head, act, in_progress, load, memo, poll_while, show, table};
+use crate::ui::{
+    Deployments, Empty, Head, act, fetch, in_progress, load, memo, poll_while, show, table,
+};
 use crate::upgrade::{Stale, Target, deploy, stale};
 
 /// `/`.
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let tick = RwSignal::new(0u32);
-    let summary = load(move || {
+    let summary = fetch::<ops::GetResourcesSummary>(move || {
         tick.track();
-        call::<ops::GetResourcesSummary>(GetResourcesSummaryInput {})
+        GetResourcesSummaryInput {}
     });
-    let deployments = load(move || {
+    let deployments = fetch::<ops::ListDeployments>(move || {
         tick.track();
-        call::<ops::ListDeployments>(ListDeploymentsInput {
+        ListDeploymentsInput {
             max_results: Some(100),
             ..Default::default()
-        })
+        }
     });
     poll_while(tick, deployments, 3000, |d| {
         d.deployments

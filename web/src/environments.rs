@@ -25,8 +25,8 @@ use crate::preview::RenderPreview;
 use crate::templates::{Family, TemplateRow, VersionPicker, list_templates, list_versions};
 use crate::ui::{
     Deployments, ErrorBox, Facts, Head, Loading, Pager, Status, Tags, TextField, act, confirm,
-    create_then_open, effect, in_progress, list, load, memo, outputs_table, param, poll_while,
-    show, when,
+    create_then_open, effect, fetch, in_progress, list, load, memo, outputs_table, param,
+    poll_while, show, when,
 };
 use crate::upgrade::{Target, Upgrade};
 
@@ -50,7 +50,7 @@ pub fn EnvironmentList() -> impl IntoView {
         filter.track();
         tokens.set(vec![None]);
     });
-    let page = load(move || {
+    let page = fetch::<ops::ListEnvironments>(move || {
         let next_token = tokens.with(|t| t.last().cloned().flatten());
         let environment_templates = filter.get().map(|(template_name, major_version)| {
             vec![EnvironmentTemplateFilter {
@@ -58,11 +58,11 @@ pub fn EnvironmentList() -> impl IntoView {
                 major_version,
             }]
         });
-        call::<ops::ListEnvironments>(ListEnvironmentsInput {
+        ListEnvironmentsInput {
             next_token,
             max_results: Some(PAGE_SIZE),
             environment_templates,
-        })
+        }
     });
     let majors = load(template_majors);
     let navigate = use_navigate();
@@ -130,23 +130,23 @@ async fn template_majors() -> Result<Vec<(String, String)>, ApiError> {
 pub fn EnvironmentDetail() -> impl IntoView {
     let name = param("name");
     let tick = RwSignal::new(0u32);
-    let env = load(move || {
+    let env = fetch::<ops::GetEnvironment>(move || {
         tick.track();
-        call::<ops::GetEnvironment>(GetEnvironmentInput { name: name.get() })
+        GetEnvironmentInput { name: name.get() }
     });
-    let deployments = load(move || {
+    let deployments = fetch::<ops::ListDeployments>(move || {
         tick.track();
-        call::<ops::ListDeployments>(ListDeploymentsInput {
+        ListDeploymentsInput {
             environment_name: Some(name.get()),
             ..Default::default()
-        })
+        }
     });
-    let outputs = load(move || {
+    let outputs = fetch::<ops::ListEnvironmentOutputs>(move || {
         tick.track();
-        call::<ops::ListEnvironmentOutputs>(ListEnvironmentOutputsInput {
+        ListEnvironmentOutputsInput {
             environment_name: name.get(),
             ..Default::default()
-        })
+        }
     });
     poll_while(tick, env, 2000, |e| {
         in_progress(e.environment.deployment_status.as_str())

@@ -13,7 +13,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::call;
 use crate::ui::{
-    Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, act, confirm, effect,
+    Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, act, confirm, effect, fetch,
     in_progress, list, load, memo, outputs_table, param, poll_while, show, when,
 };
 
@@ -28,14 +28,14 @@ pub fn Components() -> impl IntoView {
         environment.track();
         tokens.set(vec![None]);
     });
-    let page = load(move || {
+    let page = fetch::<ops::ListComponents>(move || {
         let next_token = tokens.with(|t| t.last().cloned().flatten());
-        call::<ops::ListComponents>(ListComponentsInput {
+        ListComponentsInput {
             environment_name: environment.get(),
             next_token,
             max_results: Some(20),
             ..Default::default()
-        })
+        }
     });
     let next = Signal::derive(move || page.get().and_then(Result::ok).and_then(|p| p.next_token));
     let environments = load(|| async {
@@ -105,31 +105,31 @@ fn attached(service: Option<&str>, instance: Option<&str>) -> AnyView {
 pub fn ComponentDetail() -> impl IntoView {
     let name = param("name");
     let tick = RwSignal::new(0u32);
-    let component = load(move || {
+    let component = fetch::<ops::GetComponent>(move || {
         tick.track();
-        call::<ops::GetComponent>(GetComponentInput { name: name.get() })
+        GetComponentInput { name: name.get() }
     });
-    let outputs = load(move || {
+    let outputs = fetch::<ops::ListComponentOutputs>(move || {
         tick.track();
-        call::<ops::ListComponentOutputs>(ListComponentOutputsInput {
+        ListComponentOutputsInput {
             component_name: name.get(),
             deployment_id: None,
             next_token: None,
-        })
+        }
     });
-    let resources = load(move || {
+    let resources = fetch::<ops::ListComponentProvisionedResources>(move || {
         tick.track();
-        call::<ops::ListComponentProvisionedResources>(ListComponentProvisionedResourcesInput {
+        ListComponentProvisionedResourcesInput {
             component_name: name.get(),
             next_token: None,
-        })
+        }
     });
-    let deployments = load(move || {
+    let deployments = fetch::<ops::ListDeployments>(move || {
         tick.track();
-        call::<ops::ListDeployments>(ListDeploymentsInput {
+        ListDeploymentsInput {
             component_name: Some(name.get()),
             ..Default::default()
-        })
+        }
     });
     poll_while(tick, component, 2000, |c| {
         c.component
@@ -215,14 +215,14 @@ pub fn ComponentDetail() -> impl IntoView {
 /// `/account-connections`: the connections this (management) account was asked for.
 #[component]
 pub fn AccountConnections() -> impl IntoView {
-    let page = load(|| {
-        call::<ops::ListEnvironmentAccountConnections>(ListEnvironmentAccountConnectionsInput {
+    let page = fetch::<ops::ListEnvironmentAccountConnections>(move || {
+        ListEnvironmentAccountConnectionsInput {
             requested_by: EnvironmentAccountConnectionRequesterAccountType::ManagementAccount,
             environment_name: None,
             max_results: None,
             next_token: None,
             statuses: None,
-        })
+        }
     });
     view! {
         <Head title="Environment account connections" />
@@ -244,7 +244,7 @@ pub fn AccountConnections() -> impl IntoView {
 /// `/settings`.
 #[component]
 pub fn Settings() -> impl IntoView {
-    let settings = load(|| call::<ops::GetAccountSettings>(GetAccountSettingsInput {}));
+    let settings = fetch::<ops::GetAccountSettings>(move || GetAccountSettingsInput {});
     view! {
         <Head title="Account settings" />
         {show(settings, |out| {

@@ -14,7 +14,7 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{ApiError, call};
 use crate::sync::{ServiceSync, SyncBlockers};
 use crate::ui::{
-    Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, act, confirm, effect,
+    Deployments, Empty, ErrorBox, Facts, Head, Pager, Status, Tags, act, confirm, effect, fetch,
     in_progress, list, load, memo, outputs_table, param, poll_while, show, when,
 };
 use crate::upgrade::{Target, Upgrade};
@@ -23,12 +23,12 @@ use crate::upgrade::{Target, Upgrade};
 #[component]
 pub fn ServiceList() -> impl IntoView {
     let tokens = RwSignal::new(vec![None::<String>]);
-    let page = load(move || {
+    let page = fetch::<ops::ListServices>(move || {
         let next_token = tokens.with(|t| t.last().cloned().flatten());
-        call::<ops::ListServices>(ListServicesInput {
+        ListServicesInput {
             next_token,
             max_results: Some(20),
-        })
+        }
     });
     let next = Signal::derive(move || page.get().and_then(Result::ok).and_then(|p| p.next_token));
     view! {
@@ -55,16 +55,16 @@ pub fn ServiceList() -> impl IntoView {
 pub fn ServiceDetail() -> impl IntoView {
     let name = param("name");
     let tick = RwSignal::new(0u32);
-    let service = load(move || {
+    let service = fetch::<ops::GetService>(move || {
         tick.track();
-        call::<ops::GetService>(GetServiceInput { name: name.get() })
+        GetServiceInput { name: name.get() }
     });
-    let instances = load(move || {
+    let instances = fetch::<ops::ListServiceInstances>(move || {
         tick.track();
-        call::<ops::ListServiceInstances>(ListServiceInstancesInput {
+        ListServiceInstancesInput {
             service_name: Some(name.get()),
             ..Default::default()
-        })
+        }
     });
     poll_while(tick, service, 2000, |s| {
         s.service.as_ref().is_some_and(|s| {
@@ -169,28 +169,28 @@ pub fn InstanceDetail() -> impl IntoView {
     let service = param("name");
     let name = param("instance");
     let tick = RwSignal::new(0u32);
-    let instance = load(move || {
+    let instance = fetch::<ops::GetServiceInstance>(move || {
         tick.track();
-        call::<ops::GetServiceInstance>(GetServiceInstanceInput {
+        GetServiceInstanceInput {
             service_name: service.get(),
             name: name.get(),
-        })
+        }
     });
-    let outputs = load(move || {
+    let outputs = fetch::<ops::ListServiceInstanceOutputs>(move || {
         tick.track();
-        call::<ops::ListServiceInstanceOutputs>(ListServiceInstanceOutputsInput {
+        ListServiceInstanceOutputsInput {
             service_name: service.get(),
             service_instance_name: name.get(),
             ..Default::default()
-        })
+        }
     });
-    let deployments = load(move || {
+    let deployments = fetch::<ops::ListDeployments>(move || {
         tick.track();
-        call::<ops::ListDeployments>(ListDeploymentsInput {
+        ListDeploymentsInput {
             service_name: Some(service.get()),
             service_instance_name: Some(name.get()),
             ..Default::default()
-        })
+        }
     });
     poll_while(tick, instance, 2000, |i| {
         in_progress(i.service_instance.deployment_status.as_str())

@@ -21,17 +21,17 @@ use crate::api::{ApiError, call};
 use crate::form::request_problems;
 use crate::templates::Family;
 use crate::ui::{
-    Empty, ErrorBox, Facts, Head, Status, TextField, act, confirm, effect, list, load, memo, param,
-    show, table, when,
+    Empty, ErrorBox, Facts, Head, Status, TextField, act, confirm, effect, fetch, list, load, memo,
+    param, show, table, when,
 };
 
 /// `/repositories`: the linked repositories, and a form to link one (CreateRepository).
 #[component]
 pub fn Repositories() -> impl IntoView {
     let tick = RwSignal::new(0u32);
-    let page = load(move || {
+    let page = fetch::<ops::ListRepositories>(move || {
         tick.track();
-        call::<ops::ListRepositories>(ListRepositoriesInput::default())
+        ListRepositoriesInput::default()
     });
     let provider = RwSignal::new("GITHUB".to_owned());
     let name = RwSignal::new(String::new());
@@ -97,21 +97,17 @@ pub fn Repositories() -> impl IntoView {
 pub fn RepositoryDetail() -> impl IntoView {
     let provider = param("provider");
     let name = param("name");
-    let repo = load(move || {
-        call::<ops::GetRepository>(GetRepositoryInput {
-            name: name.get(),
-            provider: RepositoryProvider::from(provider.get().as_str()),
-        })
+    let repo = fetch::<ops::GetRepository>(move || GetRepositoryInput {
+        name: name.get(),
+        provider: RepositoryProvider::from(provider.get().as_str()),
     });
     let branch = RwSignal::new("main".to_owned());
     let sync_type = RwSignal::new("TEMPLATE_SYNC".to_owned());
-    let status = load(move || {
-        call::<ops::GetRepositorySyncStatus>(GetRepositorySyncStatusInput {
-            branch: branch.get(),
-            repository_name: name.get(),
-            repository_provider: RepositoryProvider::from(provider.get().as_str()),
-            sync_type: SyncType::from(sync_type.get().as_str()),
-        })
+    let status = fetch::<ops::GetRepositorySyncStatus>(move || GetRepositorySyncStatusInput {
+        branch: branch.get(),
+        repository_name: name.get(),
+        repository_provider: RepositoryProvider::from(provider.get().as_str()),
+        sync_type: SyncType::from(sync_type.get().as_str()),
     });
     view! {
         <Head title=move || name.get()>

@@ -12,12 +12,12 @@ use std::time::Duration;
 use baryon_model::Timestamp;
 use baryon_model::proton::Operation;
 use baryon_model::proton::{DeploymentSummary, ListTagsForResourceInput, Output, ops};
-use baryon_model::shape::OperationShape;
+use baryon_model::shape::{OperationName, OperationShape};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::{ApiError, call};
+use crate::api::{ApiError, call, call_any};
 
 /// A loaded value as the one resource type every loader shares: the value behind `Rc<dyn Any>`.
 type Erased = Result<Rc<dyn Any>, ApiError>;
@@ -82,6 +82,21 @@ where
     });
     Loaded {
         res: erased_resource(erased),
+        ty: PhantomData,
+    }
+}
+
+/// A loader of one operation's answer, asked again whenever a signal `input` reads changes.
+/// Unlike `load(|| call::<Op>(…))`, no future is compiled per loader: the request and its
+/// decoding are [`call_any`]'s, the same for every operation but the decoder.
+pub fn fetch<Op>(input: impl Fn() -> Op::Input + 'static) -> Loaded<Op::Output>
+where
+    Op: OperationShape + 'static,
+    Op::Op: OperationName,
+    Op::Output: 'static,
+{
+    Loaded {
+        res: erased_resource(Rc::new(move || call_any::<Op>(&input()))),
         ty: PhantomData,
     }
 }
@@ -419,11 +434,9 @@ pub fn Tags(
     #[prop(into)]
     arn: String,
 ) -> impl IntoView {
-    let tags = load(move || {
-        call::<ops::ListTagsForResource>(ListTagsForResourceInput {
-            resource_arn: arn.clone(),
-            ..Default::default()
-        })
+    let tags = fetch::<ops::ListTagsForResource>(move || ListTagsForResourceInput {
+        resource_arn: arn.clone(),
+        ..Default::default()
     });
     view! {
         <h2>"Tags"</h2>
