@@ -1,7 +1,7 @@
 //! The typed client of the signing proxy: one generic [`call`] over the generated operation
 //! types (`POST /api/proton/<Operation>`), bundle uploads, and [`ApiError`].
 
-use baryon_model::json::{DecodeError, FromJson};
+use baryon_model::json::{DecodeError, FromJson, ToJson};
 use baryon_model::proton::TemplateVersionSourceInput;
 use baryon_model::shape::{OperationName, OperationShape};
 use std::any::Any;
@@ -95,10 +95,11 @@ fn unexpected(e: &DecodeError) -> ApiError {
     ApiError::client(format!("unexpected answer from the server: {e}"))
 }
 
-/// A request's JSON body (one copy per input type, not one per call site).
+/// A request's JSON body, through the generated [`ToJson`] (one copy per input type, not one
+/// per call site; serialized by `Value`'s one `Serialize`).
 #[inline(never)]
-fn encode<T: serde::Serialize>(input: &T) -> Result<String, ApiError> {
-    serde_json::to_string(input).map_err(|e| ApiError::client(e.to_string()))
+fn encode<T: ToJson>(input: &T) -> Result<String, ApiError> {
+    serde_json::to_string(&input.to_json()).map_err(|e| ApiError::client(e.to_string()))
 }
 
 /// An answer on its way.

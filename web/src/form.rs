@@ -527,9 +527,7 @@ where
     Op: OperationShape,
     Op::Op: OperationName,
 {
-    let Ok(body) = serde_json::to_value(input) else {
-        return BTreeMap::from([(String::new(), "the request cannot be encoded".to_owned())]);
-    };
+    let body = baryon_model::json::ToJson::to_json(input);
     match baryon_model::validate::validate_input(Op::SERVICE, Op::OPERATION.operation_name(), &body)
     {
         Ok(()) => BTreeMap::new(),

@@ -685,6 +685,7 @@ fn emit_struct(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Valu
     let _ = writeln!(out, "#[derive({})]", derives.join(", "));
     let _ = writeln!(out, "pub struct {name} {{\n{fields}}}\n");
     let mut decode = String::new();
+    let mut encode = String::new();
     let mut empty = String::new();
     for (mn, _) in &mems {
         let how = if required.contains(mn.as_str()) {
@@ -693,6 +694,7 @@ fn emit_struct(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Valu
             "opt"
         };
         let _ = writeln!(decode, "            {}: o.{how}({mn:?}),", snake_case(mn));
+        let _ = writeln!(encode, "        o.{how}({mn:?}, &self.{});", snake_case(mn));
         let _ = writeln!(
             empty,
             "            {}: {},",
@@ -708,6 +710,11 @@ fn emit_struct(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Valu
     let _ = writeln!(
         out,
         "impl crate::json::FromJson for {name} {{\n    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {{\n        let {binding} = crate::json::Object::new(value)?;\n        let value = Self {{\n{decode}        }};\n        o.finish(value)\n    }}\n\n    fn empty() -> Self {{\n        Self {{\n{empty}        }}\n    }}\n}}\n"
+    );
+    let binding = if mems.is_empty() { "o" } else { "mut o" };
+    let _ = writeln!(
+        out,
+        "impl crate::json::ToJson for {name} {{\n    fn to_json(&self) -> serde_json::Value {{\n        let {binding} = crate::json::Members::new();\n{encode}        o.into_value()\n    }}\n}}\n"
     );
     if !sensitive_fields.is_empty() {
         let _ = writeln!(
@@ -773,6 +780,18 @@ fn emit_union(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Value
         out,
         "            other => Err(crate::json::unknown_member(other, {name:?})),\n        }}\n    }}\n\n    fn empty() -> Self {{\n        Self::{first}(crate::json::FromJson::empty())\n    }}\n}}\n"
     );
+    let _ = writeln!(
+        out,
+        "impl crate::json::ToJson for {name} {{\n    fn to_json(&self) -> serde_json::Value {{\n        match self {{"
+    );
+    for (mn, _) in members(s)? {
+        let _ = writeln!(
+            out,
+            "            Self::{}(v) => crate::json::one_member({mn:?}, v),",
+            pascal_case(mn)
+        );
+    }
+    out.push_str("        }\n    }\n}\n\n");
     Ok(())
 }
 
@@ -835,7 +854,8 @@ fn emit_enum(out: &mut String, name: &str, s: &Map<String, Value>) -> Result<()>
         "impl std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.write_str(self.as_str())\n    }}\n}}\n\n\
          impl Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{\n        s.serialize_str(self.as_str())\n    }}\n}}\n\n\
          impl<'de> Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;\n        Ok(Self::from(s.as_ref()))\n    }}\n}}\n\n\
-         impl crate::json::FromJson for {name} {{\n    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {{\n        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))\n    }}\n\n    fn empty() -> Self {{\n        Self::Unknown(String::new())\n    }}\n}}\n"
+         impl crate::json::FromJson for {name} {{\n    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {{\n        <String as crate::json::FromJson>::from_json(value).map(|s| Self::from(s.as_str()))\n    }}\n\n    fn empty() -> Self {{\n        Self::Unknown(String::new())\n    }}\n}}\n\n\
+         impl crate::json::ToJson for {name} {{\n    fn to_json(&self) -> serde_json::Value {{\n        crate::json::string(self.as_str())\n    }}\n}}\n"
     );
     Ok(())
 }

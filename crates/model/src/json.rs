@@ -1,4 +1,5 @@
-//! Decoding the generated shapes from a parsed [`serde_json::Value`]: [`FromJson`].
+//! Decoding the generated shapes from a parsed [`serde_json::Value`] ([`FromJson`]) and
+//! encoding them as one ([`ToJson`]).
 //!
 //! Every generated structure, union and enum implements [`FromJson`] (emitted by
 //! `cargo xtask codegen` next to its serde derives) with the same wire rules as its
@@ -373,17 +374,146 @@ impl FromJson for Value {
     }
 }
 
-/// Decodes `value` as a `T` with serde and with [`FromJson`]: `Ok` when both fail or both
-/// give the same value.
+/// A value that can be encoded as a JSON value — the generated types' `Serialize`, as a
+/// `serde_json::Value` built by small out-of-line steps (for the same reason as [`FromJson`]).
+/// Members are written as serde writes them (`None` left out), in the `Value`'s key order.
+pub trait ToJson {
+    /// The value as JSON.
+    fn to_json(&self) -> Value;
+}
+
+/// The members of a structure being encoded.
+pub struct Members(Map<String, Value>);
+
+impl Default for Members {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Members {
+    /// No member yet.
+    pub fn new() -> Self {
+        Self(Map::new())
+    }
+
+    #[inline(never)]
+    fn put(&mut self, key: &str, value: Value) {
+        self.0.insert(key.to_owned(), value);
+    }
+
+    /// A required member.
+    pub fn req<T: ToJson>(&mut self, key: &str, value: &T) {
+        self.put(key, value.to_json());
+    }
+
+    /// An optional member: left out when `None`.
+    pub fn opt<T: ToJson>(&mut self, key: &str, value: &Option<T>) {
+        if let Some(v) = value {
+            self.put(key, v.to_json());
+        }
+    }
+
+    /// The structure.
+    pub fn into_value(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
+/// A union's value: `{key: value}`.
+pub fn one_member<T: ToJson>(key: &str, value: &T) -> Value {
+    let mut members = Members::new();
+    members.req(key, value);
+    members.into_value()
+}
+
+/// A string value.
+#[inline(never)]
+pub fn string(s: &str) -> Value {
+    Value::String(s.to_owned())
+}
+
+impl ToJson for String {
+    fn to_json(&self) -> Value {
+        string(self)
+    }
+}
+
+impl ToJson for bool {
+    fn to_json(&self) -> Value {
+        Value::Bool(*self)
+    }
+}
+
+impl ToJson for i32 {
+    fn to_json(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl ToJson for i64 {
+    fn to_json(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl ToJson for f64 {
+    fn to_json(&self) -> Value {
+        // Like serde_json: a non-finite number is `null`.
+        serde_json::Number::from_f64(*self).map_or(Value::Null, Value::Number)
+    }
+}
+
+impl ToJson for Timestamp {
+    fn to_json(&self) -> Value {
+        // Like its `Serialize`: whole seconds as an integer, else fractional seconds.
+        if self.as_millis() % 1000 == 0 {
+            Value::from(self.as_millis() / 1000)
+        } else {
+            self.as_epoch_seconds().to_json()
+        }
+    }
+}
+
+impl<T: ToJson> ToJson for Vec<T> {
+    fn to_json(&self) -> Value {
+        Value::Array(self.iter().map(ToJson::to_json).collect())
+    }
+}
+
+impl<T: ToJson> ToJson for BTreeMap<String, T> {
+    fn to_json(&self) -> Value {
+        let mut members = Members::new();
+        for (k, v) in self {
+            members.req(k, v);
+        }
+        members.into_value()
+    }
+}
+
+impl ToJson for Value {
+    fn to_json(&self) -> Value {
+        self.clone()
+    }
+}
+
+/// Decodes `value` as a `T` with serde and with [`FromJson`]: `Ok` when both fail, or both
+/// give the same value and serde and [`ToJson`] encode it alike.
 #[cfg(test)]
 pub(crate) fn decodes_alike<T>(value: &Value) -> Result<(), String>
 where
-    T: FromJson + serde::de::DeserializeOwned + PartialEq + fmt::Debug,
+    T: FromJson + ToJson + serde::de::DeserializeOwned + serde::Serialize + PartialEq + fmt::Debug,
 {
     let by_serde = serde_json::from_value::<T>(value.clone());
     let by_from_json = T::from_json(value.clone());
     match (by_serde, by_from_json) {
-        (Ok(a), Ok(b)) if a == b => Ok(()),
+        (Ok(a), Ok(b)) if a == b => {
+            let (serde, to_json) = (serde_json::to_value(&a), a.to_json());
+            match serde {
+                Ok(v) if v == to_json => Ok(()),
+                other => Err(format!("encoded by serde: {other:?}\nToJson: {to_json}")),
+            }
+        }
         (Err(_), Err(_)) => Ok(()),
         (a, b) => Err(format!("serde: {a:?}\nFromJson: {b:?}")),
     }

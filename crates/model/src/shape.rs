@@ -183,7 +183,7 @@ impl Pattern {
 /// Ties an operation's marker type to its input and output types.
 pub trait OperationShape {
     /// Input structure.
-    type Input: serde::Serialize + serde::de::DeserializeOwned;
+    type Input: serde::Serialize + serde::de::DeserializeOwned + crate::json::ToJson;
     /// Output structure.
     type Output: serde::Serialize + serde::de::DeserializeOwned + crate::json::FromJson;
     /// The operation.

@@ -38,6 +38,14 @@ impl crate::json::FromJson for AcceptEnvironmentAccountConnectionInput {
     }
 }
 
+impl crate::json::ToJson for AcceptEnvironmentAccountConnectionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("id", &self.id);
+        o.into_value()
+    }
+}
+
 /// The `AcceptEnvironmentAccountConnectionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AcceptEnvironmentAccountConnectionOutput {
@@ -61,6 +69,17 @@ impl crate::json::FromJson for AcceptEnvironmentAccountConnectionOutput {
     }
 }
 
+impl crate::json::ToJson for AcceptEnvironmentAccountConnectionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req(
+            "environmentAccountConnection",
+            &self.environment_account_connection,
+        );
+        o.into_value()
+    }
+}
+
 /// The `AccessDeniedException` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AccessDeniedException {
@@ -81,6 +100,14 @@ impl crate::json::FromJson for AccessDeniedException {
         Self {
             message: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for AccessDeniedException {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("message", &self.message);
+        o.into_value()
     }
 }
 
@@ -132,6 +159,22 @@ impl crate::json::FromJson for AccountSettings {
             pipeline_provisioning_repository: None,
             pipeline_service_role_arn: None,
         }
+    }
+}
+
+impl crate::json::ToJson for AccountSettings {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "pipelineCodebuildRoleArn",
+            &self.pipeline_codebuild_role_arn,
+        );
+        o.opt(
+            "pipelineProvisioningRepository",
+            &self.pipeline_provisioning_repository,
+        );
+        o.opt("pipelineServiceRoleArn", &self.pipeline_service_role_arn);
+        o.into_value()
     }
 }
 
@@ -198,6 +241,12 @@ impl crate::json::FromJson for BlockerStatus {
     }
 }
 
+impl crate::json::ToJson for BlockerStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `BlockerType` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BlockerType {
@@ -257,6 +306,12 @@ impl crate::json::FromJson for BlockerType {
     }
 }
 
+impl crate::json::ToJson for BlockerType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `CancelComponentDeploymentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CancelComponentDeploymentInput {
@@ -277,6 +332,14 @@ impl crate::json::FromJson for CancelComponentDeploymentInput {
         Self {
             component_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CancelComponentDeploymentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("componentName", &self.component_name);
+        o.into_value()
     }
 }
 
@@ -303,6 +366,14 @@ impl crate::json::FromJson for CancelComponentDeploymentOutput {
     }
 }
 
+impl crate::json::ToJson for CancelComponentDeploymentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("component", &self.component);
+        o.into_value()
+    }
+}
+
 /// The `CancelEnvironmentDeploymentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CancelEnvironmentDeploymentInput {
@@ -326,6 +397,14 @@ impl crate::json::FromJson for CancelEnvironmentDeploymentInput {
     }
 }
 
+impl crate::json::ToJson for CancelEnvironmentDeploymentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("environmentName", &self.environment_name);
+        o.into_value()
+    }
+}
+
 /// The `CancelEnvironmentDeploymentOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelEnvironmentDeploymentOutput {
@@ -346,6 +425,14 @@ impl crate::json::FromJson for CancelEnvironmentDeploymentOutput {
         Self {
             environment: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CancelEnvironmentDeploymentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("environment", &self.environment);
+        o.into_value()
     }
 }
 
@@ -376,6 +463,15 @@ impl crate::json::FromJson for CancelServiceInstanceDeploymentInput {
     }
 }
 
+impl crate::json::ToJson for CancelServiceInstanceDeploymentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceInstanceName", &self.service_instance_name);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `CancelServiceInstanceDeploymentOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelServiceInstanceDeploymentOutput {
@@ -396,6 +492,14 @@ impl crate::json::FromJson for CancelServiceInstanceDeploymentOutput {
         Self {
             service_instance: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CancelServiceInstanceDeploymentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceInstance", &self.service_instance);
+        o.into_value()
     }
 }
 
@@ -422,6 +526,14 @@ impl crate::json::FromJson for CancelServicePipelineDeploymentInput {
     }
 }
 
+impl crate::json::ToJson for CancelServicePipelineDeploymentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `CancelServicePipelineDeploymentOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelServicePipelineDeploymentOutput {
@@ -442,6 +554,14 @@ impl crate::json::FromJson for CancelServicePipelineDeploymentOutput {
         Self {
             pipeline: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CancelServicePipelineDeploymentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("pipeline", &self.pipeline);
+        o.into_value()
     }
 }
 
@@ -472,6 +592,15 @@ impl crate::json::FromJson for CompatibleEnvironmentTemplate {
     }
 }
 
+impl crate::json::ToJson for CompatibleEnvironmentTemplate {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("majorVersion", &self.major_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 /// The `CompatibleEnvironmentTemplateInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CompatibleEnvironmentTemplateInput {
@@ -496,6 +625,15 @@ impl crate::json::FromJson for CompatibleEnvironmentTemplateInput {
             major_version: crate::json::FromJson::empty(),
             template_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CompatibleEnvironmentTemplateInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("majorVersion", &self.major_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
     }
 }
 
@@ -622,6 +760,41 @@ impl crate::json::FromJson for Component {
     }
 }
 
+impl crate::json::ToJson for Component {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.req("deploymentStatus", &self.deployment_status);
+        o.opt("deploymentStatusMessage", &self.deployment_status_message);
+        o.opt("description", &self.description);
+        o.req("environmentName", &self.environment_name);
+        o.opt(
+            "lastAttemptedDeploymentId",
+            &self.last_attempted_deployment_id,
+        );
+        o.opt("lastClientRequestToken", &self.last_client_request_token);
+        o.opt(
+            "lastDeploymentAttemptedAt",
+            &self.last_deployment_attempted_at,
+        );
+        o.opt(
+            "lastDeploymentSucceededAt",
+            &self.last_deployment_succeeded_at,
+        );
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.opt(
+            "lastSucceededDeploymentId",
+            &self.last_succeeded_deployment_id,
+        );
+        o.req("name", &self.name);
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.opt("serviceName", &self.service_name);
+        o.opt("serviceSpec", &self.service_spec);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for Component {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Component");
@@ -723,6 +896,12 @@ impl crate::json::FromJson for ComponentDeploymentUpdateType {
     }
 }
 
+impl crate::json::ToJson for ComponentDeploymentUpdateType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ComponentState` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ComponentState {
@@ -771,6 +950,17 @@ impl crate::json::FromJson for ComponentState {
             service_spec: None,
             template_file: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ComponentState {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.opt("serviceName", &self.service_name);
+        o.opt("serviceSpec", &self.service_spec);
+        o.opt("templateFile", &self.template_file);
+        o.into_value()
     }
 }
 
@@ -884,6 +1074,38 @@ impl crate::json::FromJson for ComponentSummary {
     }
 }
 
+impl crate::json::ToJson for ComponentSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.req("deploymentStatus", &self.deployment_status);
+        o.opt("deploymentStatusMessage", &self.deployment_status_message);
+        o.req("environmentName", &self.environment_name);
+        o.opt(
+            "lastAttemptedDeploymentId",
+            &self.last_attempted_deployment_id,
+        );
+        o.opt(
+            "lastDeploymentAttemptedAt",
+            &self.last_deployment_attempted_at,
+        );
+        o.opt(
+            "lastDeploymentSucceededAt",
+            &self.last_deployment_succeeded_at,
+        );
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.opt(
+            "lastSucceededDeploymentId",
+            &self.last_succeeded_deployment_id,
+        );
+        o.req("name", &self.name);
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.opt("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for ComponentSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ComponentSummary");
@@ -939,6 +1161,14 @@ impl crate::json::FromJson for ConflictException {
         Self {
             message: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ConflictException {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("message", &self.message);
+        o.into_value()
     }
 }
 
@@ -1014,6 +1244,20 @@ impl crate::json::FromJson for CountsSummary {
             service_templates: None,
             services: None,
         }
+    }
+}
+
+impl crate::json::ToJson for CountsSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("components", &self.components);
+        o.opt("environmentTemplates", &self.environment_templates);
+        o.opt("environments", &self.environments);
+        o.opt("pipelines", &self.pipelines);
+        o.opt("serviceInstances", &self.service_instances);
+        o.opt("serviceTemplates", &self.service_templates);
+        o.opt("services", &self.services);
+        o.into_value()
     }
 }
 
@@ -1100,6 +1344,23 @@ impl crate::json::FromJson for CreateComponentInput {
     }
 }
 
+impl crate::json::ToJson for CreateComponentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("clientToken", &self.client_token);
+        o.opt("description", &self.description);
+        o.opt("environmentName", &self.environment_name);
+        o.req("manifest", &self.manifest);
+        o.req("name", &self.name);
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.opt("serviceName", &self.service_name);
+        o.opt("serviceSpec", &self.service_spec);
+        o.opt("tags", &self.tags);
+        o.req("templateFile", &self.template_file);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for CreateComponentInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateComponentInput");
@@ -1137,6 +1398,14 @@ impl crate::json::FromJson for CreateComponentOutput {
         Self {
             component: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CreateComponentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("component", &self.component);
+        o.into_value()
     }
 }
 
@@ -1199,6 +1468,20 @@ impl crate::json::FromJson for CreateEnvironmentAccountConnectionInput {
     }
 }
 
+impl crate::json::ToJson for CreateEnvironmentAccountConnectionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("clientToken", &self.client_token);
+        o.opt("codebuildRoleArn", &self.codebuild_role_arn);
+        o.opt("componentRoleArn", &self.component_role_arn);
+        o.req("environmentName", &self.environment_name);
+        o.req("managementAccountId", &self.management_account_id);
+        o.opt("roleArn", &self.role_arn);
+        o.opt("tags", &self.tags);
+        o.into_value()
+    }
+}
+
 /// The `CreateEnvironmentAccountConnectionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateEnvironmentAccountConnectionOutput {
@@ -1219,6 +1502,17 @@ impl crate::json::FromJson for CreateEnvironmentAccountConnectionOutput {
         Self {
             environment_account_connection: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CreateEnvironmentAccountConnectionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req(
+            "environmentAccountConnection",
+            &self.environment_account_connection,
+        );
+        o.into_value()
     }
 }
 
@@ -1317,6 +1611,28 @@ impl crate::json::FromJson for CreateEnvironmentInput {
     }
 }
 
+impl crate::json::ToJson for CreateEnvironmentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("codebuildRoleArn", &self.codebuild_role_arn);
+        o.opt("componentRoleArn", &self.component_role_arn);
+        o.opt("description", &self.description);
+        o.opt(
+            "environmentAccountConnectionId",
+            &self.environment_account_connection_id,
+        );
+        o.req("name", &self.name);
+        o.opt("protonServiceRoleArn", &self.proton_service_role_arn);
+        o.opt("provisioningRepository", &self.provisioning_repository);
+        o.req("spec", &self.spec);
+        o.opt("tags", &self.tags);
+        o.req("templateMajorVersion", &self.template_major_version);
+        o.opt("templateMinorVersion", &self.template_minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for CreateEnvironmentInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateEnvironmentInput");
@@ -1359,6 +1675,14 @@ impl crate::json::FromJson for CreateEnvironmentOutput {
         Self {
             environment: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CreateEnvironmentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("environment", &self.environment);
+        o.into_value()
     }
 }
 
@@ -1421,6 +1745,19 @@ impl crate::json::FromJson for CreateEnvironmentTemplateInput {
     }
 }
 
+impl crate::json::ToJson for CreateEnvironmentTemplateInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("description", &self.description);
+        o.opt("displayName", &self.display_name);
+        o.opt("encryptionKey", &self.encryption_key);
+        o.req("name", &self.name);
+        o.opt("provisioning", &self.provisioning);
+        o.opt("tags", &self.tags);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for CreateEnvironmentTemplateInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateEnvironmentTemplateInput");
@@ -1454,6 +1791,14 @@ impl crate::json::FromJson for CreateEnvironmentTemplateOutput {
         Self {
             environment_template: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CreateEnvironmentTemplateOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("environmentTemplate", &self.environment_template);
+        o.into_value()
     }
 }
 
@@ -1512,6 +1857,19 @@ impl crate::json::FromJson for CreateEnvironmentTemplateVersionInput {
     }
 }
 
+impl crate::json::ToJson for CreateEnvironmentTemplateVersionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("clientToken", &self.client_token);
+        o.opt("description", &self.description);
+        o.opt("majorVersion", &self.major_version);
+        o.req("source", &self.source);
+        o.opt("tags", &self.tags);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for CreateEnvironmentTemplateVersionInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateEnvironmentTemplateVersionInput");
@@ -1545,6 +1903,17 @@ impl crate::json::FromJson for CreateEnvironmentTemplateVersionOutput {
         Self {
             environment_template_version: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CreateEnvironmentTemplateVersionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req(
+            "environmentTemplateVersion",
+            &self.environment_template_version,
+        );
+        o.into_value()
     }
 }
 
@@ -1591,6 +1960,18 @@ impl crate::json::FromJson for CreateRepositoryInput {
     }
 }
 
+impl crate::json::ToJson for CreateRepositoryInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("connectionArn", &self.connection_arn);
+        o.opt("encryptionKey", &self.encryption_key);
+        o.req("name", &self.name);
+        o.req("provider", &self.provider);
+        o.opt("tags", &self.tags);
+        o.into_value()
+    }
+}
+
 /// The `CreateRepositoryOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRepositoryOutput {
@@ -1611,6 +1992,14 @@ impl crate::json::FromJson for CreateRepositoryOutput {
         Self {
             repository: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CreateRepositoryOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("repository", &self.repository);
+        o.into_value()
     }
 }
 
@@ -1693,6 +2082,23 @@ impl crate::json::FromJson for CreateServiceInput {
     }
 }
 
+impl crate::json::ToJson for CreateServiceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("branchName", &self.branch_name);
+        o.opt("description", &self.description);
+        o.req("name", &self.name);
+        o.opt("repositoryConnectionArn", &self.repository_connection_arn);
+        o.opt("repositoryId", &self.repository_id);
+        o.req("spec", &self.spec);
+        o.opt("tags", &self.tags);
+        o.req("templateMajorVersion", &self.template_major_version);
+        o.opt("templateMinorVersion", &self.template_minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for CreateServiceInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateServiceInput");
@@ -1769,6 +2175,20 @@ impl crate::json::FromJson for CreateServiceInstanceInput {
     }
 }
 
+impl crate::json::ToJson for CreateServiceInstanceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("clientToken", &self.client_token);
+        o.req("name", &self.name);
+        o.req("serviceName", &self.service_name);
+        o.req("spec", &self.spec);
+        o.opt("tags", &self.tags);
+        o.opt("templateMajorVersion", &self.template_major_version);
+        o.opt("templateMinorVersion", &self.template_minor_version);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for CreateServiceInstanceInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateServiceInstanceInput");
@@ -1806,6 +2226,14 @@ impl crate::json::FromJson for CreateServiceInstanceOutput {
     }
 }
 
+impl crate::json::ToJson for CreateServiceInstanceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceInstance", &self.service_instance);
+        o.into_value()
+    }
+}
+
 /// The `CreateServiceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateServiceOutput {
@@ -1826,6 +2254,14 @@ impl crate::json::FromJson for CreateServiceOutput {
         Self {
             service: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CreateServiceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("service", &self.service);
+        o.into_value()
     }
 }
 
@@ -1868,6 +2304,18 @@ impl crate::json::FromJson for CreateServiceSyncConfigInput {
     }
 }
 
+impl crate::json::ToJson for CreateServiceSyncConfigInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("branch", &self.branch);
+        o.req("filePath", &self.file_path);
+        o.req("repositoryName", &self.repository_name);
+        o.req("repositoryProvider", &self.repository_provider);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `CreateServiceSyncConfigOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateServiceSyncConfigOutput {
@@ -1892,6 +2340,14 @@ impl crate::json::FromJson for CreateServiceSyncConfigOutput {
         Self {
             service_sync_config: None,
         }
+    }
+}
+
+impl crate::json::ToJson for CreateServiceSyncConfigOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("serviceSyncConfig", &self.service_sync_config);
+        o.into_value()
     }
 }
 
@@ -1954,6 +2410,19 @@ impl crate::json::FromJson for CreateServiceTemplateInput {
     }
 }
 
+impl crate::json::ToJson for CreateServiceTemplateInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("description", &self.description);
+        o.opt("displayName", &self.display_name);
+        o.opt("encryptionKey", &self.encryption_key);
+        o.req("name", &self.name);
+        o.opt("pipelineProvisioning", &self.pipeline_provisioning);
+        o.opt("tags", &self.tags);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for CreateServiceTemplateInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateServiceTemplateInput");
@@ -1987,6 +2456,14 @@ impl crate::json::FromJson for CreateServiceTemplateOutput {
         Self {
             service_template: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CreateServiceTemplateOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceTemplate", &self.service_template);
+        o.into_value()
     }
 }
 
@@ -2057,6 +2534,27 @@ impl crate::json::FromJson for CreateServiceTemplateVersionInput {
     }
 }
 
+impl crate::json::ToJson for CreateServiceTemplateVersionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("clientToken", &self.client_token);
+        o.req(
+            "compatibleEnvironmentTemplates",
+            &self.compatible_environment_templates,
+        );
+        o.opt("description", &self.description);
+        o.opt("majorVersion", &self.major_version);
+        o.req("source", &self.source);
+        o.opt(
+            "supportedComponentSources",
+            &self.supported_component_sources,
+        );
+        o.opt("tags", &self.tags);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for CreateServiceTemplateVersionInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("CreateServiceTemplateVersionInput");
@@ -2098,6 +2596,14 @@ impl crate::json::FromJson for CreateServiceTemplateVersionOutput {
         Self {
             service_template_version: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CreateServiceTemplateVersionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceTemplateVersion", &self.service_template_version);
+        o.into_value()
     }
 }
 
@@ -2148,6 +2654,19 @@ impl crate::json::FromJson for CreateTemplateSyncConfigInput {
     }
 }
 
+impl crate::json::ToJson for CreateTemplateSyncConfigInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("branch", &self.branch);
+        o.req("repositoryName", &self.repository_name);
+        o.req("repositoryProvider", &self.repository_provider);
+        o.opt("subdirectory", &self.subdirectory);
+        o.req("templateName", &self.template_name);
+        o.req("templateType", &self.template_type);
+        o.into_value()
+    }
+}
+
 /// The `CreateTemplateSyncConfigOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateTemplateSyncConfigOutput {
@@ -2175,6 +2694,14 @@ impl crate::json::FromJson for CreateTemplateSyncConfigOutput {
     }
 }
 
+impl crate::json::ToJson for CreateTemplateSyncConfigOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("templateSyncConfig", &self.template_sync_config);
+        o.into_value()
+    }
+}
+
 /// The `DeleteComponentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteComponentInput {
@@ -2195,6 +2722,14 @@ impl crate::json::FromJson for DeleteComponentInput {
         Self {
             name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteComponentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.into_value()
     }
 }
 
@@ -2219,6 +2754,14 @@ impl crate::json::FromJson for DeleteComponentOutput {
     }
 }
 
+impl crate::json::ToJson for DeleteComponentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("component", &self.component);
+        o.into_value()
+    }
+}
+
 /// The `DeleteDeploymentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteDeploymentInput {
@@ -2237,6 +2780,14 @@ impl crate::json::FromJson for DeleteDeploymentInput {
         Self {
             id: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteDeploymentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("id", &self.id);
+        o.into_value()
     }
 }
 
@@ -2265,6 +2816,14 @@ impl crate::json::FromJson for DeleteDeploymentOutput {
     }
 }
 
+impl crate::json::ToJson for DeleteDeploymentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("deployment", &self.deployment);
+        o.into_value()
+    }
+}
+
 /// The `DeleteEnvironmentAccountConnectionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteEnvironmentAccountConnectionInput {
@@ -2283,6 +2842,14 @@ impl crate::json::FromJson for DeleteEnvironmentAccountConnectionInput {
         Self {
             id: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteEnvironmentAccountConnectionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("id", &self.id);
+        o.into_value()
     }
 }
 
@@ -2313,6 +2880,17 @@ impl crate::json::FromJson for DeleteEnvironmentAccountConnectionOutput {
     }
 }
 
+impl crate::json::ToJson for DeleteEnvironmentAccountConnectionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "environmentAccountConnection",
+            &self.environment_account_connection,
+        );
+        o.into_value()
+    }
+}
+
 /// The `DeleteEnvironmentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteEnvironmentInput {
@@ -2333,6 +2911,14 @@ impl crate::json::FromJson for DeleteEnvironmentInput {
         Self {
             name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteEnvironmentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.into_value()
     }
 }
 
@@ -2361,6 +2947,14 @@ impl crate::json::FromJson for DeleteEnvironmentOutput {
     }
 }
 
+impl crate::json::ToJson for DeleteEnvironmentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("environment", &self.environment);
+        o.into_value()
+    }
+}
+
 /// The `DeleteEnvironmentTemplateInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteEnvironmentTemplateInput {
@@ -2381,6 +2975,14 @@ impl crate::json::FromJson for DeleteEnvironmentTemplateInput {
         Self {
             name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteEnvironmentTemplateInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.into_value()
     }
 }
 
@@ -2408,6 +3010,14 @@ impl crate::json::FromJson for DeleteEnvironmentTemplateOutput {
         Self {
             environment_template: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteEnvironmentTemplateOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("environmentTemplate", &self.environment_template);
+        o.into_value()
     }
 }
 
@@ -2442,6 +3052,16 @@ impl crate::json::FromJson for DeleteEnvironmentTemplateVersionInput {
     }
 }
 
+impl crate::json::ToJson for DeleteEnvironmentTemplateVersionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("majorVersion", &self.major_version);
+        o.req("minorVersion", &self.minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 /// The `DeleteEnvironmentTemplateVersionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteEnvironmentTemplateVersionOutput {
@@ -2466,6 +3086,17 @@ impl crate::json::FromJson for DeleteEnvironmentTemplateVersionOutput {
         Self {
             environment_template_version: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteEnvironmentTemplateVersionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "environmentTemplateVersion",
+            &self.environment_template_version,
+        );
+        o.into_value()
     }
 }
 
@@ -2496,6 +3127,15 @@ impl crate::json::FromJson for DeleteRepositoryInput {
     }
 }
 
+impl crate::json::ToJson for DeleteRepositoryInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.req("provider", &self.provider);
+        o.into_value()
+    }
+}
+
 /// The `DeleteRepositoryOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteRepositoryOutput {
@@ -2518,6 +3158,14 @@ impl crate::json::FromJson for DeleteRepositoryOutput {
 
     fn empty() -> Self {
         Self { repository: None }
+    }
+}
+
+impl crate::json::ToJson for DeleteRepositoryOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("repository", &self.repository);
+        o.into_value()
     }
 }
 
@@ -2544,6 +3192,14 @@ impl crate::json::FromJson for DeleteServiceInput {
     }
 }
 
+impl crate::json::ToJson for DeleteServiceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.into_value()
+    }
+}
+
 /// The `DeleteServiceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteServiceOutput {
@@ -2562,6 +3218,14 @@ impl crate::json::FromJson for DeleteServiceOutput {
 
     fn empty() -> Self {
         Self { service: None }
+    }
+}
+
+impl crate::json::ToJson for DeleteServiceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("service", &self.service);
+        o.into_value()
     }
 }
 
@@ -2585,6 +3249,14 @@ impl crate::json::FromJson for DeleteServiceSyncConfigInput {
         Self {
             service_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteServiceSyncConfigInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceName", &self.service_name);
+        o.into_value()
     }
 }
 
@@ -2615,6 +3287,14 @@ impl crate::json::FromJson for DeleteServiceSyncConfigOutput {
     }
 }
 
+impl crate::json::ToJson for DeleteServiceSyncConfigOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("serviceSyncConfig", &self.service_sync_config);
+        o.into_value()
+    }
+}
+
 /// The `DeleteServiceTemplateInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteServiceTemplateInput {
@@ -2635,6 +3315,14 @@ impl crate::json::FromJson for DeleteServiceTemplateInput {
         Self {
             name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteServiceTemplateInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.into_value()
     }
 }
 
@@ -2662,6 +3350,14 @@ impl crate::json::FromJson for DeleteServiceTemplateOutput {
         Self {
             service_template: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteServiceTemplateOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("serviceTemplate", &self.service_template);
+        o.into_value()
     }
 }
 
@@ -2696,6 +3392,16 @@ impl crate::json::FromJson for DeleteServiceTemplateVersionInput {
     }
 }
 
+impl crate::json::ToJson for DeleteServiceTemplateVersionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("majorVersion", &self.major_version);
+        o.req("minorVersion", &self.minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 /// The `DeleteServiceTemplateVersionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteServiceTemplateVersionOutput {
@@ -2720,6 +3426,14 @@ impl crate::json::FromJson for DeleteServiceTemplateVersionOutput {
         Self {
             service_template_version: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteServiceTemplateVersionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("serviceTemplateVersion", &self.service_template_version);
+        o.into_value()
     }
 }
 
@@ -2750,6 +3464,15 @@ impl crate::json::FromJson for DeleteTemplateSyncConfigInput {
     }
 }
 
+impl crate::json::ToJson for DeleteTemplateSyncConfigInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("templateName", &self.template_name);
+        o.req("templateType", &self.template_type);
+        o.into_value()
+    }
+}
+
 /// The `DeleteTemplateSyncConfigOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteTemplateSyncConfigOutput {
@@ -2774,6 +3497,14 @@ impl crate::json::FromJson for DeleteTemplateSyncConfigOutput {
         Self {
             template_sync_config: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DeleteTemplateSyncConfigOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("templateSyncConfig", &self.template_sync_config);
+        o.into_value()
     }
 }
 
@@ -2904,6 +3635,37 @@ impl crate::json::FromJson for Deployment {
     }
 }
 
+impl crate::json::ToJson for Deployment {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.opt("completedAt", &self.completed_at);
+        o.opt("componentName", &self.component_name);
+        o.req("createdAt", &self.created_at);
+        o.req("deploymentStatus", &self.deployment_status);
+        o.opt("deploymentStatusMessage", &self.deployment_status_message);
+        o.req("environmentName", &self.environment_name);
+        o.req("id", &self.id);
+        o.opt("initialState", &self.initial_state);
+        o.opt(
+            "lastAttemptedDeploymentId",
+            &self.last_attempted_deployment_id,
+        );
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.opt(
+            "lastSucceededDeploymentId",
+            &self.last_succeeded_deployment_id,
+        );
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.opt("serviceName", &self.service_name);
+        o.req("targetArn", &self.target_arn);
+        o.req("targetResourceCreatedAt", &self.target_resource_created_at);
+        o.req("targetResourceType", &self.target_resource_type);
+        o.opt("targetState", &self.target_state);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for Deployment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Deployment");
@@ -2976,6 +3738,17 @@ impl crate::json::FromJson for DeploymentState {
 
     fn empty() -> Self {
         Self::Component(crate::json::FromJson::empty())
+    }
+}
+
+impl crate::json::ToJson for DeploymentState {
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            Self::Component(v) => crate::json::one_member("component", v),
+            Self::Environment(v) => crate::json::one_member("environment", v),
+            Self::ServiceInstance(v) => crate::json::one_member("serviceInstance", v),
+            Self::ServicePipeline(v) => crate::json::one_member("servicePipeline", v),
+        }
     }
 }
 
@@ -3072,6 +3845,12 @@ impl crate::json::FromJson for DeploymentStatus {
 
     fn empty() -> Self {
         Self::Unknown(String::new())
+    }
+}
+
+impl crate::json::ToJson for DeploymentStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
     }
 }
 
@@ -3178,6 +3957,34 @@ impl crate::json::FromJson for DeploymentSummary {
     }
 }
 
+impl crate::json::ToJson for DeploymentSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.opt("completedAt", &self.completed_at);
+        o.opt("componentName", &self.component_name);
+        o.req("createdAt", &self.created_at);
+        o.req("deploymentStatus", &self.deployment_status);
+        o.req("environmentName", &self.environment_name);
+        o.req("id", &self.id);
+        o.opt(
+            "lastAttemptedDeploymentId",
+            &self.last_attempted_deployment_id,
+        );
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.opt(
+            "lastSucceededDeploymentId",
+            &self.last_succeeded_deployment_id,
+        );
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.opt("serviceName", &self.service_name);
+        o.req("targetArn", &self.target_arn);
+        o.req("targetResourceCreatedAt", &self.target_resource_created_at);
+        o.req("targetResourceType", &self.target_resource_type);
+        o.into_value()
+    }
+}
+
 /// The `DeploymentTargetResourceType` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DeploymentTargetResourceType {
@@ -3254,6 +4061,12 @@ impl crate::json::FromJson for DeploymentTargetResourceType {
     }
 }
 
+impl crate::json::ToJson for DeploymentTargetResourceType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `DeploymentUpdateType` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DeploymentUpdateType {
@@ -3323,6 +4136,12 @@ impl crate::json::FromJson for DeploymentUpdateType {
 
     fn empty() -> Self {
         Self::Unknown(String::new())
+    }
+}
+
+impl crate::json::ToJson for DeploymentUpdateType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
     }
 }
 
@@ -3473,6 +4292,49 @@ impl crate::json::FromJson for Environment {
     }
 }
 
+impl crate::json::ToJson for Environment {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.opt("codebuildRoleArn", &self.codebuild_role_arn);
+        o.opt("componentRoleArn", &self.component_role_arn);
+        o.req("createdAt", &self.created_at);
+        o.req("deploymentStatus", &self.deployment_status);
+        o.opt("deploymentStatusMessage", &self.deployment_status_message);
+        o.opt("description", &self.description);
+        o.opt(
+            "environmentAccountConnectionId",
+            &self.environment_account_connection_id,
+        );
+        o.opt("environmentAccountId", &self.environment_account_id);
+        o.opt(
+            "lastAttemptedDeploymentId",
+            &self.last_attempted_deployment_id,
+        );
+        o.req(
+            "lastDeploymentAttemptedAt",
+            &self.last_deployment_attempted_at,
+        );
+        o.req(
+            "lastDeploymentSucceededAt",
+            &self.last_deployment_succeeded_at,
+        );
+        o.opt(
+            "lastSucceededDeploymentId",
+            &self.last_succeeded_deployment_id,
+        );
+        o.req("name", &self.name);
+        o.opt("protonServiceRoleArn", &self.proton_service_role_arn);
+        o.opt("provisioning", &self.provisioning);
+        o.opt("provisioningRepository", &self.provisioning_repository);
+        o.opt("spec", &self.spec);
+        o.req("templateMajorVersion", &self.template_major_version);
+        o.req("templateMinorVersion", &self.template_minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for Environment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("Environment");
@@ -3590,6 +4452,24 @@ impl crate::json::FromJson for EnvironmentAccountConnection {
     }
 }
 
+impl crate::json::ToJson for EnvironmentAccountConnection {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.opt("codebuildRoleArn", &self.codebuild_role_arn);
+        o.opt("componentRoleArn", &self.component_role_arn);
+        o.req("environmentAccountId", &self.environment_account_id);
+        o.req("environmentName", &self.environment_name);
+        o.req("id", &self.id);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("managementAccountId", &self.management_account_id);
+        o.req("requestedAt", &self.requested_at);
+        o.req("roleArn", &self.role_arn);
+        o.req("status", &self.status);
+        o.into_value()
+    }
+}
+
 /// The `EnvironmentAccountConnectionRequesterAccountType` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EnvironmentAccountConnectionRequesterAccountType {
@@ -3650,6 +4530,12 @@ impl crate::json::FromJson for EnvironmentAccountConnectionRequesterAccountType 
 
     fn empty() -> Self {
         Self::Unknown(String::new())
+    }
+}
+
+impl crate::json::ToJson for EnvironmentAccountConnectionRequesterAccountType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
     }
 }
 
@@ -3720,6 +4606,12 @@ impl crate::json::FromJson for EnvironmentAccountConnectionStatus {
     }
 }
 
+impl crate::json::ToJson for EnvironmentAccountConnectionStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `EnvironmentAccountConnectionSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnvironmentAccountConnectionSummary {
@@ -3783,6 +4675,23 @@ impl crate::json::FromJson for EnvironmentAccountConnectionSummary {
     }
 }
 
+impl crate::json::ToJson for EnvironmentAccountConnectionSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.opt("componentRoleArn", &self.component_role_arn);
+        o.req("environmentAccountId", &self.environment_account_id);
+        o.req("environmentName", &self.environment_name);
+        o.req("id", &self.id);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("managementAccountId", &self.management_account_id);
+        o.req("requestedAt", &self.requested_at);
+        o.req("roleArn", &self.role_arn);
+        o.req("status", &self.status);
+        o.into_value()
+    }
+}
+
 /// The `EnvironmentState` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct EnvironmentState {
@@ -3815,6 +4724,17 @@ impl crate::json::FromJson for EnvironmentState {
             template_minor_version: crate::json::FromJson::empty(),
             template_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for EnvironmentState {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("spec", &self.spec);
+        o.req("templateMajorVersion", &self.template_major_version);
+        o.req("templateMinorVersion", &self.template_minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
     }
 }
 
@@ -3956,6 +4876,46 @@ impl crate::json::FromJson for EnvironmentSummary {
     }
 }
 
+impl crate::json::ToJson for EnvironmentSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.opt("componentRoleArn", &self.component_role_arn);
+        o.req("createdAt", &self.created_at);
+        o.req("deploymentStatus", &self.deployment_status);
+        o.opt("deploymentStatusMessage", &self.deployment_status_message);
+        o.opt("description", &self.description);
+        o.opt(
+            "environmentAccountConnectionId",
+            &self.environment_account_connection_id,
+        );
+        o.opt("environmentAccountId", &self.environment_account_id);
+        o.opt(
+            "lastAttemptedDeploymentId",
+            &self.last_attempted_deployment_id,
+        );
+        o.req(
+            "lastDeploymentAttemptedAt",
+            &self.last_deployment_attempted_at,
+        );
+        o.req(
+            "lastDeploymentSucceededAt",
+            &self.last_deployment_succeeded_at,
+        );
+        o.opt(
+            "lastSucceededDeploymentId",
+            &self.last_succeeded_deployment_id,
+        );
+        o.req("name", &self.name);
+        o.opt("protonServiceRoleArn", &self.proton_service_role_arn);
+        o.opt("provisioning", &self.provisioning);
+        o.req("templateMajorVersion", &self.template_major_version);
+        o.req("templateMinorVersion", &self.template_minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for EnvironmentSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EnvironmentSummary");
@@ -4074,6 +5034,22 @@ impl crate::json::FromJson for EnvironmentTemplate {
     }
 }
 
+impl crate::json::ToJson for EnvironmentTemplate {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.opt("description", &self.description);
+        o.opt("displayName", &self.display_name);
+        o.opt("encryptionKey", &self.encryption_key);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("name", &self.name);
+        o.opt("provisioning", &self.provisioning);
+        o.opt("recommendedVersion", &self.recommended_version);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for EnvironmentTemplate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EnvironmentTemplate");
@@ -4114,6 +5090,15 @@ impl crate::json::FromJson for EnvironmentTemplateFilter {
             major_version: crate::json::FromJson::empty(),
             template_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for EnvironmentTemplateFilter {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("majorVersion", &self.major_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
     }
 }
 
@@ -4181,6 +5166,21 @@ impl crate::json::FromJson for EnvironmentTemplateSummary {
             provisioning: None,
             recommended_version: None,
         }
+    }
+}
+
+impl crate::json::ToJson for EnvironmentTemplateSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.opt("description", &self.description);
+        o.opt("displayName", &self.display_name);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("name", &self.name);
+        o.opt("provisioning", &self.provisioning);
+        o.opt("recommendedVersion", &self.recommended_version);
+        o.into_value()
     }
 }
 
@@ -4274,6 +5274,24 @@ impl crate::json::FromJson for EnvironmentTemplateVersion {
     }
 }
 
+impl crate::json::ToJson for EnvironmentTemplateVersion {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.opt("description", &self.description);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("majorVersion", &self.major_version);
+        o.req("minorVersion", &self.minor_version);
+        o.opt("recommendedMinorVersion", &self.recommended_minor_version);
+        o.opt("schema", &self.schema);
+        o.req("status", &self.status);
+        o.opt("statusMessage", &self.status_message);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for EnvironmentTemplateVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EnvironmentTemplateVersion");
@@ -4363,6 +5381,23 @@ impl crate::json::FromJson for EnvironmentTemplateVersionSummary {
     }
 }
 
+impl crate::json::ToJson for EnvironmentTemplateVersionSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.opt("description", &self.description);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("majorVersion", &self.major_version);
+        o.req("minorVersion", &self.minor_version);
+        o.opt("recommendedMinorVersion", &self.recommended_minor_version);
+        o.req("status", &self.status);
+        o.opt("statusMessage", &self.status_message);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for EnvironmentTemplateVersionSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("EnvironmentTemplateVersionSummary");
@@ -4396,6 +5431,13 @@ impl crate::json::FromJson for GetAccountSettingsInput {
     }
 }
 
+impl crate::json::ToJson for GetAccountSettingsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
+    }
+}
+
 /// The `GetAccountSettingsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetAccountSettingsOutput {
@@ -4423,6 +5465,14 @@ impl crate::json::FromJson for GetAccountSettingsOutput {
     }
 }
 
+impl crate::json::ToJson for GetAccountSettingsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("accountSettings", &self.account_settings);
+        o.into_value()
+    }
+}
+
 /// The `GetComponentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetComponentInput {
@@ -4446,6 +5496,14 @@ impl crate::json::FromJson for GetComponentInput {
     }
 }
 
+impl crate::json::ToJson for GetComponentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.into_value()
+    }
+}
+
 /// The `GetComponentOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetComponentOutput {
@@ -4464,6 +5522,14 @@ impl crate::json::FromJson for GetComponentOutput {
 
     fn empty() -> Self {
         Self { component: None }
+    }
+}
+
+impl crate::json::ToJson for GetComponentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("component", &self.component);
+        o.into_value()
     }
 }
 
@@ -4522,6 +5588,18 @@ impl crate::json::FromJson for GetDeploymentInput {
     }
 }
 
+impl crate::json::ToJson for GetDeploymentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("componentName", &self.component_name);
+        o.opt("environmentName", &self.environment_name);
+        o.req("id", &self.id);
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.opt("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `GetDeploymentOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetDeploymentOutput {
@@ -4547,6 +5625,14 @@ impl crate::json::FromJson for GetDeploymentOutput {
     }
 }
 
+impl crate::json::ToJson for GetDeploymentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("deployment", &self.deployment);
+        o.into_value()
+    }
+}
+
 /// The `GetEnvironmentAccountConnectionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetEnvironmentAccountConnectionInput {
@@ -4565,6 +5651,14 @@ impl crate::json::FromJson for GetEnvironmentAccountConnectionInput {
         Self {
             id: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetEnvironmentAccountConnectionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("id", &self.id);
+        o.into_value()
     }
 }
 
@@ -4591,6 +5685,17 @@ impl crate::json::FromJson for GetEnvironmentAccountConnectionOutput {
     }
 }
 
+impl crate::json::ToJson for GetEnvironmentAccountConnectionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req(
+            "environmentAccountConnection",
+            &self.environment_account_connection,
+        );
+        o.into_value()
+    }
+}
+
 /// The `GetEnvironmentInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetEnvironmentInput {
@@ -4611,6 +5716,14 @@ impl crate::json::FromJson for GetEnvironmentInput {
         Self {
             name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetEnvironmentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.into_value()
     }
 }
 
@@ -4637,6 +5750,14 @@ impl crate::json::FromJson for GetEnvironmentOutput {
     }
 }
 
+impl crate::json::ToJson for GetEnvironmentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("environment", &self.environment);
+        o.into_value()
+    }
+}
+
 /// The `GetEnvironmentTemplateInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetEnvironmentTemplateInput {
@@ -4660,6 +5781,14 @@ impl crate::json::FromJson for GetEnvironmentTemplateInput {
     }
 }
 
+impl crate::json::ToJson for GetEnvironmentTemplateInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.into_value()
+    }
+}
+
 /// The `GetEnvironmentTemplateOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetEnvironmentTemplateOutput {
@@ -4680,6 +5809,14 @@ impl crate::json::FromJson for GetEnvironmentTemplateOutput {
         Self {
             environment_template: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetEnvironmentTemplateOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("environmentTemplate", &self.environment_template);
+        o.into_value()
     }
 }
 
@@ -4714,6 +5851,16 @@ impl crate::json::FromJson for GetEnvironmentTemplateVersionInput {
     }
 }
 
+impl crate::json::ToJson for GetEnvironmentTemplateVersionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("majorVersion", &self.major_version);
+        o.req("minorVersion", &self.minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 /// The `GetEnvironmentTemplateVersionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetEnvironmentTemplateVersionOutput {
@@ -4734,6 +5881,17 @@ impl crate::json::FromJson for GetEnvironmentTemplateVersionOutput {
         Self {
             environment_template_version: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetEnvironmentTemplateVersionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req(
+            "environmentTemplateVersion",
+            &self.environment_template_version,
+        );
+        o.into_value()
     }
 }
 
@@ -4764,6 +5922,15 @@ impl crate::json::FromJson for GetRepositoryInput {
     }
 }
 
+impl crate::json::ToJson for GetRepositoryInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.req("provider", &self.provider);
+        o.into_value()
+    }
+}
+
 /// The `GetRepositoryOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetRepositoryOutput {
@@ -4784,6 +5951,14 @@ impl crate::json::FromJson for GetRepositoryOutput {
         Self {
             repository: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetRepositoryOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("repository", &self.repository);
+        o.into_value()
     }
 }
 
@@ -4822,6 +5997,17 @@ impl crate::json::FromJson for GetRepositorySyncStatusInput {
     }
 }
 
+impl crate::json::ToJson for GetRepositorySyncStatusInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("branch", &self.branch);
+        o.req("repositoryName", &self.repository_name);
+        o.req("repositoryProvider", &self.repository_provider);
+        o.req("syncType", &self.sync_type);
+        o.into_value()
+    }
+}
+
 /// The `GetRepositorySyncStatusOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetRepositorySyncStatusOutput {
@@ -4847,6 +6033,14 @@ impl crate::json::FromJson for GetRepositorySyncStatusOutput {
     }
 }
 
+impl crate::json::ToJson for GetRepositorySyncStatusOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("latestSync", &self.latest_sync);
+        o.into_value()
+    }
+}
+
 /// The `GetResourcesSummaryInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetResourcesSummaryInput {}
@@ -4860,6 +6054,13 @@ impl crate::json::FromJson for GetResourcesSummaryInput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for GetResourcesSummaryInput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -4886,6 +6087,14 @@ impl crate::json::FromJson for GetResourcesSummaryOutput {
     }
 }
 
+impl crate::json::ToJson for GetResourcesSummaryOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("counts", &self.counts);
+        o.into_value()
+    }
+}
+
 /// The `GetServiceInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetServiceInput {
@@ -4906,6 +6115,14 @@ impl crate::json::FromJson for GetServiceInput {
         Self {
             name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetServiceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.into_value()
     }
 }
 
@@ -4936,6 +6153,15 @@ impl crate::json::FromJson for GetServiceInstanceInput {
     }
 }
 
+impl crate::json::ToJson for GetServiceInstanceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `GetServiceInstanceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetServiceInstanceOutput {
@@ -4956,6 +6182,14 @@ impl crate::json::FromJson for GetServiceInstanceOutput {
         Self {
             service_instance: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetServiceInstanceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceInstance", &self.service_instance);
+        o.into_value()
     }
 }
 
@@ -4983,6 +6217,15 @@ impl crate::json::FromJson for GetServiceInstanceSyncStatusInput {
             service_instance_name: crate::json::FromJson::empty(),
             service_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetServiceInstanceSyncStatusInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceInstanceName", &self.service_instance_name);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
     }
 }
 
@@ -5029,6 +6272,16 @@ impl crate::json::FromJson for GetServiceInstanceSyncStatusOutput {
     }
 }
 
+impl crate::json::ToJson for GetServiceInstanceSyncStatusOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("desiredState", &self.desired_state);
+        o.opt("latestSuccessfulSync", &self.latest_successful_sync);
+        o.opt("latestSync", &self.latest_sync);
+        o.into_value()
+    }
+}
+
 /// The `GetServiceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetServiceOutput {
@@ -5047,6 +6300,14 @@ impl crate::json::FromJson for GetServiceOutput {
 
     fn empty() -> Self {
         Self { service: None }
+    }
+}
+
+impl crate::json::ToJson for GetServiceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("service", &self.service);
+        o.into_value()
     }
 }
 
@@ -5081,6 +6342,15 @@ impl crate::json::FromJson for GetServiceSyncBlockerSummaryInput {
     }
 }
 
+impl crate::json::ToJson for GetServiceSyncBlockerSummaryInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `GetServiceSyncBlockerSummaryOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetServiceSyncBlockerSummaryOutput {
@@ -5108,6 +6378,17 @@ impl crate::json::FromJson for GetServiceSyncBlockerSummaryOutput {
     }
 }
 
+impl crate::json::ToJson for GetServiceSyncBlockerSummaryOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "serviceSyncBlockerSummary",
+            &self.service_sync_blocker_summary,
+        );
+        o.into_value()
+    }
+}
+
 /// The `GetServiceSyncConfigInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetServiceSyncConfigInput {
@@ -5128,6 +6409,14 @@ impl crate::json::FromJson for GetServiceSyncConfigInput {
         Self {
             service_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetServiceSyncConfigInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceName", &self.service_name);
+        o.into_value()
     }
 }
 
@@ -5158,6 +6447,14 @@ impl crate::json::FromJson for GetServiceSyncConfigOutput {
     }
 }
 
+impl crate::json::ToJson for GetServiceSyncConfigOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("serviceSyncConfig", &self.service_sync_config);
+        o.into_value()
+    }
+}
+
 /// The `GetServiceTemplateInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetServiceTemplateInput {
@@ -5181,6 +6478,14 @@ impl crate::json::FromJson for GetServiceTemplateInput {
     }
 }
 
+impl crate::json::ToJson for GetServiceTemplateInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("name", &self.name);
+        o.into_value()
+    }
+}
+
 /// The `GetServiceTemplateOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetServiceTemplateOutput {
@@ -5201,6 +6506,14 @@ impl crate::json::FromJson for GetServiceTemplateOutput {
         Self {
             service_template: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetServiceTemplateOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceTemplate", &self.service_template);
+        o.into_value()
     }
 }
 
@@ -5235,6 +6548,16 @@ impl crate::json::FromJson for GetServiceTemplateVersionInput {
     }
 }
 
+impl crate::json::ToJson for GetServiceTemplateVersionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("majorVersion", &self.major_version);
+        o.req("minorVersion", &self.minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 /// The `GetServiceTemplateVersionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetServiceTemplateVersionOutput {
@@ -5255,6 +6578,14 @@ impl crate::json::FromJson for GetServiceTemplateVersionOutput {
         Self {
             service_template_version: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetServiceTemplateVersionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceTemplateVersion", &self.service_template_version);
+        o.into_value()
     }
 }
 
@@ -5285,6 +6616,15 @@ impl crate::json::FromJson for GetTemplateSyncConfigInput {
     }
 }
 
+impl crate::json::ToJson for GetTemplateSyncConfigInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("templateName", &self.template_name);
+        o.req("templateType", &self.template_type);
+        o.into_value()
+    }
+}
+
 /// The `GetTemplateSyncConfigOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetTemplateSyncConfigOutput {
@@ -5309,6 +6649,14 @@ impl crate::json::FromJson for GetTemplateSyncConfigOutput {
         Self {
             template_sync_config: None,
         }
+    }
+}
+
+impl crate::json::ToJson for GetTemplateSyncConfigOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("templateSyncConfig", &self.template_sync_config);
+        o.into_value()
     }
 }
 
@@ -5340,6 +6688,16 @@ impl crate::json::FromJson for GetTemplateSyncStatusInput {
             template_type: crate::json::FromJson::empty(),
             template_version: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for GetTemplateSyncStatusInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("templateName", &self.template_name);
+        o.req("templateType", &self.template_type);
+        o.req("templateVersion", &self.template_version);
+        o.into_value()
     }
 }
 
@@ -5386,6 +6744,16 @@ impl crate::json::FromJson for GetTemplateSyncStatusOutput {
     }
 }
 
+impl crate::json::ToJson for GetTemplateSyncStatusOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("desiredState", &self.desired_state);
+        o.opt("latestSuccessfulSync", &self.latest_successful_sync);
+        o.opt("latestSync", &self.latest_sync);
+        o.into_value()
+    }
+}
+
 /// The `InternalServerException` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct InternalServerException {
@@ -5406,6 +6774,14 @@ impl crate::json::FromJson for InternalServerException {
         Self {
             message: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for InternalServerException {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("message", &self.message);
+        o.into_value()
     }
 }
 
@@ -5452,6 +6828,16 @@ impl crate::json::FromJson for ListComponentOutputsInput {
     }
 }
 
+impl crate::json::ToJson for ListComponentOutputsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("componentName", &self.component_name);
+        o.opt("deploymentId", &self.deployment_id);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
+    }
+}
+
 /// The `ListComponentOutputsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListComponentOutputsOutput {
@@ -5476,6 +6862,15 @@ impl crate::json::FromJson for ListComponentOutputsOutput {
             next_token: None,
             outputs: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListComponentOutputsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("outputs", &self.outputs);
+        o.into_value()
     }
 }
 
@@ -5506,6 +6901,15 @@ impl crate::json::FromJson for ListComponentProvisionedResourcesInput {
     }
 }
 
+impl crate::json::ToJson for ListComponentProvisionedResourcesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("componentName", &self.component_name);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
+    }
+}
+
 /// The `ListComponentProvisionedResourcesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListComponentProvisionedResourcesOutput {
@@ -5530,6 +6934,15 @@ impl crate::json::FromJson for ListComponentProvisionedResourcesOutput {
             next_token: None,
             provisioned_resources: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListComponentProvisionedResourcesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("provisionedResources", &self.provisioned_resources);
+        o.into_value()
     }
 }
 
@@ -5588,6 +7001,18 @@ impl crate::json::FromJson for ListComponentsInput {
     }
 }
 
+impl crate::json::ToJson for ListComponentsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("environmentName", &self.environment_name);
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.opt("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `ListComponentsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListComponentsOutput {
@@ -5612,6 +7037,15 @@ impl crate::json::FromJson for ListComponentsOutput {
             components: crate::json::FromJson::empty(),
             next_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListComponentsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("components", &self.components);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
     }
 }
 
@@ -5678,6 +7112,19 @@ impl crate::json::FromJson for ListDeploymentsInput {
     }
 }
 
+impl crate::json::ToJson for ListDeploymentsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("componentName", &self.component_name);
+        o.opt("environmentName", &self.environment_name);
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.opt("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `ListDeploymentsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListDeploymentsOutput {
@@ -5702,6 +7149,15 @@ impl crate::json::FromJson for ListDeploymentsOutput {
             deployments: crate::json::FromJson::empty(),
             next_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListDeploymentsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("deployments", &self.deployments);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
     }
 }
 
@@ -5752,6 +7208,18 @@ impl crate::json::FromJson for ListEnvironmentAccountConnectionsInput {
     }
 }
 
+impl crate::json::ToJson for ListEnvironmentAccountConnectionsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("environmentName", &self.environment_name);
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.req("requestedBy", &self.requested_by);
+        o.opt("statuses", &self.statuses);
+        o.into_value()
+    }
+}
+
 /// The `ListEnvironmentAccountConnectionsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentAccountConnectionsOutput {
@@ -5776,6 +7244,18 @@ impl crate::json::FromJson for ListEnvironmentAccountConnectionsOutput {
             environment_account_connections: crate::json::FromJson::empty(),
             next_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListEnvironmentAccountConnectionsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req(
+            "environmentAccountConnections",
+            &self.environment_account_connections,
+        );
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
     }
 }
 
@@ -5814,6 +7294,16 @@ impl crate::json::FromJson for ListEnvironmentOutputsInput {
     }
 }
 
+impl crate::json::ToJson for ListEnvironmentOutputsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("deploymentId", &self.deployment_id);
+        o.req("environmentName", &self.environment_name);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
+    }
+}
+
 /// The `ListEnvironmentOutputsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentOutputsOutput {
@@ -5838,6 +7328,15 @@ impl crate::json::FromJson for ListEnvironmentOutputsOutput {
             next_token: None,
             outputs: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListEnvironmentOutputsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("outputs", &self.outputs);
+        o.into_value()
     }
 }
 
@@ -5868,6 +7367,15 @@ impl crate::json::FromJson for ListEnvironmentProvisionedResourcesInput {
     }
 }
 
+impl crate::json::ToJson for ListEnvironmentProvisionedResourcesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("environmentName", &self.environment_name);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
+    }
+}
+
 /// The `ListEnvironmentProvisionedResourcesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentProvisionedResourcesOutput {
@@ -5892,6 +7400,15 @@ impl crate::json::FromJson for ListEnvironmentProvisionedResourcesOutput {
             next_token: None,
             provisioned_resources: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListEnvironmentProvisionedResourcesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("provisionedResources", &self.provisioned_resources);
+        o.into_value()
     }
 }
 
@@ -5938,6 +7455,17 @@ impl crate::json::FromJson for ListEnvironmentTemplateVersionsInput {
     }
 }
 
+impl crate::json::ToJson for ListEnvironmentTemplateVersionsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("majorVersion", &self.major_version);
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 /// The `ListEnvironmentTemplateVersionsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentTemplateVersionsOutput {
@@ -5962,6 +7490,15 @@ impl crate::json::FromJson for ListEnvironmentTemplateVersionsOutput {
             next_token: None,
             template_versions: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListEnvironmentTemplateVersionsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("templateVersions", &self.template_versions);
+        o.into_value()
     }
 }
 
@@ -5996,6 +7533,15 @@ impl crate::json::FromJson for ListEnvironmentTemplatesInput {
     }
 }
 
+impl crate::json::ToJson for ListEnvironmentTemplatesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
+    }
+}
+
 /// The `ListEnvironmentTemplatesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentTemplatesOutput {
@@ -6020,6 +7566,15 @@ impl crate::json::FromJson for ListEnvironmentTemplatesOutput {
             next_token: None,
             templates: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListEnvironmentTemplatesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("templates", &self.templates);
+        o.into_value()
     }
 }
 
@@ -6062,6 +7617,16 @@ impl crate::json::FromJson for ListEnvironmentsInput {
     }
 }
 
+impl crate::json::ToJson for ListEnvironmentsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("environmentTemplates", &self.environment_templates);
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
+    }
+}
+
 /// The `ListEnvironmentsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListEnvironmentsOutput {
@@ -6086,6 +7651,15 @@ impl crate::json::FromJson for ListEnvironmentsOutput {
             environments: crate::json::FromJson::empty(),
             next_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListEnvironmentsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("environments", &self.environments);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
     }
 }
 
@@ -6120,6 +7694,15 @@ impl crate::json::FromJson for ListRepositoriesInput {
     }
 }
 
+impl crate::json::ToJson for ListRepositoriesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
+    }
+}
+
 /// The `ListRepositoriesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListRepositoriesOutput {
@@ -6144,6 +7727,15 @@ impl crate::json::FromJson for ListRepositoriesOutput {
             next_token: None,
             repositories: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListRepositoriesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("repositories", &self.repositories);
+        o.into_value()
     }
 }
 
@@ -6182,6 +7774,17 @@ impl crate::json::FromJson for ListRepositorySyncDefinitionsInput {
     }
 }
 
+impl crate::json::ToJson for ListRepositorySyncDefinitionsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("repositoryName", &self.repository_name);
+        o.req("repositoryProvider", &self.repository_provider);
+        o.req("syncType", &self.sync_type);
+        o.into_value()
+    }
+}
+
 /// The `ListRepositorySyncDefinitionsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListRepositorySyncDefinitionsOutput {
@@ -6206,6 +7809,15 @@ impl crate::json::FromJson for ListRepositorySyncDefinitionsOutput {
             next_token: None,
             sync_definitions: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListRepositorySyncDefinitionsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("syncDefinitions", &self.sync_definitions);
+        o.into_value()
     }
 }
 
@@ -6248,6 +7860,17 @@ impl crate::json::FromJson for ListServiceInstanceOutputsInput {
     }
 }
 
+impl crate::json::ToJson for ListServiceInstanceOutputsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("deploymentId", &self.deployment_id);
+        o.opt("nextToken", &self.next_token);
+        o.req("serviceInstanceName", &self.service_instance_name);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `ListServiceInstanceOutputsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceInstanceOutputsOutput {
@@ -6272,6 +7895,15 @@ impl crate::json::FromJson for ListServiceInstanceOutputsOutput {
             next_token: None,
             outputs: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListServiceInstanceOutputsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("outputs", &self.outputs);
+        o.into_value()
     }
 }
 
@@ -6306,6 +7938,16 @@ impl crate::json::FromJson for ListServiceInstanceProvisionedResourcesInput {
     }
 }
 
+impl crate::json::ToJson for ListServiceInstanceProvisionedResourcesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("serviceInstanceName", &self.service_instance_name);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `ListServiceInstanceProvisionedResourcesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceInstanceProvisionedResourcesOutput {
@@ -6333,6 +7975,15 @@ impl crate::json::FromJson for ListServiceInstanceProvisionedResourcesOutput {
     }
 }
 
+impl crate::json::ToJson for ListServiceInstanceProvisionedResourcesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("provisionedResources", &self.provisioned_resources);
+        o.into_value()
+    }
+}
+
 /// The `ListServiceInstancesFilter` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceInstancesFilter {
@@ -6357,6 +8008,15 @@ impl crate::json::FromJson for ListServiceInstancesFilter {
             key: None,
             value: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListServiceInstancesFilter {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("key", &self.key);
+        o.opt("value", &self.value);
+        o.into_value()
     }
 }
 
@@ -6466,6 +8126,12 @@ impl crate::json::FromJson for ListServiceInstancesFilterBy {
     }
 }
 
+impl crate::json::ToJson for ListServiceInstancesFilterBy {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ListServiceInstancesInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceInstancesInput {
@@ -6517,6 +8183,19 @@ impl crate::json::FromJson for ListServiceInstancesInput {
     }
 }
 
+impl crate::json::ToJson for ListServiceInstancesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("filters", &self.filters);
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.opt("serviceName", &self.service_name);
+        o.opt("sortBy", &self.sort_by);
+        o.opt("sortOrder", &self.sort_order);
+        o.into_value()
+    }
+}
+
 /// The `ListServiceInstancesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceInstancesOutput {
@@ -6541,6 +8220,15 @@ impl crate::json::FromJson for ListServiceInstancesOutput {
             next_token: None,
             service_instances: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListServiceInstancesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("serviceInstances", &self.service_instances);
+        o.into_value()
     }
 }
 
@@ -6635,6 +8323,12 @@ impl crate::json::FromJson for ListServiceInstancesSortBy {
     }
 }
 
+impl crate::json::ToJson for ListServiceInstancesSortBy {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ListServicePipelineOutputsInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServicePipelineOutputsInput {
@@ -6670,6 +8364,16 @@ impl crate::json::FromJson for ListServicePipelineOutputsInput {
     }
 }
 
+impl crate::json::ToJson for ListServicePipelineOutputsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("deploymentId", &self.deployment_id);
+        o.opt("nextToken", &self.next_token);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `ListServicePipelineOutputsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServicePipelineOutputsOutput {
@@ -6694,6 +8398,15 @@ impl crate::json::FromJson for ListServicePipelineOutputsOutput {
             next_token: None,
             outputs: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListServicePipelineOutputsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("outputs", &self.outputs);
+        o.into_value()
     }
 }
 
@@ -6724,6 +8437,15 @@ impl crate::json::FromJson for ListServicePipelineProvisionedResourcesInput {
     }
 }
 
+impl crate::json::ToJson for ListServicePipelineProvisionedResourcesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `ListServicePipelineProvisionedResourcesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServicePipelineProvisionedResourcesOutput {
@@ -6748,6 +8470,15 @@ impl crate::json::FromJson for ListServicePipelineProvisionedResourcesOutput {
             next_token: None,
             provisioned_resources: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListServicePipelineProvisionedResourcesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("provisionedResources", &self.provisioned_resources);
+        o.into_value()
     }
 }
 
@@ -6794,6 +8525,17 @@ impl crate::json::FromJson for ListServiceTemplateVersionsInput {
     }
 }
 
+impl crate::json::ToJson for ListServiceTemplateVersionsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("majorVersion", &self.major_version);
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 /// The `ListServiceTemplateVersionsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceTemplateVersionsOutput {
@@ -6818,6 +8560,15 @@ impl crate::json::FromJson for ListServiceTemplateVersionsOutput {
             next_token: None,
             template_versions: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListServiceTemplateVersionsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("templateVersions", &self.template_versions);
+        o.into_value()
     }
 }
 
@@ -6852,6 +8603,15 @@ impl crate::json::FromJson for ListServiceTemplatesInput {
     }
 }
 
+impl crate::json::ToJson for ListServiceTemplatesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
+    }
+}
+
 /// The `ListServiceTemplatesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceTemplatesOutput {
@@ -6876,6 +8636,15 @@ impl crate::json::FromJson for ListServiceTemplatesOutput {
             next_token: None,
             templates: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListServiceTemplatesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("templates", &self.templates);
+        o.into_value()
     }
 }
 
@@ -6910,6 +8679,15 @@ impl crate::json::FromJson for ListServicesInput {
     }
 }
 
+impl crate::json::ToJson for ListServicesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.into_value()
+    }
+}
+
 /// The `ListServicesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServicesOutput {
@@ -6934,6 +8712,15 @@ impl crate::json::FromJson for ListServicesOutput {
             next_token: None,
             services: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListServicesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("services", &self.services);
+        o.into_value()
     }
 }
 
@@ -6972,6 +8759,16 @@ impl crate::json::FromJson for ListTagsForResourceInput {
     }
 }
 
+impl crate::json::ToJson for ListTagsForResourceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("maxResults", &self.max_results);
+        o.opt("nextToken", &self.next_token);
+        o.req("resourceArn", &self.resource_arn);
+        o.into_value()
+    }
+}
+
 /// The `ListTagsForResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListTagsForResourceOutput {
@@ -6996,6 +8793,15 @@ impl crate::json::FromJson for ListTagsForResourceOutput {
             next_token: None,
             tags: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListTagsForResourceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("nextToken", &self.next_token);
+        o.req("tags", &self.tags);
+        o.into_value()
     }
 }
 
@@ -7046,6 +8852,18 @@ impl crate::json::FromJson for NotifyResourceDeploymentStatusChangeInput {
     }
 }
 
+impl crate::json::ToJson for NotifyResourceDeploymentStatusChangeInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("deploymentId", &self.deployment_id);
+        o.opt("outputs", &self.outputs);
+        o.req("resourceArn", &self.resource_arn);
+        o.opt("status", &self.status);
+        o.opt("statusMessage", &self.status_message);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for NotifyResourceDeploymentStatusChangeInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("NotifyResourceDeploymentStatusChangeInput");
@@ -7071,6 +8889,13 @@ impl crate::json::FromJson for NotifyResourceDeploymentStatusChangeOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for NotifyResourceDeploymentStatusChangeOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -7102,6 +8927,15 @@ impl crate::json::FromJson for Output {
             key: None,
             value_string: None,
         }
+    }
+}
+
+impl crate::json::ToJson for Output {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("key", &self.key);
+        o.opt("valueString", &self.value_string);
+        o.into_value()
     }
 }
 
@@ -7141,6 +8975,16 @@ impl crate::json::FromJson for ProvisionedResource {
             name: None,
             provisioning_engine: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProvisionedResource {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("identifier", &self.identifier);
+        o.opt("name", &self.name);
+        o.opt("provisioningEngine", &self.provisioning_engine);
+        o.into_value()
     }
 }
 
@@ -7207,6 +9051,12 @@ impl crate::json::FromJson for ProvisionedResourceEngine {
     }
 }
 
+impl crate::json::ToJson for ProvisionedResourceEngine {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `Provisioning` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Provisioning {
@@ -7266,6 +9116,12 @@ impl crate::json::FromJson for Provisioning {
     }
 }
 
+impl crate::json::ToJson for Provisioning {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `RejectEnvironmentAccountConnectionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RejectEnvironmentAccountConnectionInput {
@@ -7284,6 +9140,14 @@ impl crate::json::FromJson for RejectEnvironmentAccountConnectionInput {
         Self {
             id: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for RejectEnvironmentAccountConnectionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("id", &self.id);
+        o.into_value()
     }
 }
 
@@ -7307,6 +9171,17 @@ impl crate::json::FromJson for RejectEnvironmentAccountConnectionOutput {
         Self {
             environment_account_connection: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for RejectEnvironmentAccountConnectionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req(
+            "environmentAccountConnection",
+            &self.environment_account_connection,
+        );
+        o.into_value()
     }
 }
 
@@ -7353,6 +9228,18 @@ impl crate::json::FromJson for Repository {
     }
 }
 
+impl crate::json::ToJson for Repository {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("connectionArn", &self.connection_arn);
+        o.opt("encryptionKey", &self.encryption_key);
+        o.req("name", &self.name);
+        o.req("provider", &self.provider);
+        o.into_value()
+    }
+}
+
 /// The `RepositoryBranch` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepositoryBranch {
@@ -7388,6 +9275,17 @@ impl crate::json::FromJson for RepositoryBranch {
     }
 }
 
+impl crate::json::ToJson for RepositoryBranch {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("branch", &self.branch);
+        o.req("name", &self.name);
+        o.req("provider", &self.provider);
+        o.into_value()
+    }
+}
+
 /// The `RepositoryBranchInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepositoryBranchInput {
@@ -7416,6 +9314,16 @@ impl crate::json::FromJson for RepositoryBranchInput {
             name: crate::json::FromJson::empty(),
             provider: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for RepositoryBranchInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("branch", &self.branch);
+        o.req("name", &self.name);
+        o.req("provider", &self.provider);
+        o.into_value()
     }
 }
 
@@ -7486,6 +9394,12 @@ impl crate::json::FromJson for RepositoryProvider {
     }
 }
 
+impl crate::json::ToJson for RepositoryProvider {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `RepositorySummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepositorySummary {
@@ -7521,6 +9435,17 @@ impl crate::json::FromJson for RepositorySummary {
     }
 }
 
+impl crate::json::ToJson for RepositorySummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("connectionArn", &self.connection_arn);
+        o.req("name", &self.name);
+        o.req("provider", &self.provider);
+        o.into_value()
+    }
+}
+
 /// The `RepositorySyncAttempt` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepositorySyncAttempt {
@@ -7549,6 +9474,16 @@ impl crate::json::FromJson for RepositorySyncAttempt {
             started_at: crate::json::FromJson::empty(),
             status: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for RepositorySyncAttempt {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("events", &self.events);
+        o.req("startedAt", &self.started_at);
+        o.req("status", &self.status);
+        o.into_value()
     }
 }
 
@@ -7584,6 +9519,17 @@ impl crate::json::FromJson for RepositorySyncDefinition {
             parent: crate::json::FromJson::empty(),
             target: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for RepositorySyncDefinition {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("branch", &self.branch);
+        o.req("directory", &self.directory);
+        o.req("parent", &self.parent);
+        o.req("target", &self.target);
+        o.into_value()
     }
 }
 
@@ -7623,6 +9569,17 @@ impl crate::json::FromJson for RepositorySyncEvent {
             time: crate::json::FromJson::empty(),
             r#type: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for RepositorySyncEvent {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("event", &self.event);
+        o.opt("externalId", &self.external_id);
+        o.req("time", &self.time);
+        o.req("type", &self.r#type);
+        o.into_value()
     }
 }
 
@@ -7702,6 +9659,12 @@ impl crate::json::FromJson for RepositorySyncStatus {
     }
 }
 
+impl crate::json::ToJson for RepositorySyncStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ResourceCountsSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceCountsSummary {
@@ -7746,6 +9709,18 @@ impl crate::json::FromJson for ResourceCountsSummary {
             total: crate::json::FromJson::empty(),
             up_to_date: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ResourceCountsSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("behindMajor", &self.behind_major);
+        o.opt("behindMinor", &self.behind_minor);
+        o.opt("failed", &self.failed);
+        o.req("total", &self.total);
+        o.opt("upToDate", &self.up_to_date);
+        o.into_value()
     }
 }
 
@@ -7816,6 +9791,12 @@ impl crate::json::FromJson for ResourceDeploymentStatus {
     }
 }
 
+impl crate::json::ToJson for ResourceDeploymentStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ResourceNotFoundException` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceNotFoundException {
@@ -7836,6 +9817,14 @@ impl crate::json::FromJson for ResourceNotFoundException {
         Self {
             message: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ResourceNotFoundException {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("message", &self.message);
+        o.into_value()
     }
 }
 
@@ -7890,6 +9879,19 @@ impl crate::json::FromJson for ResourceSyncAttempt {
     }
 }
 
+impl crate::json::ToJson for ResourceSyncAttempt {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("events", &self.events);
+        o.req("initialRevision", &self.initial_revision);
+        o.req("startedAt", &self.started_at);
+        o.req("status", &self.status);
+        o.req("target", &self.target);
+        o.req("targetRevision", &self.target_revision);
+        o.into_value()
+    }
+}
+
 /// The `ResourceSyncEvent` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceSyncEvent {
@@ -7926,6 +9928,17 @@ impl crate::json::FromJson for ResourceSyncEvent {
             time: crate::json::FromJson::empty(),
             r#type: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ResourceSyncEvent {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("event", &self.event);
+        o.opt("externalId", &self.external_id);
+        o.req("time", &self.time);
+        o.req("type", &self.r#type);
+        o.into_value()
     }
 }
 
@@ -8001,6 +10014,12 @@ impl crate::json::FromJson for ResourceSyncStatus {
     }
 }
 
+impl crate::json::ToJson for ResourceSyncStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `Revision` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Revision {
@@ -8040,6 +10059,18 @@ impl crate::json::FromJson for Revision {
     }
 }
 
+impl crate::json::ToJson for Revision {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("branch", &self.branch);
+        o.req("directory", &self.directory);
+        o.req("repositoryName", &self.repository_name);
+        o.req("repositoryProvider", &self.repository_provider);
+        o.req("sha", &self.sha);
+        o.into_value()
+    }
+}
+
 /// The `S3ObjectSource` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct S3ObjectSource {
@@ -8064,6 +10095,15 @@ impl crate::json::FromJson for S3ObjectSource {
             bucket: crate::json::FromJson::empty(),
             key: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for S3ObjectSource {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("bucket", &self.bucket);
+        o.req("key", &self.key);
+        o.into_value()
     }
 }
 
@@ -8155,6 +10195,26 @@ impl crate::json::FromJson for Service {
             status_message: None,
             template_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for Service {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.opt("branchName", &self.branch_name);
+        o.req("createdAt", &self.created_at);
+        o.opt("description", &self.description);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("name", &self.name);
+        o.opt("pipeline", &self.pipeline);
+        o.opt("repositoryConnectionArn", &self.repository_connection_arn);
+        o.opt("repositoryId", &self.repository_id);
+        o.req("spec", &self.spec);
+        o.req("status", &self.status);
+        o.opt("statusMessage", &self.status_message);
+        o.req("templateName", &self.template_name);
+        o.into_value()
     }
 }
 
@@ -8277,6 +10337,41 @@ impl crate::json::FromJson for ServiceInstance {
     }
 }
 
+impl crate::json::ToJson for ServiceInstance {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.req("deploymentStatus", &self.deployment_status);
+        o.opt("deploymentStatusMessage", &self.deployment_status_message);
+        o.req("environmentName", &self.environment_name);
+        o.opt(
+            "lastAttemptedDeploymentId",
+            &self.last_attempted_deployment_id,
+        );
+        o.opt("lastClientRequestToken", &self.last_client_request_token);
+        o.req(
+            "lastDeploymentAttemptedAt",
+            &self.last_deployment_attempted_at,
+        );
+        o.req(
+            "lastDeploymentSucceededAt",
+            &self.last_deployment_succeeded_at,
+        );
+        o.opt(
+            "lastSucceededDeploymentId",
+            &self.last_succeeded_deployment_id,
+        );
+        o.req("name", &self.name);
+        o.req("serviceName", &self.service_name);
+        o.opt("spec", &self.spec);
+        o.req("templateMajorVersion", &self.template_major_version);
+        o.req("templateMinorVersion", &self.template_minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for ServiceInstance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ServiceInstance");
@@ -8373,6 +10468,29 @@ impl crate::json::FromJson for ServiceInstanceState {
             template_minor_version: crate::json::FromJson::empty(),
             template_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ServiceInstanceState {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "lastSuccessfulComponentDeploymentIds",
+            &self.last_successful_component_deployment_ids,
+        );
+        o.opt(
+            "lastSuccessfulEnvironmentDeploymentId",
+            &self.last_successful_environment_deployment_id,
+        );
+        o.opt(
+            "lastSuccessfulServicePipelineDeploymentId",
+            &self.last_successful_service_pipeline_deployment_id,
+        );
+        o.req("spec", &self.spec);
+        o.req("templateMajorVersion", &self.template_major_version);
+        o.req("templateMinorVersion", &self.template_minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
     }
 }
 
@@ -8483,6 +10601,39 @@ impl crate::json::FromJson for ServiceInstanceSummary {
             template_minor_version: crate::json::FromJson::empty(),
             template_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ServiceInstanceSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.req("deploymentStatus", &self.deployment_status);
+        o.opt("deploymentStatusMessage", &self.deployment_status_message);
+        o.req("environmentName", &self.environment_name);
+        o.opt(
+            "lastAttemptedDeploymentId",
+            &self.last_attempted_deployment_id,
+        );
+        o.req(
+            "lastDeploymentAttemptedAt",
+            &self.last_deployment_attempted_at,
+        );
+        o.req(
+            "lastDeploymentSucceededAt",
+            &self.last_deployment_succeeded_at,
+        );
+        o.opt(
+            "lastSucceededDeploymentId",
+            &self.last_succeeded_deployment_id,
+        );
+        o.req("name", &self.name);
+        o.req("serviceName", &self.service_name);
+        o.req("templateMajorVersion", &self.template_major_version);
+        o.req("templateMinorVersion", &self.template_minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
     }
 }
 
@@ -8601,6 +10752,37 @@ impl crate::json::FromJson for ServicePipeline {
     }
 }
 
+impl crate::json::ToJson for ServicePipeline {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.req("deploymentStatus", &self.deployment_status);
+        o.opt("deploymentStatusMessage", &self.deployment_status_message);
+        o.opt(
+            "lastAttemptedDeploymentId",
+            &self.last_attempted_deployment_id,
+        );
+        o.req(
+            "lastDeploymentAttemptedAt",
+            &self.last_deployment_attempted_at,
+        );
+        o.req(
+            "lastDeploymentSucceededAt",
+            &self.last_deployment_succeeded_at,
+        );
+        o.opt(
+            "lastSucceededDeploymentId",
+            &self.last_succeeded_deployment_id,
+        );
+        o.opt("spec", &self.spec);
+        o.req("templateMajorVersion", &self.template_major_version);
+        o.req("templateMinorVersion", &self.template_minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for ServicePipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ServicePipeline");
@@ -8670,6 +10852,17 @@ impl crate::json::FromJson for ServicePipelineState {
     }
 }
 
+impl crate::json::ToJson for ServicePipelineState {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("spec", &self.spec);
+        o.req("templateMajorVersion", &self.template_major_version);
+        o.req("templateMinorVersion", &self.template_minor_version);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for ServicePipelineState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ServicePipelineState");
@@ -8701,6 +10894,14 @@ impl crate::json::FromJson for ServiceQuotaExceededException {
         Self {
             message: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ServiceQuotaExceededException {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("message", &self.message);
+        o.into_value()
     }
 }
 
@@ -8838,6 +11039,12 @@ impl crate::json::FromJson for ServiceStatus {
     }
 }
 
+impl crate::json::ToJson for ServiceStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ServiceSummary` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSummary {
@@ -8897,6 +11104,21 @@ impl crate::json::FromJson for ServiceSummary {
     }
 }
 
+impl crate::json::ToJson for ServiceSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.opt("description", &self.description);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("name", &self.name);
+        o.req("status", &self.status);
+        o.opt("statusMessage", &self.status_message);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for ServiceSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ServiceSummary");
@@ -8951,6 +11173,16 @@ impl crate::json::FromJson for ServiceSyncBlockerSummary {
     }
 }
 
+impl crate::json::ToJson for ServiceSyncBlockerSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("latestBlockers", &self.latest_blockers);
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `ServiceSyncConfig` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceSyncConfig {
@@ -8987,6 +11219,18 @@ impl crate::json::FromJson for ServiceSyncConfig {
             repository_provider: crate::json::FromJson::empty(),
             service_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ServiceSyncConfig {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("branch", &self.branch);
+        o.req("filePath", &self.file_path);
+        o.req("repositoryName", &self.repository_name);
+        o.req("repositoryProvider", &self.repository_provider);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
     }
 }
 
@@ -9062,6 +11306,22 @@ impl crate::json::FromJson for ServiceTemplate {
             pipeline_provisioning: None,
             recommended_version: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ServiceTemplate {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.opt("description", &self.description);
+        o.opt("displayName", &self.display_name);
+        o.opt("encryptionKey", &self.encryption_key);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("name", &self.name);
+        o.opt("pipelineProvisioning", &self.pipeline_provisioning);
+        o.opt("recommendedVersion", &self.recommended_version);
+        o.into_value()
     }
 }
 
@@ -9148,6 +11408,21 @@ impl crate::json::FromJson for ServiceTemplateSummary {
     }
 }
 
+impl crate::json::ToJson for ServiceTemplateSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.opt("description", &self.description);
+        o.opt("displayName", &self.display_name);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("name", &self.name);
+        o.opt("pipelineProvisioning", &self.pipeline_provisioning);
+        o.opt("recommendedVersion", &self.recommended_version);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for ServiceTemplateSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ServiceTemplateSummary");
@@ -9219,6 +11494,12 @@ impl crate::json::FromJson for ServiceTemplateSupportedComponentSourceType {
 
     fn empty() -> Self {
         Self::Unknown(String::new())
+    }
+}
+
+impl crate::json::ToJson for ServiceTemplateSupportedComponentSourceType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
     }
 }
 
@@ -9306,6 +11587,32 @@ impl crate::json::FromJson for ServiceTemplateVersion {
             supported_component_sources: None,
             template_name: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ServiceTemplateVersion {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req(
+            "compatibleEnvironmentTemplates",
+            &self.compatible_environment_templates,
+        );
+        o.req("createdAt", &self.created_at);
+        o.opt("description", &self.description);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("majorVersion", &self.major_version);
+        o.req("minorVersion", &self.minor_version);
+        o.opt("recommendedMinorVersion", &self.recommended_minor_version);
+        o.opt("schema", &self.schema);
+        o.req("status", &self.status);
+        o.opt("statusMessage", &self.status_message);
+        o.opt(
+            "supportedComponentSources",
+            &self.supported_component_sources,
+        );
+        o.req("templateName", &self.template_name);
+        o.into_value()
     }
 }
 
@@ -9406,6 +11713,23 @@ impl crate::json::FromJson for ServiceTemplateVersionSummary {
     }
 }
 
+impl crate::json::ToJson for ServiceTemplateVersionSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("arn", &self.arn);
+        o.req("createdAt", &self.created_at);
+        o.opt("description", &self.description);
+        o.req("lastModifiedAt", &self.last_modified_at);
+        o.req("majorVersion", &self.major_version);
+        o.req("minorVersion", &self.minor_version);
+        o.opt("recommendedMinorVersion", &self.recommended_minor_version);
+        o.req("status", &self.status);
+        o.opt("statusMessage", &self.status_message);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for ServiceTemplateVersionSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("ServiceTemplateVersionSummary");
@@ -9486,6 +11810,12 @@ impl crate::json::FromJson for SortOrder {
     }
 }
 
+impl crate::json::ToJson for SortOrder {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `SyncBlocker` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncBlocker {
@@ -9545,6 +11875,21 @@ impl crate::json::FromJson for SyncBlocker {
     }
 }
 
+impl crate::json::ToJson for SyncBlocker {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("contexts", &self.contexts);
+        o.req("createdAt", &self.created_at);
+        o.req("createdReason", &self.created_reason);
+        o.req("id", &self.id);
+        o.opt("resolvedAt", &self.resolved_at);
+        o.opt("resolvedReason", &self.resolved_reason);
+        o.req("status", &self.status);
+        o.req("type", &self.r#type);
+        o.into_value()
+    }
+}
+
 /// The `SyncBlockerContext` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SyncBlockerContext {
@@ -9569,6 +11914,15 @@ impl crate::json::FromJson for SyncBlockerContext {
             key: crate::json::FromJson::empty(),
             value: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for SyncBlockerContext {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("key", &self.key);
+        o.req("value", &self.value);
+        o.into_value()
     }
 }
 
@@ -9635,6 +11989,12 @@ impl crate::json::FromJson for SyncType {
     }
 }
 
+impl crate::json::ToJson for SyncType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `Tag` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Tag {
@@ -9659,6 +12019,15 @@ impl crate::json::FromJson for Tag {
             key: crate::json::FromJson::empty(),
             value: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for Tag {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("key", &self.key);
+        o.req("value", &self.value);
+        o.into_value()
     }
 }
 
@@ -9689,6 +12058,15 @@ impl crate::json::FromJson for TagResourceInput {
     }
 }
 
+impl crate::json::ToJson for TagResourceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("resourceArn", &self.resource_arn);
+        o.req("tags", &self.tags);
+        o.into_value()
+    }
+}
+
 /// The `TagResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct TagResourceOutput {}
@@ -9702,6 +12080,13 @@ impl crate::json::FromJson for TagResourceOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for TagResourceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -9749,6 +12134,19 @@ impl crate::json::FromJson for TemplateSyncConfig {
             template_name: crate::json::FromJson::empty(),
             template_type: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for TemplateSyncConfig {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("branch", &self.branch);
+        o.req("repositoryName", &self.repository_name);
+        o.req("repositoryProvider", &self.repository_provider);
+        o.opt("subdirectory", &self.subdirectory);
+        o.req("templateName", &self.template_name);
+        o.req("templateType", &self.template_type);
+        o.into_value()
     }
 }
 
@@ -9815,6 +12213,12 @@ impl crate::json::FromJson for TemplateType {
     }
 }
 
+impl crate::json::ToJson for TemplateType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `TemplateVersionSourceInput` union: exactly one member is set on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TemplateVersionSourceInput {
@@ -9838,6 +12242,14 @@ impl crate::json::FromJson for TemplateVersionSourceInput {
 
     fn empty() -> Self {
         Self::S3(crate::json::FromJson::empty())
+    }
+}
+
+impl crate::json::ToJson for TemplateVersionSourceInput {
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            Self::S3(v) => crate::json::one_member("s3", v),
+        }
     }
 }
 
@@ -9917,6 +12329,12 @@ impl crate::json::FromJson for TemplateVersionStatus {
     }
 }
 
+impl crate::json::ToJson for TemplateVersionStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ThrottlingException` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ThrottlingException {
@@ -9937,6 +12355,14 @@ impl crate::json::FromJson for ThrottlingException {
         Self {
             message: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ThrottlingException {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("message", &self.message);
+        o.into_value()
     }
 }
 
@@ -9975,6 +12401,15 @@ impl crate::json::FromJson for UntagResourceInput {
     }
 }
 
+impl crate::json::ToJson for UntagResourceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("resourceArn", &self.resource_arn);
+        o.req("tagKeys", &self.tag_keys);
+        o.into_value()
+    }
+}
+
 /// The `UntagResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UntagResourceOutput {}
@@ -9988,6 +12423,13 @@ impl crate::json::FromJson for UntagResourceOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for UntagResourceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -10042,6 +12484,26 @@ impl crate::json::FromJson for UpdateAccountSettingsInput {
     }
 }
 
+impl crate::json::ToJson for UpdateAccountSettingsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "deletePipelineProvisioningRepository",
+            &self.delete_pipeline_provisioning_repository,
+        );
+        o.opt(
+            "pipelineCodebuildRoleArn",
+            &self.pipeline_codebuild_role_arn,
+        );
+        o.opt(
+            "pipelineProvisioningRepository",
+            &self.pipeline_provisioning_repository,
+        );
+        o.opt("pipelineServiceRoleArn", &self.pipeline_service_role_arn);
+        o.into_value()
+    }
+}
+
 /// The `UpdateAccountSettingsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateAccountSettingsOutput {
@@ -10062,6 +12524,14 @@ impl crate::json::FromJson for UpdateAccountSettingsOutput {
         Self {
             account_settings: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateAccountSettingsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("accountSettings", &self.account_settings);
+        o.into_value()
     }
 }
 
@@ -10140,6 +12610,21 @@ impl crate::json::FromJson for UpdateComponentInput {
     }
 }
 
+impl crate::json::ToJson for UpdateComponentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("clientToken", &self.client_token);
+        o.req("deploymentType", &self.deployment_type);
+        o.opt("description", &self.description);
+        o.req("name", &self.name);
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.opt("serviceName", &self.service_name);
+        o.opt("serviceSpec", &self.service_spec);
+        o.opt("templateFile", &self.template_file);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for UpdateComponentInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateComponentInput");
@@ -10175,6 +12660,14 @@ impl crate::json::FromJson for UpdateComponentOutput {
         Self {
             component: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateComponentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("component", &self.component);
+        o.into_value()
     }
 }
 
@@ -10221,6 +12714,17 @@ impl crate::json::FromJson for UpdateEnvironmentAccountConnectionInput {
     }
 }
 
+impl crate::json::ToJson for UpdateEnvironmentAccountConnectionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("codebuildRoleArn", &self.codebuild_role_arn);
+        o.opt("componentRoleArn", &self.component_role_arn);
+        o.req("id", &self.id);
+        o.opt("roleArn", &self.role_arn);
+        o.into_value()
+    }
+}
+
 /// The `UpdateEnvironmentAccountConnectionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateEnvironmentAccountConnectionOutput {
@@ -10241,6 +12745,17 @@ impl crate::json::FromJson for UpdateEnvironmentAccountConnectionOutput {
         Self {
             environment_account_connection: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateEnvironmentAccountConnectionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req(
+            "environmentAccountConnection",
+            &self.environment_account_connection,
+        );
+        o.into_value()
     }
 }
 
@@ -10339,6 +12854,27 @@ impl crate::json::FromJson for UpdateEnvironmentInput {
     }
 }
 
+impl crate::json::ToJson for UpdateEnvironmentInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("codebuildRoleArn", &self.codebuild_role_arn);
+        o.opt("componentRoleArn", &self.component_role_arn);
+        o.req("deploymentType", &self.deployment_type);
+        o.opt("description", &self.description);
+        o.opt(
+            "environmentAccountConnectionId",
+            &self.environment_account_connection_id,
+        );
+        o.req("name", &self.name);
+        o.opt("protonServiceRoleArn", &self.proton_service_role_arn);
+        o.opt("provisioningRepository", &self.provisioning_repository);
+        o.opt("spec", &self.spec);
+        o.opt("templateMajorVersion", &self.template_major_version);
+        o.opt("templateMinorVersion", &self.template_minor_version);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for UpdateEnvironmentInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateEnvironmentInput");
@@ -10383,6 +12919,14 @@ impl crate::json::FromJson for UpdateEnvironmentOutput {
     }
 }
 
+impl crate::json::ToJson for UpdateEnvironmentOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("environment", &self.environment);
+        o.into_value()
+    }
+}
+
 /// The `UpdateEnvironmentTemplateInput` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateEnvironmentTemplateInput {
@@ -10422,6 +12966,16 @@ impl crate::json::FromJson for UpdateEnvironmentTemplateInput {
     }
 }
 
+impl crate::json::ToJson for UpdateEnvironmentTemplateInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("description", &self.description);
+        o.opt("displayName", &self.display_name);
+        o.req("name", &self.name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for UpdateEnvironmentTemplateInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateEnvironmentTemplateInput");
@@ -10452,6 +13006,14 @@ impl crate::json::FromJson for UpdateEnvironmentTemplateOutput {
         Self {
             environment_template: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateEnvironmentTemplateOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("environmentTemplate", &self.environment_template);
+        o.into_value()
     }
 }
 
@@ -10498,6 +13060,18 @@ impl crate::json::FromJson for UpdateEnvironmentTemplateVersionInput {
     }
 }
 
+impl crate::json::ToJson for UpdateEnvironmentTemplateVersionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("description", &self.description);
+        o.req("majorVersion", &self.major_version);
+        o.req("minorVersion", &self.minor_version);
+        o.opt("status", &self.status);
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for UpdateEnvironmentTemplateVersionInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateEnvironmentTemplateVersionInput");
@@ -10533,6 +13107,17 @@ impl crate::json::FromJson for UpdateEnvironmentTemplateVersionOutput {
     }
 }
 
+impl crate::json::ToJson for UpdateEnvironmentTemplateVersionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req(
+            "environmentTemplateVersion",
+            &self.environment_template_version,
+        );
+        o.into_value()
+    }
+}
+
 /// The `UpdateServiceInput` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateServiceInput {
@@ -10565,6 +13150,16 @@ impl crate::json::FromJson for UpdateServiceInput {
             name: crate::json::FromJson::empty(),
             spec: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateServiceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("description", &self.description);
+        o.req("name", &self.name);
+        o.opt("spec", &self.spec);
+        o.into_value()
     }
 }
 
@@ -10637,6 +13232,20 @@ impl crate::json::FromJson for UpdateServiceInstanceInput {
     }
 }
 
+impl crate::json::ToJson for UpdateServiceInstanceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("clientToken", &self.client_token);
+        o.req("deploymentType", &self.deployment_type);
+        o.req("name", &self.name);
+        o.req("serviceName", &self.service_name);
+        o.opt("spec", &self.spec);
+        o.opt("templateMajorVersion", &self.template_major_version);
+        o.opt("templateMinorVersion", &self.template_minor_version);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for UpdateServiceInstanceInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateServiceInstanceInput");
@@ -10674,6 +13283,14 @@ impl crate::json::FromJson for UpdateServiceInstanceOutput {
     }
 }
 
+impl crate::json::ToJson for UpdateServiceInstanceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceInstance", &self.service_instance);
+        o.into_value()
+    }
+}
+
 /// The `UpdateServiceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateServiceOutput {
@@ -10694,6 +13311,14 @@ impl crate::json::FromJson for UpdateServiceOutput {
         Self {
             service: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateServiceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("service", &self.service);
+        o.into_value()
     }
 }
 
@@ -10744,6 +13369,18 @@ impl crate::json::FromJson for UpdateServicePipelineInput {
     }
 }
 
+impl crate::json::ToJson for UpdateServicePipelineInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("deploymentType", &self.deployment_type);
+        o.req("serviceName", &self.service_name);
+        o.req("spec", &self.spec);
+        o.opt("templateMajorVersion", &self.template_major_version);
+        o.opt("templateMinorVersion", &self.template_minor_version);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for UpdateServicePipelineInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateServicePipelineInput");
@@ -10779,6 +13416,14 @@ impl crate::json::FromJson for UpdateServicePipelineOutput {
     }
 }
 
+impl crate::json::ToJson for UpdateServicePipelineOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("pipeline", &self.pipeline);
+        o.into_value()
+    }
+}
+
 /// The `UpdateServiceSyncBlockerInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateServiceSyncBlockerInput {
@@ -10803,6 +13448,15 @@ impl crate::json::FromJson for UpdateServiceSyncBlockerInput {
             id: crate::json::FromJson::empty(),
             resolved_reason: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateServiceSyncBlockerInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("id", &self.id);
+        o.req("resolvedReason", &self.resolved_reason);
+        o.into_value()
     }
 }
 
@@ -10838,6 +13492,16 @@ impl crate::json::FromJson for UpdateServiceSyncBlockerOutput {
             service_name: crate::json::FromJson::empty(),
             service_sync_blocker: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateServiceSyncBlockerOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("serviceInstanceName", &self.service_instance_name);
+        o.req("serviceName", &self.service_name);
+        o.req("serviceSyncBlocker", &self.service_sync_blocker);
+        o.into_value()
     }
 }
 
@@ -10880,6 +13544,18 @@ impl crate::json::FromJson for UpdateServiceSyncConfigInput {
     }
 }
 
+impl crate::json::ToJson for UpdateServiceSyncConfigInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("branch", &self.branch);
+        o.req("filePath", &self.file_path);
+        o.req("repositoryName", &self.repository_name);
+        o.req("repositoryProvider", &self.repository_provider);
+        o.req("serviceName", &self.service_name);
+        o.into_value()
+    }
+}
+
 /// The `UpdateServiceSyncConfigOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateServiceSyncConfigOutput {
@@ -10904,6 +13580,14 @@ impl crate::json::FromJson for UpdateServiceSyncConfigOutput {
         Self {
             service_sync_config: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateServiceSyncConfigOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("serviceSyncConfig", &self.service_sync_config);
+        o.into_value()
     }
 }
 
@@ -10946,6 +13630,16 @@ impl crate::json::FromJson for UpdateServiceTemplateInput {
     }
 }
 
+impl crate::json::ToJson for UpdateServiceTemplateInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("description", &self.description);
+        o.opt("displayName", &self.display_name);
+        o.req("name", &self.name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for UpdateServiceTemplateInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateServiceTemplateInput");
@@ -10976,6 +13670,14 @@ impl crate::json::FromJson for UpdateServiceTemplateOutput {
         Self {
             service_template: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateServiceTemplateOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceTemplate", &self.service_template);
+        o.into_value()
     }
 }
 
@@ -11038,6 +13740,26 @@ impl crate::json::FromJson for UpdateServiceTemplateVersionInput {
     }
 }
 
+impl crate::json::ToJson for UpdateServiceTemplateVersionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "compatibleEnvironmentTemplates",
+            &self.compatible_environment_templates,
+        );
+        o.opt("description", &self.description);
+        o.req("majorVersion", &self.major_version);
+        o.req("minorVersion", &self.minor_version);
+        o.opt("status", &self.status);
+        o.opt(
+            "supportedComponentSources",
+            &self.supported_component_sources,
+        );
+        o.req("templateName", &self.template_name);
+        o.into_value()
+    }
+}
+
 impl std::fmt::Debug for UpdateServiceTemplateVersionInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UpdateServiceTemplateVersionInput");
@@ -11078,6 +13800,14 @@ impl crate::json::FromJson for UpdateServiceTemplateVersionOutput {
         Self {
             service_template_version: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateServiceTemplateVersionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("serviceTemplateVersion", &self.service_template_version);
+        o.into_value()
     }
 }
 
@@ -11128,6 +13858,19 @@ impl crate::json::FromJson for UpdateTemplateSyncConfigInput {
     }
 }
 
+impl crate::json::ToJson for UpdateTemplateSyncConfigInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("branch", &self.branch);
+        o.req("repositoryName", &self.repository_name);
+        o.req("repositoryProvider", &self.repository_provider);
+        o.opt("subdirectory", &self.subdirectory);
+        o.req("templateName", &self.template_name);
+        o.req("templateType", &self.template_type);
+        o.into_value()
+    }
+}
+
 /// The `UpdateTemplateSyncConfigOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateTemplateSyncConfigOutput {
@@ -11155,6 +13898,14 @@ impl crate::json::FromJson for UpdateTemplateSyncConfigOutput {
     }
 }
 
+impl crate::json::ToJson for UpdateTemplateSyncConfigOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("templateSyncConfig", &self.template_sync_config);
+        o.into_value()
+    }
+}
+
 /// The `ValidationException` structure.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ValidationException {
@@ -11175,6 +13926,14 @@ impl crate::json::FromJson for ValidationException {
         Self {
             message: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ValidationException {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("message", &self.message);
+        o.into_value()
     }
 }
 

@@ -56,6 +56,16 @@ impl crate::json::FromJson for AcceptPortfolioShareInput {
     }
 }
 
+impl crate::json::ToJson for AcceptPortfolioShareInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.opt("PortfolioShareType", &self.portfolio_share_type);
+        o.into_value()
+    }
+}
+
 /// The `AcceptPortfolioShareOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AcceptPortfolioShareOutput {}
@@ -69,6 +79,13 @@ impl crate::json::FromJson for AcceptPortfolioShareOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for AcceptPortfolioShareOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -96,6 +113,15 @@ impl crate::json::FromJson for AccessLevelFilter {
             key: None,
             value: None,
         }
+    }
+}
+
+impl crate::json::ToJson for AccessLevelFilter {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Key", &self.key);
+        o.opt("Value", &self.value);
+        o.into_value()
     }
 }
 
@@ -166,6 +192,12 @@ impl crate::json::FromJson for AccessLevelFilterKey {
     }
 }
 
+impl crate::json::ToJson for AccessLevelFilterKey {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `AccessStatus` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AccessStatus {
@@ -233,6 +265,12 @@ impl crate::json::FromJson for AccessStatus {
     }
 }
 
+impl crate::json::ToJson for AccessStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `AssociateBudgetWithResourceInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociateBudgetWithResourceInput {
@@ -260,6 +298,15 @@ impl crate::json::FromJson for AssociateBudgetWithResourceInput {
     }
 }
 
+impl crate::json::ToJson for AssociateBudgetWithResourceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("BudgetName", &self.budget_name);
+        o.req("ResourceId", &self.resource_id);
+        o.into_value()
+    }
+}
+
 /// The `AssociateBudgetWithResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociateBudgetWithResourceOutput {}
@@ -273,6 +320,13 @@ impl crate::json::FromJson for AssociateBudgetWithResourceOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for AssociateBudgetWithResourceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -315,6 +369,17 @@ impl crate::json::FromJson for AssociatePrincipalWithPortfolioInput {
     }
 }
 
+impl crate::json::ToJson for AssociatePrincipalWithPortfolioInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.req("PrincipalARN", &self.principal_arn);
+        o.req("PrincipalType", &self.principal_type);
+        o.into_value()
+    }
+}
+
 /// The `AssociatePrincipalWithPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociatePrincipalWithPortfolioOutput {}
@@ -328,6 +393,13 @@ impl crate::json::FromJson for AssociatePrincipalWithPortfolioOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for AssociatePrincipalWithPortfolioOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -374,6 +446,17 @@ impl crate::json::FromJson for AssociateProductWithPortfolioInput {
     }
 }
 
+impl crate::json::ToJson for AssociateProductWithPortfolioInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ProductId", &self.product_id);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.opt("SourcePortfolioId", &self.source_portfolio_id);
+        o.into_value()
+    }
+}
+
 /// The `AssociateProductWithPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociateProductWithPortfolioOutput {}
@@ -387,6 +470,13 @@ impl crate::json::FromJson for AssociateProductWithPortfolioOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for AssociateProductWithPortfolioOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -437,6 +527,18 @@ impl crate::json::FromJson for AssociateServiceActionWithProvisioningArtifactInp
     }
 }
 
+impl crate::json::ToJson for AssociateServiceActionWithProvisioningArtifactInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("ProductId", &self.product_id);
+        o.req("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.req("ServiceActionId", &self.service_action_id);
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `AssociateServiceActionWithProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociateServiceActionWithProvisioningArtifactOutput {}
@@ -450,6 +552,13 @@ impl crate::json::FromJson for AssociateServiceActionWithProvisioningArtifactOut
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for AssociateServiceActionWithProvisioningArtifactOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -480,6 +589,15 @@ impl crate::json::FromJson for AssociateTagOptionWithResourceInput {
     }
 }
 
+impl crate::json::ToJson for AssociateTagOptionWithResourceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("ResourceId", &self.resource_id);
+        o.req("TagOptionId", &self.tag_option_id);
+        o.into_value()
+    }
+}
+
 /// The `AssociateTagOptionWithResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct AssociateTagOptionWithResourceOutput {}
@@ -493,6 +611,13 @@ impl crate::json::FromJson for AssociateTagOptionWithResourceOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for AssociateTagOptionWithResourceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -527,6 +652,18 @@ impl crate::json::FromJson for BatchAssociateServiceActionWithProvisioningArtifa
     }
 }
 
+impl crate::json::ToJson for BatchAssociateServiceActionWithProvisioningArtifactInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req(
+            "ServiceActionAssociations",
+            &self.service_action_associations,
+        );
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.into_value()
+    }
+}
+
 /// The `BatchAssociateServiceActionWithProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct BatchAssociateServiceActionWithProvisioningArtifactOutput {
@@ -551,6 +688,17 @@ impl crate::json::FromJson for BatchAssociateServiceActionWithProvisioningArtifa
         Self {
             failed_service_action_associations: None,
         }
+    }
+}
+
+impl crate::json::ToJson for BatchAssociateServiceActionWithProvisioningArtifactOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "FailedServiceActionAssociations",
+            &self.failed_service_action_associations,
+        );
+        o.into_value()
     }
 }
 
@@ -585,6 +733,18 @@ impl crate::json::FromJson for BatchDisassociateServiceActionFromProvisioningArt
     }
 }
 
+impl crate::json::ToJson for BatchDisassociateServiceActionFromProvisioningArtifactInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req(
+            "ServiceActionAssociations",
+            &self.service_action_associations,
+        );
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.into_value()
+    }
+}
+
 /// The `BatchDisassociateServiceActionFromProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct BatchDisassociateServiceActionFromProvisioningArtifactOutput {
@@ -612,6 +772,17 @@ impl crate::json::FromJson for BatchDisassociateServiceActionFromProvisioningArt
     }
 }
 
+impl crate::json::ToJson for BatchDisassociateServiceActionFromProvisioningArtifactOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "FailedServiceActionAssociations",
+            &self.failed_service_action_associations,
+        );
+        o.into_value()
+    }
+}
+
 /// The `BudgetDetail` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct BudgetDetail {
@@ -634,6 +805,14 @@ impl crate::json::FromJson for BudgetDetail {
 
     fn empty() -> Self {
         Self { budget_name: None }
+    }
+}
+
+impl crate::json::ToJson for BudgetDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("BudgetName", &self.budget_name);
+        o.into_value()
     }
 }
 
@@ -704,6 +883,12 @@ impl crate::json::FromJson for ChangeAction {
     }
 }
 
+impl crate::json::ToJson for ChangeAction {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `CloudWatchDashboard` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CloudWatchDashboard {
@@ -722,6 +907,14 @@ impl crate::json::FromJson for CloudWatchDashboard {
 
     fn empty() -> Self {
         Self { name: None }
+    }
+}
+
+impl crate::json::ToJson for CloudWatchDashboard {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Name", &self.name);
+        o.into_value()
     }
 }
 
@@ -757,6 +950,17 @@ impl crate::json::FromJson for CodeStarParameters {
             branch: crate::json::FromJson::empty(),
             artifact_path: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for CodeStarParameters {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("ConnectionArn", &self.connection_arn);
+        o.req("Repository", &self.repository);
+        o.req("Branch", &self.branch);
+        o.req("ArtifactPath", &self.artifact_path);
+        o.into_value()
     }
 }
 
@@ -815,6 +1019,19 @@ impl crate::json::FromJson for ConstraintDetail {
     }
 }
 
+impl crate::json::ToJson for ConstraintDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ConstraintId", &self.constraint_id);
+        o.opt("Type", &self.r#type);
+        o.opt("Description", &self.description);
+        o.opt("Owner", &self.owner);
+        o.opt("ProductId", &self.product_id);
+        o.opt("PortfolioId", &self.portfolio_id);
+        o.into_value()
+    }
+}
+
 /// The `ConstraintSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ConstraintSummary {
@@ -843,6 +1060,15 @@ impl crate::json::FromJson for ConstraintSummary {
             r#type: None,
             description: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ConstraintSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Type", &self.r#type);
+        o.opt("Description", &self.description);
+        o.into_value()
     }
 }
 
@@ -902,6 +1128,12 @@ impl crate::json::FromJson for CopyOption {
 
     fn empty() -> Self {
         Self::Unknown(String::new())
+    }
+}
+
+impl crate::json::ToJson for CopyOption {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
     }
 }
 
@@ -974,6 +1206,23 @@ impl crate::json::FromJson for CopyProductInput {
     }
 }
 
+impl crate::json::ToJson for CopyProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("SourceProductArn", &self.source_product_arn);
+        o.opt("TargetProductId", &self.target_product_id);
+        o.opt("TargetProductName", &self.target_product_name);
+        o.opt(
+            "SourceProvisioningArtifactIdentifiers",
+            &self.source_provisioning_artifact_identifiers,
+        );
+        o.opt("CopyOptions", &self.copy_options);
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `CopyProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CopyProductOutput {
@@ -998,6 +1247,14 @@ impl crate::json::FromJson for CopyProductOutput {
         Self {
             copy_product_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for CopyProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("CopyProductToken", &self.copy_product_token);
+        o.into_value()
     }
 }
 
@@ -1068,6 +1325,12 @@ impl crate::json::FromJson for CopyProductStatus {
     }
 }
 
+impl crate::json::ToJson for CopyProductStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `CreateConstraintInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateConstraintInput {
@@ -1123,6 +1386,20 @@ impl crate::json::FromJson for CreateConstraintInput {
     }
 }
 
+impl crate::json::ToJson for CreateConstraintInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.req("ProductId", &self.product_id);
+        o.req("Parameters", &self.parameters);
+        o.req("Type", &self.r#type);
+        o.opt("Description", &self.description);
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `CreateConstraintOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateConstraintOutput {
@@ -1159,6 +1436,16 @@ impl crate::json::FromJson for CreateConstraintOutput {
             constraint_parameters: None,
             status: None,
         }
+    }
+}
+
+impl crate::json::ToJson for CreateConstraintOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ConstraintDetail", &self.constraint_detail);
+        o.opt("ConstraintParameters", &self.constraint_parameters);
+        o.opt("Status", &self.status);
+        o.into_value()
     }
 }
 
@@ -1213,6 +1500,19 @@ impl crate::json::FromJson for CreatePortfolioInput {
     }
 }
 
+impl crate::json::ToJson for CreatePortfolioInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("DisplayName", &self.display_name);
+        o.opt("Description", &self.description);
+        o.req("ProviderName", &self.provider_name);
+        o.opt("Tags", &self.tags);
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `CreatePortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreatePortfolioOutput {
@@ -1241,6 +1541,15 @@ impl crate::json::FromJson for CreatePortfolioOutput {
             portfolio_detail: None,
             tags: None,
         }
+    }
+}
+
+impl crate::json::ToJson for CreatePortfolioOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PortfolioDetail", &self.portfolio_detail);
+        o.opt("Tags", &self.tags);
+        o.into_value()
     }
 }
 
@@ -1303,6 +1612,19 @@ impl crate::json::FromJson for CreatePortfolioShareInput {
     }
 }
 
+impl crate::json::ToJson for CreatePortfolioShareInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.opt("AccountId", &self.account_id);
+        o.opt("OrganizationNode", &self.organization_node);
+        o.opt("ShareTagOptions", &self.share_tag_options);
+        o.opt("SharePrincipals", &self.share_principals);
+        o.into_value()
+    }
+}
+
 /// The `CreatePortfolioShareOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreatePortfolioShareOutput {
@@ -1327,6 +1649,14 @@ impl crate::json::FromJson for CreatePortfolioShareOutput {
         Self {
             portfolio_share_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for CreatePortfolioShareOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PortfolioShareToken", &self.portfolio_share_token);
+        o.into_value()
     }
 }
 
@@ -1433,6 +1763,29 @@ impl crate::json::FromJson for CreateProductInput {
     }
 }
 
+impl crate::json::ToJson for CreateProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("Name", &self.name);
+        o.req("Owner", &self.owner);
+        o.opt("Description", &self.description);
+        o.opt("Distributor", &self.distributor);
+        o.opt("SupportDescription", &self.support_description);
+        o.opt("SupportEmail", &self.support_email);
+        o.opt("SupportUrl", &self.support_url);
+        o.req("ProductType", &self.product_type);
+        o.opt("Tags", &self.tags);
+        o.opt(
+            "ProvisioningArtifactParameters",
+            &self.provisioning_artifact_parameters,
+        );
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.opt("SourceConnection", &self.source_connection);
+        o.into_value()
+    }
+}
+
 /// The `CreateProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateProductOutput {
@@ -1469,6 +1822,19 @@ impl crate::json::FromJson for CreateProductOutput {
             provisioning_artifact_detail: None,
             tags: None,
         }
+    }
+}
+
+impl crate::json::ToJson for CreateProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProductViewDetail", &self.product_view_detail);
+        o.opt(
+            "ProvisioningArtifactDetail",
+            &self.provisioning_artifact_detail,
+        );
+        o.opt("Tags", &self.tags);
+        o.into_value()
     }
 }
 
@@ -1547,6 +1913,24 @@ impl crate::json::FromJson for CreateProvisionedProductPlanInput {
     }
 }
 
+impl crate::json::ToJson for CreateProvisionedProductPlanInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PlanName", &self.plan_name);
+        o.req("PlanType", &self.plan_type);
+        o.opt("NotificationArns", &self.notification_arns);
+        o.opt("PathId", &self.path_id);
+        o.req("ProductId", &self.product_id);
+        o.req("ProvisionedProductName", &self.provisioned_product_name);
+        o.req("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("ProvisioningParameters", &self.provisioning_parameters);
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.opt("Tags", &self.tags);
+        o.into_value()
+    }
+}
+
 /// The `CreateProvisionedProductPlanOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateProvisionedProductPlanOutput {
@@ -1598,6 +1982,18 @@ impl crate::json::FromJson for CreateProvisionedProductPlanOutput {
     }
 }
 
+impl crate::json::ToJson for CreateProvisionedProductPlanOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PlanName", &self.plan_name);
+        o.opt("PlanId", &self.plan_id);
+        o.opt("ProvisionProductId", &self.provision_product_id);
+        o.opt("ProvisionedProductName", &self.provisioned_product_name);
+        o.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.into_value()
+    }
+}
+
 /// The `CreateProvisioningArtifactInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateProvisioningArtifactInput {
@@ -1637,6 +2033,17 @@ impl crate::json::FromJson for CreateProvisioningArtifactInput {
     }
 }
 
+impl crate::json::ToJson for CreateProvisioningArtifactInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ProductId", &self.product_id);
+        o.req("Parameters", &self.parameters);
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `CreateProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateProvisioningArtifactOutput {
@@ -1669,6 +2076,19 @@ impl crate::json::FromJson for CreateProvisioningArtifactOutput {
             info: None,
             status: None,
         }
+    }
+}
+
+impl crate::json::ToJson for CreateProvisioningArtifactOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "ProvisioningArtifactDetail",
+            &self.provisioning_artifact_detail,
+        );
+        o.opt("Info", &self.info);
+        o.opt("Status", &self.status);
+        o.into_value()
     }
 }
 
@@ -1723,6 +2143,19 @@ impl crate::json::FromJson for CreateServiceActionInput {
     }
 }
 
+impl crate::json::ToJson for CreateServiceActionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("Name", &self.name);
+        o.req("DefinitionType", &self.definition_type);
+        o.req("Definition", &self.definition);
+        o.opt("Description", &self.description);
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `CreateServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateServiceActionOutput {
@@ -1747,6 +2180,14 @@ impl crate::json::FromJson for CreateServiceActionOutput {
         Self {
             service_action_detail: None,
         }
+    }
+}
+
+impl crate::json::ToJson for CreateServiceActionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ServiceActionDetail", &self.service_action_detail);
+        o.into_value()
     }
 }
 
@@ -1777,6 +2218,15 @@ impl crate::json::FromJson for CreateTagOptionInput {
     }
 }
 
+impl crate::json::ToJson for CreateTagOptionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("Key", &self.key);
+        o.req("Value", &self.value);
+        o.into_value()
+    }
+}
+
 /// The `CreateTagOptionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct CreateTagOptionOutput {
@@ -1801,6 +2251,14 @@ impl crate::json::FromJson for CreateTagOptionOutput {
         Self {
             tag_option_detail: None,
         }
+    }
+}
+
+impl crate::json::ToJson for CreateTagOptionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("TagOptionDetail", &self.tag_option_detail);
+        o.into_value()
     }
 }
 
@@ -1835,6 +2293,15 @@ impl crate::json::FromJson for DeleteConstraintInput {
     }
 }
 
+impl crate::json::ToJson for DeleteConstraintInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("Id", &self.id);
+        o.into_value()
+    }
+}
+
 /// The `DeleteConstraintOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteConstraintOutput {}
@@ -1848,6 +2315,13 @@ impl crate::json::FromJson for DeleteConstraintOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DeleteConstraintOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -1882,6 +2356,15 @@ impl crate::json::FromJson for DeletePortfolioInput {
     }
 }
 
+impl crate::json::ToJson for DeletePortfolioInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("Id", &self.id);
+        o.into_value()
+    }
+}
+
 /// The `DeletePortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeletePortfolioOutput {}
@@ -1895,6 +2378,13 @@ impl crate::json::FromJson for DeletePortfolioOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DeletePortfolioOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -1941,6 +2431,17 @@ impl crate::json::FromJson for DeletePortfolioShareInput {
     }
 }
 
+impl crate::json::ToJson for DeletePortfolioShareInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.opt("AccountId", &self.account_id);
+        o.opt("OrganizationNode", &self.organization_node);
+        o.into_value()
+    }
+}
+
 /// The `DeletePortfolioShareOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeletePortfolioShareOutput {
@@ -1965,6 +2466,14 @@ impl crate::json::FromJson for DeletePortfolioShareOutput {
         Self {
             portfolio_share_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DeletePortfolioShareOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PortfolioShareToken", &self.portfolio_share_token);
+        o.into_value()
     }
 }
 
@@ -1999,6 +2508,15 @@ impl crate::json::FromJson for DeleteProductInput {
     }
 }
 
+impl crate::json::ToJson for DeleteProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("Id", &self.id);
+        o.into_value()
+    }
+}
+
 /// The `DeleteProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteProductOutput {}
@@ -2012,6 +2530,13 @@ impl crate::json::FromJson for DeleteProductOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DeleteProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -2054,6 +2579,16 @@ impl crate::json::FromJson for DeleteProvisionedProductPlanInput {
     }
 }
 
+impl crate::json::ToJson for DeleteProvisionedProductPlanInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PlanId", &self.plan_id);
+        o.opt("IgnoreErrors", &self.ignore_errors);
+        o.into_value()
+    }
+}
+
 /// The `DeleteProvisionedProductPlanOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteProvisionedProductPlanOutput {}
@@ -2067,6 +2602,13 @@ impl crate::json::FromJson for DeleteProvisionedProductPlanOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DeleteProvisionedProductPlanOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -2105,6 +2647,16 @@ impl crate::json::FromJson for DeleteProvisioningArtifactInput {
     }
 }
 
+impl crate::json::ToJson for DeleteProvisioningArtifactInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ProductId", &self.product_id);
+        o.req("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.into_value()
+    }
+}
+
 /// The `DeleteProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteProvisioningArtifactOutput {}
@@ -2118,6 +2670,13 @@ impl crate::json::FromJson for DeleteProvisioningArtifactOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DeleteProvisioningArtifactOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -2160,6 +2719,16 @@ impl crate::json::FromJson for DeleteServiceActionInput {
     }
 }
 
+impl crate::json::ToJson for DeleteServiceActionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("Id", &self.id);
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `DeleteServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteServiceActionOutput {}
@@ -2173,6 +2742,13 @@ impl crate::json::FromJson for DeleteServiceActionOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DeleteServiceActionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -2197,6 +2773,14 @@ impl crate::json::FromJson for DeleteTagOptionInput {
     }
 }
 
+impl crate::json::ToJson for DeleteTagOptionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("Id", &self.id);
+        o.into_value()
+    }
+}
+
 /// The `DeleteTagOptionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DeleteTagOptionOutput {}
@@ -2210,6 +2794,13 @@ impl crate::json::FromJson for DeleteTagOptionOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DeleteTagOptionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -2241,6 +2832,15 @@ impl crate::json::FromJson for DescribeConstraintInput {
             accept_language: None,
             id: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeConstraintInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("Id", &self.id);
+        o.into_value()
     }
 }
 
@@ -2283,6 +2883,16 @@ impl crate::json::FromJson for DescribeConstraintOutput {
     }
 }
 
+impl crate::json::ToJson for DescribeConstraintOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ConstraintDetail", &self.constraint_detail);
+        o.opt("ConstraintParameters", &self.constraint_parameters);
+        o.opt("Status", &self.status);
+        o.into_value()
+    }
+}
+
 /// The `DescribeCopyProductStatusInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeCopyProductStatusInput {
@@ -2311,6 +2921,15 @@ impl crate::json::FromJson for DescribeCopyProductStatusInput {
             accept_language: None,
             copy_product_token: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeCopyProductStatusInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("CopyProductToken", &self.copy_product_token);
+        o.into_value()
     }
 }
 
@@ -2357,6 +2976,16 @@ impl crate::json::FromJson for DescribeCopyProductStatusOutput {
     }
 }
 
+impl crate::json::ToJson for DescribeCopyProductStatusOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("CopyProductStatus", &self.copy_product_status);
+        o.opt("TargetProductId", &self.target_product_id);
+        o.opt("StatusDetail", &self.status_detail);
+        o.into_value()
+    }
+}
+
 /// The `DescribePortfolioInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribePortfolioInput {
@@ -2385,6 +3014,15 @@ impl crate::json::FromJson for DescribePortfolioInput {
             accept_language: None,
             id: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DescribePortfolioInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("Id", &self.id);
+        o.into_value()
     }
 }
 
@@ -2431,6 +3069,17 @@ impl crate::json::FromJson for DescribePortfolioOutput {
     }
 }
 
+impl crate::json::ToJson for DescribePortfolioOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PortfolioDetail", &self.portfolio_detail);
+        o.opt("Tags", &self.tags);
+        o.opt("TagOptions", &self.tag_options);
+        o.opt("Budgets", &self.budgets);
+        o.into_value()
+    }
+}
+
 /// The `DescribePortfolioShareStatusInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribePortfolioShareStatusInput {
@@ -2451,6 +3100,14 @@ impl crate::json::FromJson for DescribePortfolioShareStatusInput {
         Self {
             portfolio_share_token: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DescribePortfolioShareStatusInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("PortfolioShareToken", &self.portfolio_share_token);
+        o.into_value()
     }
 }
 
@@ -2506,6 +3163,18 @@ impl crate::json::FromJson for DescribePortfolioShareStatusOutput {
             status: None,
             share_details: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DescribePortfolioShareStatusOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PortfolioShareToken", &self.portfolio_share_token);
+        o.opt("PortfolioId", &self.portfolio_id);
+        o.opt("OrganizationNodeValue", &self.organization_node_value);
+        o.opt("Status", &self.status);
+        o.opt("ShareDetails", &self.share_details);
+        o.into_value()
     }
 }
 
@@ -2585,6 +3254,12 @@ impl crate::json::FromJson for DescribePortfolioShareType {
     }
 }
 
+impl crate::json::ToJson for DescribePortfolioShareType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `DescribePortfolioSharesInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DescribePortfolioSharesInput {
@@ -2620,6 +3295,17 @@ impl crate::json::FromJson for DescribePortfolioSharesInput {
     }
 }
 
+impl crate::json::ToJson for DescribePortfolioSharesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("PortfolioId", &self.portfolio_id);
+        o.req("Type", &self.r#type);
+        o.opt("PageToken", &self.page_token);
+        o.opt("PageSize", &self.page_size);
+        o.into_value()
+    }
+}
+
 /// The `DescribePortfolioSharesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribePortfolioSharesOutput {
@@ -2652,6 +3338,15 @@ impl crate::json::FromJson for DescribePortfolioSharesOutput {
             next_page_token: None,
             portfolio_share_details: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DescribePortfolioSharesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("NextPageToken", &self.next_page_token);
+        o.opt("PortfolioShareDetails", &self.portfolio_share_details);
+        o.into_value()
     }
 }
 
@@ -2695,6 +3390,17 @@ impl crate::json::FromJson for DescribeProductAsAdminInput {
             name: None,
             source_portfolio_id: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeProductAsAdminInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("Id", &self.id);
+        o.opt("Name", &self.name);
+        o.opt("SourcePortfolioId", &self.source_portfolio_id);
+        o.into_value()
     }
 }
 
@@ -2749,6 +3455,21 @@ impl crate::json::FromJson for DescribeProductAsAdminOutput {
     }
 }
 
+impl crate::json::ToJson for DescribeProductAsAdminOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProductViewDetail", &self.product_view_detail);
+        o.opt(
+            "ProvisioningArtifactSummaries",
+            &self.provisioning_artifact_summaries,
+        );
+        o.opt("Tags", &self.tags);
+        o.opt("TagOptions", &self.tag_options);
+        o.opt("Budgets", &self.budgets);
+        o.into_value()
+    }
+}
+
 /// The `DescribeProductInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeProductInput {
@@ -2781,6 +3502,16 @@ impl crate::json::FromJson for DescribeProductInput {
             id: None,
             name: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("Id", &self.id);
+        o.opt("Name", &self.name);
+        o.into_value()
     }
 }
 
@@ -2831,6 +3562,17 @@ impl crate::json::FromJson for DescribeProductOutput {
     }
 }
 
+impl crate::json::ToJson for DescribeProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProductViewSummary", &self.product_view_summary);
+        o.opt("ProvisioningArtifacts", &self.provisioning_artifacts);
+        o.opt("Budgets", &self.budgets);
+        o.opt("LaunchPaths", &self.launch_paths);
+        o.into_value()
+    }
+}
+
 /// The `DescribeProductViewInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeProductViewInput {
@@ -2859,6 +3601,15 @@ impl crate::json::FromJson for DescribeProductViewInput {
             accept_language: None,
             id: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeProductViewInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("Id", &self.id);
+        o.into_value()
     }
 }
 
@@ -2897,6 +3648,15 @@ impl crate::json::FromJson for DescribeProductViewOutput {
     }
 }
 
+impl crate::json::ToJson for DescribeProductViewOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProductViewSummary", &self.product_view_summary);
+        o.opt("ProvisioningArtifacts", &self.provisioning_artifacts);
+        o.into_value()
+    }
+}
+
 /// The `DescribeProvisionedProductInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeProvisionedProductInput {
@@ -2932,6 +3692,16 @@ impl crate::json::FromJson for DescribeProvisionedProductInput {
     }
 }
 
+impl crate::json::ToJson for DescribeProvisionedProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("Id", &self.id);
+        o.opt("Name", &self.name);
+        o.into_value()
+    }
+}
+
 /// The `DescribeProvisionedProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeProvisionedProductOutput {
@@ -2964,6 +3734,15 @@ impl crate::json::FromJson for DescribeProvisionedProductOutput {
             provisioned_product_detail: None,
             cloud_watch_dashboards: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeProvisionedProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProvisionedProductDetail", &self.provisioned_product_detail);
+        o.opt("CloudWatchDashboards", &self.cloud_watch_dashboards);
+        o.into_value()
     }
 }
 
@@ -3003,6 +3782,17 @@ impl crate::json::FromJson for DescribeProvisionedProductPlanInput {
             page_size: None,
             page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeProvisionedProductPlanInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PlanId", &self.plan_id);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
     }
 }
 
@@ -3046,6 +3836,19 @@ impl crate::json::FromJson for DescribeProvisionedProductPlanOutput {
             resource_changes: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeProvisionedProductPlanOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "ProvisionedProductPlanDetails",
+            &self.provisioned_product_plan_details,
+        );
+        o.opt("ResourceChanges", &self.resource_changes);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -3117,6 +3920,23 @@ impl crate::json::FromJson for DescribeProvisioningArtifactInput {
     }
 }
 
+impl crate::json::ToJson for DescribeProvisioningArtifactInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("ProductId", &self.product_id);
+        o.opt("ProvisioningArtifactName", &self.provisioning_artifact_name);
+        o.opt("ProductName", &self.product_name);
+        o.opt("Verbose", &self.verbose);
+        o.opt(
+            "IncludeProvisioningArtifactParameters",
+            &self.include_provisioning_artifact_parameters,
+        );
+        o.into_value()
+    }
+}
+
 /// The `DescribeProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeProvisioningArtifactOutput {
@@ -3157,6 +3977,23 @@ impl crate::json::FromJson for DescribeProvisioningArtifactOutput {
             status: None,
             provisioning_artifact_parameters: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeProvisioningArtifactOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "ProvisioningArtifactDetail",
+            &self.provisioning_artifact_detail,
+        );
+        o.opt("Info", &self.info);
+        o.opt("Status", &self.status);
+        o.opt(
+            "ProvisioningArtifactParameters",
+            &self.provisioning_artifact_parameters,
+        );
+        o.into_value()
     }
 }
 
@@ -3220,6 +4057,20 @@ impl crate::json::FromJson for DescribeProvisioningParametersInput {
             path_id: None,
             path_name: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeProvisioningParametersInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("ProductId", &self.product_id);
+        o.opt("ProductName", &self.product_name);
+        o.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("ProvisioningArtifactName", &self.provisioning_artifact_name);
+        o.opt("PathId", &self.path_id);
+        o.opt("PathName", &self.path_name);
+        o.into_value()
     }
 }
 
@@ -3298,6 +4149,32 @@ impl crate::json::FromJson for DescribeProvisioningParametersOutput {
     }
 }
 
+impl crate::json::ToJson for DescribeProvisioningParametersOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "ProvisioningArtifactParameters",
+            &self.provisioning_artifact_parameters,
+        );
+        o.opt("ConstraintSummaries", &self.constraint_summaries);
+        o.opt("UsageInstructions", &self.usage_instructions);
+        o.opt("TagOptions", &self.tag_options);
+        o.opt(
+            "ProvisioningArtifactPreferences",
+            &self.provisioning_artifact_preferences,
+        );
+        o.opt(
+            "ProvisioningArtifactOutputs",
+            &self.provisioning_artifact_outputs,
+        );
+        o.opt(
+            "ProvisioningArtifactOutputKeys",
+            &self.provisioning_artifact_output_keys,
+        );
+        o.into_value()
+    }
+}
+
 /// The `DescribeRecordInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeRecordInput {
@@ -3334,6 +4211,17 @@ impl crate::json::FromJson for DescribeRecordInput {
             page_token: None,
             page_size: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeRecordInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("Id", &self.id);
+        o.opt("PageToken", &self.page_token);
+        o.opt("PageSize", &self.page_size);
+        o.into_value()
     }
 }
 
@@ -3380,6 +4268,16 @@ impl crate::json::FromJson for DescribeRecordOutput {
     }
 }
 
+impl crate::json::ToJson for DescribeRecordOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("RecordDetail", &self.record_detail);
+        o.opt("RecordOutputs", &self.record_outputs);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
+    }
+}
+
 /// The `DescribeServiceActionExecutionParametersInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeServiceActionExecutionParametersInput {
@@ -3415,6 +4313,16 @@ impl crate::json::FromJson for DescribeServiceActionExecutionParametersInput {
     }
 }
 
+impl crate::json::ToJson for DescribeServiceActionExecutionParametersInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("ProvisionedProductId", &self.provisioned_product_id);
+        o.req("ServiceActionId", &self.service_action_id);
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.into_value()
+    }
+}
+
 /// The `DescribeServiceActionExecutionParametersOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeServiceActionExecutionParametersOutput {
@@ -3439,6 +4347,14 @@ impl crate::json::FromJson for DescribeServiceActionExecutionParametersOutput {
         Self {
             service_action_parameters: None,
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeServiceActionExecutionParametersOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ServiceActionParameters", &self.service_action_parameters);
+        o.into_value()
     }
 }
 
@@ -3473,6 +4389,15 @@ impl crate::json::FromJson for DescribeServiceActionInput {
     }
 }
 
+impl crate::json::ToJson for DescribeServiceActionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("Id", &self.id);
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.into_value()
+    }
+}
+
 /// The `DescribeServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeServiceActionOutput {
@@ -3500,6 +4425,14 @@ impl crate::json::FromJson for DescribeServiceActionOutput {
     }
 }
 
+impl crate::json::ToJson for DescribeServiceActionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ServiceActionDetail", &self.service_action_detail);
+        o.into_value()
+    }
+}
+
 /// The `DescribeTagOptionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DescribeTagOptionInput {
@@ -3518,6 +4451,14 @@ impl crate::json::FromJson for DescribeTagOptionInput {
         Self {
             id: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for DescribeTagOptionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("Id", &self.id);
+        o.into_value()
     }
 }
 
@@ -3548,6 +4489,14 @@ impl crate::json::FromJson for DescribeTagOptionOutput {
     }
 }
 
+impl crate::json::ToJson for DescribeTagOptionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("TagOptionDetail", &self.tag_option_detail);
+        o.into_value()
+    }
+}
+
 /// The `DisableAWSOrganizationsAccessInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisableAWSOrganizationsAccessInput {}
@@ -3564,6 +4513,13 @@ impl crate::json::FromJson for DisableAWSOrganizationsAccessInput {
     }
 }
 
+impl crate::json::ToJson for DisableAWSOrganizationsAccessInput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
+    }
+}
+
 /// The `DisableAWSOrganizationsAccessOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisableAWSOrganizationsAccessOutput {}
@@ -3577,6 +4533,13 @@ impl crate::json::FromJson for DisableAWSOrganizationsAccessOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DisableAWSOrganizationsAccessOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -3607,6 +4570,15 @@ impl crate::json::FromJson for DisassociateBudgetFromResourceInput {
     }
 }
 
+impl crate::json::ToJson for DisassociateBudgetFromResourceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("BudgetName", &self.budget_name);
+        o.req("ResourceId", &self.resource_id);
+        o.into_value()
+    }
+}
+
 /// The `DisassociateBudgetFromResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisassociateBudgetFromResourceOutput {}
@@ -3620,6 +4592,13 @@ impl crate::json::FromJson for DisassociateBudgetFromResourceOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DisassociateBudgetFromResourceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -3666,6 +4645,17 @@ impl crate::json::FromJson for DisassociatePrincipalFromPortfolioInput {
     }
 }
 
+impl crate::json::ToJson for DisassociatePrincipalFromPortfolioInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.req("PrincipalARN", &self.principal_arn);
+        o.opt("PrincipalType", &self.principal_type);
+        o.into_value()
+    }
+}
+
 /// The `DisassociatePrincipalFromPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisassociatePrincipalFromPortfolioOutput {}
@@ -3679,6 +4669,13 @@ impl crate::json::FromJson for DisassociatePrincipalFromPortfolioOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DisassociatePrincipalFromPortfolioOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -3717,6 +4714,16 @@ impl crate::json::FromJson for DisassociateProductFromPortfolioInput {
     }
 }
 
+impl crate::json::ToJson for DisassociateProductFromPortfolioInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ProductId", &self.product_id);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.into_value()
+    }
+}
+
 /// The `DisassociateProductFromPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisassociateProductFromPortfolioOutput {}
@@ -3730,6 +4737,13 @@ impl crate::json::FromJson for DisassociateProductFromPortfolioOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DisassociateProductFromPortfolioOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -3780,6 +4794,18 @@ impl crate::json::FromJson for DisassociateServiceActionFromProvisioningArtifact
     }
 }
 
+impl crate::json::ToJson for DisassociateServiceActionFromProvisioningArtifactInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("ProductId", &self.product_id);
+        o.req("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.req("ServiceActionId", &self.service_action_id);
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `DisassociateServiceActionFromProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisassociateServiceActionFromProvisioningArtifactOutput {}
@@ -3793,6 +4819,13 @@ impl crate::json::FromJson for DisassociateServiceActionFromProvisioningArtifact
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DisassociateServiceActionFromProvisioningArtifactOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -3823,6 +4856,15 @@ impl crate::json::FromJson for DisassociateTagOptionFromResourceInput {
     }
 }
 
+impl crate::json::ToJson for DisassociateTagOptionFromResourceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("ResourceId", &self.resource_id);
+        o.req("TagOptionId", &self.tag_option_id);
+        o.into_value()
+    }
+}
+
 /// The `DisassociateTagOptionFromResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct DisassociateTagOptionFromResourceOutput {}
@@ -3836,6 +4878,13 @@ impl crate::json::FromJson for DisassociateTagOptionFromResourceOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for DisassociateTagOptionFromResourceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -3855,6 +4904,13 @@ impl crate::json::FromJson for DuplicateResourceException {
     }
 }
 
+impl crate::json::ToJson for DuplicateResourceException {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
+    }
+}
+
 /// The `EnableAWSOrganizationsAccessInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct EnableAWSOrganizationsAccessInput {}
@@ -3871,6 +4927,13 @@ impl crate::json::FromJson for EnableAWSOrganizationsAccessInput {
     }
 }
 
+impl crate::json::ToJson for EnableAWSOrganizationsAccessInput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
+    }
+}
+
 /// The `EnableAWSOrganizationsAccessOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct EnableAWSOrganizationsAccessOutput {}
@@ -3884,6 +4947,13 @@ impl crate::json::FromJson for EnableAWSOrganizationsAccessOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for EnableAWSOrganizationsAccessOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -3905,6 +4975,14 @@ impl crate::json::FromJson for EngineWorkflowResourceIdentifier {
 
     fn empty() -> Self {
         Self { unique_tag: None }
+    }
+}
+
+impl crate::json::ToJson for EngineWorkflowResourceIdentifier {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("UniqueTag", &self.unique_tag);
+        o.into_value()
     }
 }
 
@@ -3971,6 +5049,12 @@ impl crate::json::FromJson for EngineWorkflowStatus {
     }
 }
 
+impl crate::json::ToJson for EngineWorkflowStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `EvaluationType` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EvaluationType {
@@ -4034,6 +5118,12 @@ impl crate::json::FromJson for EvaluationType {
     }
 }
 
+impl crate::json::ToJson for EvaluationType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ExecuteProvisionedProductPlanInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ExecuteProvisionedProductPlanInput {
@@ -4069,6 +5159,16 @@ impl crate::json::FromJson for ExecuteProvisionedProductPlanInput {
     }
 }
 
+impl crate::json::ToJson for ExecuteProvisionedProductPlanInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PlanId", &self.plan_id);
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `ExecuteProvisionedProductPlanOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ExecuteProvisionedProductPlanOutput {
@@ -4093,6 +5193,14 @@ impl crate::json::FromJson for ExecuteProvisionedProductPlanOutput {
         Self {
             record_detail: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ExecuteProvisionedProductPlanOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("RecordDetail", &self.record_detail);
+        o.into_value()
     }
 }
 
@@ -4143,6 +5251,18 @@ impl crate::json::FromJson for ExecuteProvisionedProductServiceActionInput {
     }
 }
 
+impl crate::json::ToJson for ExecuteProvisionedProductServiceActionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("ProvisionedProductId", &self.provisioned_product_id);
+        o.req("ServiceActionId", &self.service_action_id);
+        o.req("ExecuteToken", &self.execute_token);
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("Parameters", &self.parameters);
+        o.into_value()
+    }
+}
+
 /// The `ExecuteProvisionedProductServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ExecuteProvisionedProductServiceActionOutput {
@@ -4167,6 +5287,14 @@ impl crate::json::FromJson for ExecuteProvisionedProductServiceActionOutput {
         Self {
             record_detail: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ExecuteProvisionedProductServiceActionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("RecordDetail", &self.record_detail);
+        o.into_value()
     }
 }
 
@@ -4202,6 +5330,16 @@ impl crate::json::FromJson for ExecutionParameter {
             r#type: None,
             default_values: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ExecutionParameter {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Name", &self.name);
+        o.opt("Type", &self.r#type);
+        o.opt("DefaultValues", &self.default_values);
+        o.into_value()
     }
 }
 
@@ -4256,6 +5394,18 @@ impl crate::json::FromJson for FailedServiceActionAssociation {
     }
 }
 
+impl crate::json::ToJson for FailedServiceActionAssociation {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ServiceActionId", &self.service_action_id);
+        o.opt("ProductId", &self.product_id);
+        o.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("ErrorCode", &self.error_code);
+        o.opt("ErrorMessage", &self.error_message);
+        o.into_value()
+    }
+}
+
 /// The `GetAWSOrganizationsAccessStatusInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetAWSOrganizationsAccessStatusInput {}
@@ -4269,6 +5419,13 @@ impl crate::json::FromJson for GetAWSOrganizationsAccessStatusInput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for GetAWSOrganizationsAccessStatusInput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -4296,6 +5453,14 @@ impl crate::json::FromJson for GetAWSOrganizationsAccessStatusOutput {
         Self {
             access_status: None,
         }
+    }
+}
+
+impl crate::json::ToJson for GetAWSOrganizationsAccessStatusOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AccessStatus", &self.access_status);
+        o.into_value()
     }
 }
 
@@ -4358,6 +5523,19 @@ impl crate::json::FromJson for GetProvisionedProductOutputsInput {
     }
 }
 
+impl crate::json::ToJson for GetProvisionedProductOutputsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("ProvisionedProductId", &self.provisioned_product_id);
+        o.opt("ProvisionedProductName", &self.provisioned_product_name);
+        o.opt("OutputKeys", &self.output_keys);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `GetProvisionedProductOutputsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct GetProvisionedProductOutputsOutput {
@@ -4386,6 +5564,15 @@ impl crate::json::FromJson for GetProvisionedProductOutputsOutput {
             outputs: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for GetProvisionedProductOutputsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Outputs", &self.outputs);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -4436,6 +5623,19 @@ impl crate::json::FromJson for ImportAsProvisionedProductInput {
     }
 }
 
+impl crate::json::ToJson for ImportAsProvisionedProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ProductId", &self.product_id);
+        o.req("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.req("ProvisionedProductName", &self.provisioned_product_name);
+        o.req("PhysicalId", &self.physical_id);
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `ImportAsProvisionedProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ImportAsProvisionedProductOutput {
@@ -4463,6 +5663,14 @@ impl crate::json::FromJson for ImportAsProvisionedProductOutput {
     }
 }
 
+impl crate::json::ToJson for ImportAsProvisionedProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("RecordDetail", &self.record_detail);
+        o.into_value()
+    }
+}
+
 /// The `InvalidParametersException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct InvalidParametersException {}
@@ -4479,6 +5687,13 @@ impl crate::json::FromJson for InvalidParametersException {
     }
 }
 
+impl crate::json::ToJson for InvalidParametersException {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
+    }
+}
+
 /// The `InvalidStateException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct InvalidStateException {}
@@ -4492,6 +5707,13 @@ impl crate::json::FromJson for InvalidStateException {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for InvalidStateException {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -4552,6 +5774,21 @@ impl crate::json::FromJson for LastSync {
             last_successful_sync_time: None,
             last_successful_sync_provisioning_artifact_id: None,
         }
+    }
+}
+
+impl crate::json::ToJson for LastSync {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("LastSyncTime", &self.last_sync_time);
+        o.opt("LastSyncStatus", &self.last_sync_status);
+        o.opt("LastSyncStatusMessage", &self.last_sync_status_message);
+        o.opt("LastSuccessfulSyncTime", &self.last_successful_sync_time);
+        o.opt(
+            "LastSuccessfulSyncProvisioningArtifactId",
+            &self.last_successful_sync_provisioning_artifact_id,
+        );
+        o.into_value()
     }
 }
 
@@ -4618,6 +5855,12 @@ impl crate::json::FromJson for LastSyncStatus {
     }
 }
 
+impl crate::json::ToJson for LastSyncStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `LaunchPath` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct LaunchPath {
@@ -4642,6 +5885,15 @@ impl crate::json::FromJson for LaunchPath {
             id: None,
             name: None,
         }
+    }
+}
+
+impl crate::json::ToJson for LaunchPath {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Id", &self.id);
+        o.opt("Name", &self.name);
+        o.into_value()
     }
 }
 
@@ -4684,6 +5936,17 @@ impl crate::json::FromJson for LaunchPathSummary {
     }
 }
 
+impl crate::json::ToJson for LaunchPathSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Id", &self.id);
+        o.opt("ConstraintSummaries", &self.constraint_summaries);
+        o.opt("Tags", &self.tags);
+        o.opt("Name", &self.name);
+        o.into_value()
+    }
+}
+
 /// The `LimitExceededException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct LimitExceededException {}
@@ -4697,6 +5960,13 @@ impl crate::json::FromJson for LimitExceededException {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for LimitExceededException {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -4743,6 +6013,17 @@ impl crate::json::FromJson for ListAcceptedPortfolioSharesInput {
     }
 }
 
+impl crate::json::ToJson for ListAcceptedPortfolioSharesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("PageToken", &self.page_token);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PortfolioShareType", &self.portfolio_share_type);
+        o.into_value()
+    }
+}
+
 /// The `ListAcceptedPortfolioSharesOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListAcceptedPortfolioSharesOutput {
@@ -4775,6 +6056,15 @@ impl crate::json::FromJson for ListAcceptedPortfolioSharesOutput {
             portfolio_details: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListAcceptedPortfolioSharesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PortfolioDetails", &self.portfolio_details);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -4817,6 +6107,17 @@ impl crate::json::FromJson for ListBudgetsForResourceInput {
     }
 }
 
+impl crate::json::ToJson for ListBudgetsForResourceInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ResourceId", &self.resource_id);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `ListBudgetsForResourceOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListBudgetsForResourceOutput {
@@ -4845,6 +6146,15 @@ impl crate::json::FromJson for ListBudgetsForResourceOutput {
             budgets: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListBudgetsForResourceOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Budgets", &self.budgets);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -4891,6 +6201,18 @@ impl crate::json::FromJson for ListConstraintsForPortfolioInput {
     }
 }
 
+impl crate::json::ToJson for ListConstraintsForPortfolioInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.opt("ProductId", &self.product_id);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `ListConstraintsForPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListConstraintsForPortfolioOutput {
@@ -4923,6 +6245,15 @@ impl crate::json::FromJson for ListConstraintsForPortfolioOutput {
             constraint_details: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListConstraintsForPortfolioOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ConstraintDetails", &self.constraint_details);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -4965,6 +6296,17 @@ impl crate::json::FromJson for ListLaunchPathsInput {
     }
 }
 
+impl crate::json::ToJson for ListLaunchPathsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ProductId", &self.product_id);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `ListLaunchPathsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListLaunchPathsOutput {
@@ -4997,6 +6339,15 @@ impl crate::json::FromJson for ListLaunchPathsOutput {
             launch_path_summaries: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListLaunchPathsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("LaunchPathSummaries", &self.launch_path_summaries);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -5043,6 +6394,18 @@ impl crate::json::FromJson for ListOrganizationPortfolioAccessInput {
     }
 }
 
+impl crate::json::ToJson for ListOrganizationPortfolioAccessInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.req("OrganizationNodeType", &self.organization_node_type);
+        o.opt("PageToken", &self.page_token);
+        o.opt("PageSize", &self.page_size);
+        o.into_value()
+    }
+}
+
 /// The `ListOrganizationPortfolioAccessOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListOrganizationPortfolioAccessOutput {
@@ -5075,6 +6438,15 @@ impl crate::json::FromJson for ListOrganizationPortfolioAccessOutput {
             organization_nodes: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListOrganizationPortfolioAccessOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("OrganizationNodes", &self.organization_nodes);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -5125,6 +6497,18 @@ impl crate::json::FromJson for ListPortfolioAccessInput {
     }
 }
 
+impl crate::json::ToJson for ListPortfolioAccessInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.opt("OrganizationParentId", &self.organization_parent_id);
+        o.opt("PageToken", &self.page_token);
+        o.opt("PageSize", &self.page_size);
+        o.into_value()
+    }
+}
+
 /// The `ListPortfolioAccessOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListPortfolioAccessOutput {
@@ -5157,6 +6541,15 @@ impl crate::json::FromJson for ListPortfolioAccessOutput {
             account_ids: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListPortfolioAccessOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AccountIds", &self.account_ids);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -5199,6 +6592,17 @@ impl crate::json::FromJson for ListPortfoliosForProductInput {
     }
 }
 
+impl crate::json::ToJson for ListPortfoliosForProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ProductId", &self.product_id);
+        o.opt("PageToken", &self.page_token);
+        o.opt("PageSize", &self.page_size);
+        o.into_value()
+    }
+}
+
 /// The `ListPortfoliosForProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListPortfoliosForProductOutput {
@@ -5231,6 +6635,15 @@ impl crate::json::FromJson for ListPortfoliosForProductOutput {
             portfolio_details: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListPortfoliosForProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PortfolioDetails", &self.portfolio_details);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -5269,6 +6682,16 @@ impl crate::json::FromJson for ListPortfoliosInput {
     }
 }
 
+impl crate::json::ToJson for ListPortfoliosInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("PageToken", &self.page_token);
+        o.opt("PageSize", &self.page_size);
+        o.into_value()
+    }
+}
+
 /// The `ListPortfoliosOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListPortfoliosOutput {
@@ -5301,6 +6724,15 @@ impl crate::json::FromJson for ListPortfoliosOutput {
             portfolio_details: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListPortfoliosOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PortfolioDetails", &self.portfolio_details);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -5343,6 +6775,17 @@ impl crate::json::FromJson for ListPrincipalsForPortfolioInput {
     }
 }
 
+impl crate::json::ToJson for ListPrincipalsForPortfolioInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `ListPrincipalsForPortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListPrincipalsForPortfolioOutput {
@@ -5375,6 +6818,15 @@ impl crate::json::FromJson for ListPrincipalsForPortfolioOutput {
             principals: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListPrincipalsForPortfolioOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Principals", &self.principals);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -5429,6 +6881,18 @@ impl crate::json::FromJson for ListProvisionedProductPlansInput {
     }
 }
 
+impl crate::json::ToJson for ListProvisionedProductPlansInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("ProvisionProductId", &self.provision_product_id);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.opt("AccessLevelFilter", &self.access_level_filter);
+        o.into_value()
+    }
+}
+
 /// The `ListProvisionedProductPlansOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListProvisionedProductPlansOutput {
@@ -5461,6 +6925,15 @@ impl crate::json::FromJson for ListProvisionedProductPlansOutput {
             provisioned_product_plans: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListProvisionedProductPlansOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProvisionedProductPlans", &self.provisioned_product_plans);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -5503,6 +6976,17 @@ impl crate::json::FromJson for ListProvisioningArtifactsForServiceActionInput {
     }
 }
 
+impl crate::json::ToJson for ListProvisioningArtifactsForServiceActionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("ServiceActionId", &self.service_action_id);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.into_value()
+    }
+}
+
 /// The `ListProvisioningArtifactsForServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListProvisioningArtifactsForServiceActionOutput {
@@ -5538,6 +7022,18 @@ impl crate::json::FromJson for ListProvisioningArtifactsForServiceActionOutput {
     }
 }
 
+impl crate::json::ToJson for ListProvisioningArtifactsForServiceActionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "ProvisioningArtifactViews",
+            &self.provisioning_artifact_views,
+        );
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
+    }
+}
+
 /// The `ListProvisioningArtifactsInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListProvisioningArtifactsInput {
@@ -5566,6 +7062,15 @@ impl crate::json::FromJson for ListProvisioningArtifactsInput {
             accept_language: None,
             product_id: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ListProvisioningArtifactsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ProductId", &self.product_id);
+        o.into_value()
     }
 }
 
@@ -5601,6 +7106,18 @@ impl crate::json::FromJson for ListProvisioningArtifactsOutput {
             provisioning_artifact_details: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListProvisioningArtifactsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "ProvisioningArtifactDetails",
+            &self.provisioning_artifact_details,
+        );
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -5655,6 +7172,18 @@ impl crate::json::FromJson for ListRecordHistoryInput {
     }
 }
 
+impl crate::json::ToJson for ListRecordHistoryInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("AccessLevelFilter", &self.access_level_filter);
+        o.opt("SearchFilter", &self.search_filter);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `ListRecordHistoryOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListRecordHistoryOutput {
@@ -5690,6 +7219,15 @@ impl crate::json::FromJson for ListRecordHistoryOutput {
     }
 }
 
+impl crate::json::ToJson for ListRecordHistoryOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("RecordDetails", &self.record_details);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
+    }
+}
+
 /// The `ListRecordHistorySearchFilter` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListRecordHistorySearchFilter {
@@ -5714,6 +7252,15 @@ impl crate::json::FromJson for ListRecordHistorySearchFilter {
             key: None,
             value: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListRecordHistorySearchFilter {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Key", &self.key);
+        o.opt("Value", &self.value);
+        o.into_value()
     }
 }
 
@@ -5756,6 +7303,17 @@ impl crate::json::FromJson for ListResourcesForTagOptionInput {
     }
 }
 
+impl crate::json::ToJson for ListResourcesForTagOptionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("TagOptionId", &self.tag_option_id);
+        o.opt("ResourceType", &self.resource_type);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `ListResourcesForTagOptionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListResourcesForTagOptionOutput {
@@ -5784,6 +7342,15 @@ impl crate::json::FromJson for ListResourcesForTagOptionOutput {
             resource_details: None,
             page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListResourcesForTagOptionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ResourceDetails", &self.resource_details);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
     }
 }
 
@@ -5830,6 +7397,18 @@ impl crate::json::FromJson for ListServiceActionsForProvisioningArtifactInput {
     }
 }
 
+impl crate::json::ToJson for ListServiceActionsForProvisioningArtifactInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("ProductId", &self.product_id);
+        o.req("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.into_value()
+    }
+}
+
 /// The `ListServiceActionsForProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceActionsForProvisioningArtifactOutput {
@@ -5862,6 +7441,15 @@ impl crate::json::FromJson for ListServiceActionsForProvisioningArtifactOutput {
             service_action_summaries: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListServiceActionsForProvisioningArtifactOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ServiceActionSummaries", &self.service_action_summaries);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -5900,6 +7488,16 @@ impl crate::json::FromJson for ListServiceActionsInput {
     }
 }
 
+impl crate::json::ToJson for ListServiceActionsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `ListServiceActionsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListServiceActionsOutput {
@@ -5932,6 +7530,15 @@ impl crate::json::FromJson for ListServiceActionsOutput {
             service_action_summaries: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListServiceActionsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ServiceActionSummaries", &self.service_action_summaries);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -5974,6 +7581,17 @@ impl crate::json::FromJson for ListStackInstancesForProvisionedProductInput {
     }
 }
 
+impl crate::json::ToJson for ListStackInstancesForProvisionedProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ProvisionedProductId", &self.provisioned_product_id);
+        o.opt("PageToken", &self.page_token);
+        o.opt("PageSize", &self.page_size);
+        o.into_value()
+    }
+}
+
 /// The `ListStackInstancesForProvisionedProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListStackInstancesForProvisionedProductOutput {
@@ -6009,6 +7627,15 @@ impl crate::json::FromJson for ListStackInstancesForProvisionedProductOutput {
     }
 }
 
+impl crate::json::ToJson for ListStackInstancesForProvisionedProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("StackInstances", &self.stack_instances);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
+    }
+}
+
 /// The `ListTagOptionsFilters` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListTagOptionsFilters {
@@ -6037,6 +7664,16 @@ impl crate::json::FromJson for ListTagOptionsFilters {
             value: None,
             active: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListTagOptionsFilters {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Key", &self.key);
+        o.opt("Value", &self.value);
+        o.opt("Active", &self.active);
+        o.into_value()
     }
 }
 
@@ -6071,6 +7708,16 @@ impl crate::json::FromJson for ListTagOptionsInput {
     }
 }
 
+impl crate::json::ToJson for ListTagOptionsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Filters", &self.filters);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `ListTagOptionsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ListTagOptionsOutput {
@@ -6099,6 +7746,15 @@ impl crate::json::FromJson for ListTagOptionsOutput {
             tag_option_details: None,
             page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ListTagOptionsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("TagOptionDetails", &self.tag_option_details);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
     }
 }
 
@@ -6157,6 +7813,20 @@ impl crate::json::FromJson for NotifyProvisionProductEngineWorkflowResultInput {
     }
 }
 
+impl crate::json::ToJson for NotifyProvisionProductEngineWorkflowResultInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("WorkflowToken", &self.workflow_token);
+        o.req("RecordId", &self.record_id);
+        o.req("Status", &self.status);
+        o.opt("FailureReason", &self.failure_reason);
+        o.opt("ResourceIdentifier", &self.resource_identifier);
+        o.opt("Outputs", &self.outputs);
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `NotifyProvisionProductEngineWorkflowResultOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct NotifyProvisionProductEngineWorkflowResultOutput {}
@@ -6170,6 +7840,13 @@ impl crate::json::FromJson for NotifyProvisionProductEngineWorkflowResultOutput 
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for NotifyProvisionProductEngineWorkflowResultOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -6216,6 +7893,18 @@ impl crate::json::FromJson for NotifyTerminateProvisionedProductEngineWorkflowRe
     }
 }
 
+impl crate::json::ToJson for NotifyTerminateProvisionedProductEngineWorkflowResultInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("WorkflowToken", &self.workflow_token);
+        o.req("RecordId", &self.record_id);
+        o.req("Status", &self.status);
+        o.opt("FailureReason", &self.failure_reason);
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `NotifyTerminateProvisionedProductEngineWorkflowResultOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct NotifyTerminateProvisionedProductEngineWorkflowResultOutput {}
@@ -6229,6 +7918,13 @@ impl crate::json::FromJson for NotifyTerminateProvisionedProductEngineWorkflowRe
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for NotifyTerminateProvisionedProductEngineWorkflowResultOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -6279,6 +7975,19 @@ impl crate::json::FromJson for NotifyUpdateProvisionedProductEngineWorkflowResul
     }
 }
 
+impl crate::json::ToJson for NotifyUpdateProvisionedProductEngineWorkflowResultInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("WorkflowToken", &self.workflow_token);
+        o.req("RecordId", &self.record_id);
+        o.req("Status", &self.status);
+        o.opt("FailureReason", &self.failure_reason);
+        o.opt("Outputs", &self.outputs);
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
+    }
+}
+
 /// The `NotifyUpdateProvisionedProductEngineWorkflowResultOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct NotifyUpdateProvisionedProductEngineWorkflowResultOutput {}
@@ -6295,6 +8004,13 @@ impl crate::json::FromJson for NotifyUpdateProvisionedProductEngineWorkflowResul
     }
 }
 
+impl crate::json::ToJson for NotifyUpdateProvisionedProductEngineWorkflowResultOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
+    }
+}
+
 /// The `OperationNotSupportedException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct OperationNotSupportedException {}
@@ -6308,6 +8024,13 @@ impl crate::json::FromJson for OperationNotSupportedException {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for OperationNotSupportedException {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -6335,6 +8058,15 @@ impl crate::json::FromJson for OrganizationNode {
             r#type: None,
             value: None,
         }
+    }
+}
+
+impl crate::json::ToJson for OrganizationNode {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Type", &self.r#type);
+        o.opt("Value", &self.value);
+        o.into_value()
     }
 }
 
@@ -6405,6 +8137,12 @@ impl crate::json::FromJson for OrganizationNodeType {
     }
 }
 
+impl crate::json::ToJson for OrganizationNodeType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ParameterConstraints` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ParameterConstraints {
@@ -6461,6 +8199,20 @@ impl crate::json::FromJson for ParameterConstraints {
             max_value: None,
             min_value: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ParameterConstraints {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AllowedValues", &self.allowed_values);
+        o.opt("AllowedPattern", &self.allowed_pattern);
+        o.opt("ConstraintDescription", &self.constraint_description);
+        o.opt("MaxLength", &self.max_length);
+        o.opt("MinLength", &self.min_length);
+        o.opt("MaxValue", &self.max_value);
+        o.opt("MinValue", &self.min_value);
+        o.into_value()
     }
 }
 
@@ -6523,6 +8275,19 @@ impl crate::json::FromJson for PortfolioDetail {
     }
 }
 
+impl crate::json::ToJson for PortfolioDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Id", &self.id);
+        o.opt("ARN", &self.arn);
+        o.opt("DisplayName", &self.display_name);
+        o.opt("Description", &self.description);
+        o.opt("CreatedTime", &self.created_time);
+        o.opt("ProviderName", &self.provider_name);
+        o.into_value()
+    }
+}
+
 /// The `PortfolioShareDetail` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct PortfolioShareDetail {
@@ -6571,6 +8336,18 @@ impl crate::json::FromJson for PortfolioShareDetail {
             share_tag_options: None,
             share_principals: None,
         }
+    }
+}
+
+impl crate::json::ToJson for PortfolioShareDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PrincipalId", &self.principal_id);
+        o.opt("Type", &self.r#type);
+        o.opt("Accepted", &self.accepted);
+        o.opt("ShareTagOptions", &self.share_tag_options);
+        o.opt("SharePrincipals", &self.share_principals);
+        o.into_value()
     }
 }
 
@@ -6642,6 +8419,12 @@ impl crate::json::FromJson for PortfolioShareType {
     }
 }
 
+impl crate::json::ToJson for PortfolioShareType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `Principal` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Principal {
@@ -6674,6 +8457,15 @@ impl crate::json::FromJson for Principal {
             principal_arn: None,
             principal_type: None,
         }
+    }
+}
+
+impl crate::json::ToJson for Principal {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PrincipalARN", &self.principal_arn);
+        o.opt("PrincipalType", &self.principal_type);
+        o.into_value()
     }
 }
 
@@ -6740,6 +8532,12 @@ impl crate::json::FromJson for PrincipalType {
     }
 }
 
+impl crate::json::ToJson for PrincipalType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ProductSource` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProductSource {
@@ -6796,6 +8594,12 @@ impl crate::json::FromJson for ProductSource {
 
     fn empty() -> Self {
         Self::Unknown(String::new())
+    }
+}
+
+impl crate::json::ToJson for ProductSource {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
     }
 }
 
@@ -6880,6 +8684,12 @@ impl crate::json::FromJson for ProductType {
     }
 }
 
+impl crate::json::ToJson for ProductType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ProductViewAggregationValue` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProductViewAggregationValue {
@@ -6908,6 +8718,15 @@ impl crate::json::FromJson for ProductViewAggregationValue {
             value: None,
             approximate_count: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProductViewAggregationValue {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Value", &self.value);
+        o.opt("ApproximateCount", &self.approximate_count);
+        o.into_value()
     }
 }
 
@@ -6963,6 +8782,18 @@ impl crate::json::FromJson for ProductViewDetail {
             created_time: None,
             source_connection: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProductViewDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProductViewSummary", &self.product_view_summary);
+        o.opt("Status", &self.status);
+        o.opt("ProductARN", &self.product_arn);
+        o.opt("CreatedTime", &self.created_time);
+        o.opt("SourceConnection", &self.source_connection);
+        o.into_value()
     }
 }
 
@@ -7038,6 +8869,12 @@ impl crate::json::FromJson for ProductViewFilterBy {
     }
 }
 
+impl crate::json::ToJson for ProductViewFilterBy {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ProductViewSortBy` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProductViewSortBy {
@@ -7102,6 +8939,12 @@ impl crate::json::FromJson for ProductViewSortBy {
 
     fn empty() -> Self {
         Self::Unknown(String::new())
+    }
+}
+
+impl crate::json::ToJson for ProductViewSortBy {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
     }
 }
 
@@ -7192,6 +9035,24 @@ impl crate::json::FromJson for ProductViewSummary {
     }
 }
 
+impl crate::json::ToJson for ProductViewSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Id", &self.id);
+        o.opt("ProductId", &self.product_id);
+        o.opt("Name", &self.name);
+        o.opt("Owner", &self.owner);
+        o.opt("ShortDescription", &self.short_description);
+        o.opt("Type", &self.r#type);
+        o.opt("Distributor", &self.distributor);
+        o.opt("HasDefaultPath", &self.has_default_path);
+        o.opt("SupportEmail", &self.support_email);
+        o.opt("SupportDescription", &self.support_description);
+        o.opt("SupportUrl", &self.support_url);
+        o.into_value()
+    }
+}
+
 /// The `PropertyKey` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PropertyKey {
@@ -7252,6 +9113,12 @@ impl crate::json::FromJson for PropertyKey {
 
     fn empty() -> Self {
         Self::Unknown(String::new())
+    }
+}
+
+impl crate::json::ToJson for PropertyKey {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
     }
 }
 
@@ -7354,6 +9221,26 @@ impl crate::json::FromJson for ProvisionProductInput {
     }
 }
 
+impl crate::json::ToJson for ProvisionProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("ProductId", &self.product_id);
+        o.opt("ProductName", &self.product_name);
+        o.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("ProvisioningArtifactName", &self.provisioning_artifact_name);
+        o.opt("PathId", &self.path_id);
+        o.opt("PathName", &self.path_name);
+        o.req("ProvisionedProductName", &self.provisioned_product_name);
+        o.opt("ProvisioningParameters", &self.provisioning_parameters);
+        o.opt("ProvisioningPreferences", &self.provisioning_preferences);
+        o.opt("Tags", &self.tags);
+        o.opt("NotificationArns", &self.notification_arns);
+        o.req("ProvisionToken", &self.provision_token);
+        o.into_value()
+    }
+}
+
 /// The `ProvisionProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisionProductOutput {
@@ -7378,6 +9265,14 @@ impl crate::json::FromJson for ProvisionProductOutput {
         Self {
             record_detail: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProvisionProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("RecordDetail", &self.record_detail);
+        o.into_value()
     }
 }
 
@@ -7520,6 +9415,38 @@ impl crate::json::FromJson for ProvisionedProductAttribute {
     }
 }
 
+impl crate::json::ToJson for ProvisionedProductAttribute {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Name", &self.name);
+        o.opt("Arn", &self.arn);
+        o.opt("Type", &self.r#type);
+        o.opt("Id", &self.id);
+        o.opt("Status", &self.status);
+        o.opt("StatusMessage", &self.status_message);
+        o.opt("CreatedTime", &self.created_time);
+        o.opt("IdempotencyToken", &self.idempotency_token);
+        o.opt("LastRecordId", &self.last_record_id);
+        o.opt(
+            "LastProvisioningRecordId",
+            &self.last_provisioning_record_id,
+        );
+        o.opt(
+            "LastSuccessfulProvisioningRecordId",
+            &self.last_successful_provisioning_record_id,
+        );
+        o.opt("Tags", &self.tags);
+        o.opt("PhysicalId", &self.physical_id);
+        o.opt("ProductId", &self.product_id);
+        o.opt("ProductName", &self.product_name);
+        o.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("ProvisioningArtifactName", &self.provisioning_artifact_name);
+        o.opt("UserArn", &self.user_arn);
+        o.opt("UserArnSession", &self.user_arn_session);
+        o.into_value()
+    }
+}
+
 /// The `ProvisionedProductDetail` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisionedProductDetail {
@@ -7624,6 +9551,33 @@ impl crate::json::FromJson for ProvisionedProductDetail {
             provisioning_artifact_id: None,
             launch_role_arn: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProvisionedProductDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Name", &self.name);
+        o.opt("Arn", &self.arn);
+        o.opt("Type", &self.r#type);
+        o.opt("Id", &self.id);
+        o.opt("Status", &self.status);
+        o.opt("StatusMessage", &self.status_message);
+        o.opt("CreatedTime", &self.created_time);
+        o.opt("IdempotencyToken", &self.idempotency_token);
+        o.opt("LastRecordId", &self.last_record_id);
+        o.opt(
+            "LastProvisioningRecordId",
+            &self.last_provisioning_record_id,
+        );
+        o.opt(
+            "LastSuccessfulProvisioningRecordId",
+            &self.last_successful_provisioning_record_id,
+        );
+        o.opt("ProductId", &self.product_id);
+        o.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("LaunchRoleArn", &self.launch_role_arn);
+        o.into_value()
     }
 }
 
@@ -7738,6 +9692,28 @@ impl crate::json::FromJson for ProvisionedProductPlanDetails {
     }
 }
 
+impl crate::json::ToJson for ProvisionedProductPlanDetails {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("CreatedTime", &self.created_time);
+        o.opt("PathId", &self.path_id);
+        o.opt("ProductId", &self.product_id);
+        o.opt("PlanName", &self.plan_name);
+        o.opt("PlanId", &self.plan_id);
+        o.opt("ProvisionProductId", &self.provision_product_id);
+        o.opt("ProvisionProductName", &self.provision_product_name);
+        o.opt("PlanType", &self.plan_type);
+        o.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("Status", &self.status);
+        o.opt("UpdatedTime", &self.updated_time);
+        o.opt("NotificationArns", &self.notification_arns);
+        o.opt("ProvisioningParameters", &self.provisioning_parameters);
+        o.opt("Tags", &self.tags);
+        o.opt("StatusMessage", &self.status_message);
+        o.into_value()
+    }
+}
+
 /// The `ProvisionedProductPlanStatus` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProvisionedProductPlanStatus {
@@ -7824,6 +9800,12 @@ impl crate::json::FromJson for ProvisionedProductPlanStatus {
     }
 }
 
+impl crate::json::ToJson for ProvisionedProductPlanStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ProvisionedProductPlanSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisionedProductPlanSummary {
@@ -7876,6 +9858,19 @@ impl crate::json::FromJson for ProvisionedProductPlanSummary {
             plan_type: None,
             provisioning_artifact_id: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProvisionedProductPlanSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PlanName", &self.plan_name);
+        o.opt("PlanId", &self.plan_id);
+        o.opt("ProvisionProductId", &self.provision_product_id);
+        o.opt("ProvisionProductName", &self.provision_product_name);
+        o.opt("PlanType", &self.plan_type);
+        o.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.into_value()
     }
 }
 
@@ -7935,6 +9930,12 @@ impl crate::json::FromJson for ProvisionedProductPlanType {
 
     fn empty() -> Self {
         Self::Unknown(String::new())
+    }
+}
+
+impl crate::json::ToJson for ProvisionedProductPlanType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
     }
 }
 
@@ -8019,6 +10020,12 @@ impl crate::json::FromJson for ProvisionedProductStatus {
     }
 }
 
+impl crate::json::ToJson for ProvisionedProductStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ProvisionedProductViewFilterBy` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProvisionedProductViewFilterBy {
@@ -8078,6 +10085,12 @@ impl crate::json::FromJson for ProvisionedProductViewFilterBy {
     }
 }
 
+impl crate::json::ToJson for ProvisionedProductViewFilterBy {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ProvisioningArtifact` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningArtifact {
@@ -8122,6 +10135,18 @@ impl crate::json::FromJson for ProvisioningArtifact {
             created_time: None,
             guidance: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProvisioningArtifact {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Id", &self.id);
+        o.opt("Name", &self.name);
+        o.opt("Description", &self.description);
+        o.opt("CreatedTime", &self.created_time);
+        o.opt("Guidance", &self.guidance);
+        o.into_value()
     }
 }
 
@@ -8188,6 +10213,21 @@ impl crate::json::FromJson for ProvisioningArtifactDetail {
     }
 }
 
+impl crate::json::ToJson for ProvisioningArtifactDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Id", &self.id);
+        o.opt("Name", &self.name);
+        o.opt("Description", &self.description);
+        o.opt("Type", &self.r#type);
+        o.opt("CreatedTime", &self.created_time);
+        o.opt("Active", &self.active);
+        o.opt("Guidance", &self.guidance);
+        o.opt("SourceRevision", &self.source_revision);
+        o.into_value()
+    }
+}
+
 /// The `ProvisioningArtifactGuidance` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProvisioningArtifactGuidance {
@@ -8251,6 +10291,12 @@ impl crate::json::FromJson for ProvisioningArtifactGuidance {
     }
 }
 
+impl crate::json::ToJson for ProvisioningArtifactGuidance {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningArtifactOutput {
@@ -8279,6 +10325,15 @@ impl crate::json::FromJson for ProvisioningArtifactOutput {
             key: None,
             description: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProvisioningArtifactOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Key", &self.key);
+        o.opt("Description", &self.description);
+        o.into_value()
     }
 }
 
@@ -8345,6 +10400,19 @@ impl crate::json::FromJson for ProvisioningArtifactParameter {
     }
 }
 
+impl crate::json::ToJson for ProvisioningArtifactParameter {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ParameterKey", &self.parameter_key);
+        o.opt("DefaultValue", &self.default_value);
+        o.opt("ParameterType", &self.parameter_type);
+        o.opt("IsNoEcho", &self.is_no_echo);
+        o.opt("Description", &self.description);
+        o.opt("ParameterConstraints", &self.parameter_constraints);
+        o.into_value()
+    }
+}
+
 /// The `ProvisioningArtifactPreferences` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningArtifactPreferences {
@@ -8377,6 +10445,15 @@ impl crate::json::FromJson for ProvisioningArtifactPreferences {
             stack_set_accounts: None,
             stack_set_regions: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProvisioningArtifactPreferences {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("StackSetAccounts", &self.stack_set_accounts);
+        o.opt("StackSetRegions", &self.stack_set_regions);
+        o.into_value()
     }
 }
 
@@ -8424,6 +10501,21 @@ impl crate::json::FromJson for ProvisioningArtifactProperties {
             r#type: None,
             disable_template_validation: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProvisioningArtifactProperties {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Name", &self.name);
+        o.opt("Description", &self.description);
+        o.opt("Info", &self.info);
+        o.opt("Type", &self.r#type);
+        o.opt(
+            "DisableTemplateValidation",
+            &self.disable_template_validation,
+        );
+        o.into_value()
     }
 }
 
@@ -8486,6 +10578,12 @@ impl crate::json::FromJson for ProvisioningArtifactPropertyName {
     }
 }
 
+impl crate::json::ToJson for ProvisioningArtifactPropertyName {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ProvisioningArtifactSummary` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningArtifactSummary {
@@ -8534,6 +10632,21 @@ impl crate::json::FromJson for ProvisioningArtifactSummary {
             created_time: None,
             provisioning_artifact_metadata: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProvisioningArtifactSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Id", &self.id);
+        o.opt("Name", &self.name);
+        o.opt("Description", &self.description);
+        o.opt("CreatedTime", &self.created_time);
+        o.opt(
+            "ProvisioningArtifactMetadata",
+            &self.provisioning_artifact_metadata,
+        );
+        o.into_value()
     }
 }
 
@@ -8623,6 +10736,12 @@ impl crate::json::FromJson for ProvisioningArtifactType {
     }
 }
 
+impl crate::json::ToJson for ProvisioningArtifactType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ProvisioningArtifactView` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningArtifactView {
@@ -8658,6 +10777,15 @@ impl crate::json::FromJson for ProvisioningArtifactView {
     }
 }
 
+impl crate::json::ToJson for ProvisioningArtifactView {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProductViewSummary", &self.product_view_summary);
+        o.opt("ProvisioningArtifact", &self.provisioning_artifact);
+        o.into_value()
+    }
+}
+
 /// The `ProvisioningParameter` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ProvisioningParameter {
@@ -8682,6 +10810,15 @@ impl crate::json::FromJson for ProvisioningParameter {
             key: None,
             value: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProvisioningParameter {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Key", &self.key);
+        o.opt("Value", &self.value);
+        o.into_value()
     }
 }
 
@@ -8749,6 +10886,31 @@ impl crate::json::FromJson for ProvisioningPreferences {
             stack_set_max_concurrency_count: None,
             stack_set_max_concurrency_percentage: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ProvisioningPreferences {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("StackSetAccounts", &self.stack_set_accounts);
+        o.opt("StackSetRegions", &self.stack_set_regions);
+        o.opt(
+            "StackSetFailureToleranceCount",
+            &self.stack_set_failure_tolerance_count,
+        );
+        o.opt(
+            "StackSetFailureTolerancePercentage",
+            &self.stack_set_failure_tolerance_percentage,
+        );
+        o.opt(
+            "StackSetMaxConcurrencyCount",
+            &self.stack_set_max_concurrency_count,
+        );
+        o.opt(
+            "StackSetMaxConcurrencyPercentage",
+            &self.stack_set_max_concurrency_percentage,
+        );
+        o.into_value()
     }
 }
 
@@ -8867,6 +11029,27 @@ impl crate::json::FromJson for RecordDetail {
     }
 }
 
+impl crate::json::ToJson for RecordDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("RecordId", &self.record_id);
+        o.opt("ProvisionedProductName", &self.provisioned_product_name);
+        o.opt("Status", &self.status);
+        o.opt("CreatedTime", &self.created_time);
+        o.opt("UpdatedTime", &self.updated_time);
+        o.opt("ProvisionedProductType", &self.provisioned_product_type);
+        o.opt("RecordType", &self.record_type);
+        o.opt("ProvisionedProductId", &self.provisioned_product_id);
+        o.opt("ProductId", &self.product_id);
+        o.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("PathId", &self.path_id);
+        o.opt("RecordErrors", &self.record_errors);
+        o.opt("RecordTags", &self.record_tags);
+        o.opt("LaunchRoleArn", &self.launch_role_arn);
+        o.into_value()
+    }
+}
+
 /// The `RecordError` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RecordError {
@@ -8895,6 +11078,15 @@ impl crate::json::FromJson for RecordError {
             code: None,
             description: None,
         }
+    }
+}
+
+impl crate::json::ToJson for RecordError {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Code", &self.code);
+        o.opt("Description", &self.description);
+        o.into_value()
     }
 }
 
@@ -8934,6 +11126,16 @@ impl crate::json::FromJson for RecordOutput {
             output_value: None,
             description: None,
         }
+    }
+}
+
+impl crate::json::ToJson for RecordOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("OutputKey", &self.output_key);
+        o.opt("OutputValue", &self.output_value);
+        o.opt("Description", &self.description);
+        o.into_value()
     }
 }
 
@@ -9018,6 +11220,12 @@ impl crate::json::FromJson for RecordStatus {
     }
 }
 
+impl crate::json::ToJson for RecordStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `RecordTag` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RecordTag {
@@ -9042,6 +11250,15 @@ impl crate::json::FromJson for RecordTag {
             key: None,
             value: None,
         }
+    }
+}
+
+impl crate::json::ToJson for RecordTag {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Key", &self.key);
+        o.opt("Value", &self.value);
+        o.into_value()
     }
 }
 
@@ -9084,6 +11301,16 @@ impl crate::json::FromJson for RejectPortfolioShareInput {
     }
 }
 
+impl crate::json::ToJson for RejectPortfolioShareInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.opt("PortfolioShareType", &self.portfolio_share_type);
+        o.into_value()
+    }
+}
+
 /// The `RejectPortfolioShareOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct RejectPortfolioShareOutput {}
@@ -9097,6 +11324,13 @@ impl crate::json::FromJson for RejectPortfolioShareOutput {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for RejectPortfolioShareOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -9167,6 +11401,12 @@ impl crate::json::FromJson for Replacement {
     }
 }
 
+impl crate::json::ToJson for Replacement {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `RequiresRecreation` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RequiresRecreation {
@@ -9231,6 +11471,12 @@ impl crate::json::FromJson for RequiresRecreation {
 
     fn empty() -> Self {
         Self::Unknown(String::new())
+    }
+}
+
+impl crate::json::ToJson for RequiresRecreation {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
     }
 }
 
@@ -9320,6 +11566,12 @@ impl crate::json::FromJson for ResourceAttribute {
     }
 }
 
+impl crate::json::ToJson for ResourceAttribute {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ResourceChange` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceChange {
@@ -9383,6 +11635,20 @@ impl crate::json::FromJson for ResourceChange {
     }
 }
 
+impl crate::json::ToJson for ResourceChange {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Action", &self.action);
+        o.opt("LogicalResourceId", &self.logical_resource_id);
+        o.opt("PhysicalResourceId", &self.physical_resource_id);
+        o.opt("ResourceType", &self.resource_type);
+        o.opt("Replacement", &self.replacement);
+        o.opt("Scope", &self.scope);
+        o.opt("Details", &self.details);
+        o.into_value()
+    }
+}
+
 /// The `ResourceChangeDetail` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceChangeDetail {
@@ -9419,6 +11685,16 @@ impl crate::json::FromJson for ResourceChangeDetail {
             evaluation: None,
             causing_entity: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ResourceChangeDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Target", &self.target);
+        o.opt("Evaluation", &self.evaluation);
+        o.opt("CausingEntity", &self.causing_entity);
+        o.into_value()
     }
 }
 
@@ -9469,6 +11745,18 @@ impl crate::json::FromJson for ResourceDetail {
     }
 }
 
+impl crate::json::ToJson for ResourceDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Id", &self.id);
+        o.opt("ARN", &self.arn);
+        o.opt("Name", &self.name);
+        o.opt("Description", &self.description);
+        o.opt("CreatedTime", &self.created_time);
+        o.into_value()
+    }
+}
+
 /// The `ResourceInUseException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceInUseException {}
@@ -9485,6 +11773,13 @@ impl crate::json::FromJson for ResourceInUseException {
     }
 }
 
+impl crate::json::ToJson for ResourceInUseException {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
+    }
+}
+
 /// The `ResourceNotFoundException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ResourceNotFoundException {}
@@ -9498,6 +11793,13 @@ impl crate::json::FromJson for ResourceNotFoundException {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for ResourceNotFoundException {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -9533,6 +11835,16 @@ impl crate::json::FromJson for ResourceTargetDefinition {
             name: None,
             requires_recreation: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ResourceTargetDefinition {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Attribute", &self.attribute);
+        o.opt("Name", &self.name);
+        o.opt("RequiresRecreation", &self.requires_recreation);
+        o.into_value()
     }
 }
 
@@ -9579,6 +11891,17 @@ impl crate::json::FromJson for ScanProvisionedProductsInput {
     }
 }
 
+impl crate::json::ToJson for ScanProvisionedProductsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("AccessLevelFilter", &self.access_level_filter);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `ScanProvisionedProductsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ScanProvisionedProductsOutput {
@@ -9611,6 +11934,15 @@ impl crate::json::FromJson for ScanProvisionedProductsOutput {
             provisioned_products: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ScanProvisionedProductsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProvisionedProducts", &self.provisioned_products);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -9677,6 +12009,21 @@ impl crate::json::FromJson for SearchProductsAsAdminInput {
     }
 }
 
+impl crate::json::ToJson for SearchProductsAsAdminInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("PortfolioId", &self.portfolio_id);
+        o.opt("Filters", &self.filters);
+        o.opt("SortBy", &self.sort_by);
+        o.opt("SortOrder", &self.sort_order);
+        o.opt("PageToken", &self.page_token);
+        o.opt("PageSize", &self.page_size);
+        o.opt("ProductSource", &self.product_source);
+        o.into_value()
+    }
+}
+
 /// The `SearchProductsAsAdminOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SearchProductsAsAdminOutput {
@@ -9709,6 +12056,15 @@ impl crate::json::FromJson for SearchProductsAsAdminOutput {
             product_view_details: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for SearchProductsAsAdminOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProductViewDetails", &self.product_view_details);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -9759,6 +12115,19 @@ impl crate::json::FromJson for SearchProductsInput {
     }
 }
 
+impl crate::json::ToJson for SearchProductsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("Filters", &self.filters);
+        o.opt("PageSize", &self.page_size);
+        o.opt("SortBy", &self.sort_by);
+        o.opt("SortOrder", &self.sort_order);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `SearchProductsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SearchProductsOutput {
@@ -9800,6 +12169,16 @@ impl crate::json::FromJson for SearchProductsOutput {
             product_view_aggregations: None,
             next_page_token: None,
         }
+    }
+}
+
+impl crate::json::ToJson for SearchProductsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProductViewSummaries", &self.product_view_summaries);
+        o.opt("ProductViewAggregations", &self.product_view_aggregations);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
     }
 }
 
@@ -9858,6 +12237,20 @@ impl crate::json::FromJson for SearchProvisionedProductsInput {
     }
 }
 
+impl crate::json::ToJson for SearchProvisionedProductsInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("AccessLevelFilter", &self.access_level_filter);
+        o.opt("Filters", &self.filters);
+        o.opt("SortBy", &self.sort_by);
+        o.opt("SortOrder", &self.sort_order);
+        o.opt("PageSize", &self.page_size);
+        o.opt("PageToken", &self.page_token);
+        o.into_value()
+    }
+}
+
 /// The `SearchProvisionedProductsOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SearchProvisionedProductsOutput {
@@ -9901,6 +12294,16 @@ impl crate::json::FromJson for SearchProvisionedProductsOutput {
     }
 }
 
+impl crate::json::ToJson for SearchProvisionedProductsOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProvisionedProducts", &self.provisioned_products);
+        o.opt("TotalResultsCount", &self.total_results_count);
+        o.opt("NextPageToken", &self.next_page_token);
+        o.into_value()
+    }
+}
+
 /// The `ServiceActionAssociation` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ServiceActionAssociation {
@@ -9929,6 +12332,16 @@ impl crate::json::FromJson for ServiceActionAssociation {
             product_id: crate::json::FromJson::empty(),
             provisioning_artifact_id: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for ServiceActionAssociation {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("ServiceActionId", &self.service_action_id);
+        o.req("ProductId", &self.product_id);
+        o.req("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.into_value()
     }
 }
 
@@ -10018,6 +12431,12 @@ impl crate::json::FromJson for ServiceActionAssociationErrorCode {
     }
 }
 
+impl crate::json::ToJson for ServiceActionAssociationErrorCode {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ServiceActionDefinitionKey` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServiceActionDefinitionKey {
@@ -10089,6 +12508,12 @@ impl crate::json::FromJson for ServiceActionDefinitionKey {
     }
 }
 
+impl crate::json::ToJson for ServiceActionDefinitionKey {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ServiceActionDefinitionType` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServiceActionDefinitionType {
@@ -10148,6 +12573,12 @@ impl crate::json::FromJson for ServiceActionDefinitionType {
     }
 }
 
+impl crate::json::ToJson for ServiceActionDefinitionType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `ServiceActionDetail` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ServiceActionDetail {
@@ -10180,6 +12611,15 @@ impl crate::json::FromJson for ServiceActionDetail {
             service_action_summary: None,
             definition: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ServiceActionDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ServiceActionSummary", &self.service_action_summary);
+        o.opt("Definition", &self.definition);
+        o.into_value()
     }
 }
 
@@ -10226,6 +12666,17 @@ impl crate::json::FromJson for ServiceActionSummary {
     }
 }
 
+impl crate::json::ToJson for ServiceActionSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Id", &self.id);
+        o.opt("Name", &self.name);
+        o.opt("Description", &self.description);
+        o.opt("DefinitionType", &self.definition_type);
+        o.into_value()
+    }
+}
+
 /// The `ShareDetails` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ShareDetails {
@@ -10261,6 +12712,15 @@ impl crate::json::FromJson for ShareDetails {
     }
 }
 
+impl crate::json::ToJson for ShareDetails {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("SuccessfulShares", &self.successful_shares);
+        o.opt("ShareErrors", &self.share_errors);
+        o.into_value()
+    }
+}
+
 /// The `ShareError` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct ShareError {
@@ -10289,6 +12749,16 @@ impl crate::json::FromJson for ShareError {
             message: None,
             error: None,
         }
+    }
+}
+
+impl crate::json::ToJson for ShareError {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Accounts", &self.accounts);
+        o.opt("Message", &self.message);
+        o.opt("Error", &self.error);
+        o.into_value()
     }
 }
 
@@ -10373,6 +12843,12 @@ impl crate::json::FromJson for ShareStatus {
     }
 }
 
+impl crate::json::ToJson for ShareStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `SortOrder` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SortOrder {
@@ -10436,6 +12912,12 @@ impl crate::json::FromJson for SortOrder {
     }
 }
 
+impl crate::json::ToJson for SortOrder {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `SourceConnection` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SourceConnection {
@@ -10460,6 +12942,15 @@ impl crate::json::FromJson for SourceConnection {
             r#type: None,
             connection_parameters: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for SourceConnection {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Type", &self.r#type);
+        o.req("ConnectionParameters", &self.connection_parameters);
+        o.into_value()
     }
 }
 
@@ -10498,6 +12989,16 @@ impl crate::json::FromJson for SourceConnectionDetail {
     }
 }
 
+impl crate::json::ToJson for SourceConnectionDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Type", &self.r#type);
+        o.opt("ConnectionParameters", &self.connection_parameters);
+        o.opt("LastSync", &self.last_sync);
+        o.into_value()
+    }
+}
+
 /// The `SourceConnectionParameters` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SourceConnectionParameters {
@@ -10516,6 +13017,14 @@ impl crate::json::FromJson for SourceConnectionParameters {
 
     fn empty() -> Self {
         Self { code_star: None }
+    }
+}
+
+impl crate::json::ToJson for SourceConnectionParameters {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("CodeStar", &self.code_star);
+        o.into_value()
     }
 }
 
@@ -10578,6 +13087,12 @@ impl crate::json::FromJson for SourceType {
     }
 }
 
+impl crate::json::ToJson for SourceType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `StackInstance` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct StackInstance {
@@ -10610,6 +13125,16 @@ impl crate::json::FromJson for StackInstance {
             region: None,
             stack_instance_status: None,
         }
+    }
+}
+
+impl crate::json::ToJson for StackInstance {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Account", &self.account);
+        o.opt("Region", &self.region);
+        o.opt("StackInstanceStatus", &self.stack_instance_status);
+        o.into_value()
     }
 }
 
@@ -10680,6 +13205,12 @@ impl crate::json::FromJson for StackInstanceStatus {
     }
 }
 
+impl crate::json::ToJson for StackInstanceStatus {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `StackSetOperationType` enum. Values this model does not know are kept in `Unknown`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StackSetOperationType {
@@ -10744,6 +13275,12 @@ impl crate::json::FromJson for StackSetOperationType {
 
     fn empty() -> Self {
         Self::Unknown(String::new())
+    }
+}
+
+impl crate::json::ToJson for StackSetOperationType {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
     }
 }
 
@@ -10814,6 +13351,12 @@ impl crate::json::FromJson for Status {
     }
 }
 
+impl crate::json::ToJson for Status {
+    fn to_json(&self) -> serde_json::Value {
+        crate::json::string(self.as_str())
+    }
+}
+
 /// The `Tag` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Tag {
@@ -10838,6 +13381,15 @@ impl crate::json::FromJson for Tag {
             key: crate::json::FromJson::empty(),
             value: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for Tag {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("Key", &self.key);
+        o.req("Value", &self.value);
+        o.into_value()
     }
 }
 
@@ -10880,6 +13432,18 @@ impl crate::json::FromJson for TagOptionDetail {
     }
 }
 
+impl crate::json::ToJson for TagOptionDetail {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Key", &self.key);
+        o.opt("Value", &self.value);
+        o.opt("Active", &self.active);
+        o.opt("Id", &self.id);
+        o.opt("Owner", &self.owner);
+        o.into_value()
+    }
+}
+
 /// The `TagOptionNotMigratedException` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct TagOptionNotMigratedException {}
@@ -10893,6 +13457,13 @@ impl crate::json::FromJson for TagOptionNotMigratedException {
 
     fn empty() -> Self {
         Self {}
+    }
+}
+
+impl crate::json::ToJson for TagOptionNotMigratedException {
+    fn to_json(&self) -> serde_json::Value {
+        let o = crate::json::Members::new();
+        o.into_value()
     }
 }
 
@@ -10920,6 +13491,15 @@ impl crate::json::FromJson for TagOptionSummary {
             key: None,
             values: None,
         }
+    }
+}
+
+impl crate::json::ToJson for TagOptionSummary {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Key", &self.key);
+        o.opt("Values", &self.values);
+        o.into_value()
     }
 }
 
@@ -10986,6 +13566,19 @@ impl crate::json::FromJson for TerminateProvisionedProductInput {
     }
 }
 
+impl crate::json::ToJson for TerminateProvisionedProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProvisionedProductName", &self.provisioned_product_name);
+        o.opt("ProvisionedProductId", &self.provisioned_product_id);
+        o.req("TerminateToken", &self.terminate_token);
+        o.opt("IgnoreErrors", &self.ignore_errors);
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("RetainPhysicalResources", &self.retain_physical_resources);
+        o.into_value()
+    }
+}
+
 /// The `TerminateProvisionedProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct TerminateProvisionedProductOutput {
@@ -11013,6 +13606,14 @@ impl crate::json::FromJson for TerminateProvisionedProductOutput {
     }
 }
 
+impl crate::json::ToJson for TerminateProvisionedProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("RecordDetail", &self.record_detail);
+        o.into_value()
+    }
+}
+
 /// The `UniqueTagResourceIdentifier` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UniqueTagResourceIdentifier {
@@ -11037,6 +13638,15 @@ impl crate::json::FromJson for UniqueTagResourceIdentifier {
             key: None,
             value: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UniqueTagResourceIdentifier {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Key", &self.key);
+        o.opt("Value", &self.value);
+        o.into_value()
     }
 }
 
@@ -11087,6 +13697,17 @@ impl crate::json::FromJson for UpdateConstraintInput {
     }
 }
 
+impl crate::json::ToJson for UpdateConstraintInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("Id", &self.id);
+        o.opt("Description", &self.description);
+        o.opt("Parameters", &self.parameters);
+        o.into_value()
+    }
+}
+
 /// The `UpdateConstraintOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateConstraintOutput {
@@ -11123,6 +13744,16 @@ impl crate::json::FromJson for UpdateConstraintOutput {
             constraint_parameters: None,
             status: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateConstraintOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ConstraintDetail", &self.constraint_detail);
+        o.opt("ConstraintParameters", &self.constraint_parameters);
+        o.opt("Status", &self.status);
+        o.into_value()
     }
 }
 
@@ -11193,6 +13824,20 @@ impl crate::json::FromJson for UpdatePortfolioInput {
     }
 }
 
+impl crate::json::ToJson for UpdatePortfolioInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("Id", &self.id);
+        o.opt("DisplayName", &self.display_name);
+        o.opt("Description", &self.description);
+        o.opt("ProviderName", &self.provider_name);
+        o.opt("AddTags", &self.add_tags);
+        o.opt("RemoveTags", &self.remove_tags);
+        o.into_value()
+    }
+}
+
 /// The `UpdatePortfolioOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdatePortfolioOutput {
@@ -11221,6 +13866,15 @@ impl crate::json::FromJson for UpdatePortfolioOutput {
             portfolio_detail: None,
             tags: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UpdatePortfolioOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PortfolioDetail", &self.portfolio_detail);
+        o.opt("Tags", &self.tags);
+        o.into_value()
     }
 }
 
@@ -11283,6 +13937,19 @@ impl crate::json::FromJson for UpdatePortfolioShareInput {
     }
 }
 
+impl crate::json::ToJson for UpdatePortfolioShareInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("PortfolioId", &self.portfolio_id);
+        o.opt("AccountId", &self.account_id);
+        o.opt("OrganizationNode", &self.organization_node);
+        o.opt("ShareTagOptions", &self.share_tag_options);
+        o.opt("SharePrincipals", &self.share_principals);
+        o.into_value()
+    }
+}
+
 /// The `UpdatePortfolioShareOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdatePortfolioShareOutput {
@@ -11311,6 +13978,15 @@ impl crate::json::FromJson for UpdatePortfolioShareOutput {
             portfolio_share_token: None,
             status: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UpdatePortfolioShareOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("PortfolioShareToken", &self.portfolio_share_token);
+        o.opt("Status", &self.status);
+        o.into_value()
     }
 }
 
@@ -11413,6 +14089,25 @@ impl crate::json::FromJson for UpdateProductInput {
     }
 }
 
+impl crate::json::ToJson for UpdateProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("Id", &self.id);
+        o.opt("Name", &self.name);
+        o.opt("Owner", &self.owner);
+        o.opt("Description", &self.description);
+        o.opt("Distributor", &self.distributor);
+        o.opt("SupportDescription", &self.support_description);
+        o.opt("SupportEmail", &self.support_email);
+        o.opt("SupportUrl", &self.support_url);
+        o.opt("AddTags", &self.add_tags);
+        o.opt("RemoveTags", &self.remove_tags);
+        o.opt("SourceConnection", &self.source_connection);
+        o.into_value()
+    }
+}
+
 /// The `UpdateProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateProductOutput {
@@ -11441,6 +14136,15 @@ impl crate::json::FromJson for UpdateProductOutput {
             product_view_detail: None,
             tags: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProductViewDetail", &self.product_view_detail);
+        o.opt("Tags", &self.tags);
+        o.into_value()
     }
 }
 
@@ -11547,6 +14251,26 @@ impl crate::json::FromJson for UpdateProvisionedProductInput {
     }
 }
 
+impl crate::json::ToJson for UpdateProvisionedProductInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.opt("ProvisionedProductName", &self.provisioned_product_name);
+        o.opt("ProvisionedProductId", &self.provisioned_product_id);
+        o.opt("ProductId", &self.product_id);
+        o.opt("ProductName", &self.product_name);
+        o.opt("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("ProvisioningArtifactName", &self.provisioning_artifact_name);
+        o.opt("PathId", &self.path_id);
+        o.opt("PathName", &self.path_name);
+        o.opt("ProvisioningParameters", &self.provisioning_parameters);
+        o.opt("ProvisioningPreferences", &self.provisioning_preferences);
+        o.opt("Tags", &self.tags);
+        o.req("UpdateToken", &self.update_token);
+        o.into_value()
+    }
+}
+
 /// The `UpdateProvisionedProductOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateProvisionedProductOutput {
@@ -11571,6 +14295,14 @@ impl crate::json::FromJson for UpdateProvisionedProductOutput {
         Self {
             record_detail: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateProvisionedProductOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("RecordDetail", &self.record_detail);
+        o.into_value()
     }
 }
 
@@ -11610,6 +14342,20 @@ impl crate::json::FromJson for UpdateProvisionedProductPropertiesInput {
             provisioned_product_properties: crate::json::FromJson::empty(),
             idempotency_token: crate::json::FromJson::empty(),
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateProvisionedProductPropertiesInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ProvisionedProductId", &self.provisioned_product_id);
+        o.req(
+            "ProvisionedProductProperties",
+            &self.provisioned_product_properties,
+        );
+        o.req("IdempotencyToken", &self.idempotency_token);
+        o.into_value()
     }
 }
 
@@ -11653,6 +14399,20 @@ impl crate::json::FromJson for UpdateProvisionedProductPropertiesOutput {
             record_id: None,
             status: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateProvisionedProductPropertiesOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ProvisionedProductId", &self.provisioned_product_id);
+        o.opt(
+            "ProvisionedProductProperties",
+            &self.provisioned_product_properties,
+        );
+        o.opt("RecordId", &self.record_id);
+        o.opt("Status", &self.status);
+        o.into_value()
     }
 }
 
@@ -11711,6 +14471,20 @@ impl crate::json::FromJson for UpdateProvisioningArtifactInput {
     }
 }
 
+impl crate::json::ToJson for UpdateProvisioningArtifactInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.req("ProductId", &self.product_id);
+        o.req("ProvisioningArtifactId", &self.provisioning_artifact_id);
+        o.opt("Name", &self.name);
+        o.opt("Description", &self.description);
+        o.opt("Active", &self.active);
+        o.opt("Guidance", &self.guidance);
+        o.into_value()
+    }
+}
+
 /// The `UpdateProvisioningArtifactOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateProvisioningArtifactOutput {
@@ -11746,6 +14520,19 @@ impl crate::json::FromJson for UpdateProvisioningArtifactOutput {
     }
 }
 
+impl crate::json::ToJson for UpdateProvisioningArtifactOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt(
+            "ProvisioningArtifactDetail",
+            &self.provisioning_artifact_detail,
+        );
+        o.opt("Info", &self.info);
+        o.opt("Status", &self.status);
+        o.into_value()
+    }
+}
+
 /// The `UpdateProvisioningParameter` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateProvisioningParameter {
@@ -11778,6 +14565,16 @@ impl crate::json::FromJson for UpdateProvisioningParameter {
             value: None,
             use_previous_value: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateProvisioningParameter {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Key", &self.key);
+        o.opt("Value", &self.value);
+        o.opt("UsePreviousValue", &self.use_previous_value);
+        o.into_value()
     }
 }
 
@@ -11856,6 +14653,32 @@ impl crate::json::FromJson for UpdateProvisioningPreferences {
     }
 }
 
+impl crate::json::ToJson for UpdateProvisioningPreferences {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("StackSetAccounts", &self.stack_set_accounts);
+        o.opt("StackSetRegions", &self.stack_set_regions);
+        o.opt(
+            "StackSetFailureToleranceCount",
+            &self.stack_set_failure_tolerance_count,
+        );
+        o.opt(
+            "StackSetFailureTolerancePercentage",
+            &self.stack_set_failure_tolerance_percentage,
+        );
+        o.opt(
+            "StackSetMaxConcurrencyCount",
+            &self.stack_set_max_concurrency_count,
+        );
+        o.opt(
+            "StackSetMaxConcurrencyPercentage",
+            &self.stack_set_max_concurrency_percentage,
+        );
+        o.opt("StackSetOperationType", &self.stack_set_operation_type);
+        o.into_value()
+    }
+}
+
 /// The `UpdateServiceActionInput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateServiceActionInput {
@@ -11907,6 +14730,18 @@ impl crate::json::FromJson for UpdateServiceActionInput {
     }
 }
 
+impl crate::json::ToJson for UpdateServiceActionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("Id", &self.id);
+        o.opt("Name", &self.name);
+        o.opt("Definition", &self.definition);
+        o.opt("Description", &self.description);
+        o.opt("AcceptLanguage", &self.accept_language);
+        o.into_value()
+    }
+}
+
 /// The `UpdateServiceActionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateServiceActionOutput {
@@ -11931,6 +14766,14 @@ impl crate::json::FromJson for UpdateServiceActionOutput {
         Self {
             service_action_detail: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UpdateServiceActionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("ServiceActionDetail", &self.service_action_detail);
+        o.into_value()
     }
 }
 
@@ -11965,6 +14808,16 @@ impl crate::json::FromJson for UpdateTagOptionInput {
     }
 }
 
+impl crate::json::ToJson for UpdateTagOptionInput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.req("Id", &self.id);
+        o.opt("Value", &self.value);
+        o.opt("Active", &self.active);
+        o.into_value()
+    }
+}
+
 /// The `UpdateTagOptionOutput` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UpdateTagOptionOutput {
@@ -11992,6 +14845,14 @@ impl crate::json::FromJson for UpdateTagOptionOutput {
     }
 }
 
+impl crate::json::ToJson for UpdateTagOptionOutput {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("TagOptionDetail", &self.tag_option_detail);
+        o.into_value()
+    }
+}
+
 /// The `UsageInstruction` structure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct UsageInstruction {
@@ -12016,6 +14877,15 @@ impl crate::json::FromJson for UsageInstruction {
             r#type: None,
             value: None,
         }
+    }
+}
+
+impl crate::json::ToJson for UsageInstruction {
+    fn to_json(&self) -> serde_json::Value {
+        let mut o = crate::json::Members::new();
+        o.opt("Type", &self.r#type);
+        o.opt("Value", &self.value);
+        o.into_value()
     }
 }
 
