@@ -113,14 +113,12 @@ pub fn EnvironmentList() -> impl IntoView {
 async fn template_majors() -> Result<Vec<(String, String)>, ApiError> {
     let mut out = Vec::new();
     for t in list_templates(Family::Environment).await? {
-        let mut majors: Vec<String> = list_versions(Family::Environment, t.name.clone())
-            .await?
-            .into_iter()
-            .map(|v| v.major)
-            .collect();
-        majors.sort_by_key(|m| m.parse::<u64>().unwrap_or(0));
-        majors.dedup();
-        out.extend(majors.into_iter().map(|m| (t.name.clone(), m)));
+        // In numeric order, once each (a set rather than a sort: no sort compiled for it).
+        let mut majors = std::collections::BTreeSet::new();
+        for v in list_versions(Family::Environment, t.name.clone()).await? {
+            majors.insert((v.major.parse::<u64>().unwrap_or(0), v.major));
+        }
+        out.extend(majors.into_iter().map(|(_, m)| (t.name.clone(), m)));
     }
     Ok(out)
 }

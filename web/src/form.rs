@@ -224,16 +224,15 @@ impl InputForm {
     /// The values a new form starts with: checkboxes at their default (else unchecked),
     /// everything else empty (defaults are shown as placeholders and applied by validation).
     pub fn initial_values(&self) -> Values {
-        self.fields
-            .iter()
-            .map(|f| {
-                let v = match f.kind {
-                    FieldKind::Boolean => f.default.clone().unwrap_or_else(|| "false".to_owned()),
-                    _ => String::new(),
-                };
-                (f.name.clone(), v)
-            })
-            .collect()
+        let mut values = Values::new();
+        for f in &self.fields {
+            let v = match f.kind {
+                FieldKind::Boolean => f.default.clone().unwrap_or_else(|| "false".to_owned()),
+                _ => String::new(),
+            };
+            values.insert(f.name.clone(), v);
+        }
+        values
     }
 
     /// The inputs as YAML mapping lines indented by `indent` spaces; empty when no input has
@@ -531,11 +530,14 @@ where
     match baryon_model::validate::validate_input(Op::SERVICE, Op::OPERATION.operation_name(), &body)
     {
         Ok(()) => BTreeMap::new(),
-        Err(e) => e
-            .violations
-            .iter()
-            .map(|v| (v.path.clone(), v.to_string()))
-            .collect(),
+        Err(e) => {
+            // Inserted one by one: `collect` into a map compiles a sort per iterator type.
+            let mut problems = BTreeMap::new();
+            for v in &e.violations {
+                problems.insert(v.path.clone(), v.to_string());
+            }
+            problems
+        }
     }
 }
 

@@ -90,15 +90,16 @@ async fn load_version(template: String, version: String) -> Result<Option<Versio
     let schema = v.schema.unwrap_or_default();
     let instance = instance_form(&schema)?;
     let pipeline = input_form(&schema, InputSet::Pipeline).map_err(|d| schema_error(&d))?;
+    // Inserted one by one: `collect` into a set compiles a sort per iterator type.
+    let mut compatible = BTreeSet::new();
+    for c in v.compatible_environment_templates {
+        compatible.insert((c.template_name, c.major_version));
+    }
     Ok(Some(Version {
         schema,
         instance,
         pipeline,
-        compatible: v
-            .compatible_environment_templates
-            .into_iter()
-            .map(|c| (c.template_name, c.major_version))
-            .collect(),
+        compatible,
     }))
 }
 

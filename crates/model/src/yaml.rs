@@ -189,12 +189,15 @@ impl Node {
             }
             NodeValue::String(s) => Value::String(s.clone()),
             NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
-            NodeValue::Map(entries) => Value::Object(
-                entries
-                    .iter()
-                    .map(|(k, v)| (k.key_text(), v.to_json()))
-                    .collect(),
-            ),
+            NodeValue::Map(entries) => {
+                // Inserted one by one (a later duplicate key wins, as with `collect`), which
+                // does not compile a sort for this iterator type into the console.
+                let mut map = serde_json::Map::new();
+                for (k, v) in entries {
+                    map.insert(k.key_text(), v.to_json());
+                }
+                Value::Object(map)
+            }
         }
     }
 
