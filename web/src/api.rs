@@ -127,12 +127,21 @@ where
     Op: OperationShape,
     Op::Op: OperationName,
 {
-    let answer = post(
+    let answer = send::<Op>(&input);
+    async move { decode(&answer.await?) }
+}
+
+/// The request of operation `Op` with `input`, on its way.
+fn send<Op>(input: &Op::Input) -> Answer
+where
+    Op: OperationShape,
+    Op::Op: OperationName,
+{
+    post(
         Op::SERVICE.signing_name,
         Op::OPERATION.operation_name(),
-        encode(&input),
-    );
-    async move { decode(&answer.await?) }
+        encode(input),
+    )
 }
 
 /// A decoded answer behind `Rc<dyn Any>` (what [`crate::ui::fetch`] loads).
@@ -151,14 +160,7 @@ where
     Op::Op: OperationName,
     Op::Output: 'static,
 {
-    post_then(
-        post(
-            Op::SERVICE.signing_name,
-            Op::OPERATION.operation_name(),
-            encode(input),
-        ),
-        decode_any::<Op::Output>,
-    )
+    post_then(send::<Op>(input), decode_any::<Op::Output>)
 }
 
 /// The answer, decoded by `decode`.

@@ -711,7 +711,6 @@ fn emit_struct(out: &mut String, m: &Model<'_>, name: &str, s: &Map<String, Valu
         out,
         "impl crate::json::FromJson for {name} {{\n    fn from_json(value: serde_json::Value) -> Result<Self, crate::json::DecodeError> {{\n        let {binding} = crate::json::Object::new(value)?;\n        let value = Self {{\n{decode}        }};\n        o.finish(value)\n    }}\n\n    fn empty() -> Self {{\n        Self {{\n{empty}        }}\n    }}\n}}\n"
     );
-    let binding = if mems.is_empty() { "o" } else { "mut o" };
     let _ = writeln!(
         out,
         "impl crate::json::ToJson for {name} {{\n    fn to_json(&self) -> serde_json::Value {{\n        let {binding} = crate::json::Members::new();\n{encode}        o.into_value()\n    }}\n}}\n"
