@@ -11,10 +11,28 @@ if ! command -v trunk >/dev/null || [ ! -x tests/node_modules/.bin/wasm-opt ] \
   bash scripts/setup.sh
 fi
 export PATH="$PWD/tests/node_modules/.bin:$PATH"
-cargo fetch --quiet
+# The standard library is compiled with the console (cargo's `build-std`; its source is the
+# toolchain's `rust-src`, its dependencies come from crates.io with the rest), so that a panic
+# is a bare trap (`-Cpanic=immediate-abort`) and no panic location strings are linked
+# (`-Zlocation-detail=none`): −25 KB gzip. Nothing is lost: with no panic hook a panic in the
+# browser already ended in a trap without its message. These are unstable flags, taken by the
+# stable 1.95.0 toolchain through RUSTC_BOOTSTRAP (the only toolchain these machines have; see
+# ARCHITECTURE.md, `web`, "Size"). `BARYON_CONSOLE_STABLE_STD=1` builds without them.
+if [ "${BARYON_CONSOLE_STABLE_STD:-}" != 1 ]; then
+  if ! rustup component list --installed | grep -q '^rust-src'; then
+    rustup component add rust-src
+  fi
+  export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+  std_flags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+else
+  std_flags=""
+fi
+cargo fetch --quiet --target wasm32-unknown-unknown
 # Leptos' `erase_components`: component views are type-erased (smaller wasm; see ARCHITECTURE).
+# LLVM's inliner off (`-inline-threshold=0`): a function called from several places is not
+# copied into each (−4 KB gzip; wasm-opt still inlines what is called once).
 # With `--target` (Trunk passes one), RUSTFLAGS reach only the wasm crates, not build scripts.
-export RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components"
+export RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components -C llvm-args=-inline-threshold=0 $std_flags"
 trunk build --release --offline
 # The console is everything but the preview worker, which is loaded only when a preview is
 # opened; each is reported on its own.
