@@ -18,16 +18,17 @@ export PATH="$PWD/tests/node_modules/.bin:$PATH"
 # browser already ended in a trap without its message. These are unstable flags, taken by the
 # stable 1.95.0 toolchain through RUSTC_BOOTSTRAP (the only toolchain these machines have; see
 # ARCHITECTURE.md, `web`, "Size"). `BARYON_CONSOLE_STABLE_STD=1` builds without them.
+cargo fetch --quiet
+std_flags=""
 if [ "${BARYON_CONSOLE_STABLE_STD:-}" != 1 ]; then
-  if ! rustup component list --installed | grep -q '^rust-src'; then
-    rustup component add rust-src
+  if rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src; then
+    export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+    std_flags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
+    cargo fetch --quiet --target wasm32-unknown-unknown # the standard library's dependencies
+  else
+    echo "[console] rust-src is not installed and cannot be: the prebuilt standard library is used (+25 KB)" >&2
   fi
-  export RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
-  std_flags="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none"
-else
-  std_flags=""
 fi
-cargo fetch --quiet --target wasm32-unknown-unknown
 # Leptos' `erase_components`: component views are type-erased (smaller wasm; see ARCHITECTURE).
 # LLVM's inliner off (`-inline-threshold=0`): a function called from several places is not
 # copied into each (−4 KB gzip; wasm-opt still inlines what is called once).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Baryon's build and tests need, idempotently: a second run only checks.
-#   - Rust: wasm32-unknown-unknown target, rustfmt, clippy, wasm-bindgen-cli 0.2.130,
+#   - Rust: wasm32-unknown-unknown target, rustfmt, clippy, rust-src (the console's build
+#     compiles the standard library), wasm-bindgen-cli 0.2.130,
 #     trunk 0.21.14 (builds the console)
 #   - Debian: chromium + chromium-driver (headless browser tests), postgresql (storage tests),
 #     git (linked repositories and template sync)
@@ -27,6 +28,12 @@ for component in rustfmt clippy; do
     rustup component add "$component"
   fi
 done
+
+# rust-src: optional; without it the console is built on the prebuilt standard library.
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  log "adding rustup component rust-src"
+  rustup component add rust-src || log "rust-src could not be added; the console build will use the prebuilt standard library"
+fi
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
